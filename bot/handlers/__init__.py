@@ -1,0 +1,1 @@
+"""Update handlers: thin translations between Telegram updates and the intake engine."""
