@@ -1,0 +1,54 @@
+## Texts of the bot around the questionnaire.
+
+button-done = Done ✔
+button-skip = Skip
+button-back = ← Back
+selected-mark = ✅ { $option }
+
+answer-skipped = (skipped)
+answer-separator = , 
+
+stale-button = This question has passed. Here is the current one.
+unsupported-media = Please answer with text or the buttons only. Do not send photos, voice messages, stickers or files: they can identify you, and we cannot read them here.
+expected-button = Please choose one of the buttons below.
+text-empty = The message is empty. Please write a few words, or use the buttons.
+text-too-long =
+    The text is too long: { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }, the limit is { $max }. Please shorten it and send it again.
+choose-at-least-one = Choose at least one option, then press “Done”.
+back-at-start = This is the first question.
+resumed = You have an unfinished request. We continue where you left off.
+
+help =
+    This bot passes your request to volunteers of a support group. They help people who do not want to fight: with the law, leaving, a safe place, documents and psychological support.
+
+    Commands:
+    /start - start, or continue where you left off
+    /back - the previous question
+    /cancel - stop and discard the unfinished questionnaire
+    /language - change the language
+    /help - this message
+
+    Do not send your name, unit number, exact location or documents.
+
+cancel-confirm = Discard the unfinished questionnaire? Your answers will be deleted.
+cancel-yes = Yes, discard
+cancel-no = No, continue
+cancelled = The questionnaire was discarded. Send /start to begin again.
+cancel-nothing = There is nothing to cancel. Send /start to begin.
+
+language-choose = Choose your language:
+no-draft = Send /start to begin.
+
+submitted =
+    Your request has been sent. Its reference: { $reference }
+
+    A volunteer will write to you here, in this bot. Their Telegram account stays hidden from you, and yours from them. Answers usually come within a day; urgent requests are read first.
+    Keep the reference; do not keep anything else. If you need to add something, just write here.
+already-submitted = Your request { $reference } has been sent and is waiting for a volunteer. Send /start to make a new request.
+
+unknown-command = I do not know this command. Send /help for the list.
+error-try-again = Something went wrong on our side. Your answers are kept; please try again in a minute.
+too-fast = You are sending messages very fast. Please wait a few seconds; nothing you sent is lost.
