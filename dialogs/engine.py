@@ -302,7 +302,7 @@ class Engine:
         return self.prompt(session, *notices)
 
     def _fire(self, session: Session, trigger: str, **arguments: str) -> list[str] | None:
-        """Run one trigger on a fresh model; return the notices raised, or None if it did not fire."""
+        """Run one trigger on a fresh model: the notices raised, or None if nothing fired."""
         model = _Model(session=session)
         self.machine.add_model(model, initial=session.state)
         try:
