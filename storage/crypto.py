@@ -1,0 +1,244 @@
+"""The only place where plaintext meets ciphertext.
+
+Layout: master keys (from configuration) wrap per-record data keys; data keys encrypt fields.
+Deleting a record deletes its wrapped data key, so its ciphertext becomes unrecoverable
+(crypto-shredding). Every ciphertext carries associated data naming its record and field, so a
+blob copied onto another row or column fails to decrypt instead of being silently accepted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+_WRAP_VERSION = 1
+_FIELD_VERSION = 1
+_KEY_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+class KeyConfigError(ValueError):
+    """The master key setting is malformed; the message never contains key material."""
+
+
+class DecryptionError(Exception):
+    """Ciphertext could not be authenticated: tampered, moved, or under an unknown/wrong key."""
+
+
+def _encode_parts(*parts: str | bytes) -> bytes:
+    """Length-prefix each part so that ("ab", "c") and ("a", "bc") never collide."""
+    out = bytearray()
+    for part in parts:
+        raw = part.encode() if isinstance(part, str) else part
+        out += len(raw).to_bytes(4, "big") + raw
+    return bytes(out)
+
+
+def _b64url_decode(text: str) -> bytes:
+    padded = text + "=" * (-len(text) % 4)
+    return base64.b64decode(padded, altchars=b"-_", validate=True)
+
+
+def _b64url_encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    """A configured master key; `key` is excluded from repr so it cannot reach a log by accident."""
+
+    key_id: str
+    key: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not _KEY_ID_RE.fullmatch(self.key_id):
+            raise KeyConfigError("master key id must match [A-Za-z0-9_-]{1,32}")
+        if len(self.key) != KEY_BYTES:
+            raise KeyConfigError(f"master key {self.key_id!r} must be exactly {KEY_BYTES} bytes")
+
+
+def parse_master_keys(value: str) -> list[MasterKey]:
+    """Parse "ID:BASE64URL[,ID:BASE64URL...]", newest first.
+
+    Commas, spaces and newlines all separate entries, so the value can come from a one-line
+    environment variable or a multi-line secret file.
+    """
+    entries = [item for item in re.split(r"[,\s]+", value) if item]
+    if not entries:
+        raise KeyConfigError("no master key given")
+    keys: list[MasterKey] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        key_id, sep, encoded = entry.partition(":")
+        if not sep:
+            raise KeyConfigError(f"master key entry {number} is not of the form ID:BASE64URL")
+        if not _KEY_ID_RE.fullmatch(key_id):
+            raise KeyConfigError(f"master key entry {number}: id must match [A-Za-z0-9_-]{{1,32}}")
+        if key_id in seen:
+            raise KeyConfigError(f"master key id {key_id!r} appears more than once")
+        try:
+            raw = _b64url_decode(encoded)
+        except (binascii.Error, ValueError):
+            raise KeyConfigError(f"master key {key_id!r} is not valid base64url") from None
+        if len(raw) != KEY_BYTES:
+            raise KeyConfigError(
+                f"master key {key_id!r} decodes to {len(raw)} bytes, expected {KEY_BYTES}"
+            )
+        seen.add(key_id)
+        keys.append(MasterKey(key_id, raw))
+    return keys
+
+
+def generate_master_key() -> str:
+    """Return a new "k<UTC timestamp>:<base64url>" entry; the id sorts by creation time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    return f"k{stamp}:{_b64url_encode(secrets.token_bytes(KEY_BYTES))}"
+
+
+class KeyWrapper(Protocol):
+    """Wraps data keys; the seam where a later step can wrap to a key only volunteers hold."""
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes: ...
+
+    def unwrap(self, blob: bytes, context: bytes) -> bytes: ...
+
+    def key_id_of(self, blob: bytes) -> str: ...
+
+
+class MasterKeyWrapper:
+    """AES-256-GCM under the newest master key; older keys stay usable for unwrapping.
+
+    Blob: version byte, key id length byte, key id, nonce, ciphertext+tag. The header and the
+    caller's context are both authenticated as associated data.
+    """
+
+    def __init__(self, keys: Sequence[MasterKey]) -> None:
+        if not keys:
+            raise KeyConfigError("no master key given")
+        by_id: dict[str, AESGCM] = {}
+        for key in keys:
+            if key.key_id in by_id:
+                raise KeyConfigError(f"master key id {key.key_id!r} appears more than once")
+            by_id[key.key_id] = AESGCM(key.key)
+        self._by_id = by_id
+        self.newest_key_id: str = keys[0].key_id
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        key_id = self.newest_key_id.encode()
+        header = bytes([_WRAP_VERSION, len(key_id)]) + key_id
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        sealed = self._by_id[self.newest_key_id].encrypt(nonce, data_key, header + context)
+        return header + nonce + sealed
+
+    def _split(self, blob: bytes) -> tuple[bytes, str, bytes, bytes]:
+        if len(blob) < 2 or blob[0] != _WRAP_VERSION:
+            raise DecryptionError("wrapped key has an unknown format")
+        end = 2 + blob[1]
+        if len(blob) < end + NONCE_BYTES + 16:
+            raise DecryptionError("wrapped key is truncated")
+        try:
+            key_id = blob[2:end].decode("ascii")
+        except UnicodeDecodeError:
+            raise DecryptionError("wrapped key has an unknown format") from None
+        return blob[:end], key_id, blob[end : end + NONCE_BYTES], blob[end + NONCE_BYTES :]
+
+    def key_id_of(self, blob: bytes) -> str:
+        return self._split(blob)[1]
+
+    def unwrap(self, blob: bytes, context: bytes) -> bytes:
+        header, key_id, nonce, sealed = self._split(blob)
+        aead = self._by_id.get(key_id)
+        if aead is None:
+            raise DecryptionError("wrapped key names a master key that is not configured")
+        try:
+            return aead.decrypt(nonce, sealed, header + context)
+        except InvalidTag:
+            raise DecryptionError("wrapped key failed authentication") from None
+
+
+class Cipher:
+    """Field encryption with per-record data keys, bound to (record, field) by associated data."""
+
+    def __init__(self, wrapper: KeyWrapper) -> None:
+        self._wrapper = wrapper
+
+    @staticmethod
+    def new_data_key() -> bytes:
+        return secrets.token_bytes(KEY_BYTES)
+
+    def wrap_key(self, data_key: bytes, record: str) -> bytes:
+        _check_key(data_key)
+        return self._wrapper.wrap(data_key, _encode_parts("data-key", record))
+
+    def unwrap_key(self, blob: bytes, record: str) -> bytes:
+        data_key = self._wrapper.unwrap(blob, _encode_parts("data-key", record))
+        if len(data_key) != KEY_BYTES:
+            raise DecryptionError("unwrapped data key has the wrong length")
+        return data_key
+
+    def encrypt(self, data_key: bytes, record: str, field: str, plaintext: bytes) -> bytes:
+        _check_key(data_key)
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        aad = _encode_parts("field", str(_FIELD_VERSION), record, field)
+        return bytes([_FIELD_VERSION]) + nonce + AESGCM(data_key).encrypt(nonce, plaintext, aad)
+
+    def decrypt(self, data_key: bytes, record: str, field: str, blob: bytes) -> bytes:
+        _check_key(data_key)
+        if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != _FIELD_VERSION:
+            raise DecryptionError("ciphertext has an unknown format or is truncated")
+        nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+        aad = _encode_parts("field", str(blob[0]), record, field)
+        try:
+            return AESGCM(data_key).decrypt(nonce, sealed, aad)
+        except InvalidTag:
+            raise DecryptionError("ciphertext failed authentication") from None
+
+    def encrypt_json(self, data_key: bytes, record: str, field: str, value: Any) -> bytes:
+        raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.encrypt(data_key, record, field, raw)
+
+    def decrypt_json(self, data_key: bytes, record: str, field: str, blob: bytes) -> Any:
+        return json.loads(self.decrypt(data_key, record, field, blob))
+
+
+def _check_key(data_key: bytes) -> None:
+    if len(data_key) != KEY_BYTES:
+        raise ValueError(f"data keys are {KEY_BYTES} bytes")
+
+
+class Pseudonymizer:
+    """Keyed pseudonyms for Telegram ids.
+
+    Telegram ids have at most 52 bits, so a plain hash is reversed by enumeration; an HMAC under
+    a key kept apart from the database is not. `kind` separates domains so a person and a
+    volunteer with the same id get unrelated pseudonyms. int 5 and str "5" map to the same value.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < KEY_BYTES:
+            raise ValueError(f"pseudonym keys are at least {KEY_BYTES} bytes")
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "Pseudonymizer(<key hidden>)"
+
+    def __call__(self, kind: str, value: int | str) -> str:
+        if not kind:
+            raise ValueError("kind must not be empty")
+        if isinstance(value, bool):
+            raise TypeError("value must be an int or a str")
+        message = _encode_parts("pseudonym", kind, str(value))
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()

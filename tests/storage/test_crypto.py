@@ -1,0 +1,209 @@
+"""Crypto: round trips, and every way a blob can be misused fails loudly and without plaintext."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+
+from storage.crypto import (
+    Cipher,
+    DecryptionError,
+    KeyConfigError,
+    MasterKey,
+    MasterKeyWrapper,
+    Pseudonymizer,
+    generate_master_key,
+    parse_master_keys,
+)
+
+SECRET = b"PLAINTEXT-MARKER deserted unit 12345"
+
+
+def _cipher(*entries: str) -> Cipher:
+    return Cipher(MasterKeyWrapper(parse_master_keys(",".join(entries))))
+
+
+def _flip(blob: bytes, index: int) -> bytes:
+    return blob[:index] + bytes([blob[index] ^ 0x01]) + blob[index + 1 :]
+
+
+def test_field_round_trip(cipher: Cipher) -> None:
+    key = cipher.new_data_key()
+    blob = cipher.encrypt(key, "case:1", "answers", SECRET)
+    assert SECRET not in blob
+    assert cipher.decrypt(key, "case:1", "answers", blob) == SECRET
+
+
+def test_json_round_trip(cipher: Cipher) -> None:
+    key = cipher.new_data_key()
+    value = {"situation": "мобилизован", "n": [1, 2], "ok": True}
+    blob = cipher.encrypt_json(key, "case:1", "answers", value)
+    assert cipher.decrypt_json(key, "case:1", "answers", blob) == value
+
+
+def test_same_plaintext_encrypts_differently(cipher: Cipher) -> None:
+    key = cipher.new_data_key()
+    first = cipher.encrypt(key, "case:1", "answers", SECRET)
+    assert first != cipher.encrypt(key, "case:1", "answers", SECRET)
+
+
+def test_data_keys_are_random_32_bytes(cipher: Cipher) -> None:
+    keys = {cipher.new_data_key() for _ in range(20)}
+    assert len(keys) == 20
+    assert all(len(key) == 32 for key in keys)
+
+
+@pytest.mark.parametrize("index", [0, 5, 20, -1])
+def test_tampered_ciphertext_is_rejected(cipher: Cipher, index: int) -> None:
+    key = cipher.new_data_key()
+    blob = cipher.encrypt(key, "case:1", "answers", SECRET)
+    with pytest.raises(DecryptionError) as info:
+        cipher.decrypt(key, "case:1", "answers", _flip(blob, index % len(blob)))
+    assert "MARKER" not in str(info.value)
+
+
+def test_truncated_ciphertext_is_rejected(cipher: Cipher) -> None:
+    key = cipher.new_data_key()
+    blob = cipher.encrypt(key, "case:1", "answers", SECRET)
+    for cut in (0, 1, 10, len(blob) - 1):
+        with pytest.raises(DecryptionError):
+            cipher.decrypt(key, "case:1", "answers", blob[:cut])
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [("case:2", "answers"), ("case:1", "notes"), ("case:1answers", ""), ("case", ":1answers")],
+)
+def test_ciphertext_moved_to_another_record_or_field(
+    cipher: Cipher, record: str, field: str
+) -> None:
+    key = cipher.new_data_key()
+    blob = cipher.encrypt(key, "case:1", "answers", SECRET)
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(key, record, field, blob)
+
+
+def test_wrong_data_key(cipher: Cipher) -> None:
+    blob = cipher.encrypt(cipher.new_data_key(), "case:1", "answers", SECRET)
+    with pytest.raises(DecryptionError):
+        cipher.decrypt(cipher.new_data_key(), "case:1", "answers", blob)
+
+
+def test_wrapped_key_round_trip_and_record_binding(cipher: Cipher) -> None:
+    key = cipher.new_data_key()
+    wrapped = cipher.wrap_key(key, "case:1")
+    assert key not in wrapped
+    assert cipher.unwrap_key(wrapped, "case:1") == key
+    with pytest.raises(DecryptionError):
+        cipher.unwrap_key(wrapped, "case:2")
+
+
+def test_tampered_wrapped_key(cipher: Cipher) -> None:
+    wrapped = cipher.wrap_key(cipher.new_data_key(), "case:1")
+    for index in range(len(wrapped)):
+        with pytest.raises(DecryptionError):
+            cipher.unwrap_key(_flip(wrapped, index), "case:1")
+
+
+def test_wrong_master_key_with_same_id() -> None:
+    one = MasterKeyWrapper([MasterKey("k1", b"\x01" * 32)])
+    other = MasterKeyWrapper([MasterKey("k1", b"\x02" * 32)])
+    wrapped = Cipher(one).wrap_key(b"\x00" * 32, "case:1")
+    with pytest.raises(DecryptionError):
+        Cipher(other).unwrap_key(wrapped, "case:1")
+
+
+def test_unknown_key_id() -> None:
+    old, new = generate_master_key(), "knew:" + base64.urlsafe_b64encode(b"\x07" * 32).decode()
+    wrapped = _cipher(old).wrap_key(b"\x00" * 32, "case:1")
+    with pytest.raises(DecryptionError, match="not configured"):
+        _cipher(new).unwrap_key(wrapped, "case:1")
+
+
+def test_rotation_wraps_under_newest_and_unwraps_old() -> None:
+    old = "kold:" + base64.urlsafe_b64encode(b"\x01" * 32).decode()
+    new = "knew:" + base64.urlsafe_b64encode(b"\x02" * 32).decode()
+    before = MasterKeyWrapper(parse_master_keys(old))
+    after = MasterKeyWrapper(parse_master_keys(f"{new}\n{old}"))
+    assert after.newest_key_id == "knew"
+    old_blob = Cipher(before).wrap_key(b"\x05" * 32, "person:1")
+    assert before.key_id_of(old_blob) == "kold"
+    assert Cipher(after).unwrap_key(old_blob, "person:1") == b"\x05" * 32
+    new_blob = Cipher(after).wrap_key(b"\x05" * 32, "person:1")
+    assert after.key_id_of(new_blob) == "knew"
+    with pytest.raises(DecryptionError):
+        Cipher(before).unwrap_key(new_blob, "person:1")
+
+
+def test_generated_key_format_and_parse() -> None:
+    entry = generate_master_key()
+    assert re.fullmatch(r"k\d{14}:[A-Za-z0-9_-]{43}", entry)
+    (key,) = parse_master_keys(entry)
+    assert key.key_id == entry.split(":")[0]
+    assert len(key.key) == 32
+    assert generate_master_key().split(":")[1] != entry.split(":")[1]
+
+
+def test_parse_accepts_padding_and_whitespace_separators() -> None:
+    raw = base64.urlsafe_b64encode(b"\x03" * 32).decode()  # with "=" padding
+    keys = parse_master_keys(f"  a:{raw} ,\n b_2-x:{raw.rstrip('=')}\n")
+    assert [k.key_id for k in keys] == ["a", "b_2-x"]
+    assert keys[0].key == keys[1].key == b"\x03" * 32
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "no master key"),
+        (" ,\n ", "no master key"),
+        ("justsomebase64", "ID:BASE64URL"),
+        ("bad.id:AAAA", "id must match"),
+        ("x" * 33 + ":AAAA", "id must match"),
+        (":AAAA", "id must match"),
+        ("k1:not*base64", "not valid base64url"),
+        ("k1:" + base64.urlsafe_b64encode(b"\x01" * 16).decode(), "16 bytes"),
+        ("k1:" + base64.urlsafe_b64encode(b"\x01" * 33).decode(), "33 bytes"),
+    ],
+)
+def test_parse_errors(value: str, message: str) -> None:
+    with pytest.raises(KeyConfigError, match=message):
+        parse_master_keys(value)
+
+
+def test_parse_rejects_duplicate_ids_without_echoing_keys() -> None:
+    secret = base64.urlsafe_b64encode(b"\x09" * 32).decode()
+    with pytest.raises(KeyConfigError, match="more than once") as info:
+        parse_master_keys(f"k1:{secret},k1:{secret}")
+    assert secret not in str(info.value)
+    assert secret.rstrip("=") not in str(info.value)
+
+
+def test_master_key_repr_hides_key() -> None:
+    key = MasterKey("k1", b"\xaa" * 32)
+    assert "aa" not in repr(key).lower().replace("k1", "")
+
+
+def test_pseudonyms_are_stable_and_domain_separated() -> None:
+    key_a, key_b = b"\x01" * 32, b"\x02" * 32
+    pseudonymize = Pseudonymizer(key_a)
+    assert pseudonymize("person", 123456789) == Pseudonymizer(key_a)("person", 123456789)
+    assert pseudonymize("person", 123456789) == pseudonymize("person", "123456789")
+    assert pseudonymize("person", 123456789) != pseudonymize("volunteer", 123456789)
+    assert pseudonymize("person", 123456789) != pseudonymize("person", 123456780)
+    assert pseudonymize("person", 123456789) != Pseudonymizer(key_b)("person", 123456789)
+    assert re.fullmatch(r"[0-9a-f]{64}", pseudonymize("person", 1))
+
+
+def test_pseudonym_is_not_a_plain_hash() -> None:
+    pseudonym = Pseudonymizer(b"\x01" * 32)("person", 123456789)
+    assert pseudonym != hashlib.sha256(b"123456789").hexdigest()
+    assert pseudonym != hashlib.sha256(b"person:123456789").hexdigest()
+    assert "123456789" not in pseudonym
+
+
+def test_pseudonymizer_rejects_short_keys() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        Pseudonymizer(b"short")
