@@ -53,6 +53,10 @@ class Engine:
 
     # -- building the machine from data ------------------------------------------------------
 
+    def transition_table(self) -> list[dict[str, Any]]:
+        """The machine's transitions as data (used for the diagram)."""
+        return self._transitions()
+
     def _transitions(self) -> list[dict[str, Any]]:
         table: list[dict[str, Any]] = []
         for step in self.spec.steps.values():
@@ -358,11 +362,20 @@ def _followers(spec: Questionnaire) -> dict[str, set[str]]:
 
 
 def _route_applies(route: Route) -> Callable[[EventData], bool]:
-    return lambda event: route.applies(event.model.session.answers)
+    def applies(event: EventData) -> bool:
+        return route.applies(event.model.session.answers)
+
+    # The name is what a diagram shows on the edge.
+    applies.__name__ = route.describe() or "otherwise"
+    return applies
 
 
 def _argument_is(name: str, value: str) -> Callable[[EventData], bool]:
-    return lambda event: event.kwargs.get(name) == value
+    def matches(event: EventData) -> bool:
+        return bool(event.kwargs.get(name) == value)
+
+    matches.__name__ = f"{name}={value}"
+    return matches
 
 
 def _raise_notice(notice: str | None) -> Callable[[EventData], None]:

@@ -54,6 +54,12 @@ class Route:
     def applies(self, answers: Mapping[str, Any]) -> bool:
         return self.when.matches(answers) and not self.unless.matches(answers)
 
+    def describe(self) -> str:
+        parts = [self.when.describe()] if self.when.clauses else []
+        if self.unless.clauses:
+            parts.append(f"not ({self.unless.describe()})")
+        return " and ".join(parts)
+
 
 @dataclass(frozen=True)
 class Step:

@@ -73,6 +73,9 @@ class Translator:
         if missing:
             raise LocaleError("texts missing in a language:\n  - " + "\n  - ".join(missing))
 
+    def has(self, language: str, key: str) -> bool:
+        return key in self._keys.get(language, ())
+
     def missing(self, language: str, needed: Iterable[str]) -> list[str]:
         return sorted(set(needed) - self._keys.get(language, set()))
 

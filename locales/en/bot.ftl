@@ -52,3 +52,22 @@ already-submitted = Your request { $reference } has been sent and is waiting for
 unknown-command = I do not know this command. Send /help for the list.
 error-try-again = Something went wrong on our side. Your answers are kept; please try again in a minute.
 too-fast = You are sending messages very fast. Please wait a few seconds; nothing you sent is lost.
+
+forget-confirm = Erase everything you sent to this bot: the unfinished questionnaire and your requests? This cannot be undone.
+forget-yes = Yes, erase everything
+forget-no = No, keep it
+forget-kept = Nothing was erased.
+forget-done =
+    Erased. { $cases ->
+        [0] There were no sent requests.
+        [one] { $cases } sent request was erased.
+       *[other] { $cases } sent requests were erased.
+    }
+    You can also delete this chat in Telegram.
+
+command-start = Start, or continue where you left off
+command-back = The previous question
+command-cancel = Stop and discard the questionnaire
+command-language = Change the language
+command-help = What this bot does
+command-forget = Erase everything you sent

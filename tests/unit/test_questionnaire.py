@@ -1,0 +1,341 @@
+"""The shipped questionnaire: every path reachable, branches, review/edit, back, validation."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from dialogs import events as ev
+from dialogs.engine import Engine
+from dialogs.session import Session
+from dialogs.spec import REVIEW, load
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load())
+
+
+def walk(engine: Engine, answers: dict[str, Any], language: str = "en") -> tuple[Session, Any]:
+    """Answer every question from `answers` until the review screen (or an end)."""
+    session, prompt = engine.start(language)
+    outcome: Any = prompt
+    for _ in range(40):
+        if not isinstance(outcome, ev.Prompt) or outcome.step == REVIEW:
+            return session, outcome
+        step = outcome.step
+        value = answers[step]
+        if outcome.kind == "choice":
+            outcome = engine.handle(session, ev.Choose(step, value))
+        elif outcome.kind == "multi":
+            for option in value:
+                outcome = engine.handle(session, ev.Toggle(step, option))
+            outcome = engine.handle(session, ev.Done(step))
+        elif value is None:
+            outcome = engine.handle(session, ev.Skip(step))
+        else:
+            outcome = engine.handle(session, ev.Text(value))
+    raise AssertionError("questionnaire did not finish")
+
+
+SOLDIER = {
+    "language": "en",
+    "consent": "agree",
+    "who": "self",
+    "status": "mobilized",
+    "location": "front_zone",
+    "urgency": "weeks",
+    "help": ["leave_russia", "legal"],
+    "documents": ["taken_by_unit"],
+    "details": "marker text",
+    "contact": "bot_only",
+}
+
+
+def test_a_soldier_reaches_review_and_submits_a_weeks_case(engine: Engine) -> None:
+    session, review = walk(engine, SOLDIER)
+    assert review.step == REVIEW
+    assert [line.step for line in review.review] == [
+        "who", "status", "location", "urgency", "help", "documents", "details", "contact",
+    ]  # fmt: skip
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.priority == 3
+    assert done.category == "serving"
+    assert done.answers["details"] == "marker text"
+    assert "consent" not in done.answers
+    assert "language" not in done.answers
+
+
+def test_abroad_asks_about_being_sent_back_and_hides_leaving_russia(engine: Engine) -> None:
+    answers = {**SOLDIER, "status": "abroad", "abroad_region": "caucasus",
+               "return_risk": "detained", "help": ["asylum"], "documents": ["none"]}  # fmt: skip
+    session, review = walk(engine, answers)
+    steps = [line.step for line in review.review]
+    assert "location" not in steps
+    assert steps[2:4] == ["abroad_region", "return_risk"]
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert (done.priority, done.category) == (1, "abroad")
+
+
+def test_help_options_follow_where_the_person_is(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    in_russia = engine.handle(session, ev.Edit("help"))
+    assert isinstance(in_russia, ev.Prompt)
+    assert "leave_russia" in in_russia.options
+    assert "asylum" not in in_russia.options
+
+    abroad = {**SOLDIER, "location": "abroad", "abroad_region": "europe", "return_risk": "safe",
+              "help": ["asylum"]}  # fmt: skip
+    session, _ = walk(engine, abroad)
+    prompt = engine.handle(session, ev.Edit("help"))
+    assert isinstance(prompt, ev.Prompt)
+    assert "asylum" in prompt.options
+    assert "leave_russia" not in prompt.options
+    assert "safe_place" not in prompt.options
+
+
+def test_in_danger_now_shows_the_safety_message_at_once(engine: Engine) -> None:
+    session, _ = engine.start("en")
+    for event in (ev.Choose("language", "en"), ev.Choose("consent", "agree"),
+                  ev.Choose("who", "self"), ev.Choose("status", "left_unit"),
+                  ev.Choose("location", "russia")):  # fmt: skip
+        engine.handle(session, event)
+    prompt = engine.handle(session, ev.Choose("urgency", "now"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "help"
+    assert [n.key for n in prompt.notices] == ["notice-danger-now"]
+
+
+def test_documents_are_not_asked_when_the_help_does_not_need_them(engine: Engine) -> None:
+    civilian = {**SOLDIER, "status": "summons", "location": "russia", "help": ["psychological"]}
+    session, review = walk(engine, civilian)
+    assert "documents" not in [line.step for line in review.review]
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert "documents" not in done.answers
+    assert done.category == "summons"
+
+
+def test_declining_consent_ends_without_keeping_anything(engine: Engine) -> None:
+    session, _ = engine.start("ru")
+    engine.handle(session, ev.Choose("language", "ru"))
+    outcome = engine.handle(session, ev.Choose("consent", "decline"))
+    assert isinstance(outcome, ev.Finished)
+    assert outcome.step == "declined"
+
+
+def test_language_is_suggested_from_the_client(engine: Engine) -> None:
+    assert engine.start("en-GB")[0].language == "en"
+    assert engine.start("ru")[0].language == "ru"
+    assert engine.start(None)[0].language == "ru"
+    assert engine.start("de")[0].language == "ru"
+
+
+def test_back_returns_to_the_previous_question_on_the_path_taken(engine: Engine) -> None:
+    answers = {**SOLDIER, "status": "abroad", "abroad_region": "europe"}
+    session, _ = engine.start("en")
+    for event in (ev.Choose("language", "en"), ev.Choose("consent", "agree"),
+                  ev.Choose("who", "self"), ev.Choose("status", answers["status"]),
+                  ev.Choose("abroad_region", "europe")):  # fmt: skip
+        engine.handle(session, event)
+    assert session.state == "return_risk"
+    back = engine.handle(session, ev.Back())
+    assert isinstance(back, ev.Prompt)
+    assert back.step == "abroad_region"
+    assert back.selected == ("europe",)
+    back = engine.handle(session, ev.Back())
+    assert isinstance(back, ev.Prompt)
+    assert back.step == "status"  # location was skipped on the way in, so it is skipped back
+
+
+def test_back_at_the_first_question_says_so(engine: Engine) -> None:
+    session, _ = engine.start("en")
+    prompt = engine.handle(session, ev.Back())
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "language"
+    assert [n.key for n in prompt.notices] == ["back-at-start"]
+
+
+def test_back_from_review_goes_to_the_last_question(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    prompt = engine.handle(session, ev.Back())
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "contact"
+
+
+def test_changing_an_answer_from_review_returns_to_review(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    prompt = engine.handle(session, ev.Edit("urgency"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "urgency"
+    assert prompt.selected == ("weeks",)
+    review = engine.handle(session, ev.Choose("urgency", "days"))
+    assert isinstance(review, ev.Prompt)
+    assert review.step == REVIEW
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["urgency"] == "days"
+    assert done.priority == 2
+
+
+def test_a_change_that_opens_a_branch_asks_the_new_questions_only(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    engine.handle(session, ev.Edit("location"))
+    prompt = engine.handle(session, ev.Choose("location", "abroad"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "abroad_region"
+    engine.handle(session, ev.Choose("abroad_region", "central_asia"))
+    prompt = engine.handle(session, ev.Choose("return_risk", "worried"))
+    # urgency is still valid and skipped; "leave_russia" no longer fits someone abroad
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "help"
+    assert prompt.selected == ("legal",)
+    engine.handle(session, ev.Toggle("help", "asylum"))
+    review = engine.handle(session, ev.Done("help"))
+    assert isinstance(review, ev.Prompt)
+    assert review.step == REVIEW
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["location"] == "abroad"
+    assert done.answers["help"] == ["asylum", "legal"]
+    assert done.category == "serving"  # still serving, wherever they are
+
+
+def test_a_change_that_closes_a_branch_drops_its_answers(engine: Engine) -> None:
+    abroad = {**SOLDIER, "location": "abroad", "abroad_region": "europe", "return_risk": "safe",
+              "help": ["asylum"]}  # fmt: skip
+    session, _ = walk(engine, abroad)
+    engine.handle(session, ev.Edit("location"))
+    prompt = engine.handle(session, ev.Choose("location", "russia"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "help"  # "asylum" is not offered in Russia: asked again
+    engine.handle(session, ev.Toggle("help", "legal"))
+    engine.handle(session, ev.Done("help"))
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert "abroad_region" not in done.answers
+    assert "return_risk" not in done.answers
+
+
+def test_multiple_choice_toggles_and_exclusive_option(engine: Engine) -> None:
+    session, _ = walk(engine, {**SOLDIER, "documents": ["internal_passport"]})
+    engine.handle(session, ev.Edit("documents"))
+    prompt = engine.handle(session, ev.Toggle("documents", "military_id"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.selected == ("internal_passport", "military_id")
+    prompt = engine.handle(session, ev.Toggle("documents", "none"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.selected == ("none",)
+    prompt = engine.handle(session, ev.Toggle("documents", "foreign_passport"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.selected == ("foreign_passport",)
+    prompt = engine.handle(session, ev.Toggle("documents", "foreign_passport"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.selected == ()
+    prompt = engine.handle(session, ev.Done("documents"))
+    assert isinstance(prompt, ev.Prompt)
+    assert [n.key for n in prompt.notices] == ["choose-at-least-one"]
+    assert prompt.step == "documents"
+
+
+@pytest.mark.parametrize(
+    ("event", "notice"),
+    [
+        (ev.Text("hello"), "expected-button"),
+        (ev.Unsupported("sticker"), "unsupported-media"),
+        (ev.Choose("urgency", "now"), "stale-button"),
+        (ev.Choose("status", "general"), "stale-button"),
+        (ev.Toggle("status", "mobilized"), "stale-button"),
+        (ev.Edit("status"), "stale-button"),
+        (ev.Submit(), "stale-button"),
+    ],
+)
+def test_wrong_input_repeats_the_question_with_a_reason(
+    engine: Engine, event: ev.Event, notice: str
+) -> None:
+    session, _ = engine.start("en")
+    for step, option in (("language", "en"), ("consent", "agree"), ("who", "self")):
+        engine.handle(session, ev.Choose(step, option))
+    before = session.to_dict()
+    prompt = engine.handle(session, event)
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "status"
+    assert [n.key for n in prompt.notices] == [notice]
+    assert session.to_dict() == before
+
+
+def test_free_text_limits(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    engine.handle(session, ev.Edit("details"))
+    too_long = engine.handle(session, ev.Text("x" * 1001))
+    assert isinstance(too_long, ev.Prompt)
+    assert too_long.step == "details"
+    assert too_long.notices == (ev.Notice("text-too-long", {"max": 1000, "length": 1001}),)
+    empty = engine.handle(session, ev.Text("   "))
+    assert isinstance(empty, ev.Prompt)
+    assert [n.key for n in empty.notices] == ["text-empty"]
+    review = engine.handle(session, ev.Text("x" * 1000))
+    assert isinstance(review, ev.Prompt)
+    assert review.step == REVIEW
+
+
+def test_the_description_can_be_skipped(engine: Engine) -> None:
+    session, review = walk(engine, {**SOLDIER, "details": None})
+    assert {line.step: line.answer for line in review.review}["details"] == ""
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["details"] == ""
+
+
+def test_a_session_survives_serialisation_mid_way(engine: Engine) -> None:
+    session, _ = walk(engine, SOLDIER)
+    engine.handle(session, ev.Edit("documents"))
+    engine.handle(session, ev.Toggle("documents", "military_id"))
+    restored = Session.from_dict(session.to_dict())
+    prompt = engine.handle(restored, ev.Repeat())
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "documents"
+    assert prompt.selected == ("military_id", "taken_by_unit")
+    assert isinstance(engine.handle(restored, ev.Done("documents")), ev.Prompt)
+    assert restored.state == REVIEW
+
+
+def test_every_step_and_option_is_reachable_by_some_person(engine: Engine) -> None:
+    """Walk every combination of the choices that shape the path; collect what was shown."""
+    spec = engine.spec
+    shown: dict[str, set[str]] = {}
+    shaping = {
+        "status": spec.step("status").option_ids(),
+        "location": spec.step("location").option_ids(),
+        "help": [[o] for o in spec.step("help").option_ids()],
+        "urgency": spec.step("urgency").option_ids(),
+    }
+    for status, location, help_, urgency in itertools.product(*shaping.values()):
+        answers = {**SOLDIER, "status": status, "location": location, "urgency": urgency,
+                   "abroad_region": "europe", "return_risk": "worried", "help": help_}  # fmt: skip
+        session, prompt = engine.start("en")
+        outcome: Any = prompt
+        while isinstance(outcome, ev.Prompt) and outcome.step != REVIEW:
+            shown.setdefault(outcome.step, set()).update(outcome.options)
+            value = answers[outcome.step]
+            if outcome.kind == "multi":
+                value = [v for v in value if v in outcome.options] or [outcome.options[0]]
+                for option in value:
+                    engine.handle(session, ev.Toggle(outcome.step, option))
+                outcome = engine.handle(session, ev.Done(outcome.step))
+            elif outcome.kind == "text":
+                outcome = engine.handle(session, ev.Text(value))
+            else:
+                outcome = engine.handle(session, ev.Choose(outcome.step, value))
+        assert isinstance(outcome, ev.Prompt), (status, location, help_)
+        done = engine.handle(session, ev.Submit())
+        assert isinstance(done, ev.Completed)
+        assert 1 <= done.priority <= 4
+    asked = {sid for sid, step in spec.steps.items() if step.kind != "end"}
+    assert set(shown) == asked
+    for step_id in ("status", "location", "help", "urgency", "documents"):
+        assert shown[step_id] == set(spec.step(step_id).option_ids()), step_id
