@@ -1,0 +1,48 @@
+"""Builds the python-telegram-bot Application: transport settings, handlers, ordering."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.context import BotContext, attach
+from bot.handlers import errors, intake
+from bot.services import Services
+from bot.update_processor import PerPersonUpdateProcessor
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def build_application(services: Services) -> Application:  # type: ignore[type-arg]
+    settings = services.settings
+    app = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.api_url)
+        .base_file_url(settings.api_url.removesuffix("/bot") + "/file/bot")
+        .defaults(Defaults(protect_content=settings.protect_content))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerPersonUpdateProcessor())
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_announce_commands)
+        .build()
+    )
+    attach(app, services)
+    intake.register(app)
+    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    return app
+
+
+async def _announce_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in each language, shown by Telegram next to the input field."""
+    services: Services = app.bot_data["services"]
+    translator = services.translator
+    default = services.engine.spec.default_language
+    for language in (None, *services.engine.spec.languages):
+        lang = language or default
+        commands = [
+            BotCommand(name, translator.text(lang, f"command-{name}")) for name in intake.COMMANDS
+        ]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
+        )

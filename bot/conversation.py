@@ -1,0 +1,144 @@
+"""One person's turn: lock, load the draft, apply events, save, unlock.
+
+The lock is taken before the draft is read ("lock, then load"), so two messages sent at once
+are applied one after the other, each to its own question. Telegram I/O happens inside the turn
+but outside the engine. Only a pseudonym of the Telegram id is ever used as a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogs import events as ev
+from dialogs.engine import Engine
+from dialogs.session import Session
+from storage import repositories as repo
+from storage.crypto import Cipher, Pseudonymizer
+from storage.state import DraftStore
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who wrote, as Telegram told us; lives only in memory for the length of one update."""
+
+    user_id: int
+    chat_id: int
+    client_language: str | None = None
+
+
+@dataclass
+class Turn:
+    """A loaded draft (or none) and what the handler did with it, saved when the turn ends."""
+
+    engine: Engine
+    owner: str
+    session: Session | None
+    last_prompt: int | None = None
+    client_language: str | None = None
+    _discard: bool = field(default=False, repr=False)
+
+    @property
+    def language(self) -> str:
+        if self.session is not None:
+            return self.session.language
+        return self.engine.suggest_language(self.client_language)
+
+    def start(self) -> ev.Prompt:
+        self.session, prompt = self.engine.start(self.client_language)
+        self._discard = False
+        return prompt
+
+    def apply(self, event: ev.Event) -> ev.Outcome:
+        if self.session is None:
+            raise RuntimeError("no questionnaire in progress")
+        outcome = self.engine.handle(self.session, event)
+        if isinstance(outcome, ev.Finished):
+            self.discard()
+        return outcome
+
+    def discard(self) -> None:
+        """Forget the draft when the turn ends (cancelled, declined, submitted)."""
+        self.session = None
+        self.last_prompt = None
+        self._discard = True
+
+    def to_draft(self) -> dict[str, Any] | None:
+        if self.session is None:
+            return None
+        return {"session": self.session.to_dict(), "last_prompt": self.last_prompt}
+
+
+class Conversations:
+    def __init__(
+        self,
+        engine: Engine,
+        drafts: DraftStore,
+        cipher: Cipher,
+        pseudonyms: Pseudonymizer,
+        sessions: Any,
+    ) -> None:
+        self.engine = engine
+        self.drafts = drafts
+        self.cipher = cipher
+        self.pseudonyms = pseudonyms
+        self.sessions = sessions
+
+    def owner(self, person: Person) -> str:
+        return self.pseudonyms("person", person.user_id)
+
+    @asynccontextmanager
+    async def turn(self, person: Person) -> AsyncIterator[Turn]:
+        owner = self.owner(person)
+        async with self.drafts.lock(owner):
+            stored = await self.drafts.load(owner)
+            turn = Turn(
+                engine=self.engine,
+                owner=owner,
+                session=None,
+                client_language=person.client_language,
+            )
+            if stored is not None:
+                try:
+                    turn.session = Session.from_dict(stored["session"])
+                    turn.last_prompt = stored.get("last_prompt")
+                except (KeyError, TypeError, ValueError):
+                    turn.session = None  # a draft from an incompatible version: start afresh
+            before = turn.to_draft()
+            yield turn
+            after = turn.to_draft()
+            if after is None and (stored is not None or turn._discard):
+                await self.drafts.delete(owner)
+            elif after is not None and after != before:
+                await self.drafts.save(owner, after)
+
+    async def submit(self, person: Person, completed: ev.Completed) -> str:
+        """Store the finished questionnaire as an encrypted case; returns its public reference."""
+        async with self.sessions() as db, db.begin():
+            stored_person = await repo.upsert_person(
+                db,
+                self.cipher,
+                pseudonym=self.owner(person),
+                chat_id=person.chat_id,
+                language=completed.language,
+            )
+            case = await repo.create_case(
+                db,
+                self.cipher,
+                person=stored_person,
+                answers=completed.answers,
+                priority=completed.priority,
+                category=completed.category,
+                language=completed.language,
+            )
+            return case.reference
+
+    async def forget(self, person: Person) -> int:
+        """Erase the draft and every case of this person; returns how many cases were erased."""
+        owner = self.owner(person)
+        async with self.drafts.lock(owner):
+            await self.drafts.delete(owner)
+            async with self.sessions() as db, db.begin():
+                return await repo.forget_person(db, owner)

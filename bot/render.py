@@ -1,0 +1,123 @@
+"""Turns engine prompts into Telegram text and inline keyboards, in the person's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callback_data as cb
+from dialogs.events import Notice, Prompt
+from locales.translator import Translator
+
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class Screen:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+class Renderer:
+    def __init__(self, translator: Translator) -> None:
+        self.t = translator
+
+    def text(self, language: str, key: str, **args: Any) -> str:
+        return self.t.text(language, key, **args)
+
+    def prompt(self, prompt: Prompt, *extra: Notice) -> Screen:
+        lang = prompt.language
+        parts = [self._notice(lang, n) for n in (*extra, *prompt.notices)]
+        if prompt.kind == "review":
+            parts.append(self.t.text(lang, "review-question"))
+            parts.append(
+                "\n".join(self._review_line(lang, line.step, line.answer) for line in prompt.review)
+            )
+            rows = [
+                [
+                    self._button(
+                        self.t.text(
+                            lang, "review-change", label=self.t.text(lang, f"{line.step}-label")
+                        ),
+                        cb.EDIT,
+                        line.step,
+                    )
+                ]
+                for line in prompt.review
+            ]
+            rows.append([self._button(self.t.text(lang, "review-submit"), cb.SUBMIT)])
+            rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
+            return Screen(_fit("\n\n".join(parts)), InlineKeyboardMarkup(rows))
+        parts.append(self.t.text(lang, f"{prompt.step}-question", max=prompt.max_length))
+        rows = self._option_rows(prompt)
+        if prompt.kind == "multi":
+            rows.append([self._button(self.t.text(lang, "button-done"), cb.DONE, prompt.step)])
+        if prompt.kind == "text" and prompt.optional:
+            rows.append([self._button(self.t.text(lang, "button-skip"), cb.SKIP, prompt.step)])
+        if prompt.can_go_back:
+            rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
+        keyboard = InlineKeyboardMarkup(rows) if rows else None
+        return Screen(_fit("\n\n".join(parts)), keyboard)
+
+    def notice(self, language: str, key: str, **args: Any) -> str:
+        return self.t.text(language, key, **args)
+
+    def choice(self, language: str, key: str, buttons: list[tuple[str, str]]) -> Screen:
+        """A question of the bot's own (cancel? forget?), with one button per row."""
+        rows = [
+            [InlineKeyboardButton(self.t.text(language, label), callback_data=data)]
+            for label, data in buttons
+        ]
+        return Screen(self.t.text(language, key), InlineKeyboardMarkup(rows))
+
+    def language_choice(self, language: str, languages: tuple[str, ...]) -> Screen:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    self.t.text(language, f"language-opt-{code}"),
+                    callback_data=cb.encode(cb.LANGUAGE, code),
+                )
+            ]
+            for code in languages
+        ]
+        return Screen(self.t.text(language, "language-choose"), InlineKeyboardMarkup(rows))
+
+    # -- pieces --------------------------------------------------------------------------------
+
+    def _option_rows(self, prompt: Prompt) -> list[list[InlineKeyboardButton]]:
+        action = cb.TOGGLE if prompt.kind == "multi" else cb.CHOOSE
+        rows = []
+        for option in prompt.options:
+            label = self.t.text(prompt.language, f"{prompt.step}-opt-{option}")
+            if option in prompt.selected:
+                label = self.t.text(prompt.language, "selected-mark", option=label)
+            rows.append([self._button(label, action, prompt.step, option)])
+        return rows
+
+    def _review_line(self, lang: str, step: str, answer: Any) -> str:
+        label = self.t.text(lang, f"{step}-label")
+        if isinstance(answer, list):
+            shown = self.t.text(lang, "answer-separator").join(
+                self.t.text(lang, f"{step}-opt-{a}") for a in answer
+            )
+        elif answer == "":
+            shown = self.t.text(lang, "answer-skipped")
+        elif self.t.has(lang, f"{step}-opt-{answer}"):
+            shown = self.t.text(lang, f"{step}-opt-{answer}")
+        else:
+            shown = str(answer)
+        return f"• {label}: {shown}"
+
+    def _notice(self, lang: str, notice: Notice) -> str:
+        return self.t.text(lang, notice.key, **notice.args)
+
+    @staticmethod
+    def _button(label: str, kind: str, *args: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(label, callback_data=cb.encode(kind, *args))
+
+
+def _fit(text: str) -> str:
+    """Telegram rejects texts over 4096 characters; a review with a long description could be."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"

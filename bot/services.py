@@ -1,0 +1,82 @@
+"""Wiring: everything the handlers need, built once in `main` (and in tests), never at import."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.conversation import Conversations
+from bot.render import Renderer
+from bot.settings import Settings, SettingsError
+from dialogs import spec as dialog_spec
+from dialogs.engine import Engine
+from locales.translator import Translator
+from storage import db, repositories
+from storage.crypto import Cipher, MasterKeyWrapper
+from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    translator: Translator
+    renderer: Renderer
+    cipher: Cipher
+    database: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    drafts: DraftStore
+    conversations: Conversations
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Services:
+        """Check the questionnaire and texts, open storage, load the pseudonym key."""
+        questionnaire = dialog_spec.load()
+        translator = Translator.load()
+        missing = dialog_spec.missing_texts(
+            questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
+        )
+        if missing:
+            raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
+        engine = Engine(questionnaire)
+        cipher = Cipher(MasterKeyWrapper(settings.keys()))
+        database = db.make_engine(settings.database)
+        sessions = db.make_sessionmaker(database)
+        try:
+            await db.create_schema(database)
+            async with sessions() as session, session.begin():
+                pseudonyms = await repositories.load_pseudonymizer(session, cipher)
+        except Exception:
+            await database.dispose()
+            raise
+        ttl = settings.draft_ttl_hours * 3600
+        drafts: DraftStore
+        if settings.redis:
+            drafts = RedisDraftStore(settings.redis, cipher, ttl)
+            await drafts.ping()
+        else:
+            drafts = MemoryDraftStore(cipher, ttl)
+            log.warning(
+                "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
+                " will not survive a restart"
+            )
+        conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions)
+        return cls(
+            settings=settings,
+            engine=engine,
+            translator=translator,
+            renderer=Renderer(translator),
+            cipher=cipher,
+            database=database,
+            sessions=sessions,
+            drafts=drafts,
+            conversations=conversations,
+        )
+
+    async def aclose(self) -> None:
+        await self.drafts.aclose()
+        await self.database.dispose()

@@ -1,0 +1,123 @@
+"""Settings from the environment (and a `.env` file), checked once in `main`.
+
+Secrets may also come from files (`INTAKE_BOT_TOKEN_FILE`, `INTAKE_MASTER_KEYS_FILE`) so that
+they can live in a container secret rather than in the environment. Never from the repository.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from storage.crypto import KeyConfigError, MasterKey, parse_master_keys
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """One line for the operator: which variable is wrong and what to do about it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INTAKE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    bot_token_file: Path | None = None
+    api_url: str = TELEGRAM_API_URL
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    redis_url: SecretStr | None = None
+    master_keys: SecretStr | None = None
+    master_keys_file: Path | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    protect_content: bool = True
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    log_level: str = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(";", ",").replace(" ", ",").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    # -- derived values ------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'intake.db').as_posix()}"
+
+    @property
+    def redis(self) -> str | None:
+        return self.redis_url.get_secret_value() if self.redis_url else None
+
+    def token(self) -> str:
+        """The bot token, or a SettingsError that says how to get one."""
+        token = _secret(self.bot_token, self.bot_token_file, "INTAKE_BOT_TOKEN")
+        if not token:
+            raise SettingsError(
+                "INTAKE_BOT_TOKEN is not set: create a bot with @BotFather and export its token"
+                " (or put it in a file named by INTAKE_BOT_TOKEN_FILE)"
+            )
+        if ":" not in token:
+            raise SettingsError("INTAKE_BOT_TOKEN does not look like a bot token (id:secret)")
+        return token
+
+    def keys(self) -> list[MasterKey]:
+        """The master keys, newest first, or a SettingsError that says how to make one."""
+        raw = _secret(self.master_keys, self.master_keys_file, "INTAKE_MASTER_KEYS")
+        if not raw:
+            raise SettingsError(
+                "INTAKE_MASTER_KEYS is not set: make a key with `intake-bot keys generate` and"
+                " export INTAKE_MASTER_KEYS=<that line> (or put it in a file named by"
+                " INTAKE_MASTER_KEYS_FILE); keep it out of the repository and away from backups"
+                " of the database"
+            )
+        try:
+            return parse_master_keys(raw)
+        except KeyConfigError as error:
+            raise SettingsError(f"INTAKE_MASTER_KEYS: {error}") from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "INTAKE_" + "_".join(str(part) for part in first["loc"]).upper()
+        raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+def _secret(value: SecretStr | None, file: Path | None, name: str) -> str:
+    if value is not None and value.get_secret_value().strip():
+        return value.get_secret_value().strip()
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise SettingsError(f"{name}_FILE: cannot read {file}: {error.strerror}") from None
+    return ""
