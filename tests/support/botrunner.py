@@ -1,0 +1,84 @@
+"""Runs the real bot (services + python-telegram-bot Application, long polling over HTTP) in a
+thread of its own, so that tests can act as people, synchronously, against the local Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.services import Services
+from bot.settings import Settings
+
+
+class BotRunner:
+    def __init__(
+        self, settings: Settings, *, prepare: Callable[[Services], Any] | None = None
+    ) -> None:
+        self.settings = settings
+        self.services: Services | None = None
+        self._prepare = prepare
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="bot-under-test", daemon=True)
+
+    def start(self) -> BotRunner:
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise AssertionError("the bot did not start within 30 s")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(30)
+        if self._thread.is_alive():
+            raise AssertionError("the bot did not stop within 30 s")
+        if self._error is not None:
+            raise self._error
+
+    def run(self, coroutine_factory: Callable[[Services], Any]) -> Any:
+        """Run a coroutine on the bot's own loop (e.g. to read the database it uses)."""
+        assert self._loop is not None and self.services is not None
+        future = asyncio.run_coroutine_threadsafe(coroutine_factory(self.services), self._loop)
+        return future.result(30)
+
+    def __enter__(self) -> BotRunner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as error:  # reported to the test thread
+            self._error = error
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.services = await Services.start(self.settings)
+        try:
+            if self._prepare is not None:
+                await self._prepare(self.services)
+            app = build_application(self.services)
+            async with app:
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, timeout=1, poll_interval=0
+                )
+                self._ready.set()
+                await self._stop.wait()
+                await app.updater.stop()
+                await app.stop()
+        finally:
+            await self.services.aclose()
