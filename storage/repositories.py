@@ -41,20 +41,15 @@ async def _insert_unless_conflict(
     Used where two processes may race to create the same row: the loser sees no error and no
     aborted transaction (which a caught IntegrityError would leave on PostgreSQL), and re-reads.
     """
+    column = model.__table__.c[unique_column]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        insert = postgresql.insert
+        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=[column])
     elif dialect == "sqlite":
-        insert = sqlite.insert
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=[column])
     else:  # pragma: no cover - normalize_url admits only these two
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    column = model.__table__.c[unique_column]
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[column])
-        .returning(column)
-    )
+    statement = statement.values(**values).returning(column)
     result = await session.execute(statement)
     return result.scalar_one_or_none() is not None
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock as RedisLock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 from storage.crypto import Cipher, DecryptionError
@@ -245,7 +246,10 @@ class RedisDraftStore:
     async def load(self, owner: str) -> dict[str, Any] | None:
         with _redis_errors("load"):
             blob = await self._redis.get(self.keys.draft(owner))
-        return None if blob is None else open_draft(self._cipher, owner, blob)
+        if blob is None:
+            return None
+        # An injected client may decode responses; the envelope is ASCII JSON either way.
+        return open_draft(self._cipher, owner, blob if isinstance(blob, bytes) else blob.encode())
 
     async def save(self, owner: str, draft: dict[str, Any]) -> None:
         blob = seal_draft(self._cipher, owner, draft)
@@ -281,7 +285,7 @@ class RedisDraftStore:
                 await self._release(redis_lock)
 
     @staticmethod
-    async def _release(redis_lock: Any) -> None:
+    async def _release(redis_lock: RedisLock) -> None:
         # Failing to release must not hide the caller's own exception; the lock expires anyway.
         try:
             await redis_lock.release()

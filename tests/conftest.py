@@ -73,9 +73,9 @@ def _tail(path: Path, lines: int = 20) -> str:
         return "(no log)"
 
 
-def _run(command: list[str], what: str, log: Path | None = None, **kwargs: object) -> None:
+def _run(command: list[str], what: str, log: Path | None = None, cwd: Path | None = None) -> None:
     try:
-        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, **kwargs)
+        subprocess.run(command, check=True, capture_output=True, text=True, timeout=120, cwd=cwd)
     except subprocess.CalledProcessError as exc:
         detail = (exc.stdout or "") + (exc.stderr or "")
         if log is not None:
