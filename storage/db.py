@@ -48,17 +48,19 @@ def _sqlite_file(url: str) -> Path | None:
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
-    # WAL lets the bot read while another connection writes.
+    # WAL lets the bot read while another connection writes. secure_delete zeroes deleted
+    # content, so a forgotten person's wrapped keys do not linger in free pages of the file.
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Build an async engine; SQLite gets foreign keys, WAL and its directory created."""
+    """Build an async engine; SQLite gets foreign keys, WAL, secure delete and its directory."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = _sqlite_file(url)

@@ -172,6 +172,23 @@ async def create_case(
     raise RuntimeError("no free case reference found; the reference space may be exhausted")
 
 
+async def forget_person(session: AsyncSession, pseudonym: str) -> int:
+    """Delete a person and all their cases; returns how many cases went.
+
+    The wrapped data keys go with the rows, so copies of the ciphertext (backups, replicas)
+    can no longer be decrypted even with the master key (crypto-shredding).
+    """
+    person = await find_person(session, pseudonym)
+    if person is None:
+        return 0
+    cases = await cases_of_person(session, person.id)
+    for case in cases:
+        await session.delete(case)
+    await session.delete(person)
+    await session.flush()
+    return len(cases)
+
+
 def case_answers(cipher: Cipher, case: Case) -> dict[str, Any]:
     record = case_record(case.id)
     data_key = cipher.unwrap_key(case.key_blob, record)

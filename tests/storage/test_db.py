@@ -47,6 +47,7 @@ async def test_sqlite_creates_directory_and_enables_pragmas(tmp_path: Path) -> N
         async with engine.connect() as connection:
             assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await connection.execute(text("PRAGMA secure_delete"))).scalar() == 1
         assert path.exists()
     finally:
         await engine.dispose()

@@ -24,6 +24,7 @@ from storage.repositories import (
     cases_of_person,
     create_case,
     find_person,
+    forget_person,
     get_case_by_reference,
     load_pseudonymizer,
     normalize_reference,
@@ -269,3 +270,31 @@ async def test_pseudonym_key_needs_the_master_key(sessions: Sessions, cipher: Ci
     async with sessions() as session:
         with pytest.raises(DecryptionError):
             await load_pseudonymizer(session, stranger)
+
+
+async def test_forget_person_erases_them_and_their_cases_only(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    leaving = await _person(sessions, cipher, "a" * 64)
+    staying = await _person(sessions, cipher, "b" * 64)
+    async with sessions.begin() as session:
+        for person in (leaving, leaving, staying):
+            await create_case(
+                session,
+                cipher,
+                person=person,
+                answers=ANSWERS,
+                priority=1,
+                category="c",
+                language="ru",
+            )
+    async with sessions.begin() as session:
+        assert await forget_person(session, "a" * 64) == 2
+        assert await forget_person(session, "never-seen") == 0
+    async with sessions() as session:
+        assert await find_person(session, "a" * 64) is None
+        assert await cases_of_person(session, leaving.id) == []
+        assert len(await cases_of_person(session, staying.id)) == 1
+    persons = await _raw_rows(engine, "persons")
+    assert b"a" * 64 not in persons
+    assert leaving.key_blob not in persons
