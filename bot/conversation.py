@@ -7,6 +7,7 @@ but outside the engine. Only a pseudonym of the Telegram id is ever used as a ke
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,8 +17,10 @@ from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
 from storage import repositories as repo
-from storage.crypto import Cipher, Pseudonymizer
+from storage.crypto import Cipher, DecryptionError, Pseudonymizer
 from storage.state import DraftStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,13 @@ class Conversations:
     async def turn(self, person: Person) -> AsyncIterator[Turn]:
         owner = self.owner(person)
         async with self.drafts.lock(owner):
-            stored = await self.drafts.load(owner)
+            try:
+                stored = await self.drafts.load(owner)
+            except DecryptionError:
+                # Written under a master key that has since been removed: unreadable for good.
+                log.warning("an unreadable draft was discarded")
+                await self.drafts.delete(owner)
+                stored = None
             turn = Turn(
                 engine=self.engine,
                 owner=owner,

@@ -45,7 +45,8 @@ class BotRunner:
 
     def run(self, coroutine_factory: Callable[[Services], Any]) -> Any:
         """Run a coroutine on the bot's own loop (e.g. to read the database it uses)."""
-        assert self._loop is not None and self.services is not None
+        assert self._loop is not None
+        assert self.services is not None
         future = asyncio.run_coroutine_threadsafe(coroutine_factory(self.services), self._loop)
         return future.result(30)
 
