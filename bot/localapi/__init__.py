@@ -1,1 +1,17 @@
 """A local Bot API server that speaks Telegram's wire format, for tests and the demo."""
+
+from bot.localapi.chats import ChatView, FakeGroup, FakeUser
+from bot.localapi.models import ApiCall, ApiError, Button, ChatMessage, FaultKind
+from bot.localapi.server import LocalBotApi
+
+__all__ = [
+    "ApiCall",
+    "ApiError",
+    "Button",
+    "ChatMessage",
+    "ChatView",
+    "FakeGroup",
+    "FakeUser",
+    "FaultKind",
+    "LocalBotApi",
+]
