@@ -1,7 +1,8 @@
 """Logging that cannot leak: the token is scrubbed and chatty libraries are kept quiet.
 
 httpx logs request URLs (they contain the token) at INFO; python-telegram-bot logs whole updates
-at DEBUG; transitions logs trigger arguments. Our own code logs only counts, kinds and keys.
+at DEBUG; aiosqlite logs SQL parameters at DEBUG; transitions logs trigger arguments. Our own code
+logs only counts, kinds and locale keys.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ import logging
 import sys
 import traceback
 from types import TracebackType
+from typing import TextIO
 
-QUIET = {
+# Raised to these levels whatever the configured level: below them these libraries write the
+# token (httpx URLs), whole updates (telegram), SQL parameters (sqlalchemy, aiosqlite) or
+# trigger arguments (transitions).
+CAPPED = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
-    "telegram": logging.INFO,
-    "telegram.ext.Updater": logging.INFO,
     "transitions": logging.WARNING,
-    "apscheduler": logging.WARNING,
+    "sqlalchemy": logging.WARNING,
+    "aiosqlite": logging.WARNING,
+    "asyncpg": logging.WARNING,
+    "redis": logging.WARNING,
+    "telegram": logging.INFO,
     "tornado.access": logging.WARNING,
-    "aiosqlite": logging.INFO,
-    "asyncio": logging.WARNING,
 }
 
 REDACTED = "<redacted>"
@@ -56,22 +61,18 @@ def safe_traceback(error: BaseException | None) -> str:
     return "Traceback (most recent call last):\n" + "\n".join(lines) + f"\n{type(error).__name__}"
 
 
-def configure(level: str = "INFO", secrets: list[str] | None = None) -> None:
+def configure(
+    level: str = "INFO", secrets: list[str] | None = None, stream: TextIO | None = None
+) -> None:
     """Install one stderr handler with the redacting filter; called once from `main`."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     install_filter(handler, secrets or [])
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    if level != "DEBUG":
-        for name, quiet_level in QUIET.items():
-            logging.getLogger(name).setLevel(quiet_level)
-    else:
-        # Even at DEBUG, these would write URLs with the token, whole updates or answers.
-        for name in ("httpx", "httpcore", "transitions"):
-            logging.getLogger(name).setLevel(logging.WARNING)
-        logging.getLogger("telegram").setLevel(logging.INFO)
+    for name, floor in CAPPED.items():
+        logging.getLogger(name).setLevel(floor)
 
 
 def install_filter(handler: logging.Handler, secrets: list[str]) -> None:

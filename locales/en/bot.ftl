@@ -6,7 +6,7 @@ button-back = ← Back
 selected-mark = ✅ { $option }
 
 answer-skipped = (skipped)
-answer-separator = , 
+answer-separator = {", "}
 
 stale-button = This question has passed. Here is the current one.
 unsupported-media = Please answer with text or the buttons only. Do not send photos, voice messages, stickers or files: they can identify you, and we cannot read them here.

@@ -6,7 +6,7 @@ button-back = ← Назад
 selected-mark = ✅ { $option }
 
 answer-skipped = (пропущено)
-answer-separator = , 
+answer-separator = {", "}
 
 stale-button = Этот вопрос уже пройден. Вот текущий.
 unsupported-media = Пожалуйста, отвечайте текстом или кнопками. Не присылайте фото, голосовые, стикеры и файлы: по ним можно узнать, кто вы, и здесь мы их не читаем.

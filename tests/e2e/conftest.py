@@ -1,0 +1,49 @@
+"""End-to-end fixtures: the local Bot API server, settings pointing at it, the running bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.localapi import LocalBotApi
+from bot.settings import Settings
+from storage.crypto import generate_master_key
+from tests.support.botrunner import BotRunner
+
+SettingsFactory = Callable[..., Settings]
+
+
+@pytest.fixture
+def api() -> Iterator[LocalBotApi]:
+    with LocalBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def master_keys() -> str:
+    return generate_master_key()
+
+
+@pytest.fixture
+def make_settings(api: LocalBotApi, tmp_path: Path, master_keys: str) -> SettingsFactory:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": api.token,
+            "api_url": api.base_url,
+            "data_dir": tmp_path / "data",
+            "master_keys": master_keys,
+            "poll_timeout": 1,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make
+
+
+@pytest.fixture
+def bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
+    with BotRunner(make_settings()) as runner:
+        yield runner

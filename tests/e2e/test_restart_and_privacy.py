@@ -1,0 +1,136 @@
+"""A draft survives a restart (real Redis); nothing identifying is readable at rest or in logs."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot import logs
+from bot.localapi import LocalBotApi
+from tests.e2e.conftest import SettingsFactory
+from tests.support.botrunner import BotRunner
+from tests.support.people import command, say, tap
+
+MARKER = "CANARY-7f3a9c-unique-answer-text"
+USER_ID = 7390012345
+USERNAME = "canary_username_q8z"
+FIRST_NAME = "Canaryfirstname"
+
+
+@pytest.fixture
+def product_logging() -> Iterator[io.StringIO]:
+    """The product's own logging set-up at DEBUG, captured; restored afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    stream = io.StringIO()
+    yield stream
+    root.handlers[:], root.level = saved
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_a_draft_survives_a_restart_in_the_middle(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    settings = make_settings(redis_url=redis_url)
+    user = api.user(language_code="en")
+    with BotRunner(settings):
+        command(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        tap(user, "I understand, continue", expect="Who needs help?")
+        tap(user, "I do", expect="What is the situation right now?")
+        tap(user, "Contract soldier", expect="Where is the person now?")
+    with BotRunner(settings) as restarted:
+        resumed = command(user, "/start", expect="You have an unfinished request")
+        assert "Where is the person now?" in resumed.visible_text
+        tap(user, "In occupied territory", expect="How urgent is it?")
+        tap(user, "No deadline", expect="What help is needed?")
+        tap(user, "Psychological support", expect="✅ Psychological support")
+        tap(user, "Done", expect="Which documents are at hand?")
+        tap(user, "Military ID", expect="✅ Military ID")
+        tap(user, "Done", expect="In a few sentences")
+        tap(user, "Skip", expect="How may we reply?")
+        review = tap(user, "Only in this bot", expect="Please check your answers")
+        assert "• Situation: Contract soldier" in review.visible_text
+        tap(user, "Send the request", expect="Your request has been sent")
+
+        async def count(services: object) -> int:
+            from sqlalchemy import func, select
+
+            from storage.models import Case
+
+            async with services.sessions() as db:  # type: ignore[attr-defined]
+                return int(await db.scalar(select(func.count()).select_from(Case)) or 0)
+
+        assert restarted.run(count) == 1
+    assert redis.Redis.from_url(redis_url).keys("*draft*") == []  # submitted: no draft left
+
+
+def test_canary_nothing_identifying_in_database_redis_or_logs(
+    api: LocalBotApi,
+    make_settings: SettingsFactory,
+    redis_url: str,
+    tmp_path: Path,
+    product_logging: io.StringIO,
+) -> None:
+    settings = make_settings(redis_url=redis_url, log_level="DEBUG")
+    logs.configure("DEBUG", secrets=[api.token], stream=product_logging)
+    user = api.user(USER_ID, language_code="en", first_name=FIRST_NAME, username=USERNAME)
+    forbidden = [MARKER, str(USER_ID), USERNAME, FIRST_NAME, api.token]
+    client = redis.Redis.from_url(redis_url)
+    with BotRunner(settings):
+        command(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        tap(user, "I understand, continue", expect="Who needs help?")
+        tap(user, "I do", expect="What is the situation right now?")
+        tap(user, "Received a summons", expect="Where is the person now?")
+        tap(user, "In Russia", expect="How urgent is it?")
+        tap(user, "Within a few weeks", expect="What help is needed?")
+        tap(user, "Legal advice", expect="✅ Legal advice")
+        tap(user, "Done", expect="In a few sentences")
+        say(user, f"My story {MARKER} ends here", expect="How may we reply?")
+        in_redis = _redis_dump(client)
+        assert b":draft:" in in_redis, "the draft should be in Redis now"
+        tap(user, "Only in this bot", expect="Please check your answers")
+        tap(user, "Send the request", expect="Your request has been sent")
+        in_redis += _redis_dump(client)
+    database = tmp_path / "data"
+    stored = b"".join(p.read_bytes() for p in database.iterdir() if p.name.startswith("intake.db"))
+    rows = _sqlite_cells(database / "intake.db")
+    log_text = product_logging.getvalue()
+    assert "DEBUG" in log_text, "the logs should have been captured at DEBUG"
+    for value in forbidden:
+        assert value.encode() not in stored, f"{value!r} is in the database file"
+        assert all(value not in cell for cell in rows), f"{value!r} is in a database row"
+        assert value.encode() not in in_redis, f"{value!r} is in Redis"
+        assert value not in log_text, f"{value!r} is in the logs"
+
+
+def _redis_dump(client: redis.Redis) -> bytes:
+    parts: list[bytes] = []
+    for key in client.scan_iter():
+        parts.append(key)
+        if client.type(key) == b"string":
+            parts.append(client.get(key) or b"")
+    return b"\n".join(parts)
+
+
+def _sqlite_cells(path: Path) -> list[str]:
+    cells: list[str] = []
+    with sqlite3.connect(path) as connection:
+        tables = [
+            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - table names from sqlite_master
+                for cell in row:
+                    cells.append(cell.decode("latin-1") if isinstance(cell, bytes) else str(cell))
+    assert cells, "the database should not be empty"
+    return cells
