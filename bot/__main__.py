@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 
 from bot import logs
-from bot.app import ALLOWED_UPDATES
 from bot.settings import Settings, SettingsError, load_settings
 from storage.crypto import generate_master_key
 
@@ -74,29 +73,13 @@ def _run(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, in one event loop shared by the bot and its storage."""
-    from bot.app import build_application
-    from bot.services import Services
+    from bot.runner import serve_polling
 
-    services = await Services.start(settings)
-    try:
-        app = build_application(services)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        async with app:
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout
-            )
-            log.info("bot started (long polling)")
-            await stop.wait()
-            log.info("stopping: finishing updates in flight")
-            await app.updater.stop()
-            await app.stop()
-    finally:
-        await services.aclose()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve_polling(settings, stop)
 
 
 if __name__ == "__main__":

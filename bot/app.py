@@ -24,7 +24,6 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerPersonUpdateProcessor())
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_announce_commands)
         .build()
     )
     attach(app, services)
@@ -33,8 +32,8 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     return app
 
 
-async def _announce_commands(app: Application) -> None:  # type: ignore[type-arg]
-    """The command menu in each language, shown by Telegram next to the input field."""
+async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+    """Once the bot is initialised: the command menu in each language, shown by Telegram."""
     services: Services = app.bot_data["services"]
     translator = services.translator
     default = services.engine.spec.default_language

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
@@ -22,9 +23,10 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     user = update.effective_user
     language = context.engine.suggest_language(user.language_code if user else None)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):  # it may have been answered already
             await update.callback_query.answer()
+    try:
         text = context.renderer.text(language, "error-try-again")
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError as follow_up:

@@ -29,6 +29,7 @@ help =
     /back - the previous question
     /cancel - stop and discard the unfinished questionnaire
     /language - change the language
+    /forget - erase everything you sent to this bot
     /help - this message
 
     Do not send your name, unit number, exact location or documents.

@@ -8,18 +8,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.runner import serve_polling
 from bot.services import Services
 from bot.settings import Settings
 
 
 class BotRunner:
-    def __init__(
-        self, settings: Settings, *, prepare: Callable[[Services], Any] | None = None
-    ) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.services: Services | None = None
-        self._prepare = prepare
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -66,20 +63,9 @@ class BotRunner:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        self.services = await Services.start(self.settings)
-        try:
-            if self._prepare is not None:
-                await self._prepare(self.services)
-            app = build_application(self.services)
-            async with app:
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    allowed_updates=ALLOWED_UPDATES, timeout=1, poll_interval=0
-                )
-                self._ready.set()
-                await self._stop.wait()
-                await app.updater.stop()
-                await app.stop()
-        finally:
-            await self.services.aclose()
+
+        def started(services: Services) -> None:
+            self.services = services
+            self._ready.set()
+
+        await serve_polling(self.settings, self._stop, started=started)

@@ -1,0 +1,48 @@
+"""Serving the bot by long polling until told to stop: one path for `intake-bot run` and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def serve_polling(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    started: Callable[[Services], Awaitable[None] | None] | None = None,
+) -> None:
+    """Start storage and the bot in this event loop, poll until `stop` is set, then shut down.
+
+    Updates already fetched are finished before the application stops.
+    """
+    services = await Services.start(settings)
+    try:
+        app = build_application(services)
+        async with app:
+            await on_startup(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=settings.poll_timeout,
+                poll_interval=0,
+            )
+            log.info("bot started (long polling)")
+            if started is not None:
+                result = started(services)
+                if result is not None:
+                    await result
+            await stop.wait()
+            log.info("stopping: finishing updates in flight")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await services.aclose()

@@ -1,0 +1,136 @@
+"""Commands around the questionnaire, and storage that goes away for a moment."""
+
+from __future__ import annotations
+
+import redis
+from sqlalchemy import func, select
+
+from bot.localapi import LocalBotApi
+from bot.services import Services
+from storage.models import Case, Person
+from tests.conftest import RedisServer
+from tests.e2e.conftest import SettingsFactory
+from tests.support.botrunner import BotRunner
+from tests.support.people import command, eventually, say, tap
+
+
+def test_language_can_be_changed_mid_way(api: LocalBotApi, bot: BotRunner) -> None:
+    user = api.user(language_code="en")
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    command(user, "/language", expect="Choose your language:")
+    switched = tap(user, "Русский", expect="Кому нужна помощь?")
+    assert "Мне" in switched.button_texts
+    help_text = command(user, "/help", expect="Команды:")
+    assert "/forget" in help_text.visible_text
+
+
+def test_help_before_anything_else_uses_the_client_language(
+    api: LocalBotApi, bot: BotRunner
+) -> None:
+    command(api.user(language_code="en"), "/help", expect="Commands:")
+    command(api.user(language_code="ru"), "/help", expect="Команды:")
+
+
+def test_the_command_menu_is_set_in_both_languages(api: LocalBotApi, bot: BotRunner) -> None:
+    calls = api.calls("setMyCommands")
+    languages = {call.params.get("language_code") for call in calls}
+    assert {"ru", "en"} <= languages
+    assert all("forget" in str(call.params.get("commands")) for call in calls)
+
+
+def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotRunner) -> None:
+    user = api.user(language_code="en")
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    tap(user, "Not called up yet", expect="Where is the person now?")
+    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "No deadline", expect="What help is needed?")
+    tap(user, "Psychological support", expect="✅ Psychological support")
+    tap(user, "Done", expect="In a few sentences")
+    tap(user, "Skip", expect="How may we reply?")
+    tap(user, "Only in this bot", expect="Please check your answers")
+    tap(user, "Send the request", expect="Your request has been sent")
+    command(user, "/start", expect="Choose your language")  # a second, unfinished one
+    command(user, "/forget", expect="Erase everything you sent")
+    tap(user, "No, keep it", expect="Nothing was erased")
+    assert count(bot, Case) == 1
+    command(user, "/forget", expect="Erase everything you sent")
+    tap(user, "Yes, erase everything", expect="1 sent request was erased")
+    assert count(bot, Case) == 0
+    assert count(bot, Person) == 0
+    command(user, "/start", expect="Choose your language")  # the draft was erased too
+    reply = command(user, "/cancel", expect="Discard the unfinished questionnaire?")
+    assert reply is not None
+
+
+def test_redis_away_for_a_moment_loses_nothing(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, redis_server: RedisServer
+) -> None:
+    user = api.user(language_code="en")
+    with BotRunner(make_settings(redis_url=redis_url)):
+        command(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        tap(user, "I understand, continue", expect="Who needs help?")
+        client = redis.Redis.from_url(redis_url)
+        eventually(lambda: not client.keys("*:lock:*"), what="the turn to end")
+        client.save()  # what Redis's append-only file does in production
+        client.close()
+        redis_server.stop()
+        try:
+            sorry = tap(user, "I do", expect="Something went wrong on our side", timeout=20)
+            assert "Traceback" not in sorry.visible_text
+        finally:
+            redis_server.start()
+        retried = command(user, "/start", expect="You have an unfinished request")
+        assert "Who needs help?" in retried.visible_text
+        tap(user, "I do", expect="What is the situation right now?", message_id=retried.message_id)
+
+
+def test_database_away_at_submission_keeps_the_answers(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    user = api.user(language_code="en")
+    with BotRunner(make_settings(redis_url=redis_url)) as runner:
+        command(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        tap(user, "I understand, continue", expect="Who needs help?")
+        tap(user, "I do", expect="What is the situation right now?")
+        tap(user, "Not called up yet", expect="Where is the person now?")
+        tap(user, "In Russia", expect="How urgent is it?")
+        tap(user, "No deadline", expect="What help is needed?")
+        tap(user, "Legal advice", expect="✅ Legal advice")
+        tap(user, "Done", expect="In a few sentences")
+        say(user, "keep this", expect="How may we reply?")
+        tap(user, "Only in this bot", expect="Please check your answers")
+        runner.run(_break_database)
+        tap(user, "Send the request", expect="Something went wrong on our side")
+        runner.run(_mend_database)
+        review = command(user, "/start", expect="Please check your answers")
+        assert "• Description: keep this" in review.visible_text
+        tap(user, "Send the request", expect="Your request has been sent",
+            message_id=review.message_id)  # fmt: skip
+        assert count(runner, Case) == 1
+
+
+async def _break_database(services: Services) -> None:
+    """Point the sessions at a database that cannot be opened, as if the server went away."""
+    from storage import db
+
+    closed_port = "postgresql://intake@127.0.0.1:1/intake"
+    services.conversations.sessions = db.make_sessionmaker(db.make_engine(closed_port))
+
+
+async def _mend_database(services: Services) -> None:
+    services.conversations.sessions = services.sessions
+
+
+def count(runner: BotRunner, model: type) -> int:
+    async def read(services: Services) -> int:
+        async with services.sessions() as db:
+            return int(await db.scalar(select(func.count()).select_from(model)) or 0)
+
+    return runner.run(read)  # type: ignore[no-any-return]
