@@ -134,7 +134,7 @@ class ApiCall:
     params: dict[str, Any]
     at: float
     status: int | None = None
-    """HTTP status answered; None while the request is still in flight (e.g. held)."""
+    """HTTP status answered; None while in flight, 0 when the client had gone (timed out)."""
     fault: FaultKind | None = None
     applied: bool = False
     error: str | None = None

@@ -50,7 +50,7 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
-import tornado.httpclient
+import httpx
 import tornado.httpserver
 import tornado.ioloop
 import tornado.netutil
@@ -121,6 +121,8 @@ class LocalBotApi:
         self._waiters: set[asyncio.Future[None]] = set()
         self._poller: object | None = None
         self._io_loop: tornado.ioloop.IOLoop | None = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
 
     # ------------------------------------------------------------------------ lifecycle
 
@@ -324,6 +326,9 @@ class LocalBotApi:
         self._io_loop = tornado.ioloop.IOLoop.current()
         self._stopping = False
         self._stop_requested = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._in_flight = 0
         self._waiters = set()
         self._poller = None
         app = tornado.web.Application(
@@ -352,7 +357,8 @@ class LocalBotApi:
             webhook_task.cancel()
             await asyncio.gather(webhook_task, return_exceptions=True)
             # Let handlers woken above write their answers before connections are closed.
-            await asyncio.sleep(0.05)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout=2)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.close_all_connections(), timeout=5)
 
@@ -387,6 +393,16 @@ class LocalBotApi:
     # --------------------------------------------------------------------- requests
 
     async def _handle(self, handler: _MethodHandler, token: str, method_name: str) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._handle_request(handler, token, method_name)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _handle_request(self, handler: _MethodHandler, token: str, method_name: str) -> None:
         raw, files = _collect_params(handler.request)
         canonical = METHODS.get(method_name.lower())
         handler.api_method = canonical or "unknown"
@@ -486,17 +502,21 @@ class LocalBotApi:
         *,
         applied: bool | None = None,
     ) -> None:
+        # Status 0 records that the client was gone, so no answer reached it.
         if isinstance(outcome, ApiError):
             status, body = outcome.code, outcome.payload()
             self.state.finish_call(
-                call, status=status, applied=bool(applied), error=outcome.description
+                call,
+                status=0 if handler.closed else status,
+                applied=bool(applied),
+                error=outcome.description,
             )
         else:
             result, description = outcome
             status, body = 200, {"ok": True, "result": result}
             if description:
                 body["description"] = description
-            self.state.finish_call(call, status=status, applied=True)
+            self.state.finish_call(call, status=0 if handler.closed else status, applied=True)
         if handler.closed:
             return
         handler.set_status(status)
@@ -506,9 +526,12 @@ class LocalBotApi:
     # ---------------------------------------------------------------------- webhooks
 
     async def _webhook_loop(self) -> None:
-        """POST pending updates to the webhook, oldest first, one at a time, until accepted."""
-        client = tornado.httpclient.AsyncHTTPClient(force_instance=True)
-        try:
+        """POST pending updates to the webhook, oldest first, one at a time, until accepted.
+
+        httpx (always installed: python-telegram-bot depends on it) rather than tornado's
+        client, because a delivery cancelled at shutdown must close its socket quietly.
+        """
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
             while not self._stopping:
                 item = self.state.webhook_next()
                 if item is None:
@@ -520,19 +543,15 @@ class LocalBotApi:
                     headers["X-Telegram-Bot-Api-Secret-Token"] = secret
                 error: str | None = None
                 try:
-                    response = await client.fetch(
-                        url,
-                        method="POST",
-                        body=json.dumps(body, ensure_ascii=False),
-                        headers=headers,
-                        request_timeout=10,
-                        raise_error=False,
+                    response = await client.post(
+                        url, content=json.dumps(body, ensure_ascii=False), headers=headers
                     )
-                    if not 200 <= response.code < 300:
+                    if not response.is_success:
                         error = (
-                            f"Wrong response from the webhook: {response.code} {response.reason}"
+                            f"Wrong response from the webhook: {response.status_code} "
+                            f"{response.reason_phrase}"
                         )
-                except Exception as exc:  # any network failure is a delivery failure
+                except httpx.HTTPError as exc:
                     error = f"Connection failed: {type(exc).__name__}"
                 if error is None:
                     self.state.webhook_delivered(update_id, url)
@@ -540,8 +559,6 @@ class LocalBotApi:
                     _log.debug("webhook delivery failed, will retry")
                     self.state.webhook_failed(url, error)
                     await asyncio.sleep(self.webhook_retry_delay)
-        finally:
-            client.close()
 
 
 class _MethodHandler(tornado.web.RequestHandler):
