@@ -88,13 +88,15 @@ class Renderer:
 
     def _option_rows(self, prompt: Prompt) -> list[list[InlineKeyboardButton]]:
         action = cb.TOGGLE if prompt.kind == "multi" else cb.CHOOSE
-        rows = []
+        buttons = []
         for option in prompt.options:
             label = self.t.text(prompt.language, f"{prompt.step}-opt-{option}")
             if option in prompt.selected:
                 label = self.t.text(prompt.language, "selected-mark", option=label)
-            rows.append([self._button(label, action, prompt.step, option)])
-        return rows
+            buttons.append(self._button(label, action, prompt.step, option))
+        if prompt.kind == "yesno":
+            return [buttons]  # side by side, as people expect of yes and no
+        return [[button] for button in buttons]
 
     def _review_line(self, lang: str, step: str, answer: Any) -> str:
         label = self.t.text(lang, f"{step}-label")

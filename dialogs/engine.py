@@ -155,7 +155,7 @@ class Engine:
         options = tuple(o.id for o in step.visible_options(session.answers))
         if step.kind == "multi":
             selected = tuple(session.pending)
-        elif step.kind == "choice" and session.state in session.answers:
+        elif step.kind in ("choice", "yesno") and session.state in session.answers:
             selected = (str(session.answers[session.state]),)
         else:
             selected = ()
@@ -191,7 +191,7 @@ class Engine:
     # -- event handlers --------------------------------------------------------------------------
 
     def _choose(self, session: Session, step_id: str, option: str) -> ev.Outcome:
-        step = self._current_step(session, step_id, "choice")
+        step = self._current_step(session, step_id, "choice", "yesno")
         if step is None or option not in self.prompt(session).options:
             return self.prompt(session, "stale-button")
         session.answers[step.id] = option
@@ -326,11 +326,11 @@ class Engine:
             visible = [o.id for o in self.spec.step(session.state).visible_options(session.answers)]
             session.pending = [o for o in visible if o in earlier]
 
-    def _current_step(self, session: Session, step_id: str, kind: str) -> Step | None:
+    def _current_step(self, session: Session, step_id: str, *kinds: str) -> Step | None:
         if session.state != step_id or step_id not in self.spec.steps:
             return None
         step = self.spec.step(step_id)
-        return step if step.kind == kind else None
+        return step if step.kind in kinds else None
 
     def _previous(self, session: Session) -> str | None:
         walked = self.path(session.answers)
@@ -343,7 +343,7 @@ class Engine:
         """An answer given earlier may no longer fit after an earlier answer changed."""
         answer = answers.get(step.id)
         visible = {o.id for o in step.visible_options(answers)}
-        if step.kind == "choice":
+        if step.kind in ("choice", "yesno"):
             return answer in visible
         if step.kind == "multi":
             return isinstance(answer, list) and bool(answer) and set(answer) <= visible

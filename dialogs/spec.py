@@ -17,8 +17,9 @@ import yaml
 
 from dialogs.conditions import Condition
 
-StepKind = Literal["choice", "multi", "text", "end"]
-STEP_KINDS: tuple[StepKind, ...] = ("choice", "multi", "text", "end")
+StepKind = Literal["choice", "yesno", "multi", "text", "end"]
+STEP_KINDS: tuple[StepKind, ...] = ("choice", "yesno", "multi", "text", "end")
+YES_NO = ("yes", "no")
 REVIEW = "review"
 """The built-in final screen: every answer with a button to change it, then Submit."""
 
@@ -161,6 +162,10 @@ def _parse_step(step_id: str, raw: Mapping[str, Any]) -> Step:
     if kind not in STEP_KINDS:
         raise SpecError(f"step {step_id!r}: kind must be one of {', '.join(STEP_KINDS)}")
     options = tuple(_parse_option(step_id, o) for o in raw.get("options") or ())
+    if kind == "yesno":
+        if options:
+            raise SpecError(f"step {step_id!r}: a yesno step has its own options, yes and no")
+        options = tuple(Option(id=answer) for answer in YES_NO)
     nxt = raw.get("next")
     if isinstance(nxt, str):
         routes: tuple[Route, ...] = (Route(to=nxt),)
@@ -236,7 +241,7 @@ def _check_step(step: Step, spec: Questionnaire, known: set[str]) -> list[str]:
     errors.extend(
         f"{where}: unknown target {route.to!r}" for route in step.routes if route.to not in known
     )
-    if step.kind in ("choice", "multi") and not step.options:
+    if step.kind in ("choice", "yesno", "multi") and not step.options:
         errors.append(f"{where}: a {step.kind} step needs options")
     if step.kind == "text" and step.max_length <= 0:
         errors.append(f"{where}: a text step needs max_length")

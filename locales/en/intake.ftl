@@ -101,3 +101,10 @@ contact-opt-secure_channel = In this bot; a volunteer may suggest a more secure 
 review-question = Please check your answers. Tap an answer to change it, or send the request.
 review-submit = ✅ Send the request
 review-change = ✏️ { $label }
+
+summons_age-question =
+    Did the summons arrive (or appear on Gosuslugi) more than 7 days ago?
+    An electronic summons counts as served after 7 days, and a ban on leaving Russia can follow.
+summons_age-label = Summons older than 7 days
+summons_age-opt-yes = Yes
+summons_age-opt-no = No

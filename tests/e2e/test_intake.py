@@ -213,3 +213,16 @@ def test_two_answers_sent_at_once_are_both_applied_in_order(
     assert "✅ Contract soldier" in back.button_texts
     back = tap(user, "← Back", expect="Who needs help?")
     assert "✅ Someone close to me (relative or friend)" in back.button_texts
+
+
+def test_a_yes_no_question_shows_both_answers_side_by_side(
+    api: LocalBotApi, bot: BotRunner
+) -> None:
+    user = api.user(language_code="ru")
+    command(user, "/start", expect="Выберите язык")
+    tap(user, "Русский", expect="не защищена сквозным шифрованием")
+    tap(user, "Понятно, продолжить", expect="Кому нужна помощь?")
+    tap(user, "Мне", expect="Какая сейчас ситуация?")
+    question = tap(user, "Пришла повестка", expect="больше 7 дней назад?")
+    assert [[button.text for button in row] for row in question.buttons][0] == ["Да", "Нет"]
+    tap(user, "Да", expect="Где человек находится сейчас?")

@@ -27,7 +27,7 @@ def walk(engine: Engine, answers: dict[str, Any], language: str = "en") -> tuple
             return session, outcome
         step = outcome.step
         value = answers[step]
-        if outcome.kind == "choice":
+        if outcome.kind in ("choice", "yesno"):
             outcome = engine.handle(session, ev.Choose(step, value))
         elif outcome.kind == "multi":
             for option in value:
@@ -45,6 +45,7 @@ SOLDIER = {
     "consent": "agree",
     "who": "self",
     "status": "mobilized",
+    "summons_age": "no",
     "location": "front_zone",
     "urgency": "weeks",
     "help": ["leave_russia", "legal"],
@@ -118,6 +119,31 @@ def test_documents_are_not_asked_when_the_help_does_not_need_them(engine: Engine
     assert isinstance(done, ev.Completed)
     assert "documents" not in done.answers
     assert done.category == "summons"
+
+
+@pytest.mark.parametrize(("old", "priority"), [("yes", 2), ("no", 3)])
+def test_an_old_summons_is_more_urgent(engine: Engine, old: str, priority: int) -> None:
+    answers = {**SOLDIER, "status": "summons", "summons_age": old, "location": "russia"}
+    session, review = walk(engine, answers)
+    shown = {line.step: line.answer for line in review.review}
+    assert shown["summons_age"] == old
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert (done.priority, done.category) == (priority, "summons")
+
+
+def test_yes_no_accepts_only_yes_or_no(engine: Engine) -> None:
+    session, _ = engine.start("en")
+    for step, option in (("language", "en"), ("consent", "agree"), ("who", "self"),
+                         ("status", "summons")):  # fmt: skip
+        engine.handle(session, ev.Choose(step, option))
+    prompt = engine.handle(session, ev.Choose("summons_age", "maybe"))
+    assert isinstance(prompt, ev.Prompt)
+    assert (prompt.kind, prompt.options) == ("yesno", ("yes", "no"))
+    assert [n.key for n in prompt.notices] == ["stale-button"]
+    nxt = engine.handle(session, ev.Choose("summons_age", "yes"))
+    assert isinstance(nxt, ev.Prompt)
+    assert nxt.step == "location"
 
 
 def test_declining_consent_ends_without_keeping_anything(engine: Engine) -> None:
