@@ -224,5 +224,5 @@ def test_a_yes_no_question_shows_both_answers_side_by_side(
     tap(user, "Понятно, продолжить", expect="Кому нужна помощь?")
     tap(user, "Мне", expect="Какая сейчас ситуация?")
     question = tap(user, "Пришла повестка", expect="больше 7 дней назад?")
-    assert [[button.text for button in row] for row in question.buttons][0] == ["Да", "Нет"]
+    assert [button.text for button in question.buttons[0]] == ["Да", "Нет"]
     tap(user, "Да", expect="Где человек находится сейчас?")
