@@ -1,0 +1,41 @@
+"""The installed console script, as an operator runs it: a real process, stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.localapi import LocalBotApi
+from storage.crypto import generate_master_key
+from tests.support.people import command, tap
+
+
+def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
+    api: LocalBotApi, tmp_path: Path
+) -> None:
+    executable = str(Path(sys.executable).parent / "intake-bot")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(
+        INTAKE_BOT_TOKEN=api.token,
+        INTAKE_API_URL=api.base_url,
+        INTAKE_MASTER_KEYS=generate_master_key(),
+        INTAKE_POLL_TIMEOUT="1",
+    )
+    process = subprocess.Popen(
+        [executable, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        user = api.user(language_code="en")
+        command(user, "/start", expect="Choose your language", timeout=30)
+        tap(user, "English", expect="not end-to-end encrypted")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "bot started" in stderr
+    assert "Traceback" not in stderr
+    assert api.token not in stderr
+    assert (tmp_path / "data" / "intake.db").exists()  # the embedded default database
