@@ -283,6 +283,8 @@ def _mdv2_mark(text: str, i: int) -> tuple[str | None, int]:
         return "spoiler", 2
     if char == "[":
         return "text_link", 1
+    if char == "!" and text.startswith("![", i):  # ![👍](tg://emoji?id=...)
+        return "text_link", 2
     if char == "]":
         return "link_end", 1
     return None, 1

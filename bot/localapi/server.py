@@ -46,6 +46,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import threading
 from types import TracebackType
 from typing import Any, Self
@@ -53,7 +54,6 @@ from typing import Any, Self
 import httpx
 import tornado.httpserver
 import tornado.ioloop
-import tornado.netutil
 import tornado.web
 
 from bot.localapi.chats import FakeGroup, FakeUser
@@ -339,10 +339,10 @@ class LocalBotApi:
             default_handler_class=_NotFoundHandler,
             log_function=_log_request,
         )
-        sockets = tornado.netutil.bind_sockets(self._requested_port, address=self.host)
+        sock = _listen(self.host, self._requested_port)
         server = tornado.httpserver.HTTPServer(app)
-        server.add_sockets(sockets)
-        self._port = sockets[0].getsockname()[1]
+        server.add_sockets([sock])
+        self._port = sock.getsockname()[1]
         listener = self._on_state_change
         self.state.add_listener(listener)
         webhook_task = asyncio.create_task(self._webhook_loop())
@@ -638,6 +638,14 @@ class _NotFoundHandler(tornado.web.RequestHandler):
         self.set_status(404)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"ok": False, "error_code": 404, "description": "Not Found"}))
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``; unlike tornado's bind_sockets it closes on failure."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.create_server((host, port), family=family, backlog=128)
+    sock.setblocking(False)
+    return sock
 
 
 def _collect_params(request: Any) -> tuple[dict[str, Any], dict[str, str]]:

@@ -75,3 +75,13 @@ def test_explicit_entities_win_and_plain_text_is_untouched() -> None:
 def test_unknown_parse_mode() -> None:
     with pytest.raises(ValueError, match="Unsupported parse_mode"):
         parse_formatted_text("x", "BBCode")
+
+
+def test_markdown_v2_custom_emoji() -> None:
+    text, entities = parse_formatted_text(
+        "![👍](tg://emoji?id=5368324170671202286) ok", "MarkdownV2"
+    )
+    assert text == "👍 ok"
+    assert entities == [
+        {"type": "custom_emoji", "offset": 0, "length": 2, "custom_emoji_id": "5368324170671202286"}
+    ]

@@ -147,9 +147,9 @@ async def test_conversation_through_polling(api: LocalBotApi) -> None:
     assert first_reply.params["protect_content"] is True
     assert first_reply.params["parse_mode"] == "HTML"
     assert first_reply.params["reply_markup"] == MENU.to_dict()
-    # PTB's last getUpdates confirms what it processed; it may cut off the cancelled long poll.
-    cleanup = api.calls("getUpdates")[-1]
-    assert (cleanup.params["timeout"], cleanup.status) == (0, 200)
+    # On stop PTB confirms what it processed with a short getUpdates (which may cut off its
+    # cancelled long poll with a 409 that nobody receives any more).
+    assert any(c.params["timeout"] == 0 and c.status == 200 for c in api.calls("getUpdates"))
 
 
 async def test_bot_api_errors_map_to_ptb_exceptions(api: LocalBotApi) -> None:

@@ -759,3 +759,54 @@ def test_restart_keeps_state(api: LocalBotApi) -> None:
     with httpx.Client() as http:
         response = http.post(f"{api.base_url}{api.token}/getUpdates")
     assert response.json()["result"][0]["message"]["chat"]["id"] == user.id
+
+
+def test_many_threads_at_once(api: LocalBotApi, bot: BotClient) -> None:
+    users = [api.user() for _ in range(5)]
+
+    def chatter(user: Any) -> None:
+        for n in range(20):
+            user.send_text(f"message {n}")
+
+    threads = [threading.Thread(target=chatter, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    updates = bot.ok("getUpdates")
+    assert len(updates) == 100
+    ids = [u["update_id"] for u in updates]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 100
+    for user in users:
+        mine = [u["message"] for u in updates if u["message"]["chat"]["id"] == user.id]
+        assert [m["message_id"] for m in mine] == list(range(1, 21))
+        assert [m["text"] for m in mine] == [f"message {n}" for n in range(20)]
+
+
+def test_start_fails_clearly_on_a_busy_port(api: LocalBotApi) -> None:
+    clash = LocalBotApi(port=api.port)
+    with pytest.raises(RuntimeError, match="failed to start"):
+        clash.start()
+    assert not clash.running
+    clash.stop()
+
+
+def test_logs_carry_no_text_ids_or_names(
+    api: LocalBotApi, bot: BotClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    user = api.user(987654321, first_name="Zinaida", username="zina_secret")
+    user.send_text("my secret story")
+    bot.ok("getUpdates")
+    bot.ok("sendMessage", chat_id=user.id, text="reply about the secret story")
+    bot.error("sendMessage", chat_id=5550001, text="to nobody")
+    bot.http.get(bot.url("sendMessage"), params={"chat_id": user.id, "text": "query secret"})
+    server_logs = "\n".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name.startswith(("bot.", "tornado"))
+    )
+    assert "sendMessage" in server_logs
+    for secret in ("secret", "987654321", "5550001", "Zinaida", "zina", api.token):
+        assert secret not in server_logs
