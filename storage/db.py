@@ -59,17 +59,20 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """Build an async engine; SQLite gets foreign keys, WAL, secure delete and its directory."""
+def make_engine(url: str, **options: Any) -> AsyncEngine:
+    """Build an async engine; SQLite gets foreign keys, WAL, secure delete and its directory.
+
+    `options` go to `create_async_engine` (for example `pool_size`).
+    """
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, **{"pool_pre_ping": True, **options})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

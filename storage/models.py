@@ -11,6 +11,8 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -33,6 +36,12 @@ NAMING_CONVENTION = {
 }
 
 CASE_STATUSES = ("waiting", "taken", "closed")
+VOLUNTEER_ROLES = ("admin", "volunteer")
+ENTRY_KINDS = ("person", "volunteer", "note")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
 def utcnow() -> datetime:
@@ -42,6 +51,11 @@ def utcnow() -> datetime:
 def today() -> datetime:
     """Midnight UTC of the current day: the only precision kept for when people were seen."""
     return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def this_hour() -> datetime:
+    """The current hour, UTC: the precision kept for when volunteers were last active."""
+    return utcnow().replace(minute=0, second=0, microsecond=0)
 
 
 def new_id() -> str:
@@ -101,12 +115,10 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        CheckConstraint(
-            "status IN (" + ", ".join(f"'{status}'" for status in CASE_STATUSES) + ")",
-            name="status",
-        ),
+        CheckConstraint(_one_of("status", CASE_STATUSES), name="status"),
         CheckConstraint("priority >= 1", name="priority_positive"),
         Index("ix_cases_queue", "status", "priority", "created_at"),
+        Index("ix_cases_volunteer_id_status", "volunteer_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -122,3 +134,110 @@ class Case(Base):
     answers_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The volunteer desk: who holds the case, and when it moved.
+    volunteer_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    close_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_by_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Volunteer(Base):
+    """Someone who answers cases; known to the database by a keyed pseudonym and a handle.
+
+    The handle is random (never derived from the Telegram id): it is what colleagues and the
+    audit log see. The chat id is encrypted under the volunteer's own data key.
+    """
+
+    __tablename__ = "volunteers"
+    __table_args__ = (CheckConstraint(_one_of("role", VOLUNTEER_ROLES), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pseudonym: Mapped[str] = mapped_column(String(64), unique=True)
+    handle: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    key_blob: Mapped[bytes] = mapped_column(LargeBinary)
+    chat_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_hour)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """A one-time code that makes someone a volunteer; only a keyed hash of the code is kept."""
+
+    __tablename__ = "invites"
+    __table_args__ = (CheckConstraint(_one_of("role", VOLUNTEER_ROLES), name="role"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+
+
+class CaseEntry(Base):
+    """One message in a case's conversation, encrypted under the case's data key.
+
+    Deleting the case deletes its entries, and with them nothing else can decrypt them anyway.
+    """
+
+    __tablename__ = "case_entries"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", ENTRY_KINDS), name="kind"),
+        Index("ix_case_entries_case_id_created_at", "case_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(String(36), ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class RelayLink(Base):
+    """Which case a message the bot relayed into a volunteer's chat belongs to (for replies)."""
+
+    __tablename__ = "relay_links"
+
+    volunteer_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which case, by handle and reference only.
+
+    No foreign keys: the trail outlives an erased case (only its random reference remains) and
+    a revoked volunteer.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_handle: Mapped[str | None] = mapped_column(String(32))
+    case_reference: Mapped[str | None] = mapped_column(String(9), index=True)
+    detail: Mapped[str | None] = mapped_column(String(100))

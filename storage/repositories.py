@@ -33,25 +33,36 @@ def case_record(case_id: str) -> str:
     return f"case:{case_id}"
 
 
-async def _insert_unless_conflict(
-    session: AsyncSession, model: type[Base], values: dict[str, Any], unique_column: str
+async def insert_unless_conflict(
+    session: AsyncSession,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict_columns: Sequence[str] | None = None,
 ) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted.
 
     Used where two processes may race to create the same row: the loser sees no error and no
     aborted transaction (which a caught IntegrityError would leave on PostgreSQL), and re-reads.
+    `conflict_columns` names the unique columns to watch; None means any unique constraint.
     """
-    column = model.__table__.c[unique_column]
+    table = model.__table__
+    target = None if conflict_columns is None else [table.c[name] for name in conflict_columns]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=[column])
+        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=target)
     elif dialect == "sqlite":
-        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=[column])
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=target)
     else:  # pragma: no cover - normalize_url admits only these two
         raise RuntimeError(f"unsupported database dialect {dialect!r}")
-    statement = statement.values(**values).returning(column)
+    statement = statement.values(**values).returning(*table.primary_key.columns)
     result = await session.execute(statement)
-    return result.scalar_one_or_none() is not None
+    return result.first() is not None
+
+
+async def _insert_unless_conflict(
+    session: AsyncSession, model: type[Base], values: dict[str, Any], unique_column: str
+) -> bool:
+    return await insert_unless_conflict(session, model, values, [unique_column])
 
 
 async def load_pseudonymizer(session: AsyncSession, cipher: Cipher) -> Pseudonymizer:
