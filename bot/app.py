@@ -6,7 +6,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.context import BotContext, attach
-from bot.handlers import errors, intake
+from bot.handlers import desk, errors, followup, intake
 from bot.services import Services
 from bot.update_processor import PerPersonUpdateProcessor
 
@@ -27,7 +27,10 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .build()
     )
     attach(app, services)
-    intake.register(app)
+    intake.register_commands(app)
+    followup.register(app)
+    desk.register(app)
+    intake.register_catch_alls(app)
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     return app
 

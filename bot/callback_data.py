@@ -21,6 +21,7 @@ BACK = "b"
 LANGUAGE = "l"
 CANCEL = "x"
 FORGET = "f"
+NEW = "n"
 
 _ARITY = {
     CHOOSE: 2,
@@ -33,6 +34,7 @@ _ARITY = {
     LANGUAGE: 1,
     CANCEL: 1,
     FORGET: 1,
+    NEW: 0,
 }
 
 

@@ -18,6 +18,7 @@ from dialogs.engine import Engine
 from dialogs.session import Session
 from storage import repositories as repo
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
+from storage.models import Case
 from storage.state import DraftStore
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,8 @@ class Conversations:
             elif after is not None and after != before:
                 await self.drafts.save(owner, after)
 
-    async def submit(self, person: Person, completed: ev.Completed) -> str:
-        """Store the finished questionnaire as an encrypted case; returns its public reference."""
+    async def submit(self, person: Person, completed: ev.Completed) -> Case:
+        """Store the finished questionnaire as an encrypted case (a new waiting case)."""
         async with self.sessions() as db, db.begin():
             stored_person = await repo.upsert_person(
                 db,
@@ -133,7 +134,7 @@ class Conversations:
                 chat_id=person.chat_id,
                 language=completed.language,
             )
-            case = await repo.create_case(
+            return await repo.create_case(
                 db,
                 self.cipher,
                 person=stored_person,
@@ -142,7 +143,6 @@ class Conversations:
                 category=completed.category,
                 language=completed.language,
             )
-            return case.reference
 
     async def forget(self, person: Person) -> int:
         """Erase the draft and every case of this person; returns how many cases were erased."""

@@ -24,7 +24,7 @@ class Renderer:
     def __init__(self, translator: Translator) -> None:
         self.t = translator
 
-    def text(self, language: str, key: str, **args: Any) -> str:
+    def text(self, language: str, key: str, /, **args: Any) -> str:
         return self.t.text(language, key, **args)
 
     def prompt(self, prompt: Prompt, *extra: Notice) -> Screen:
@@ -33,7 +33,7 @@ class Renderer:
         if prompt.kind == "review":
             parts.append(self.t.text(lang, "review-question"))
             parts.append(
-                "\n".join(self._review_line(lang, line.step, line.answer) for line in prompt.review)
+                "\n".join(self.answer_line(lang, line.step, line.answer) for line in prompt.review)
             )
             rows = [
                 [
@@ -64,13 +64,15 @@ class Renderer:
     def notice(self, language: str, key: str, **args: Any) -> str:
         return self.t.text(language, key, **args)
 
-    def choice(self, language: str, key: str, buttons: list[tuple[str, str]]) -> Screen:
+    def choice(
+        self, language: str, key: str, buttons: list[tuple[str, str]], **args: Any
+    ) -> Screen:
         """A question of the bot's own (cancel? forget?), with one button per row."""
         rows = [
             [InlineKeyboardButton(self.t.text(language, label), callback_data=data)]
             for label, data in buttons
         ]
-        return Screen(self.t.text(language, key), InlineKeyboardMarkup(rows))
+        return Screen(self.t.text(language, key, **args), InlineKeyboardMarkup(rows))
 
     def language_choice(self, language: str, languages: tuple[str, ...]) -> Screen:
         rows = [
@@ -98,7 +100,7 @@ class Renderer:
             return [buttons]  # side by side, as people expect of yes and no
         return [[button] for button in buttons]
 
-    def _review_line(self, lang: str, step: str, answer: Any) -> str:
+    def answer_line(self, lang: str, step: str, answer: Any) -> str:
         label = self.t.text(lang, f"{step}-label")
         if isinstance(answer, list):
             shown = self.t.text(lang, "answer-separator").join(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.notifications import escalation_loop
 from bot.services import Services
 from bot.settings import Settings
 
@@ -35,6 +37,9 @@ async def serve_polling(
                 timeout=settings.poll_timeout,
                 poll_interval=0,
             )
+            escalation = asyncio.create_task(
+                escalation_loop(app.bot, services, settings.escalate_check_seconds)
+            )
             log.info("bot started (long polling)")
             if started is not None:
                 result = started(services)
@@ -42,6 +47,9 @@ async def serve_polling(
                     await result
             await stop.wait()
             log.info("stopping: finishing updates in flight")
+            escalation.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await escalation
             await app.updater.stop()
             await app.stop()
     finally:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.conversation import Conversations
+from bot.desk import Desk
 from bot.render import Renderer
 from bot.settings import Settings, SettingsError
 from dialogs import spec as dialog_spec
@@ -31,6 +32,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     drafts: DraftStore
     conversations: Conversations
+    desk: Desk
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -65,6 +67,14 @@ class Services:
                 " will not survive a restart"
             )
         conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions)
+        desk = Desk(
+            sessions,
+            cipher,
+            pseudonyms,
+            admin_ids=settings.admin_ids,
+            suggest_language=engine.suggest_language,
+            desk_chat_id=settings.desk_chat_id,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -75,6 +85,7 @@ class Services:
             sessions=sessions,
             drafts=drafts,
             conversations=conversations,
+            desk=desk,
         )
 
     async def aclose(self) -> None:

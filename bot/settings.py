@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     master_keys: SecretStr | None = None
     master_keys_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    desk_chat_id: int | None = None
+    invite_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
+    escalate_after_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    escalate_check_seconds: float = Field(default=60, gt=0, le=3600)
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     protect_content: bool = True
     poll_timeout: int = Field(default=30, ge=0, le=50)

@@ -79,7 +79,7 @@ class Translator:
     def missing(self, language: str, needed: Iterable[str]) -> list[str]:
         return sorted(set(needed) - self._keys.get(language, set()))
 
-    def text(self, language: str, key: str, **args: Any) -> str:
+    def text(self, language: str, key: str, /, **args: Any) -> str:
         bundle = self._bundles[language]
         if not bundle.has_message(key):
             raise KeyError(f"{language}: {key}")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,35 +14,42 @@ from telegram.ext import (
 )
 
 from bot import callback_data as cb
+from bot import notifications
 from bot.context import BotContext
-from bot.conversation import Person, Turn
+from bot.conversation import Turn
+from bot.handlers import followup
+from bot.handlers.common import (
+    PRIVATE,
+    edit,
+    on_unknown_command,
+    person_of,
+    reply,
+    send,
+    strip_keyboard,
+)
 from bot.render import Screen
 from dialogs import events as ev
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-COMMANDS = ("start", "back", "cancel", "language", "help", "forget")
+COMMANDS = ("start", "back", "cancel", "language", "status", "help", "forget")
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register_commands(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", on_start, filters=PRIVATE))
     app.add_handler(CommandHandler("back", on_back, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", on_cancel, filters=PRIVATE))
     app.add_handler(CommandHandler("language", on_language, filters=PRIVATE))
     app.add_handler(CommandHandler("help", on_help, filters=PRIVATE))
     app.add_handler(CommandHandler("forget", on_forget, filters=PRIVATE))
+
+
+def register_catch_alls(app: Application) -> None:  # type: ignore[type-arg]
+    """Registered last: anything no command handler took."""
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, on_media))
     app.add_handler(CallbackQueryHandler(on_button))
-
-
-def person_of(update: Update) -> Person:
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        raise ValueError("update without a user or chat")
-    return Person(user_id=user.id, chat_id=chat.id, client_language=user.language_code)
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -53,6 +58,10 @@ def person_of(update: Update) -> Person:
 async def on_start(update: Update, context: BotContext) -> None:
     async with context.conversations.turn(person_of(update)) as turn:
         if turn.session is None:
+            open_case = await followup.open_case_reference(context, update)
+            if open_case is not None:
+                await followup.offer_new_request(update, context, *open_case)
+                return
             await show(context, turn, update, turn.start())
         else:
             await show(context, turn, update, turn.apply(ev.Repeat()), ev.Notice("resumed"))
@@ -83,8 +92,14 @@ async def on_language(update: Update, context: BotContext) -> None:
 
 
 async def on_help(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
+    person = person_of(update)
+    async with context.conversations.turn(person) as turn:
         await reply(update, context, turn.language, "help")
+    async with context.services.desk.sessions() as db, db.begin():
+        me = await context.services.desk.member(db, person)
+        language = me.language if me is not None else None
+    if language is not None:  # only volunteers learn that the desk exists
+        await reply(update, context, language, "desk-help")
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
@@ -98,15 +113,12 @@ async def on_forget(update: Update, context: BotContext) -> None:
     await send(update, context, screen)
 
 
-async def on_unknown_command(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
-        await reply(update, context, turn.language, "unknown-command")
-
-
 # -- answers -------------------------------------------------------------------------------------
 
 
 async def on_text(update: Update, context: BotContext) -> None:
+    if await followup.volunteer_reply(update, context):
+        return
     text = update.effective_message.text if update.effective_message else None
     await _apply_or_begin(update, context, ev.Text(text or ""))
 
@@ -116,12 +128,29 @@ async def on_media(update: Update, context: BotContext) -> None:
 
 
 async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) -> None:
-    """Apply an event to the draft; with no draft, anything a person writes starts one."""
+    """Apply an event to the draft. With no draft, a message goes to the person's open request
+    if they have one; otherwise anything a person writes starts a questionnaire."""
     async with context.conversations.turn(person_of(update)) as turn:
         if turn.session is None:
+            if await _outside_questionnaire(update, context, turn, event):
+                return
             await show(context, turn, update, turn.start())
             return
         await show(context, turn, update, turn.apply(event))
+
+
+async def _outside_questionnaire(
+    update: Update, context: BotContext, turn: Turn, event: ev.Event
+) -> bool:
+    if isinstance(event, ev.Text) and await followup.volunteer_hint(update, context):
+        return True
+    if isinstance(event, ev.Text) and event.text.strip():
+        return await followup.add_to_open_case(update, context, event.text.strip())
+    open_case = await followup.open_case_reference(context, update)
+    if open_case is not None:
+        await reply(update, context, open_case[1], "unsupported-media")
+        return True
+    return False
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -137,6 +166,10 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _forget_pressed(update, context, query, confirmed=action.args[0] == "y")
         return
     async with context.conversations.turn(person) as turn:
+        if action is not None and action.kind == cb.NEW and turn.session is None:
+            await query.answer()
+            await show(context, turn, update, turn.start(), edit=query)
+            return
         if action is None or (turn.session is None and action.kind != cb.LANGUAGE):
             await _stale(update, context, turn, query)
             return
@@ -238,10 +271,11 @@ async def show(
     """Show an outcome: edit the pressed message in place, or send a new one."""
     renderer = context.renderer
     if isinstance(outcome, ev.Completed):
-        reference = await context.conversations.submit(person_of(update), outcome)
+        case = await context.conversations.submit(person_of(update), outcome)
         turn.discard()
-        screen = Screen(renderer.text(outcome.language, "submitted", reference=reference))
+        screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))
         await _replace_prompt(context, turn, update, screen, edit, keep=False)
+        await notifications.announce_new_case(context.bot, context.services, case.id)
         return
     if isinstance(outcome, ev.Finished):
         screen = Screen(renderer.text(outcome.language, f"{outcome.step}-question"))
@@ -271,33 +305,6 @@ async def _replace_prompt(
     if previous is not None and previous != shown_id:
         await strip_keyboard(context, chat_id, previous)
     turn.last_prompt = shown_id if keep and turn.session is not None else None
-
-
-async def send(update: Update, context: BotContext, screen: Screen) -> Message:
-    chat = update.effective_chat
-    assert chat is not None
-    return await context.bot.send_message(chat.id, screen.text, reply_markup=screen.keyboard)
-
-
-async def reply(update: Update, context: BotContext, language: str, key: str) -> Message:
-    return await send(update, context, Screen(context.renderer.text(language, key)))
-
-
-async def edit(context: BotContext, query: CallbackQuery, screen: Screen) -> None:
-    try:
-        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
-
-
-async def strip_keyboard(context: BotContext, chat_id: int, message_id: int) -> None:
-    """Take the buttons off an old question so they cannot be pressed by mistake later."""
-    # Already gone, too old, or never had buttons: then there is nothing to take away.
-    with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_reply_markup(
-            chat_id, message_id, reply_markup=InlineKeyboardMarkup([])
-        )
 
 
 def _kind_of(message: Message | None) -> str:

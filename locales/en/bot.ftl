@@ -29,6 +29,7 @@ help =
     /back - the previous question
     /cancel - stop and discard the unfinished questionnaire
     /language - change the language
+    /status - where your request stands
     /forget - erase everything you sent to this bot
     /help - this message
 
@@ -72,3 +73,4 @@ command-cancel = Stop and discard the questionnaire
 command-language = Change the language
 command-help = What this bot does
 command-forget = Erase everything you sent
+command-status = Where your request stands

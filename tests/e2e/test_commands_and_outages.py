@@ -54,7 +54,8 @@ def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotRun
     tap(user, "Skip", expect="How may we reply?")
     tap(user, "Only in this bot", expect="Please check your answers")
     tap(user, "Send the request", expect="Your request has been sent")
-    command(user, "/start", expect="Choose your language")  # a second, unfinished one
+    command(user, "/start", expect="You have an open request")
+    tap(user, "Start a new request", expect="Choose your language")  # a second, unfinished one
     command(user, "/forget", expect="Erase everything you sent")
     tap(user, "No, keep it", expect="Nothing was erased")
     assert count(bot, Case) == 1

@@ -1,0 +1,54 @@
+"""Pieces every handler shares: who sent an update, and sending, editing and replying."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import filters
+
+from bot.context import BotContext
+from bot.conversation import Person
+from bot.render import Screen
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def person_of(update: Update) -> Person:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("update without a user or chat")
+    return Person(user_id=user.id, chat_id=chat.id, client_language=user.language_code)
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    async with context.conversations.turn(person_of(update)) as turn:
+        await reply(update, context, turn.language, "unknown-command")
+
+
+async def send(update: Update, context: BotContext, screen: Screen) -> Message:
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, screen.text, reply_markup=screen.keyboard)
+
+
+async def reply(update: Update, context: BotContext, language: str, key: str) -> Message:
+    return await send(update, context, Screen(context.renderer.text(language, key)))
+
+
+async def edit(context: BotContext, query: CallbackQuery, screen: Screen) -> None:
+    try:
+        await query.edit_message_text(screen.text, reply_markup=screen.keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def strip_keyboard(context: BotContext, chat_id: int, message_id: int) -> None:
+    """Take the buttons off an old question so they cannot be pressed by mistake later."""
+    # Already gone, too old, or never had buttons: then there is nothing to take away.
+    with contextlib.suppress(BadRequest, Forbidden):
+        await context.bot.edit_message_reply_markup(
+            chat_id, message_id, reply_markup=InlineKeyboardMarkup([])
+        )

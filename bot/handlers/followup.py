@@ -1,0 +1,125 @@
+"""After a request is sent: the person's further messages, /status, and volunteers' replies.
+
+The person's messages are stored in their open case (encrypted) and copied, as text, to the
+volunteer who holds it; neither side ever sees the other's Telegram account.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import callback_data as cb
+from bot.context import BotContext
+from bot.desk import NotAVolunteer, Outgoing
+from bot.handlers import desk as desk_handlers
+from bot.handlers.common import PRIVATE, person_of, reply, send
+from bot.render import Screen
+from storage import desk as store
+from storage import repositories as repo
+from storage.models import Volunteer
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("status", on_status, filters=PRIVATE))
+
+
+async def on_status(update: Update, context: BotContext) -> None:
+    person = person_of(update)
+    services = context.services
+    language = context.engine.suggest_language(person.client_language)
+    async with services.sessions() as db:
+        row = await repo.find_person(db, services.conversations.owner(person))
+        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        if row is not None:
+            language = row.language
+    if case is None:
+        await reply(update, context, language, "status-none")
+        return
+    text = context.renderer.text(language, f"status-{case.status}", reference=case.reference)
+    await send(update, context, Screen(text))
+
+
+async def open_case_reference(context: BotContext, update: Update) -> tuple[str, str] | None:
+    """The reference and language of this person's open request, if they have one."""
+    services = context.services
+    async with services.sessions() as db:
+        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
+        if row is None:
+            return None
+        case = await store.latest_open_case_of_person(db, row.id)
+        return (case.reference, row.language) if case is not None else None
+
+
+async def offer_new_request(update: Update, context: BotContext, reference: str, lang: str) -> None:
+    screen = context.renderer.choice(
+        lang, "open-request", [("new-request", cb.encode(cb.NEW))], reference=reference
+    )
+    await send(update, context, screen)
+
+
+async def add_to_open_case(update: Update, context: BotContext, text: str) -> bool:
+    """Store a message in the person's open case and pass it on; False if there is none."""
+    services = context.services
+    outbox: list[Outgoing] = []
+    async with services.sessions() as db, db.begin():
+        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
+        case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
+        if row is None or case is None:
+            return False
+        holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
+        held = holder is not None and holder.revoked_at is None and case.status == "taken"
+        await store.add_entry(
+            db, services.cipher, case, kind="person", body=text, author=None, delivered=held
+        )
+        if held and holder is not None:
+            relayed = context.renderer.text(
+                holder.language, "desk-relayed", reference=case.reference, text=text
+            )
+            chat_id = store.volunteer_chat_id(services.cipher, holder)
+            outbox.append(Outgoing(chat_id, relayed, relay_case_id=case.id))
+        language, reference = row.language, case.reference
+    if outbox and holder is not None:
+        await desk_handlers.deliver(context, holder, outbox)
+        await reply(update, context, language, "message-delivered")
+    else:
+        await send(
+            update,
+            context,
+            Screen(context.renderer.text(language, "message-added", reference=reference)),
+        )
+    return True
+
+
+async def volunteer_reply(update: Update, context: BotContext) -> bool:
+    """A volunteer's reply (Telegram's reply feature) to a relayed message goes to the person."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None or not message.text:
+        return False
+    person = person_of(update)
+    try:
+        async with context.services.desk.work(person) as work:
+            case = await store.case_for_relay(
+                work.db, volunteer=work.me, message_id=message.reply_to_message.message_id
+            )
+            if case is None or case.volunteer_id != work.me.id or case.status != "taken":
+                return False
+            await desk_handlers.relay_to_person(context, work, case, message.text)
+            outbox, me = work.outbox, work.me
+    except NotAVolunteer:
+        return False
+    await desk_handlers.deliver(context, me, outbox)
+    return True
+
+
+async def volunteer_hint(update: Update, context: BotContext) -> bool:
+    """A volunteer's stray text is not a new request: remind them how to write to a person."""
+    person = person_of(update)
+    desk = context.services.desk
+    async with desk.sessions() as db, db.begin():
+        me = await desk.member(db, person)
+        if me is None:
+            return False
+        language = me.language
+    await reply(update, context, language, "desk-text-hint")
+    return True

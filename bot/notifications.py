@@ -1,0 +1,83 @@
+"""Content-free notices to the desk: a reference, a priority and a language, never answers.
+
+New cases are announced once; an urgent case nobody took is announced again after
+`INTAKE_ESCALATE_AFTER_MINUTES`, by a loop that runs beside the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.desk import age
+from bot.logs import describe
+from bot.services import Services
+from storage import desk as store
+from storage.models import Case
+
+log = logging.getLogger(__name__)
+
+URGENT = 1
+
+
+async def announce_new_case(bot: Bot, services: Services, case_id: str) -> None:
+    async with services.sessions() as db, db.begin():
+        case = await db.get(Case, case_id)
+        if case is None:
+            return
+        recipients = await services.desk.recipients(db)
+        await store.mark_announced(db, case)
+        reference, priority, language = case.reference, case.priority, case.language
+    for chat_id, volunteer_language in recipients:
+        text = services.translator.text(
+            volunteer_language or services.engine.spec.default_language,
+            "desk-new-case",
+            reference=reference,
+            priority=priority,
+            language=language,
+        )
+        await _send(bot, chat_id, text)
+
+
+async def escalate(bot: Bot, services: Services) -> int:
+    """Announce again every urgent case that has waited too long since its last notice."""
+    after = timedelta(minutes=services.settings.escalate_after_minutes)
+    outgoing: list[tuple[int, str]] = []
+    async with services.sessions() as db, db.begin():
+        due = await store.due_for_announcement(db, older_than=after, max_priority=URGENT)
+        if not due:
+            return 0
+        recipients = await services.desk.recipients(db)
+        for case in due:
+            for chat_id, language in recipients:
+                lang = language or services.engine.spec.default_language
+                waited = services.translator.text(lang, "duration", **age(case.created_at))
+                text = services.translator.text(
+                    lang, "desk-urgent-waiting", reference=case.reference, waited=waited
+                )
+                outgoing.append((chat_id, text))
+            await store.mark_announced(db, case)
+    for chat_id, text in outgoing:
+        await _send(bot, chat_id, text)
+    return len(due)
+
+
+async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Runs until cancelled; a failed round is logged (without content) and retried later."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await escalate(bot, services)
+        except Exception as error:
+            log.warning("escalation round failed: %s", describe(error))
+
+
+async def _send(bot: Bot, chat_id: int, text: str) -> None:
+    try:
+        await bot.send_message(chat_id, text)
+    except TelegramError as error:  # a volunteer who blocked the bot must not stop the others
+        log.warning("desk notice not delivered: %s", describe(error))

@@ -1,0 +1,123 @@
+## The volunteer desk: texts for volunteers, and what the person hears about their request.
+
+duration =
+    { $days ->
+        [0] { $hours ->
+                [0] { $minutes ->
+                        [one] { $minutes } minute
+                       *[other] { $minutes } minutes
+                    }
+               *[other] { $hours } h { $minutes } min
+            }
+       *[other] { $days ->
+                [one] { $days } day
+               *[other] { $days } days
+            } { $hours } h
+    }
+
+desk-help =
+    Volunteer desk:
+    /queue - waiting cases, most urgent first
+    /take - take the next case; /take REF - take that case
+    /case REF - read a case (answers and conversation)
+    /reply REF text - write to the person (or reply to their relayed message)
+    /canned - canned replies; /canned REF KEY - send one
+    /note REF text - an internal note, never sent to the person
+    /release REF - back to the queue
+    /close REF [reason] - close; the person is told
+    /mine - your open cases
+    /stats - counts and waiting times
+    Admins: /invite [admin], /volunteers, /revoke HANDLE, /audit REF
+
+desk-status-waiting = waiting
+desk-status-taken = taken
+desk-status-closed = closed
+
+desk-queue-empty = The queue is empty.
+desk-queue-title = { $count ->
+        [one] { $count } case is waiting:
+       *[other] { $count } cases are waiting:
+    }
+desk-queue-line = { $reference } · priority { $priority } · { $category } · { $language } · waiting { $waited }
+desk-nothing-to-take = No case is waiting.
+desk-taken = You took case { $reference }.
+desk-not-found = There is no case { $reference }.
+desk-not-available = Case { $reference } is not available: someone else holds it, or it is closed.
+desk-not-yours = You do not hold case { $reference }.
+desk-usage = Usage: { $usage }
+
+desk-case-header = Case { $reference } · { $status } · priority { $priority } · { $category } · { $language } · opened { $age } ago
+desk-case-holder = Held by { $handle }.
+desk-case-answers = Answers:
+desk-case-conversation = Conversation:
+desk-case-no-conversation = No messages yet.
+desk-entry-person = 👤 person, { $age } ago: { $text }
+desk-entry-volunteer = 💬 { $author }, { $age } ago: { $text }
+desk-entry-note = 📝 note by { $author }, { $age } ago: { $text }
+desk-skipped = (skipped)
+
+desk-reply-sent = Sent to the person of case { $reference }.
+desk-reply-failed = Could not deliver to the person of case { $reference }: they may have blocked the bot. The message is kept in the case.
+desk-note-added = Note added to { $reference }. It is never sent to the person.
+desk-released = Case { $reference } is back in the queue.
+desk-closed = Case { $reference } is closed; the person was told.
+desk-mine-empty = You hold no open cases.
+desk-mine-title = Your open cases:
+desk-text-hint = To write to a person, use /reply REF text, or reply to their relayed message.
+
+desk-stats =
+    Waiting: { $waiting } · taken: { $taken } · closed: { $closed }
+    Median time to first reply: { $median }
+    Oldest waiting case: { $oldest }
+    Active volunteers: { $volunteers }
+desk-none = none
+
+desk-new-case = 🆕 New case { $reference } · priority { $priority } · { $language }. /take { $reference }
+desk-urgent-waiting = ⏰ Urgent case { $reference } is still waiting ({ $waited }). /take { $reference }
+desk-relayed = 📨 { $reference }, from the person: { $text }
+desk-person-erased = The person of case { $reference } erased their data; the case is gone.
+
+desk-invite = One-time invite ({ $role }), valid for { $hours } h: { $code }
+    The new volunteer sends /join { $code } to this bot.
+desk-joined = Welcome to the desk. Others see you as { $handle }; your Telegram account stays hidden from the people who write.
+desk-admins-only = Only admins can do that.
+desk-volunteers-title = Volunteers:
+desk-volunteer-line = { $handle } · { $role } · last active { $active } ago{ $revoked ->
+        [yes] {" "}· revoked
+       *[no] {""}
+    }
+desk-revoked = { $handle } no longer has access; { $count ->
+        [one] { $count } case went
+       *[other] { $count } cases went
+    } back to the queue.
+desk-revoke-unknown = There is no volunteer { $handle }.
+desk-audit-title = Trail of { $reference }:
+desk-audit-line = { $at } · { $actor } · { $action }{ $detail }
+desk-audit-empty = Nothing recorded for { $reference }.
+
+desk-canned-title = Canned replies (send with /canned REF KEY):
+desk-canned-line = { $key }: { $preview }
+desk-canned-unknown = There is no canned reply { $key }. /canned lists them.
+
+## What the person who wrote hears.
+
+status-none = You have no requests. Send /start to make one.
+status-waiting = Your request { $reference } is waiting for a volunteer. Urgent requests are read first.
+status-taken = A volunteer is working on your request { $reference }. They will write to you here.
+status-closed = Your request { $reference } was closed. If you need help again, just write here.
+
+message-added = Your message was added to request { $reference }. A volunteer will read it.
+message-delivered = Your message was passed to your volunteer.
+volunteer-says =
+    💬 Your volunteer:
+    { $text }
+case-closed = Your request { $reference } has been closed. If you need help again, send /start.
+case-closed-reason = Your request { $reference } has been closed: { $reason }. If you need help again, send /start.
+open-request = You have an open request { $reference }. Write here to add to it, or send /status. To start a separate new request, press the button.
+new-request = Start a new request
+
+canned-wait = We have received your request. A volunteer will answer you here; urgent requests are read first. Please do not send names, addresses or photos of documents.
+canned-safety = For your safety: delete this chat after each conversation, turn on auto-delete (chat menu → Auto-delete), and do not tell anyone around you about your plans.
+canned-legal = A lawyer of our group will look at your situation. Until then, do not sign anything and do not go to the military enlistment office or the unit on your own.
+canned-secure = For the next steps we would like to move to a more secure channel. Your volunteer will tell you how, here in this bot.
+canned-details = To help you we need a little more: please describe your situation in a few sentences, without names, unit numbers or addresses.

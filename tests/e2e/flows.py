@@ -1,0 +1,31 @@
+"""Whole flows reused by several end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+
+from bot.localapi import FakeUser
+from tests.support.people import command, say, tap
+
+REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+
+
+def submit_request(user: FakeUser, *, urgent: bool = False, details: str = "Need advice.") -> str:
+    """An English intake from /start to the confirmation; returns the case reference."""
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    tap(user, "Contract soldier", expect="Where is the person now?")
+    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "In danger right now" if urgent else "No deadline", expect="What help is needed?")
+    tap(user, "Legal advice", expect="✅ Legal advice")
+    tap(user, "Done", expect="Which documents are at hand?")
+    tap(user, "Military ID", expect="✅ Military ID")
+    tap(user, "Done", expect="In a few sentences")
+    say(user, details, expect="How may we reply?")
+    tap(user, "Only in this bot", expect="Please check your answers")
+    done = tap(user, "Send the request", expect="Your request has been sent")
+    found = REFERENCE.search(done.visible_text)
+    assert found is not None, done.visible_text
+    return found.group(0)
