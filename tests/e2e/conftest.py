@@ -28,12 +28,17 @@ def master_keys() -> str:
 
 
 @pytest.fixture
-def make_settings(api: LocalBotApi, tmp_path: Path, master_keys: str) -> SettingsFactory:
+def make_settings(
+    api: LocalBotApi, tmp_path: Path, master_keys: str, database_url: str
+) -> SettingsFactory:
+    """Settings for the bot under test; every end-to-end test runs on SQLite and PostgreSQL."""
+
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "bot_token": api.token,
             "api_url": api.base_url,
             "data_dir": tmp_path / "data",
+            "database_url": database_url,
             "master_keys": master_keys,
             "poll_timeout": 1,
         }

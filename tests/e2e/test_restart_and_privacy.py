@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot import logs
 from bot.localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner
+from tests.support.database import dump_rows
 from tests.support.people import command, say, tap
 
 MARKER = "CANARY-7f3a9c-unique-answer-text"
@@ -102,13 +102,12 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
         tap(user, "Only in this bot", expect="Please check your answers")
         tap(user, "Send the request", expect="Your request has been sent")
         in_redis += _redis_dump(client)
-    database = tmp_path / "data"
-    stored = b"".join(p.read_bytes() for p in database.iterdir() if p.name.startswith("intake.db"))
-    rows = _sqlite_cells(database / "intake.db")
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("intake.db"))
+    rows = dump_rows(settings.database)
     log_text = product_logging.getvalue()
     assert "DEBUG" in log_text, "the logs should have been captured at DEBUG"
     for value in forbidden:
-        assert value.encode() not in stored, f"{value!r} is in the database file"
+        assert value.encode() not in stored, f"{value!r} is in the SQLite file"
         assert all(value not in cell for cell in rows), f"{value!r} is in a database row"
         assert value.encode() not in in_redis, f"{value!r} is in Redis"
         assert value not in log_text, f"{value!r} is in the logs"
@@ -121,17 +120,3 @@ def _redis_dump(client: redis.Redis) -> bytes:
         if client.type(key) == b"string":
             parts.append(client.get(key) or b"")
     return b"\n".join(parts)
-
-
-def _sqlite_cells(path: Path) -> list[str]:
-    cells: list[str] = []
-    with sqlite3.connect(path) as connection:
-        tables = [
-            r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
-        for table in tables:
-            for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - table names from sqlite_master
-                for cell in row:
-                    cells.append(cell.decode("latin-1") if isinstance(cell, bytes) else str(cell))
-    assert cells, "the database should not be empty"
-    return cells
