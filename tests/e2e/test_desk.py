@@ -222,3 +222,15 @@ def test_desk_content_at_rest_is_ciphertext(api: LocalBotApi, desk_bot: BotRunne
     stored = desk_bot.run(raw)
     assert b"CANARY-REPLY-91x" not in stored
     assert b"CANARY-NOTE-91x" not in stored
+
+
+def test_notices_go_to_the_desk_group_when_one_is_set(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    group = api.group(-100555000111)
+    with BotRunner(make_settings(admin_ids=[ADMIN_ID], desk_chat_id=group.id)):
+        admin = admin_of(api)
+        reference = submit_request(api.user(5550901, language_code="en"), details="Group test.")
+        notice = group.wait_for_text(f"Новая заявка {reference}")  # the default language
+        assert "Group test." not in notice.visible_text
+        assert all(reference not in m.visible_text for m in admin.bot_messages())
