@@ -31,14 +31,25 @@ CAPPED = {
 REDACTED = "<redacted>"
 
 
+OWN_LOGGERS = ("bot", "dialogs", "storage", "locales", "__main__")
+"""Our own code logs only counts, kinds, keys and exception types, so its arguments may stay."""
+
+
 class RedactingFilter(logging.Filter):
-    """Replaces secrets in the final message text, whatever logger produced it."""
+    """Makes every record safe to write, whatever logger produced it and at whatever level.
+
+    Third-party records keep their message template but lose its arguments: that is where
+    python-telegram-bot puts whole updates, httpx the URL with the token, and SQLAlchemy the SQL
+    parameters. Secrets are then scrubbed from what remains, and exception messages are dropped.
+    """
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and not record.name.startswith(OWN_LOGGERS):
+            record.msg, record.args = f"{record.msg} [arguments withheld]", None
         message = record.getMessage()
         scrubbed = message
         for secret in self._secrets:
