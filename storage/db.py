@@ -14,8 +14,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.models import Base
-
 _SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+aiosqlite": "sqlite+aiosqlite",
@@ -81,9 +79,13 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables; a stand-in until alembic migrations arrive."""
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    """Bring the schema up to date with the migrations (creating it in an empty database).
+
+    Kept for callers that hold an engine; `storage.schema.upgrade` does the same from a URL.
+    """
+    from storage.schema import upgrade_engine  # storage.schema imports this module
+
+    await upgrade_engine(engine)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -1,0 +1,298 @@
+"""Alembic migrations on SQLite and PostgreSQL: stairway, head equals the models, state, data."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import desk, schema
+from storage.crypto import Cipher
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Base, Case, UTCDateTime
+from storage.repositories import (
+    case_answers,
+    case_record,
+    find_person,
+    person_chat_id,
+    person_record,
+)
+from tests.conftest import PostgresServer
+
+
+@pytest.fixture
+async def bare(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's empty database; no schema is created."""
+    engine = make_engine(database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda c: sa.inspect(c).get_table_names()))
+
+
+def _differences(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True}
+    )
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_stairway_up_down_up_one_step_at_a_time(database_url: str, bare: AsyncEngine) -> None:
+    revisions = schema.revisions()
+    assert revisions[0] == schema.BASELINE_REVISION
+    assert revisions[-1] == schema.head_revision()
+    previous = "base"
+    for revision in revisions:
+        await schema.upgrade(database_url, revision)
+        assert await schema.current_revision(bare) == revision
+        await schema.downgrade(database_url, previous)
+        expected = None if previous == "base" else previous
+        assert await schema.current_revision(bare) == expected
+        await schema.upgrade(database_url, revision)
+        assert await schema.current_revision(bare) == revision
+        previous = revision
+    for revision in reversed(["base", *revisions[:-1]]):
+        await schema.downgrade(database_url, revision)
+    assert await _tables(bare) == {schema.VERSION_TABLE}
+    assert await schema.schema_state(bare) == "empty"
+
+
+async def test_head_schema_equals_the_models(database_url: str, bare: AsyncEngine) -> None:
+    await schema.upgrade(database_url)
+    async with bare.connect() as connection:
+        assert await connection.run_sync(_differences) == []
+    assert await _tables(bare) == set(Base.metadata.tables) | {schema.VERSION_TABLE}
+
+
+async def test_constraints_autogenerate_cannot_see_survive_table_rebuilds(
+    database_url: str, bare: AsyncEngine
+) -> None:
+    """CHECK constraints are not compared by autogenerate; SQLite rebuilds `cases` in 0002."""
+    await schema.upgrade(database_url)
+    async with bare.connect() as connection:
+        checks = await connection.run_sync(
+            lambda c: {
+                table: {check["name"] for check in sa.inspect(c).get_check_constraints(table)}
+                for table in ("cases", "volunteers", "invites", "case_entries")
+            }
+        )
+    assert checks == {
+        "cases": {"ck_cases_status", "ck_cases_priority_positive"},
+        "volunteers": {"ck_volunteers_role"},
+        "invites": {"ck_invites_role"},
+        "case_entries": {"ck_case_entries_kind"},
+    }
+
+
+async def test_schema_state(database_url: str, bare: AsyncEngine) -> None:
+    assert await schema.schema_state(bare) == "empty"
+    assert await schema.current_revision(bare) is None
+    await schema.upgrade(database_url, schema.BASELINE_REVISION)
+    assert await schema.schema_state(bare) == "outdated"
+    await schema.upgrade(database_url)
+    assert await schema.schema_state(bare) == "current"
+    await schema.upgrade(database_url)  # nothing to do
+    assert await schema.current_revision(bare) == schema.head_revision()
+
+    async with bare.begin() as connection:
+        await connection.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    assert await schema.schema_state(bare) == "ahead"
+    with pytest.raises(schema.SchemaError, match="does not know"):
+        await schema.upgrade(database_url)
+    assert await schema.current_revision(bare) == "f00dcafe"
+
+
+async def test_database_from_before_migrations_is_adopted(
+    database_url: str, bare: AsyncEngine
+) -> None:
+    await schema.upgrade(database_url, schema.BASELINE_REVISION)
+    async with bare.begin() as connection:
+        await connection.execute(sa.text("DROP TABLE alembic_version"))
+    assert await schema.schema_state(bare) == "outdated"
+    assert await schema.current_revision(bare) is None
+    await schema.upgrade(database_url)
+    assert await schema.schema_state(bare) == "current"
+
+
+async def test_foreign_database_is_refused(database_url: str, bare: AsyncEngine) -> None:
+    async with bare.begin() as connection:
+        await connection.execute(sa.text("CREATE TABLE something_else (x INTEGER)"))
+    with pytest.raises(schema.SchemaError, match="no migration history"):
+        await schema.schema_state(bare)
+    with pytest.raises(schema.SchemaError, match="no migration history"):
+        await schema.upgrade(database_url)
+    assert await _tables(bare) == {"something_else"}
+
+
+async def test_data_written_at_the_baseline_survives_the_upgrade(
+    database_url: str, bare: AsyncEngine, cipher: Cipher
+) -> None:
+    await schema.upgrade(database_url, schema.BASELINE_REVISION)
+    # Rows as the bot wrote them before the desk existed (the tables as they were then).
+    person_id, case_id = "11111111-1111-4111-8111-111111111111", "case-0001"
+    person_key, case_key = cipher.new_data_key(), cipher.new_data_key()
+    answers = {"situation": "mobilised", "needs": ["legal"]}
+    now = datetime.now(UTC)
+    persons = sa.table(
+        "persons",
+        *(sa.column(name) for name in ("id", "pseudonym", "key_blob", "chat_enc", "language")),
+        sa.column("created_at", UTCDateTime),
+        sa.column("last_seen_at", UTCDateTime),
+    )
+    case_columns = "id reference person_id status priority category language key_blob answers_enc"
+    cases = sa.table(
+        "cases",
+        *(sa.column(name) for name in case_columns.split()),
+        sa.column("created_at", UTCDateTime),
+        sa.column("updated_at", UTCDateTime),
+    )
+    async with bare.begin() as connection:
+        await connection.execute(
+            persons.insert().values(
+                id=person_id,
+                pseudonym="p" * 64,
+                key_blob=cipher.wrap_key(person_key, person_record(person_id)),
+                chat_enc=cipher.encrypt(person_key, person_record(person_id), "chat_id", b"4242"),
+                language="ru",
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        await connection.execute(
+            cases.insert().values(
+                id=case_id,
+                reference="ABCD-1234",
+                person_id=person_id,
+                status="waiting",
+                priority=1,
+                category="leave",
+                language="ru",
+                key_blob=cipher.wrap_key(case_key, case_record(case_id)),
+                answers_enc=cipher.encrypt_json(case_key, case_record(case_id), "answers", answers),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await schema.upgrade(database_url)
+
+    sessions = make_sessionmaker(bare)
+    async with sessions() as session:
+        person = await find_person(session, "p" * 64)
+        assert person is not None
+        assert person_chat_id(cipher, person) == 4242
+        case = await session.get_one(Case, case_id)
+        assert case_answers(cipher, case) == answers
+        assert (case.status, case.volunteer_id, case.erased_by_person) == ("waiting", None, False)
+        assert case.created_at == now
+    async with sessions.begin() as session:
+        admin = await desk.ensure_admin(
+            session, cipher, pseudonym="admin", chat_id=1, language="ru"
+        )
+        claimed = await desk.claim_next(session, admin)
+        assert claimed is not None
+        assert claimed.id == case_id
+        await desk.add_entry(session, cipher, claimed, kind="volunteer", body="hi", author=admin)
+    # ... and the baseline's constraints still hold
+    async with sessions() as session:
+        with pytest.raises(IntegrityError):
+            await session.execute(sa.update(Case).where(Case.id == case_id).values(status="lost"))
+
+
+async def test_upgrades_started_together_in_one_process_take_turns(
+    database_url: str, bare: AsyncEngine
+) -> None:
+    await asyncio.gather(*(schema.upgrade(database_url) for _ in range(3)))
+    assert await schema.schema_state(bare) == "current"
+
+
+_UPGRADE_WHEN_TOLD = """
+import asyncio, pathlib, sys, time
+from storage import schema
+go = pathlib.Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.005)
+asyncio.run(schema.upgrade(sys.argv[1]))
+"""
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    name = postgres_server.create_database()
+    try:
+        yield postgres_server.url_for(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
+async def test_instances_starting_together_on_postgresql_migrate_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Separate processes (instances of the bot) upgrading one database at the same moment.
+
+    PostgreSQL only: a SQLite file is not shared by several instances of the bot.
+    """
+    database_url = postgres_url
+    go = tmp_path / "go"
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _UPGRADE_WHEN_TOLD,
+            database_url,
+            str(go),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    go.touch()
+    outputs = await asyncio.wait_for(
+        asyncio.gather(*(process.communicate() for process in processes)), timeout=120
+    )
+    for process, (_out, err) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, err.decode(errors="replace")
+    engine = make_engine(database_url)
+    try:
+        assert await schema.schema_state(engine) == "current"
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_prints_nothing_and_leaves_logging_alone(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app_logger = logging.getLogger("intake.test.migrations")
+    root_handlers = list(logging.getLogger().handlers)
+    root_level = logging.getLogger().level
+    await schema.upgrade(database_url)
+    await schema.downgrade(database_url, "base")
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    assert not app_logger.disabled
+    assert logging.getLogger().handlers == root_handlers
+    assert logging.getLogger().level == root_level
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    from importlib.resources import files
+
+    location = files("storage").joinpath("migrations")
+    assert location.joinpath("env.py").is_file()
+    names = {item.name for item in location.joinpath("versions").iterdir()}
+    assert {"0001_initial.py", "0002_volunteer_desk.py"} <= names
