@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "migrate":
+            return _migrate(settings)
     except SettingsError as error:
         print(f"intake-bot: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
@@ -46,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the bot (long polling)", description="Run the bot.")
+    commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date (back up first)",
+        description="Apply the database migrations up to the newest revision.",
+    )
     keys = commands.add_parser("keys", help="master key tools", description="Master key tools.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     key_commands.add_parser(
@@ -68,6 +75,18 @@ def _run(settings: Settings) -> int:
     settings.keys()  # fail before anything starts if the keys are missing or malformed
     logs.configure(settings.log_level, secrets=[token])
     asyncio.run(_serve(settings))
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from storage import schema
+
+    logs.configure(settings.log_level)
+    try:
+        asyncio.run(schema.upgrade(settings.database))
+    except schema.SchemaError as error:
+        raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
+    print(f"database schema is at revision {schema.head_revision()}")  # noqa: T201
     return 0
 
 

@@ -14,7 +14,7 @@ from bot.settings import Settings, SettingsError
 from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
 from locales.translator import Translator
-from storage import db, repositories
+from storage import db, repositories, schema
 from storage.crypto import Cipher, MasterKeyWrapper
 from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
@@ -49,7 +49,7 @@ class Services:
         database = db.make_engine(settings.database)
         sessions = db.make_sessionmaker(database)
         try:
-            await db.create_schema(database)
+            await prepare_schema(database)
             async with sessions() as session, session.begin():
                 pseudonyms = await repositories.load_pseudonymizer(session, cipher)
         except Exception:
@@ -91,3 +91,23 @@ class Services:
     async def aclose(self) -> None:
         await self.drafts.aclose()
         await self.database.dispose()
+
+
+async def prepare_schema(database: AsyncEngine) -> None:
+    """A new, empty database is created at the current schema; an outdated one is refused.
+
+    Upgrading a database that holds cases is an operator's decision (`intake-bot migrate`,
+    after a backup), never a side effect of starting the bot.
+    """
+    state = await schema.schema_state(database)
+    if state == "empty":
+        await schema.upgrade_engine(database)
+        log.info("created the database schema at revision %s", schema.head_revision())
+    elif state == "outdated":
+        raise SettingsError(
+            "the database schema is outdated: back up the database, then run `intake-bot migrate`"
+        )
+    elif state == "ahead":
+        raise SettingsError(
+            "the database schema is newer than this version of intake-bot: upgrade intake-bot"
+        )
