@@ -50,6 +50,9 @@ class FloodLimiter(Protocol):
 
     async def hit(self, owner: str) -> Decision: ...
 
+    async def forget(self, owner: str) -> None:
+        """Drop the owner's bucket (when the person erases everything)."""
+
     async def aclose(self) -> None: ...
 
 
@@ -133,6 +136,9 @@ class MemoryFloodLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    async def forget(self, owner: str) -> None:
+        self._buckets.pop(owner, None)
 
     async def hit(self, owner: str) -> Decision:
         _check_name(owner, "owner")
@@ -242,6 +248,11 @@ class RedisFloodLimiter:
                 keys=[self.key(owner)], args=[self._burst, self._window_ms, repr(_EPSILON)]
             )
         return Decision(bool(int(allowed)), float(wait_ms) / 1000, bool(int(first)))
+
+    async def forget(self, owner: str) -> None:
+        _check_name(owner, "owner")
+        with _redis_errors("flood limit", "forget"):
+            await self._redis.delete(self.key(owner))
 
     async def aclose(self) -> None:
         if self._owns_client:

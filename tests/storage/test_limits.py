@@ -302,3 +302,31 @@ async def test_stopped_redis_gives_state_unavailable(
     finally:
         await limiter.aclose()
         await counter.aclose()
+
+
+async def test_forget_drops_the_owners_bucket_in_redis(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    from storage.limits import RedisFloodLimiter
+
+    client = aioredis.Redis.from_url(redis_url)
+    limiter = RedisFloodLimiter(client, 1, 60)
+    try:
+        assert (await limiter.hit("f" * 64)).allowed
+        assert not (await limiter.hit("f" * 64)).allowed
+        assert await client.exists(limiter.key("f" * 64))
+        await limiter.forget("f" * 64)
+        assert not await client.exists(limiter.key("f" * 64))
+        assert (await limiter.hit("f" * 64)).allowed
+    finally:
+        await client.aclose()
+
+
+async def test_forget_drops_the_owners_bucket_in_memory() -> None:
+    from storage.limits import MemoryFloodLimiter
+
+    limiter = MemoryFloodLimiter(1, 60)
+    assert (await limiter.hit("owner")).allowed
+    assert not (await limiter.hit("owner")).allowed
+    await limiter.forget("owner")
+    assert (await limiter.hit("owner")).allowed
