@@ -33,10 +33,12 @@ from storage.models import (
     Case,
     CaseEntry,
     Invite,
+    Person,
     RelayLink,
     Volunteer,
     new_id,
     this_hour,
+    today,
     utcnow,
 )
 from storage.repositories import (
@@ -593,14 +595,44 @@ async def due_for_announcement(
 
 
 async def mark_announced(session: AsyncSession, case: Case) -> None:
+    """Record that the desk was told about the case.
+
+    Not a change to the case: `updated_at` is kept, or an urgent case re-announced every few
+    hours would never look untouched (`storage.retention.stale_open_cases`).
+    """
     now = utcnow()
     await session.execute(
         update(Case)
         .where(Case.id == case.id)
-        .values(announced_at=now)
+        .values(announced_at=now, updated_at=Case.updated_at)
         .execution_options(synchronize_session=False)
     )
     set_committed_value(case, "announced_at", now)
+
+
+# --- blocking ----------------------------------------------------------------------------------
+
+
+async def block_person_of_case(session: AsyncSession, case: Case) -> Person:
+    """Block the person who wrote `case` (a provocateur, a flood); returns them.
+
+    Idempotent: blocking again keeps the first date. The date is kept to the day, like every
+    other time stored about a person. Blocked people are never removed by retention.
+    """
+    await session.execute(
+        update(Person)
+        .where(Person.id == case.person_id, Person.blocked_at.is_(None))
+        .values(blocked_at=today())
+        .execution_options(synchronize_session=False)
+    )
+    person = await session.get(Person, case.person_id, populate_existing=True)
+    if person is None:
+        raise CaseNotFound("the person of that case no longer exists")
+    return person
+
+
+def is_blocked(person: Person) -> bool:
+    return person.blocked_at is not None
 
 
 # --- conversation entries ----------------------------------------------------------------------
@@ -653,6 +685,14 @@ async def add_entry(
         )
         if result.rowcount == 1:
             set_committed_value(case, "first_reply_at", now)
+    # A new message is a change to the case (see `storage.retention.stale_open_cases`).
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(case, "updated_at", now)
     await session.flush()
     return entry
 

@@ -108,6 +108,8 @@ class Person(Base):
     language: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=today)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=today)
+    # Set by the desk for someone abusing the bot; kept to the day, like last_seen_at.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Case(Base):
@@ -119,6 +121,9 @@ class Case(Base):
         CheckConstraint("priority >= 1", name="priority_positive"),
         Index("ix_cases_queue", "status", "priority", "created_at"),
         Index("ix_cases_volunteer_id_status", "volunteer_id", "status"),
+        # Counting new cases (the global cap) and finding expired ones (retention).
+        Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_closed_at", "closed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

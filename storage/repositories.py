@@ -33,6 +33,10 @@ def case_record(case_id: str) -> str:
     return f"case:{case_id}"
 
 
+def keyring_record(name: str) -> str:
+    return f"keyring:{name}"
+
+
 async def insert_unless_conflict(
     session: AsyncSession,
     model: type[Base],
@@ -71,7 +75,7 @@ async def load_pseudonymizer(session: AsyncSession, cipher: Cipher) -> Pseudonym
     The caller must commit: if a newly created key were lost, every pseudonym would change.
     When two processes start at once, one insert wins and both use the stored key.
     """
-    record = f"keyring:{PSEUDONYM_KEY_NAME}"
+    record = keyring_record(PSEUDONYM_KEY_NAME)
     query = select(KeyringEntry.blob).where(KeyringEntry.name == PSEUDONYM_KEY_NAME)
     blob = await session.scalar(query)
     if blob is None:
@@ -184,20 +188,14 @@ async def create_case(
 
 
 async def forget_person(session: AsyncSession, pseudonym: str) -> int:
-    """Delete a person and all their cases; returns how many cases went.
+    """Crypto-shred a person and all their cases; returns how many cases went.
 
-    The wrapped data keys go with the rows, so copies of the ciphertext (backups, replicas)
-    can no longer be decrypted even with the master key (crypto-shredding).
+    Kept for callers that need only the count: `storage.erasure.erase_person` does the work
+    and also says which volunteers had seen the erased cases.
     """
-    person = await find_person(session, pseudonym)
-    if person is None:
-        return 0
-    cases = await cases_of_person(session, person.id)
-    for case in cases:
-        await session.delete(case)
-    await session.delete(person)
-    await session.flush()
-    return len(cases)
+    from storage.erasure import erase_person  # storage.erasure builds on this module
+
+    return (await erase_person(session, pseudonym)).cases
 
 
 def case_answers(cipher: Cipher, case: Case) -> dict[str, Any]:

@@ -610,6 +610,55 @@ async def test_relay_links_find_the_case_per_volunteer(sessions: Sessions, ciphe
         assert found.id == second.id
 
 
+# --- blocking ----------------------------------------------------------------------------------
+
+
+async def test_blocking_the_person_of_a_case(sessions: Sessions, cipher: Cipher) -> None:
+    person = await _person(sessions, cipher, "b")
+    bystander = await _person(sessions, cipher, "n")
+    (case,) = await _cases(sessions, cipher, [2], person)
+    (other,) = await _cases(sessions, cipher, [2], bystander)
+    assert not desk.is_blocked(person)
+    async with sessions.begin() as session:
+        blocked = await desk.block_person_of_case(session, case)
+    assert blocked.id == person.id
+    assert desk.is_blocked(blocked)
+    assert blocked.blocked_at is not None
+    assert blocked.blocked_at.tzinfo == UTC
+    # kept to the day, like everything else stored about a person
+    assert blocked.blocked_at == blocked.blocked_at.replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    first = blocked.blocked_at
+
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Person)
+            .where(Person.id == person.id)
+            .values(blocked_at=first - timedelta(days=3))
+        )
+    async with sessions.begin() as session:
+        again = await desk.block_person_of_case(session, case)  # idempotent: first date kept
+    assert again.blocked_at == first - timedelta(days=3)
+    async with sessions() as session:
+        stored = await session.get_one(Person, person.id)
+        assert desk.is_blocked(stored)
+        assert not desk.is_blocked(await session.get_one(Person, bystander.id))
+        # the case itself is untouched
+        assert (await session.get_one(Case, case.id)).status == "waiting"
+        assert (await session.get_one(Case, other.id)).status == "waiting"
+
+
+async def test_blocking_survives_a_new_visit(sessions: Sessions, cipher: Cipher) -> None:
+    person = await _person(sessions, cipher, "r")
+    (case,) = await _cases(sessions, cipher, [1], person)
+    async with sessions.begin() as session:
+        await desk.block_person_of_case(session, case)
+    returned = await _person(sessions, cipher, "r")  # upsert on their next submission
+    assert returned.id == person.id
+    assert desk.is_blocked(returned)
+
+
 # --- audit and erasure -------------------------------------------------------------------------
 
 
@@ -645,8 +694,13 @@ async def test_audit_trail_survives_erasure_of_the_person(
         assert (await session.scalars(select(RelayLink))).all() == []
         assert await desk.case_for_relay(session, volunteer=volunteer, message_id=9) is None
         events = await desk.trail(session, case.reference)
-        assert [e.action for e in events] == ["claim", "view", "reply"]
-        assert len((await session.scalars(select(AuditEvent))).all()) == 5
+        assert [(e.action, e.actor_handle) for e in events][:3] == [
+            ("claim", volunteer.handle),
+            ("view", volunteer.handle),
+            ("reply", volunteer.handle),
+        ]
+        assert [(e.action, e.actor_handle) for e in events][3:] == [("erased", None)]
+        assert len((await session.scalars(select(AuditEvent))).all()) == 7  # + 2 "erased"
         assert await desk.trail(session, "nonsense") == []
     audit = b"".join(await _raw_rows(engine, "audit_events"))
     assert MARKER.encode() not in audit

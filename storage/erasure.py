@@ -1,0 +1,218 @@
+"""Crypto-shredding: erase a case or a person so that not even a later copy can read them.
+
+Every case and person has its own data key, stored only wrapped (`key_blob`). Erasing first
+overwrites the wrapped key and every ciphertext of the record with random bytes of the same
+length, flushes that, and only then deletes the rows. So the live database and any copy taken
+afterwards hold neither the key nor the ciphertext, and on SQLite (with `secure_delete`, see
+`storage.db`) the file keeps no old bytes either once its write-ahead log has been checkpointed
+(`checkpoint`).
+
+What this cannot reach: copies taken *before* the erasure, and on PostgreSQL the server's own
+files (dead row versions until VACUUM reuses their space, the WAL and its archives, physical
+backups). Those hold the old wrapped key, which only the master key opens: rotating the master
+key (`storage.rotation`) and destroying the old one makes them unreadable too.
+
+Like the other repositories these functions never commit: the caller owns the transaction, so
+an erasure lands completely or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from storage.desk import record
+from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
+
+
+class RelayedCopy(NamedTuple):
+    """A message the bot relayed into a volunteer's chat: (volunteer, message_id)."""
+
+    volunteer: Volunteer
+    message_id: int
+
+
+@dataclass(frozen=True)
+class ErasedCase:
+    """An erased case that volunteers had seen: whom to tell, which copies to delete.
+
+    `holder` is the volunteer who held it (status "taken"), or None; `relayed` lists the bot's
+    messages about it in volunteers' chats (Telegram lets the bot delete them for 48 hours).
+    """
+
+    reference: str
+    holder: Volunteer | None
+    relayed: tuple[RelayedCopy, ...]
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What `erase_person` did. The repr carries counts only: it is safe to log."""
+
+    found: bool
+    cases: int
+    affected: tuple[ErasedCase, ...] = field(default=(), repr=False)
+
+
+def _noise(length: int | None) -> bytes | None:
+    return None if length is None else secrets.token_bytes(length)
+
+
+async def shred_case(session: AsyncSession, case: Case) -> None:
+    """Destroy a case's data key and ciphertexts, then delete it with its entries and links.
+
+    The audit trail is left alone: it names the case only by its random reference. A case that
+    no longer exists is left as it is.
+    """
+    # FOR UPDATE (PostgreSQL) also holds back new entries (their foreign key needs a share
+    # lock on the case) until the caller commits; on SQLite the first write below does that.
+    lengths = (
+        await session.execute(
+            select(
+                func.length(Case.key_blob),
+                func.length(Case.answers_enc),
+                func.length(Case.close_reason_enc),
+            )
+            .where(Case.id == case.id)
+            .with_for_update()
+        )
+    ).first()
+    if lengths is None:
+        return
+    key_length, answers_length, reason_length = lengths
+    cases = Case.__table__
+    await session.execute(
+        update(cases)
+        .where(cases.c.id == case.id)
+        .values(
+            key_blob=_noise(key_length),
+            answers_enc=_noise(answers_length),
+            close_reason_enc=_noise(reason_length),
+        )
+    )
+    entries = CaseEntry.__table__
+    sizes = (
+        await session.execute(
+            select(entries.c.id, func.length(entries.c.body_enc)).where(
+                entries.c.case_id == case.id
+            )
+        )
+    ).all()
+    if sizes:
+        await session.execute(
+            update(entries)
+            .where(entries.c.id == bindparam("entry"))
+            .values(body_enc=bindparam("noise")),
+            [{"entry": entry_id, "noise": _noise(length)} for entry_id, length in sizes],
+        )
+    await session.flush()
+    await session.execute(delete(RelayLink).where(RelayLink.case_id == case.id))
+    await session.execute(delete(CaseEntry).where(CaseEntry.case_id == case.id))
+    await session.execute(delete(Case).where(Case.id == case.id))
+
+
+async def shred_persons(session: AsyncSession, person_ids: Sequence[str]) -> None:
+    """Destroy these persons' data keys and encrypted chat ids, then delete the rows.
+
+    Their cases must be gone already (see `erase_person`); a case left behind would be
+    deleted by the foreign key's cascade without being shredded first.
+    """
+    if not person_ids:
+        return
+    persons = Person.__table__
+    sizes = (
+        await session.execute(
+            select(persons.c.id, func.length(persons.c.key_blob), func.length(persons.c.chat_enc))
+            .where(persons.c.id.in_(person_ids))
+            .with_for_update()
+        )
+    ).all()
+    if not sizes:
+        return
+    await session.execute(
+        update(persons)
+        .where(persons.c.id == bindparam("person"))
+        .values(key_blob=bindparam("key_noise"), chat_enc=bindparam("chat_noise")),
+        [
+            {"person": person_id, "key_noise": _noise(key), "chat_noise": _noise(chat)}
+            for person_id, key, chat in sizes
+        ],
+    )
+    await session.flush()
+    await session.execute(delete(Person).where(Person.id.in_([row[0] for row in sizes])))
+
+
+async def _seen_by_volunteers(session: AsyncSession, case: Case) -> ErasedCase | None:
+    holder = None
+    if case.status == "taken" and case.volunteer_id is not None:
+        holder = await session.get(Volunteer, case.volunteer_id)
+    links = (
+        await session.execute(
+            select(RelayLink.volunteer_id, RelayLink.message_id)
+            .where(RelayLink.case_id == case.id)
+            .order_by(RelayLink.volunteer_id, RelayLink.message_id)
+        )
+    ).all()
+    relayed = []
+    for volunteer_id, message_id in links:
+        volunteer = await session.get(Volunteer, volunteer_id)
+        if volunteer is not None:
+            relayed.append(RelayedCopy(volunteer, int(message_id)))
+    if holder is None and not relayed:
+        return None
+    return ErasedCase(case.reference, holder, tuple(relayed))
+
+
+async def erase_person(session: AsyncSession, pseudonym: str) -> ErasureReport:
+    """Crypto-shred a person and every case of theirs (what /forget does).
+
+    Each erased case leaves an audit event "erased" (no actor) under its reference. The report
+    says which erased cases volunteers had seen, so the bot can tell the holder and delete the
+    relayed copies while Telegram allows. An unknown pseudonym erases nothing (found=False).
+    The caller commits; on SQLite, `checkpoint` afterwards clears the write-ahead log.
+    """
+    # Locking the person first (PostgreSQL) makes a case being submitted at this moment
+    # either visible below or refused by its foreign key once this transaction commits.
+    person_id = await session.scalar(
+        select(Person.id).where(Person.pseudonym == pseudonym).with_for_update()
+    )
+    if person_id is None:
+        return ErasureReport(found=False, cases=0)
+    cases = (
+        await session.scalars(
+            select(Case)
+            .where(Case.person_id == person_id)
+            .order_by(Case.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    affected = []
+    for case in cases:
+        seen = await _seen_by_volunteers(session, case)
+        if seen is not None:
+            affected.append(seen)
+        await record(session, "erased", actor=None, case=case)
+        await shred_case(session, case)
+    await shred_persons(session, [person_id])
+    await session.flush()
+    return ErasureReport(found=True, cases=len(cases), affected=tuple(affected))
+
+
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it.
+
+    Call after committing an erasure or a purge: until then the `-wal` file may still hold
+    page images from before it. True when the log was emptied (False if readers kept it busy;
+    try again later). PostgreSQL: nothing to do here (see the module docstring); True.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+    return row is not None and row[0] == 0
