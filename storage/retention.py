@@ -1,0 +1,149 @@
+"""Retention: what the database forgets by itself, and what admins should be told about.
+
+Closed cases are crypto-shredded (see `storage.erasure`) once they have been closed for the
+retention period; people left with nothing but a pseudonym and an encrypted chat id go with
+them; spent invites (who invited whom) and relay links older than Telegram's 48 hours (which
+tie volunteers to cases) go too. Blocked people are kept: the block must outlive their cases.
+
+Like the other repositories these functions never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.desk import record
+from storage.erasure import shred_case, shred_persons
+from storage.models import Base, Case, Invite, Person, RelayLink, utcnow
+
+# Telegram lets a bot delete its messages for 48 hours; after that a relay link only tells
+# who handled which case.
+RELAY_LINK_LIFETIME = timedelta(hours=48)
+OPEN_STATUSES = ("waiting", "taken")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """How many rows each part of `purge` removed (counts only: safe to log)."""
+
+    cases: int
+    persons: int
+    invites: int
+    relay_links: int
+
+
+def _now(now: datetime | None) -> datetime:
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware UTC datetime")
+    return now
+
+
+def _check_positive(value: timedelta, what: str) -> None:
+    if value <= timedelta(0):
+        raise ValueError(f"{what} must be a positive duration")
+
+
+def _nothing_refers_to_person() -> list[object]:
+    """A NOT EXISTS for every foreign key that points at a person (today: cases.person_id)."""
+    persons = Person.__table__
+    conditions: list[object] = []
+    for table in Base.metadata.sorted_tables:
+        for foreign_key in table.foreign_keys:
+            if foreign_key.column.table is persons:
+                conditions.append(~exists().where(foreign_key.parent == foreign_key.column))
+    return conditions
+
+
+async def purge(
+    session: AsyncSession, *, closed_older_than: timedelta, now: datetime | None = None
+) -> PurgeReport:
+    """Shred closed cases closed before `now - closed_older_than`, and clean up around them.
+
+    Also deletes (shredding their keys) people who have no case left, are not blocked, and were
+    last seen before the same cutoff; invites used or expired before the cutoff; and relay
+    links older than 48 hours. Each shredded case leaves an audit event "purged" (no actor).
+    Open cases are never touched, however old. Safe to repeat.
+    """
+    _check_positive(closed_older_than, "closed_older_than")
+    now = _now(now)
+    cutoff = now - closed_older_than
+
+    expired = (
+        await session.scalars(
+            select(Case)
+            .where(Case.status == "closed", Case.closed_at < cutoff)
+            .order_by(Case.id)
+            .with_for_update()
+        )
+    ).all()
+    for case in expired:
+        await record(session, "purged", actor=None, case=case)
+        await shred_case(session, case)
+
+    forgotten = (
+        await session.scalars(
+            select(Person.id)
+            .where(
+                Person.blocked_at.is_(None),
+                Person.last_seen_at < cutoff,
+                *_nothing_refers_to_person(),
+            )
+            # PostgreSQL: someone writing again right now holds their row; they stay.
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    await shred_persons(session, forgotten)
+
+    invites = await session.execute(
+        delete(Invite).where(
+            or_(
+                and_(Invite.used_at.is_not(None), Invite.used_at < cutoff),
+                and_(Invite.used_at.is_(None), Invite.expires_at < cutoff),
+            )
+        )
+    )
+    links = await session.execute(
+        delete(RelayLink).where(RelayLink.created_at < now - RELAY_LINK_LIFETIME)
+    )
+    await session.flush()
+    return PurgeReport(
+        cases=len(expired),
+        persons=len(forgotten),
+        invites=int(invites.rowcount),
+        relay_links=int(links.rowcount),
+    )
+
+
+async def stale_open_cases(
+    session: AsyncSession, *, untouched_for: timedelta, now: datetime | None = None
+) -> Sequence[Case]:
+    """Waiting or taken cases nothing has changed for `untouched_for` (least recent first).
+
+    "Changed" is `updated_at`: claims, releases, closing and every new entry bump it; the
+    desk's automatic re-announcements do not.
+    """
+    _check_positive(untouched_for, "untouched_for")
+    cutoff = _now(now) - untouched_for
+    query = (
+        select(Case)
+        .where(Case.status.in_(OPEN_STATUSES), Case.updated_at < cutoff)
+        .order_by(Case.updated_at, Case.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def case_counts_since(session: AsyncSession, since: datetime) -> int:
+    """How many cases were created at or after `since` (and still exist)."""
+    if since.tzinfo is None:
+        raise ValueError("since must be an aware UTC datetime")
+    count = await session.scalar(
+        select(func.count()).select_from(Case).where(Case.created_at >= since)
+    )
+    return int(count or 0)
