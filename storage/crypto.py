@@ -111,11 +111,41 @@ def generate_master_key() -> str:
 class KeyWrapper(Protocol):
     """Wraps data keys; the seam where a later step can wrap to a key only volunteers hold."""
 
+    @property
+    def newest_key_id(self) -> str:
+        """The key id new wraps are made under."""
+        ...
+
     def wrap(self, data_key: bytes, context: bytes) -> bytes: ...
 
     def unwrap(self, blob: bytes, context: bytes) -> bytes: ...
 
     def key_id_of(self, blob: bytes) -> str: ...
+
+
+def _split_wrapped(blob: bytes) -> tuple[bytes, str, bytes, bytes]:
+    """(header, key id, nonce, sealed) of a blob made by `MasterKeyWrapper.wrap`."""
+    if len(blob) < 2 or blob[0] != _WRAP_VERSION:
+        raise DecryptionError("wrapped key has an unknown format")
+    end = 2 + blob[1]
+    if len(blob) < end + NONCE_BYTES + 16:
+        raise DecryptionError("wrapped key is truncated")
+    try:
+        key_id = blob[2:end].decode("ascii")
+    except UnicodeDecodeError:
+        raise DecryptionError("wrapped key has an unknown format") from None
+    if not _KEY_ID_RE.fullmatch(key_id):
+        raise DecryptionError("wrapped key has an unknown format")
+    return blob[:end], key_id, blob[end : end + NONCE_BYTES], blob[end + NONCE_BYTES :]
+
+
+def wrapped_key_id(blob: bytes) -> str:
+    """The id of the master key a wrapped data key is under, read without any key.
+
+    The id is not secret (it is authenticated, not encrypted); this lets an operator see which
+    master keys are still needed. Raises DecryptionError for a blob of another format.
+    """
+    return _split_wrapped(blob)[1]
 
 
 class MasterKeyWrapper:
@@ -143,23 +173,11 @@ class MasterKeyWrapper:
         sealed = self._by_id[self.newest_key_id].encrypt(nonce, data_key, header + context)
         return header + nonce + sealed
 
-    def _split(self, blob: bytes) -> tuple[bytes, str, bytes, bytes]:
-        if len(blob) < 2 or blob[0] != _WRAP_VERSION:
-            raise DecryptionError("wrapped key has an unknown format")
-        end = 2 + blob[1]
-        if len(blob) < end + NONCE_BYTES + 16:
-            raise DecryptionError("wrapped key is truncated")
-        try:
-            key_id = blob[2:end].decode("ascii")
-        except UnicodeDecodeError:
-            raise DecryptionError("wrapped key has an unknown format") from None
-        return blob[:end], key_id, blob[end : end + NONCE_BYTES], blob[end + NONCE_BYTES :]
-
     def key_id_of(self, blob: bytes) -> str:
-        return self._split(blob)[1]
+        return wrapped_key_id(blob)
 
     def unwrap(self, blob: bytes, context: bytes) -> bytes:
-        header, key_id, nonce, sealed = self._split(blob)
+        header, key_id, nonce, sealed = _split_wrapped(blob)
         aead = self._by_id.get(key_id)
         if aead is None:
             raise DecryptionError("wrapped key names a master key that is not configured")
@@ -188,6 +206,22 @@ class Cipher:
         if len(data_key) != KEY_BYTES:
             raise DecryptionError("unwrapped data key has the wrong length")
         return data_key
+
+    @property
+    def newest_key_id(self) -> str:
+        """The master key id that `wrap_key` uses."""
+        return self._wrapper.newest_key_id
+
+    def key_id_of(self, blob: bytes) -> str:
+        """The master key id a wrapped data key is under (DecryptionError if unparseable)."""
+        return self._wrapper.key_id_of(blob)
+
+    def rewrap_key(self, blob: bytes, record: str) -> bytes:
+        """The same data key, wrapped anew under the newest master key (for key rotation).
+
+        Raises DecryptionError if the blob does not unwrap for `record` with the keys at hand.
+        """
+        return self.wrap_key(self.unwrap_key(blob, record), record)
 
     def encrypt(self, data_key: bytes, record: str, field: str, plaintext: bytes) -> bytes:
         _check_key(data_key)

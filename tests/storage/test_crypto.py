@@ -17,6 +17,7 @@ from storage.crypto import (
     Pseudonymizer,
     generate_master_key,
     parse_master_keys,
+    wrapped_key_id,
 )
 
 SECRET = b"PLAINTEXT-MARKER deserted unit 12345"
@@ -136,6 +137,30 @@ def test_rotation_wraps_under_newest_and_unwraps_old() -> None:
     assert after.key_id_of(new_blob) == "knew"
     with pytest.raises(DecryptionError):
         Cipher(before).unwrap_key(new_blob, "person:1")
+
+
+def test_rewrap_keeps_the_data_key_and_moves_it_to_the_newest_master_key() -> None:
+    old = "kold:" + base64.urlsafe_b64encode(b"\x01" * 32).decode()
+    new = "knew:" + base64.urlsafe_b64encode(b"\x02" * 32).decode()
+    both = _cipher(new, old)
+    old_blob = _cipher(old).wrap_key(b"\x05" * 32, "case:1")
+    assert (both.key_id_of(old_blob), both.newest_key_id) == ("kold", "knew")
+    fresh = both.rewrap_key(old_blob, "case:1")
+    assert fresh != old_blob
+    assert wrapped_key_id(fresh) == "knew"
+    assert _cipher(new).unwrap_key(fresh, "case:1") == b"\x05" * 32
+    with pytest.raises(DecryptionError):
+        both.rewrap_key(old_blob, "case:2")  # still bound to its record
+    with pytest.raises(DecryptionError, match="not configured"):
+        _cipher(new).rewrap_key(old_blob, "case:1")
+
+
+@pytest.mark.parametrize(
+    "blob", [b"", b"\x02\x01k" + b"\x00" * 40, b"\x01\x05k", b"\x01\x02\xff\xfe" + b"\x00" * 40]
+)
+def test_wrapped_key_id_refuses_what_is_not_a_wrapped_key(blob: bytes) -> None:
+    with pytest.raises(DecryptionError):
+        wrapped_key_id(blob)
 
 
 def test_generated_key_format_and_parse() -> None:

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import desk, schema
 from storage.crypto import Cipher
 from storage.db import make_engine, make_sessionmaker
-from storage.models import Base, Case, UTCDateTime
+from storage.models import Base, Case, Person, UTCDateTime
 from storage.repositories import (
     case_answers,
     case_record,
+    create_case,
     find_person,
     person_chat_id,
     person_record,
+    upsert_person,
 )
 from tests.conftest import PostgresServer
 
@@ -214,6 +216,35 @@ async def test_data_written_at_the_baseline_survives_the_upgrade(
             await session.execute(sa.update(Case).where(Case.id == case_id).values(status="lost"))
 
 
+async def test_people_and_cases_survive_stepping_0003_down_and_up(
+    database_url: str, bare: AsyncEngine, cipher: Cipher
+) -> None:
+    """0003's downgrade rebuilds `persons` on SQLite; rows and the cascade to cases must survive."""
+    await schema.upgrade(database_url)
+    sessions = make_sessionmaker(bare)
+    async with sessions.begin() as session:
+        person = await upsert_person(
+            session, cipher, pseudonym="q" * 64, chat_id=4242, language="ru"
+        )
+        case = await create_case(
+            session, cipher, person=person, answers={"a": 1}, priority=1, category="c",
+            language="ru",
+        )  # fmt: skip
+        await desk.block_person_of_case(session, case)
+    await schema.downgrade(database_url, "0002")
+    await schema.upgrade(database_url)
+    async with sessions() as session:
+        stored = await find_person(session, "q" * 64)
+        assert stored is not None
+        assert person_chat_id(cipher, stored) == 4242
+        assert stored.blocked_at is None  # the block does not survive a downgrade
+        assert case_answers(cipher, await session.get_one(Case, case.id)) == {"a": 1}
+    async with sessions.begin() as session:
+        await session.execute(sa.delete(Person).where(Person.id == person.id))
+    async with sessions() as session:
+        assert await session.get(Case, case.id) is None
+
+
 async def test_upgrades_started_together_in_one_process_take_turns(
     database_url: str, bare: AsyncEngine
 ) -> None:
@@ -295,4 +326,4 @@ def test_migrations_ship_inside_the_package() -> None:
     location = files("storage").joinpath("migrations")
     assert location.joinpath("env.py").is_file()
     names = {item.name for item in location.joinpath("versions").iterdir()}
-    assert {"0001_initial.py", "0002_volunteer_desk.py"} <= names
+    assert {"0001_initial.py", "0002_volunteer_desk.py", "0003_blocking_and_retention.py"} <= names

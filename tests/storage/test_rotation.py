@@ -1,0 +1,289 @@
+"""Master key rotation on SQLite and PostgreSQL, also while the bot keeps writing."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage import desk, rotation
+from storage.crypto import (
+    Cipher,
+    DecryptionError,
+    MasterKey,
+    MasterKeyWrapper,
+)
+from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
+from storage.repositories import (
+    case_answers,
+    case_record,
+    create_case,
+    keyring_record,
+    load_pseudonymizer,
+    person_chat_id,
+    upsert_person,
+)
+from tests.storage.raw import every_value
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def _key(key_id: str) -> MasterKey:
+    return MasterKey(key_id, secrets.token_bytes(32))
+
+
+def _cipher(*keys: MasterKey) -> Cipher:
+    return Cipher(MasterKeyWrapper(keys))
+
+
+@dataclass
+class World:
+    """What was written, in plaintext, to check against after rotating."""
+
+    persons: dict[str, int] = field(default_factory=dict)  # pseudonym -> chat id
+    answers: dict[str, dict[str, object]] = field(default_factory=dict)  # case id -> answers
+    entries: dict[str, str] = field(default_factory=dict)  # entry id -> text
+    reasons: dict[str, str] = field(default_factory=dict)  # case id -> close reason
+    volunteers: dict[str, int] = field(default_factory=dict)  # volunteer id -> chat id
+    pseudonym_of_42: str = ""
+
+
+async def _write(
+    sessions: Sessions, cipher: Cipher, world: World, tag: str, count: int, *, start: bool = True
+) -> None:
+    """People, cases with a conversation, a closed case, volunteers: all under `cipher`.
+
+    `start`: load (on first use create) the pseudonym key, as the bot does when it starts.
+    """
+    async with sessions.begin() as session:
+        if start:
+            world.pseudonym_of_42 = (await load_pseudonymizer(session, cipher))("person", 42)
+        volunteer = await desk.ensure_admin(
+            session, cipher, pseudonym=f"v-{tag}", chat_id=9000 + count, language="en"
+        )
+        world.volunteers[volunteer.id] = 9000 + count
+    for number in range(count):
+        async with sessions.begin() as session:
+            pseudonym = f"{tag}-{number}"
+            person = await upsert_person(
+                session, cipher, pseudonym=pseudonym, chat_id=1000 + number, language="ru"
+            )
+            world.persons[pseudonym] = 1000 + number
+            answers = {"n": number, "tag": tag}
+            case = await create_case(
+                session, cipher, person=person, answers=answers, priority=1, category="c",
+                language="ru",
+            )  # fmt: skip
+            world.answers[case.id] = answers
+            entry = await desk.add_entry(
+                session, cipher, case, kind="person", body=f"entry {tag} {number}", author=None
+            )
+            world.entries[entry.id] = f"entry {tag} {number}"
+            if number % 3 == 0:
+                await desk.close(session, cipher, case, f"closed {number}")
+                world.reasons[case.id] = f"closed {number}"
+
+
+async def _check(sessions: Sessions, cipher: Cipher, world: World) -> None:
+    """Everything written decrypts with `cipher` and says what was written."""
+    async with sessions() as session:
+        assert (await load_pseudonymizer(session, cipher))("person", 42) == world.pseudonym_of_42
+        persons = (await session.scalars(select(Person))).all()
+        assert {p.pseudonym: person_chat_id(cipher, p) for p in persons} == world.persons
+        cases = {case.id: case for case in (await session.scalars(select(Case))).all()}
+        assert {cid: case_answers(cipher, case) for cid, case in cases.items()} == world.answers
+        assert {
+            cid: desk.close_reason(cipher, case)
+            for cid, case in cases.items()
+            if case.close_reason_enc is not None
+        } == world.reasons
+        entries = (await session.scalars(select(CaseEntry))).all()
+        texts = {e.id: desk.entry_text(cipher, cases[e.case_id], e) for e in entries}
+        assert texts == world.entries
+        volunteers = (await session.scalars(select(Volunteer))).all()
+        assert {v.id: desk.volunteer_chat_id(cipher, v) for v in volunteers} == world.volunteers
+
+
+async def _updated_at(sessions: Sessions) -> dict[str, datetime]:
+    async with sessions() as session:
+        rows = (await session.execute(select(Case.id, Case.updated_at))).all()
+    return {str(case_id): updated_at for case_id, updated_at in rows}
+
+
+async def test_rotation_rewraps_everything_and_the_old_key_can_go(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    old, new = _key("A"), _key("B")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 7)
+    await _write(sessions, _cipher(old), world, "b", 2)
+    wrapped = 1 + len(world.persons) + len(world.answers) + len(world.volunteers)
+    assert await rotation.keys_in_use(sessions) == {old.key_id: wrapped}
+    touched = await _updated_at(sessions)
+
+    both = _cipher(new, old)
+    report = await rotation.rotate_keys(sessions, both, batch=3)
+
+    assert report.newest_key_id == new.key_id
+    assert report.rewrapped == {
+        "keyring": 1,
+        "persons": len(world.persons),
+        "cases": len(world.answers),
+        "volunteers": len(world.volunteers),
+    }
+    assert (report.unreadable, report.remaining) == (0, 0)
+    assert str(report).endswith("still under older keys: 0")
+    assert await rotation.keys_in_use(sessions) == {new.key_id: wrapped}
+    await _check(sessions, both, world)
+    await _check(sessions, _cipher(new), world)  # the old master key is no longer needed
+    with pytest.raises(DecryptionError):
+        await _check(sessions, _cipher(old), world)
+    assert await _updated_at(sessions) == touched  # rotating is not touching a case
+
+    before = await every_value(engine)
+    again = await rotation.rotate_keys(sessions, both, batch=3)
+    assert again.rewrapped == {"keyring": 0, "persons": 0, "cases": 0, "volunteers": 0}
+    assert again.remaining == 0
+    assert await every_value(engine) == before  # a second run writes nothing
+
+
+async def test_a_process_still_on_the_old_key_is_caught_by_a_second_run(
+    sessions: Sessions,
+) -> None:
+    old, new = _key("A"), _key("B")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 2)
+    await rotation.rotate_keys(sessions, _cipher(new, old))
+    # an instance started before the rotation and not yet restarted with the new key
+    await _write(sessions, _cipher(old), world, "late", 2, start=False)
+    in_use = await rotation.keys_in_use(sessions)
+    assert in_use[old.key_id] == 2 + 2 + 1  # persons, cases, its volunteer
+    report = await rotation.rotate_keys(sessions, _cipher(new, old))
+    assert report.rewrapped == {"keyring": 0, "persons": 2, "cases": 2, "volunteers": 1}
+    assert report.remaining == 0
+    await _check(sessions, _cipher(new), world)
+
+
+async def test_keys_nobody_can_open_are_reported_and_left_alone(sessions: Sessions) -> None:
+    old, new, lost = _key("A"), _key("B"), _key("lost")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 2)
+    stranger = _cipher(lost)
+    async with sessions.begin() as session:
+        session.add(
+            KeyringEntry(
+                name="other",
+                blob=stranger.wrap_key(stranger.new_data_key(), keyring_record("other")),
+            )
+        )
+        case_id = next(iter(world.answers))
+        garbage = b"\x07not a wrapped key at all"
+        await session.execute(update(Case).where(Case.id == case_id).values(key_blob=garbage))
+
+    report = await rotation.rotate_keys(sessions, _cipher(new, old))
+
+    assert report.unreadable == 2
+    assert report.remaining == 2
+    assert report.rewrapped["cases"] == len(world.answers) - 1
+    in_use = await rotation.keys_in_use(sessions)
+    assert in_use == {
+        new.key_id: 1 + len(world.persons) + len(world.answers) - 1 + len(world.volunteers),
+        lost.key_id: 1,
+        rotation.UNREADABLE: 1,
+    }
+    async with sessions() as session:
+        assert (await session.get_one(Case, case_id)).key_blob == garbage
+        other = await session.get_one(KeyringEntry, "other")
+        assert stranger.unwrap_key(other.blob, keyring_record("other"))
+
+
+async def test_rotation_while_the_bot_writes_loses_nothing(sessions: Sessions) -> None:
+    old, new = _key("A"), _key("B")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 12)
+    serving = _cipher(new, old)  # the bot restarted with the new key first
+    pseudonyms = list(world.persons)
+
+    async def bot() -> None:
+        for number in range(12):
+            async with sessions.begin() as session:
+                pseudonym = pseudonyms[number]
+                chat_id = 5000 + number  # they write from another chat now
+                person = await upsert_person(
+                    session, serving, pseudonym=pseudonym, chat_id=chat_id, language="en"
+                )
+                world.persons[pseudonym] = chat_id
+                answers = {"during": number}
+                case = await create_case(
+                    session, serving, person=person, answers=answers, priority=2,
+                    category="c", language="en",
+                )  # fmt: skip
+                world.answers[case.id] = answers
+            async with sessions.begin() as session:
+                case = await session.get_one(Case, next(iter(world.answers)))
+                entry = await desk.add_entry(
+                    session, serving, case, kind="person", body=f"more {number}", author=None
+                )
+                world.entries[entry.id] = f"more {number}"
+            await asyncio.sleep(0)
+
+    report, _ = await asyncio.gather(rotation.rotate_keys(sessions, serving, batch=1), bot())
+
+    assert report.remaining == 0
+    assert report.rewrapped["persons"] == 12
+    assert report.rewrapped["cases"] == 12  # the 12 new ones were under the new key already
+    assert await rotation.keys_in_use(sessions) == {new.key_id: 1 + 12 + 24 + 1}
+    await _check(sessions, _cipher(new), world)
+
+
+async def test_two_rotations_at_once_rewrap_each_key_once(sessions: Sessions) -> None:
+    old, new = _key("A"), _key("B")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 10)
+    both = _cipher(new, old)
+
+    first, second = await asyncio.gather(
+        rotation.rotate_keys(sessions, both, batch=2),
+        rotation.rotate_keys(sessions, both, batch=3),
+    )
+
+    for table, expected in {"keyring": 1, "persons": 10, "cases": 10, "volunteers": 1}.items():
+        assert first.rewrapped[table] + second.rewrapped[table] == expected, table
+    assert first.remaining == second.remaining == 0
+    await _check(sessions, _cipher(new), world)
+
+
+async def test_rotation_refuses_an_empty_batch(sessions: Sessions) -> None:
+    with pytest.raises(ValueError, match="batch"):
+        await rotation.rotate_keys(sessions, _cipher(_key("B")), batch=0)
+
+
+def test_every_wrapped_key_column_is_rotated() -> None:
+    """A new column of wrapped keys must be added to the rotation, or the old key stays needed."""
+    from storage.models import Base
+
+    blobs = {
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.tables.values()
+        for column in table.c
+        if column.name in ("key_blob", "blob")
+    }
+    rotated = {f"{spec.name}.{spec.blob.name}" for spec in rotation.wrapped_key_columns()}
+    assert rotated == blobs
+
+
+async def test_record_binding_survives_rotation(sessions: Sessions) -> None:
+    """A re-wrapped key still opens only for its own record."""
+    old, new = _key("A"), _key("B")
+    world = World()
+    await _write(sessions, _cipher(old), world, "a", 2)
+    await rotation.rotate_keys(sessions, _cipher(new, old))
+    async with sessions() as session:
+        first, second = (await session.scalars(select(Case))).all()
+    with pytest.raises(DecryptionError):
+        _cipher(new).unwrap_key(first.key_blob, case_record(second.id))
