@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from storage.desk import record
 from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
 
+_CHUNK = 500
+
 
 class RelayedCopy(NamedTuple):
     """A message the bot relayed into a volunteer's chat: (volunteer, message_id)."""
@@ -122,8 +124,12 @@ async def shred_persons(session: AsyncSession, person_ids: Sequence[str]) -> Non
     Their cases must be gone already (see `erase_person`); a case left behind would be
     deleted by the foreign key's cascade without being shredded first.
     """
-    if not person_ids:
-        return
+    person_ids = list(person_ids)
+    for start in range(0, len(person_ids), _CHUNK):  # stay far below bind-parameter limits
+        await _shred_persons(session, person_ids[start : start + _CHUNK])
+
+
+async def _shred_persons(session: AsyncSession, person_ids: list[str]) -> None:
     persons = Person.__table__
     sizes = (
         await session.execute(

@@ -163,7 +163,6 @@ async def _rotate_column(
                 break
         total.rewrapped += progress.rewrapped
         total.unreadable |= progress.unreadable
-        total.busy = progress.busy
         if not progress.busy:
             break
         await asyncio.sleep(_PASS_PAUSE * (number + 1))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk, retention
+from storage import desk, erasure, retention
 from storage.crypto import Cipher
 from storage.models import Case, CaseEntry, Invite, Person, RelayLink, Volunteer
 from storage.repositories import (
@@ -316,3 +316,17 @@ async def test_case_counts_since(sessions: Sessions, cipher: Cipher) -> None:
         assert await retention.case_counts_since(session, now) == 0
         with pytest.raises(ValueError, match="aware"):
             await retention.case_counts_since(session, datetime(2030, 1, 1))
+
+
+async def test_many_people_are_forgotten_in_chunks(
+    sessions: Sessions, cipher: Cipher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(erasure, "_CHUNK", 2)
+    people = [await _person(sessions, cipher, seen_days_ago=100) for _ in range(5)]
+    kept = await _person(sessions, cipher, seen_days_ago=1)
+    async with sessions.begin() as session:
+        report = await retention.purge(session, closed_older_than=RETENTION)
+    assert report.persons == 5
+    for person in people:
+        assert not await _exists(sessions, Person, person.id)
+    assert await _exists(sessions, Person, kept.id)
