@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
+from bot import safety
 from bot.context import BotContext, attach
 from bot.handlers import desk, errors, followup, intake
+from bot.recording_bot import RecordingBot
 from bot.services import Services
 from bot.update_processor import PerPersonUpdateProcessor
 
@@ -15,24 +20,41 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 
 def build_application(services: Services) -> Application:  # type: ignore[type-arg]
     settings = services.settings
+    bot = RecordingBot(
+        token=settings.token(),
+        base_url=settings.api_url,
+        base_file_url=settings.api_url.removesuffix("/bot") + "/file/bot",
+        defaults=Defaults(protect_content=settings.protect_content),
+        rate_limiter=AIORateLimiter(max_retries=3),
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(),
+    )
+    bot.set_recorder(_remember_sent(services))
     app = (
         ApplicationBuilder()
-        .token(settings.token())
-        .base_url(settings.api_url)
-        .base_file_url(settings.api_url.removesuffix("/bot") + "/file/bot")
-        .defaults(Defaults(protect_content=settings.protect_content))
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerPersonUpdateProcessor())
-        .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
     attach(app, services)
+    safety.register(app)
     intake.register_commands(app)
     followup.register(app)
     desk.register(app)
     intake.register_catch_alls(app)
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     return app
+
+
+def _remember_sent(services: Services) -> Callable[[int, int], Awaitable[None]]:
+    """In a private chat the chat id is the person's id: key the message on their pseudonym."""
+
+    async def remember(chat_id: int, message_id: int) -> None:
+        await services.messages.remember(services.conversations.pseudonyms("person", chat_id),
+                                         message_id)  # fmt: skip
+
+    return remember
 
 
 async def on_startup(app: Application) -> None:  # type: ignore[type-arg]

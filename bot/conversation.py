@@ -8,6 +8,7 @@ but outside the engine. Only a pseudonym of the Telegram id is ever used as a ke
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from dialogs.engine import Engine
 from dialogs.session import Session
 from storage import repositories as repo
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
+from storage.erasure import ErasureReport, checkpoint, erase_person
 from storage.models import Case
 from storage.state import DraftStore
 
@@ -41,6 +43,8 @@ class Turn:
     owner: str
     session: Session | None
     last_prompt: int | None = None
+    started: float | None = None
+    """When this questionnaire began (epoch seconds): its messages are cleaned after submission."""
     client_language: str | None = None
     _discard: bool = field(default=False, repr=False)
 
@@ -52,6 +56,7 @@ class Turn:
 
     def start(self) -> ev.Prompt:
         self.session, prompt = self.engine.start(self.client_language)
+        self.started = time.time()
         self._discard = False
         return prompt
 
@@ -72,7 +77,11 @@ class Turn:
     def to_draft(self) -> dict[str, Any] | None:
         if self.session is None:
             return None
-        return {"session": self.session.to_dict(), "last_prompt": self.last_prompt}
+        return {
+            "session": self.session.to_dict(),
+            "last_prompt": self.last_prompt,
+            "started": self.started,
+        }
 
 
 class Conversations:
@@ -114,6 +123,7 @@ class Conversations:
                 try:
                     turn.session = Session.from_dict(stored["session"])
                     turn.last_prompt = stored.get("last_prompt")
+                    turn.started = stored.get("started")
                 except (KeyError, TypeError, ValueError):
                     turn.session = None  # a draft from an incompatible version: start afresh
             before = turn.to_draft()
@@ -144,10 +154,14 @@ class Conversations:
                 language=completed.language,
             )
 
-    async def forget(self, person: Person) -> int:
-        """Erase the draft and every case of this person; returns how many cases were erased."""
+    async def forget(self, person: Person) -> ErasureReport:
+        """Erase the draft and crypto-shred every case of this person."""
         owner = self.owner(person)
         async with self.drafts.lock(owner):
             await self.drafts.delete(owner)
             async with self.sessions() as db, db.begin():
-                return await repo.forget_person(db, owner)
+                report = await erase_person(db, owner)
+            bind = self.sessions.kw.get("bind")
+            if bind is not None:
+                await checkpoint(bind)  # SQLite: no old page left in the write-ahead log
+            return report

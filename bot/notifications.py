@@ -18,6 +18,7 @@ from bot.logs import describe
 from bot.services import Services
 from storage import desk as store
 from storage.models import Case
+from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +82,32 @@ async def _send(bot: Bot, chat_id: int, text: str) -> None:
         await bot.send_message(chat_id, text)
     except TelegramError as error:  # a volunteer who blocked the bot must not stop the others
         log.warning("desk notice not delivered: %s", describe(error))
+
+
+async def over_hourly_cap(bot: Bot, services: Services) -> bool:
+    """Count a submission against the global hourly cap; alert admins once when it is reached.
+
+    A Redis hiccup fails open: a real person's request matters more than the cap.
+    """
+    try:
+        count = await services.counter.add("cases")
+        if count <= services.settings.cases_per_hour_cap:
+            return False
+        if await services.counter.once("cap-alert", 3600):
+            await alert_admins(bot, services, "desk-cap-reached",
+                                cap=services.settings.cases_per_hour_cap)  # fmt: skip
+    except StateUnavailable as error:
+        log.warning("hourly cap unavailable: %s", describe(error))
+        return False
+    return True
+
+
+async def alert_admins(bot: Bot, services: Services, key: str, **args: object) -> None:
+    async with services.sessions() as db:
+        admins = [
+            (store.volunteer_chat_id(services.cipher, v), v.language)
+            for v in await store.active_volunteers(db)
+            if v.role == "admin"
+        ]
+    for chat_id, language in admins:
+        await _send(bot, chat_id, services.translator.text(language, key, **args))

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop
 from bot.services import Services
 from bot.settings import Settings
@@ -37,9 +38,16 @@ async def serve_polling(
                 timeout=settings.poll_timeout,
                 poll_interval=0,
             )
-            escalation = asyncio.create_task(
-                escalation_loop(app.bot, services, settings.escalate_check_seconds)
-            )
+            background = [
+                asyncio.create_task(
+                    escalation_loop(app.bot, services, settings.escalate_check_seconds)
+                ),
+                asyncio.create_task(
+                    housekeeping_loop(
+                        app.bot, services, settings.housekeeping_interval_minutes * 60
+                    )
+                ),
+            ]
             log.info("bot started (long polling)")
             if started is not None:
                 result = started(services)
@@ -47,9 +55,11 @@ async def serve_polling(
                     await result
             await stop.wait()
             log.info("stopping: finishing updates in flight")
-            escalation.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await escalation
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.updater.stop()
             await app.stop()
     finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
 
 from bot.conversation import Conversations
 from bot.desk import Desk
@@ -16,6 +18,14 @@ from dialogs.engine import Engine
 from locales.translator import Translator
 from storage import db, repositories, schema
 from storage.crypto import Cipher, MasterKeyWrapper
+from storage.limits import (
+    EventCounter,
+    FloodLimiter,
+    MemoryEventCounter,
+    MemoryFloodLimiter,
+    RedisEventCounter,
+    RedisFloodLimiter,
+)
 from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
 log = logging.getLogger(__name__)
@@ -33,6 +43,10 @@ class Services:
     drafts: DraftStore
     conversations: Conversations
     desk: Desk
+    flood: FloodLimiter
+    counter: EventCounter
+    messages: MessageLog
+    redis: Redis | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -56,12 +70,25 @@ class Services:
             await database.dispose()
             raise
         ttl = settings.draft_ttl_hours * 3600
+        burst, window = settings.flood_burst, settings.flood_window_seconds
         drafts: DraftStore
+        flood: FloodLimiter
+        counter: EventCounter
+        messages: MessageLog
+        redis: Redis | None = None
         if settings.redis:
-            drafts = RedisDraftStore(settings.redis, cipher, ttl)
+            # One client (one connection pool) for drafts, locks, limits and message ids.
+            redis = Redis.from_url(settings.redis, socket_timeout=5, socket_connect_timeout=5)
+            drafts = RedisDraftStore(redis, cipher, ttl)
             await drafts.ping()
+            flood = RedisFloodLimiter(redis, burst, window)
+            counter = RedisEventCounter(redis, 3600)
+            messages = RedisMessageLog(redis)
         else:
             drafts = MemoryDraftStore(cipher, ttl)
+            flood = MemoryFloodLimiter(burst, window)
+            counter = MemoryEventCounter(3600)
+            messages = MemoryMessageLog()
             log.warning(
                 "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
                 " will not survive a restart"
@@ -86,10 +113,16 @@ class Services:
             drafts=drafts,
             conversations=conversations,
             desk=desk,
+            flood=flood,
+            counter=counter,
+            messages=messages,
+            redis=redis,
         )
 
     async def aclose(self) -> None:
         await self.drafts.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.database.dispose()
 
 

@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     escalate_after_minutes: float = Field(default=15, gt=0, le=24 * 60)
     escalate_check_seconds: float = Field(default=60, gt=0, le=3600)
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    clean_after_submit: bool = True
+    flood_burst: int = Field(default=30, ge=1, le=10_000)
+    flood_window_seconds: float = Field(default=60, gt=0, le=3600)
+    cases_per_hour_cap: int = Field(default=300, ge=1)
+    retention_days: int = Field(default=90, ge=1)
+    stale_warning_days: int = Field(default=7, ge=1)
+    housekeeping_interval_minutes: float = Field(default=60, gt=0)
     protect_content: bool = True
     poll_timeout: int = Field(default=30, ge=0, le=50)
     log_level: str = "INFO"

@@ -103,9 +103,12 @@ def parse_master_keys(value: str) -> list[MasterKey]:
 
 
 def generate_master_key() -> str:
-    """Return a new "k<UTC timestamp>:<base64url>" entry; the id sorts by creation time."""
+    """Return a new "k<UTC timestamp>-<random>:<base64url>" entry.
+
+    The id sorts by creation time; the random part keeps two keys made in the same second apart.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    return f"k{stamp}:{_b64url_encode(secrets.token_bytes(KEY_BYTES))}"
+    return f"k{stamp}-{secrets.token_hex(3)}:{_b64url_encode(secrets.token_bytes(KEY_BYTES))}"
 
 
 class KeyWrapper(Protocol):

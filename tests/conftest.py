@@ -25,6 +25,9 @@ from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_
 
 _START_TIMEOUT = 30.0
 
+# As `intake-bot` does in main(): durations from Telegram as timedelta objects.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -280,6 +280,14 @@ async def on_close(update: Update, context: BotContext, work: Work, args: list[s
     _to_me(work, update, t.text(work.me.language, "desk-closed", reference=case.reference))
 
 
+async def on_block(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
+    case = await _case_for(work, context, args, "/block REF", or_admin=True, any_status=True)
+    await store.block_person_of_case(work.db, case)
+    await store.record(work.db, "block", actor=work.me, case=case)
+    text = context.renderer.t.text(work.me.language, "desk-blocked", reference=case.reference)
+    _to_me(work, update, text)
+
+
 async def on_mine(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
     t = context.renderer.t
     lang = work.me.language
@@ -573,6 +581,7 @@ COMMANDS: dict[str, Handler] = {
     "note": on_note,
     "release": on_release,
     "close": on_close,
+    "block": on_block,
     "mine": on_mine,
     "stats": on_stats,
     "invite": on_invite,

@@ -11,6 +11,7 @@ from telegram.ext import Application, CommandHandler
 
 from bot import callback_data as cb
 from bot.context import BotContext
+from bot.conversation import Person
 from bot.desk import NotAVolunteer, Outgoing
 from bot.handlers import desk as desk_handlers
 from bot.handlers.common import PRIVATE, person_of, reply, send
@@ -123,3 +124,11 @@ async def volunteer_hint(update: Update, context: BotContext) -> bool:
         language = me.language
     await reply(update, context, language, "desk-text-hint")
     return True
+
+
+async def is_blocked(context: BotContext, person: Person) -> bool:
+    """Whether a volunteer blocked this person from opening new requests (/block)."""
+    services = context.services
+    async with services.sessions() as db:
+        row = await repo.find_person(db, services.conversations.owner(person))
+        return row is not None and row.blocked_at is not None

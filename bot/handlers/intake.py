@@ -14,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot import callback_data as cb
-from bot import notifications
+from bot import notifications, safety
 from bot.context import BotContext
 from bot.conversation import Turn
 from bot.handlers import followup
@@ -61,6 +61,9 @@ async def on_start(update: Update, context: BotContext) -> None:
             open_case = await followup.open_case_reference(context, update)
             if open_case is not None:
                 await followup.offer_new_request(update, context, *open_case)
+                return
+            if await followup.is_blocked(context, person_of(update)):
+                await reply(update, context, turn.language, "blocked")
                 return
             await show(context, turn, update, turn.start())
         else:
@@ -176,6 +179,8 @@ async def on_button(update: Update, context: BotContext) -> None:
         if action.kind == cb.CANCEL:
             await _cancel_pressed(update, context, turn, query, confirmed=action.args[0] == "y")
             return
+        if action.kind == cb.SUBMIT and not await _may_submit(update, context, turn, query):
+            return
         if turn.session is None:  # a language button with no questionnaire: begin in it
             turn.start()
             outcome: ev.Outcome = turn.apply(ev.Choose("language", action.args[0]))
@@ -186,6 +191,24 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         await show(context, turn, update, outcome, edit=query)
+
+
+async def _may_submit(
+    update: Update, context: BotContext, turn: Turn, query: CallbackQuery
+) -> bool:
+    """Blocked people get a neutral answer; over the hourly cap the draft waits, untouched."""
+    if await followup.is_blocked(context, person_of(update)):
+        await query.answer()
+        if turn.last_prompt is not None and query.message is not None:
+            await strip_keyboard(context, query.message.chat.id, turn.last_prompt)
+        turn.discard()
+        await reply(update, context, turn.language, "blocked")
+        return False
+    if await notifications.over_hourly_cap(context.bot, context.services):
+        await query.answer(context.renderer.text(turn.language, "busy-try-later"), show_alert=True)
+        await reply(update, context, turn.language, "busy-try-later")
+        return False
+    return True
 
 
 def _event_of(action: cb.Action) -> ev.Event:
@@ -252,9 +275,7 @@ async def _forget_pressed(
     if not confirmed:
         await edit(context, query, Screen(context.renderer.text(language, "forget-kept")))
         return
-    erased = await context.conversations.forget(person)
-    text = context.renderer.text(language, "forget-done", cases=erased)
-    await edit(context, query, Screen(text))
+    await safety.forget_everything(context, person, language, confirm_message=query.message)
 
 
 # -- showing outcomes ----------------------------------------------------------------------------
@@ -271,10 +292,13 @@ async def show(
     """Show an outcome: edit the pressed message in place, or send a new one."""
     renderer = context.renderer
     if isinstance(outcome, ev.Completed):
-        case = await context.conversations.submit(person_of(update), outcome)
+        person = person_of(update)
+        case = await context.conversations.submit(person, outcome)
+        started = turn.started
         turn.discard()
         screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))
-        await _replace_prompt(context, turn, update, screen, edit, keep=False)
+        shown = await _replace_prompt(context, turn, update, screen, edit, keep=False)
+        await safety.clean_questionnaire(context, person, since=started, keep=shown)
         await notifications.announce_new_case(context.bot, context.services, case.id)
         return
     if isinstance(outcome, ev.Finished):
@@ -292,10 +316,10 @@ async def _replace_prompt(
     query: CallbackQuery | None,
     *,
     keep: bool,
-) -> None:
+) -> int | None:
     chat_id = update.effective_chat.id if update.effective_chat else None
     if chat_id is None:
-        return
+        return None
     previous = turn.last_prompt
     if query is not None and query.message is not None:
         shown_id = query.message.message_id
@@ -305,6 +329,7 @@ async def _replace_prompt(
     if previous is not None and previous != shown_id:
         await strip_keyboard(context, chat_id, previous)
     turn.last_prompt = shown_id if keep and turn.session is not None else None
+    return shown_id
 
 
 def _kind_of(message: Message | None) -> str:

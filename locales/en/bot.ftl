@@ -53,7 +53,7 @@ already-submitted = Your request { $reference } has been sent and is waiting for
 
 unknown-command = I do not know this command. Send /help for the list.
 error-try-again = Something went wrong on our side. Your answers are kept; please try again in a minute.
-too-fast = You are sending messages very fast. Please wait a few seconds; nothing you sent is lost.
+too-fast = You are sending messages very fast. Please wait a minute, then send your last message again.
 
 forget-confirm = Erase everything you sent to this bot: the unfinished questionnaire and your requests? This cannot be undone.
 forget-yes = Yes, erase everything
@@ -74,3 +74,9 @@ command-language = Change the language
 command-help = What this bot does
 command-forget = Erase everything you sent
 command-status = Where your request stands
+
+blocked = We cannot accept new requests from this account.
+busy-try-later = We are receiving very many requests right now. Your answers are saved: please press “Send the request” again in an hour.
+autodelete-on = Auto-delete is on for this chat. Good: it keeps your phone clean.
+autodelete-off = Auto-delete is off. We suggest turning it on again (chat menu → Auto-delete) in case your phone is checked.
+forget-undeletable = Some messages could not be deleted (Telegram lets bots delete only messages younger than 48 hours). Please delete this chat in Telegram yourself.

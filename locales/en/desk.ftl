@@ -27,6 +27,7 @@ desk-help =
     /close REF [reason] - close; the person is told
     /mine - your open cases
     /stats - counts and waiting times
+    /block REF - the person can no longer open requests
     Admins: /invite [admin], /volunteers, /revoke HANDLE, /audit REF
 
 desk-status-waiting = waiting
@@ -121,3 +122,7 @@ canned-safety = For your safety: delete this chat after each conversation, turn 
 canned-legal = A lawyer of our group will look at your situation. Until then, do not sign anything and do not go to the military enlistment office or the unit on your own.
 canned-secure = For the next steps we would like to move to a more secure channel. Your volunteer will tell you how, here in this bot.
 canned-details = To help you we need a little more: please describe your situation in a few sentences, without names, unit numbers or addresses.
+
+desk-blocked = The person of case { $reference } can no longer open new requests.
+desk-cap-reached = ⚠️ More than { $cap } new requests in the last hour. New submissions are asked to wait; check for a flood or raise INTAKE_CASES_PER_HOUR_CAP.
+desk-stale = ⚠️ Open cases untouched for { $days } days: { $references }

@@ -165,7 +165,7 @@ def test_wrapped_key_id_refuses_what_is_not_a_wrapped_key(blob: bytes) -> None:
 
 def test_generated_key_format_and_parse() -> None:
     entry = generate_master_key()
-    assert re.fullmatch(r"k\d{14}:[A-Za-z0-9_-]{43}", entry)
+    assert re.fullmatch(r"k\d{14}-[0-9a-f]{6}:[A-Za-z0-9_-]{43}", entry)
     (key,) = parse_master_keys(entry)
     assert key.key_id == entry.split(":")[0]
     assert len(key.key) == 32
@@ -232,3 +232,8 @@ def test_pseudonym_is_not_a_plain_hash() -> None:
 def test_pseudonymizer_rejects_short_keys() -> None:
     with pytest.raises(ValueError, match="at least 32"):
         Pseudonymizer(b"short")
+
+
+def test_keys_generated_in_the_same_second_have_different_ids() -> None:
+    ids = {parse_master_keys(generate_master_key())[0].key_id for _ in range(50)}
+    assert len(ids) == 50

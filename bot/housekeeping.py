@@ -1,0 +1,62 @@
+"""Retention, run beside the bot on a schedule and by `intake-bot purge`.
+
+Closed cases are crypto-shredded `INTAKE_RETENTION_DAYS` after closing; admins are warned, once a
+day, about open cases nobody has touched for `INTAKE_STALE_WARNING_DAYS`. Drafts expire by
+themselves (a TTL in Redis or memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from telegram import Bot
+
+from bot.logs import describe
+from bot.notifications import alert_admins
+from bot.services import Services
+from storage import retention
+from storage.state import StateUnavailable
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+
+
+async def purge(services: Services) -> retention.PurgeReport:
+    async with services.sessions() as db, db.begin():
+        report = await retention.purge(
+            db, closed_older_than=timedelta(days=services.settings.retention_days)
+        )
+    log.info("purge: %s", report)
+    return report
+
+
+async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
+    days = services.settings.stale_warning_days
+    async with services.sessions() as db:
+        stale = await retention.stale_open_cases(db, untouched_for=timedelta(days=days))
+        references = [case.reference for case in stale]
+    if not references:
+        return 0
+    try:
+        first_today = await services.counter.once("stale-alert", DAY)
+    except StateUnavailable:
+        first_today = True
+    if first_today:
+        await alert_admins(bot, services, "desk-stale", days=days,
+                           references=", ".join(references))  # fmt: skip
+    return len(references)
+
+
+async def housekeeping_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Runs until cancelled; a failed round is logged without content and tried again later."""
+    while True:
+        try:
+            await purge(services)
+            await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
+            await warn_about_stale_cases(bot, services)
+        except Exception as error:
+            log.warning("housekeeping round failed: %s", describe(error))
+        await asyncio.sleep(interval)

@@ -1,0 +1,53 @@
+"""An ExtBot that remembers the id of every message it sends into a private chat.
+
+Bots may delete messages in private chats for 48 hours; keeping the ids (for that long only)
+is what lets `/forget` and the clean-up after submission delete the bot's side of a
+conversation. Recording failures never fail the send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Message
+from telegram.ext import ExtBot
+
+from bot.logs import describe
+
+log = logging.getLogger(__name__)
+
+Recorder = Callable[[int, int], Awaitable[None]]
+
+
+class RecordingBot(ExtBot[None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._recorder: Recorder | None = None
+
+    def set_recorder(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:  # type: ignore[override]
+        message = await super().send_message(*args, **kwargs)
+        await self._record(message)
+        return message
+
+    async def copy_message(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        message_id = await super().copy_message(*args, **kwargs)
+        chat_id = kwargs.get("chat_id", args[0] if args else None)
+        if isinstance(chat_id, int) and self._recorder is not None:
+            await self._safely(chat_id, message_id.message_id)
+        return message_id
+
+    async def _record(self, message: Message) -> None:
+        if self._recorder is not None and message.chat.type == "private":
+            await self._safely(message.chat.id, message.message_id)
+
+    async def _safely(self, chat_id: int, message_id: int) -> None:
+        assert self._recorder is not None
+        try:
+            await self._recorder(chat_id, message_id)
+        except Exception as error:
+            log.warning("could not remember a sent message: %s", describe(error))

@@ -1,0 +1,157 @@
+"""Safety of the person who writes: erase on demand, clean chats, abuse limits, blocking."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from bot.localapi import FakeUser, LocalBotApi
+from bot.services import Services
+from storage.models import Case, CaseEntry, Person
+from tests.e2e.conftest import SettingsFactory
+from tests.e2e.flows import submit_request
+from tests.support.botrunner import BotRunner
+from tests.support.people import command, eventually, say, tap
+
+ADMIN_ID = 6660001
+
+
+def count(runner: BotRunner, model: type) -> int:
+    async def read(services: Services) -> int:
+        async with services.sessions() as db:
+            return int(await db.scalar(select(func.count()).select_from(model)) or 0)
+
+    return runner.run(read)  # type: ignore[no-any-return]
+
+
+def pseudonym_of(runner: BotRunner, user: FakeUser) -> str:
+    async def compute(services: Services) -> str:
+        return services.conversations.pseudonyms("person", user.id)
+
+    return runner.run(compute)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def safe_bot(make_settings: SettingsFactory, redis_url: str) -> Iterator[BotRunner]:
+    with BotRunner(make_settings(redis_url=redis_url, admin_ids=[ADMIN_ID])) as runner:
+        yield runner
+
+
+def test_the_questionnaire_is_deleted_after_submission(
+    api: LocalBotApi, safe_bot: BotRunner
+) -> None:
+    person = api.user(6660101, language_code="en")
+    reference = submit_request(person, details="Something to clean up.")
+    eventually(lambda: len(person.messages()) == 1, what="only the confirmation left")
+    [left] = person.messages()
+    assert left.from_bot
+    assert reference in left.visible_text
+    assert len(person.deleted_message_ids()) >= 3  # the /start, the description, the prompts
+
+
+def test_forget_erases_data_and_deletes_the_conversation(
+    api: LocalBotApi, safe_bot: BotRunner, redis_url: str
+) -> None:
+    admin = api.user(ADMIN_ID, language_code="en")
+    command(admin, "/queue", expect="The queue is empty")
+    person = api.user(6660102, language_code="en")
+    reference = submit_request(person)
+    command(admin, "/take", expect=reference)
+    say(person, "A follow-up to be erased.", expect="passed to your volunteer")
+    relayed = admin.wait_for_text("A follow-up to be erased.")
+    owner = pseudonym_of(safe_bot, person)
+
+    command(person, "/forget", expect="Erase everything you sent")
+    done = tap(person, "Yes, erase everything", expect="Erased.")
+    assert "1 sent request was erased" in done.visible_text
+    eventually(lambda: [m.message_id for m in person.messages()] == [done.message_id],
+               what="the whole conversation deleted but the last word")  # fmt: skip
+    admin.wait_for_text(f"The person of case {reference} erased their data")
+    eventually(lambda: relayed.message_id in admin.deleted_message_ids(),
+               what="the relayed copy deleted from the volunteer's chat")  # fmt: skip
+    assert count(safe_bot, Case) == 0
+    assert count(safe_bot, Person) == 0
+    assert count(safe_bot, CaseEntry) == 0
+    client = redis.Redis.from_url(redis_url)
+    leftovers = [key for key in client.scan_iter() if owner.encode() in key]
+    assert leftovers == [], leftovers
+    command(admin, "/case", args=reference, expect="There is no case")
+
+
+def test_forget_says_what_it_could_not_delete(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    settings = make_settings()  # no Redis: message ids live in memory
+    person = api.user(6660103, language_code="en")
+    with BotRunner(settings):
+        first = command(person, "/start", expect="Choose your language")
+    with BotRunner(settings):  # after a restart the bot no longer knows the earlier ids
+        command(person, "/forget", expect="Erase everything you sent")
+        done = tap(person, "Yes, erase everything", expect="Erased.")
+        assert "Please delete this chat in Telegram yourself" in done.visible_text
+        assert first.message_id not in person.deleted_message_ids()
+
+
+def test_the_auto_delete_timer_is_noticed(api: LocalBotApi, safe_bot: BotRunner) -> None:
+    person = api.user(6660104, language_code="en")
+    command(person, "/start", expect="Choose your language")
+    mark = person.mark()
+    person.set_auto_delete(86400)
+    person.wait_for_text("Auto-delete is on", after=mark)
+    mark = person.mark()
+    person.set_auto_delete(0)
+    person.wait_for_text("Auto-delete is off", after=mark)
+
+
+def test_a_flood_gets_one_calm_answer_and_the_person_can_go_on(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    settings = make_settings(flood_burst=5, flood_window_seconds=2)
+    with BotRunner(settings):
+        person = api.user(6660105, language_code="en")
+        for n in range(12):
+            person.send_text(f"spam {n}")
+        eventually(lambda: any("very fast" in m.visible_text for m in person.bot_messages()),
+                   what="the flood notice")  # fmt: skip
+        time.sleep(1.0)
+        calm = [m for m in person.bot_messages() if "very fast" in m.visible_text]
+        assert len(calm) == 1
+        answered = [m for m in person.bot_messages() if "very fast" not in m.visible_text]
+        assert len(answered) <= 5
+        time.sleep(2.5)  # the window has passed
+        command(person, "/help", expect="Commands:")
+
+
+def test_the_hourly_cap_keeps_the_draft_and_alerts_admins_once(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    with BotRunner(make_settings(cases_per_hour_cap=1, admin_ids=[ADMIN_ID])) as runner:
+        admin = api.user(ADMIN_ID, language_code="en")
+        command(admin, "/queue", expect="The queue is empty")
+        submit_request(api.user(6660106, language_code="en"))
+        late = api.user(6660107, language_code="en")
+        with pytest.raises(AssertionError):
+            submit_request(late)  # "Send" does not go through while over the cap
+        late.wait_for_text("Your answers are saved")
+        admin.wait_for_text("More than 1 new requests in the last hour")
+        assert count(runner, Case) == 1
+        review = command(late, "/start", expect="Please check your answers")  # nothing lost
+        tap(late, "Send the request", expect="Your answers are saved", message_id=review.message_id)
+        alerts = [m for m in admin.bot_messages() if "new requests in the last hour" in m.text]
+        assert len(alerts) == 1
+
+
+def test_a_blocked_person_cannot_open_new_requests(api: LocalBotApi, safe_bot: BotRunner) -> None:
+    admin = api.user(ADMIN_ID, language_code="en")
+    command(admin, "/queue", expect="The queue is empty")
+    person = api.user(6660108, language_code="en")
+    reference = submit_request(person)
+    command(admin, "/block", args=reference, expect="can no longer open new requests")
+    command(admin, "/close", args=reference, expect="is closed")
+    command(person, "/start", expect="We cannot accept new requests from this account")
+    trail = command(admin, "/audit", args=reference, expect="Trail of")
+    assert "block" in trail.visible_text
