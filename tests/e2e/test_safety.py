@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -155,3 +156,59 @@ def test_a_blocked_person_cannot_open_new_requests(api: LocalBotApi, safe_bot: B
     command(person, "/start", expect="We cannot accept new requests from this account")
     trail = command(admin, "/audit", args=reference, expect="Trail of")
     assert "block" in trail.visible_text
+
+
+def _age_case(
+    runner: BotRunner, reference: str, *, closed_days: int = 0, idle_days: int = 0
+) -> None:
+    """Move a case back in time, as if days had passed."""
+
+    async def age(services: Services) -> None:
+        async with services.sessions() as db, db.begin():
+            case = await db.scalar(select(Case).where(Case.reference == reference))
+            assert case is not None
+            now = datetime.now(UTC)
+            if closed_days:
+                case.closed_at = now - timedelta(days=closed_days)
+            if idle_days:
+                case.updated_at = now - timedelta(days=idle_days)
+
+    runner.run(age)
+
+
+def test_housekeeping_warns_about_stale_cases_and_shreds_old_closed_ones(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    settings = make_settings(admin_ids=[ADMIN_ID], housekeeping_interval_minutes=0.01,
+                             retention_days=30, stale_warning_days=7)  # fmt: skip
+    with BotRunner(settings) as runner:
+        admin = api.user(ADMIN_ID, language_code="en")
+        command(admin, "/queue", expect="The queue is empty")
+        old_person = api.user(6660201, language_code="en")
+        old = submit_request(old_person)
+        idle = submit_request(api.user(6660202, language_code="en"))
+        command(admin, "/take", args=old, expect=f"You took case {old}")
+        command(admin, "/close", args=old, expect="is closed")
+        _age_case(runner, old, closed_days=31)
+        _age_case(runner, idle, idle_days=8)
+        warning = admin.wait_for_text("Open cases untouched for 7 days", timeout=15)
+        assert idle in warning.visible_text
+        assert old not in warning.visible_text
+        eventually(lambda: count(runner, Case) == 1, what="the old closed case shredded")
+        command(old_person, "/status", expect="You have no requests")
+        trail = command(admin, "/audit", args=old, expect="Trail of")
+        assert "purged" in trail.visible_text
+
+
+def test_drafts_expire_in_redis(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    with BotRunner(make_settings(redis_url=redis_url, draft_ttl_hours=2)):
+        person = api.user(6660203, language_code="en")
+        command(person, "/start", expect="Choose your language")
+        client = redis.Redis.from_url(redis_url)
+        eventually(lambda: bool(client.keys("*:draft:*")), what="a draft stored")
+        [key] = client.keys("*:draft:*")
+        assert 2 * 3600 - 60 < client.ttl(key) <= 2 * 3600
+        [messages] = client.keys("*:messages:*")
+        assert 0 < client.ttl(messages) <= 48 * 3600  # message ids: no longer than Telegram allows
