@@ -93,6 +93,8 @@ def _keys(args: argparse.Namespace) -> int:
 def _run(settings: Settings) -> int:
     token = settings.token()
     settings.keys()  # fail before anything starts if the keys are missing or malformed
+    if settings.webhook_url:
+        settings.secret_token()
     logs.configure(settings.log_level, secrets=[token])
     asyncio.run(_serve(settings))
     return 0

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
 from telegram.request import HTTPXRequest
 
 from bot import safety
@@ -38,6 +45,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .build()
     )
     attach(app, services)
+    app.add_handler(TypeHandler(Update, _count_update), group=-3)
     safety.register(app)
     intake.register_commands(app)
     followup.register(app)
@@ -45,6 +53,10 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     intake.register_catch_alls(app)
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     return app
+
+
+async def _count_update(update: Update, context: BotContext) -> None:
+    context.services.metrics.updates.inc()
 
 
 def _remember_sent(services: Services) -> Callable[[int, int], Awaitable[None]]:

@@ -1,4 +1,5 @@
-"""Serving the bot by long polling until told to stop: one path for `intake-bot run` and tests."""
+"""Serving the bot until told to stop, by long polling or by webhook: one path for
+`intake-bot run`, the demo and the tests."""
 
 from __future__ import annotations
 
@@ -7,37 +8,39 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from telegram.ext import Application
+
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop
 from bot.services import Services
 from bot.settings import Settings
+from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
+Started = Callable[[Services], Awaitable[None] | None]
 
-async def serve_polling(
-    settings: Settings,
-    stop: asyncio.Event,
-    *,
-    started: Callable[[Services], Awaitable[None] | None] | None = None,
-) -> None:
-    """Start storage and the bot in this event loop, poll until `stop` is set, then shut down.
 
-    Updates already fetched are finished before the application stops.
+async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | None = None) -> None:
+    """Start storage and the bot in this event loop, serve until `stop` is set, shut down.
+
+    Updates being handled are finished before the application stops.
     """
+    if settings.webhook_url:
+        settings.secret_token()  # a missing or weak secret stops us before anything starts
     services = await Services.start(settings)
+    health: HealthServer | None = None
     try:
         app = build_application(services)
         async with app:
             await on_startup(app)
             await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES,
-                timeout=settings.poll_timeout,
-                poll_interval=0,
-            )
+            stop_receiving = await _start_receiving(app, settings)
+            if settings.health_port:
+                health = HealthServer(services, app.bot, services.metrics)
+                services.health_port = health.listen(settings.health_port, settings.health_listen)
             background = [
                 asyncio.create_task(
                     escalation_loop(app.bot, services, settings.escalate_check_seconds)
@@ -48,19 +51,49 @@ async def serve_polling(
                     )
                 ),
             ]
-            log.info("bot started (long polling)")
+            log.info("bot started (%s)", "webhook" if settings.webhook_url else "long polling")
             if started is not None:
                 result = started(services)
                 if result is not None:
                     await result
             await stop.wait()
             log.info("stopping: finishing updates in flight")
+            await stop_receiving()
             for task in background:
                 task.cancel()
             for task in background:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await app.updater.stop()
             await app.stop()
     finally:
+        if health is not None:
+            await health.stop()
         await services.aclose()
+
+
+serve_polling = serve  # the name the first version used
+
+
+async def _start_receiving(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+) -> Callable[[], Awaitable[None]]:
+    """Long polling, or a webhook registered with Telegram; returns how to stop receiving."""
+    if not settings.webhook_url:
+        assert app.updater is not None
+        await app.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout, poll_interval=0
+        )
+        return app.updater.stop
+    secret = settings.secret_token()
+    server = WebhookServer(app, secret)
+    port = server.listen(settings.webhook_port, settings.webhook_listen)
+    await app.bot.set_webhook(
+        settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+        max_connections=settings.webhook_max_connections,
+    )
+    log.info("webhook listening on port %d", port)
+    app.bot_data["webhook_port"] = port
+    return server.stop

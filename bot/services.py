@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
 
 from bot.conversation import Conversations
 from bot.desk import Desk
+from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.settings import Settings, SettingsError
 from dialogs import spec as dialog_spec
@@ -26,6 +26,7 @@ from storage.limits import (
     RedisEventCounter,
     RedisFloodLimiter,
 )
+from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
 from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Services:
     counter: EventCounter
     messages: MessageLog
     redis: Redis | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    health_port: int | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:

@@ -6,6 +6,7 @@ they can live in a container secret rather than in the environment. Never from t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,13 @@ class Settings(BaseSettings):
     housekeeping_interval_minutes: float = Field(default=60, gt=0)
     protect_content: bool = True
     poll_timeout: int = Field(default=30, ge=0, le=50)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - behind a reverse proxy in a container
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    health_port: int = Field(default=8080, ge=0, le=65535)
+    health_listen: str = "127.0.0.1"
     log_level: str = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -84,6 +92,16 @@ class Settings(BaseSettings):
     @property
     def redis(self) -> str | None:
         return self.redis_url.get_secret_value() if self.redis_url else None
+
+    def secret_token(self) -> str:
+        """The webhook's secret: Telegram sends it back in a header with every update."""
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise SettingsError(
+                "INTAKE_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
+                " when INTAKE_WEBHOOK_URL is set (e.g. `openssl rand -hex 32`)"
+            )
+        return secret
 
     def token(self) -> str:
         """The bot token, or a SettingsError that says how to get one."""

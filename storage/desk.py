@@ -12,6 +12,7 @@ says who won, so the loser learns it without an error that would abort the trans
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import statistics
 from collections.abc import Iterable, Sequence
@@ -402,6 +403,7 @@ async def redeem_invite(
 _QUEUE_ORDER = (Case.priority, Case.created_at, Case.id)
 _CLAIM_BATCH = 16
 _CLAIM_ROUNDS = 64
+_LOCKED_PAUSE = 0.05  # seconds
 _CASE_STATE = (
     "status",
     "volunteer_id",
@@ -466,11 +468,21 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
             query = query.limit(_CLAIM_BATCH)
         candidates = (await session.scalars(query)).all()
         if not candidates:
+            if postgres and await _any_waiting(session):
+                # Every waiting row is locked for a moment (another claim, or a notice being
+                # marked as sent): wait briefly rather than say the queue is empty.
+                await asyncio.sleep(_LOCKED_PAUSE)
+                continue
             return None
         for case_id in candidates:
             if await _take(session, case_id, volunteer):
                 return await _reload(session, case_id)
     raise RuntimeError("could not claim a case: the queue kept changing")  # pragma: no cover
+
+
+async def _any_waiting(session: AsyncSession) -> bool:
+    found = await session.scalar(select(Case.id).where(Case.status == "waiting").limit(1))
+    return found is not None
 
 
 async def claim(session: AsyncSession, volunteer: Volunteer, reference: str) -> Case:

@@ -19,6 +19,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if error is None:
         return
     log.error("update failed: %s", describe(error))
+    context.services.metrics.errors.inc()
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user

@@ -41,6 +41,7 @@ def make_settings(
             "database_url": database_url,
             "master_keys": master_keys,
             "poll_timeout": 1,
+            "health_port": 0,  # off unless a test asks for it
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -845,3 +845,23 @@ async def test_invite_race_has_one_winner(wide_sessions: Sessions, cipher: Ciphe
     async with wide_sessions() as session:
         joined = await session.scalars(select(Volunteer).where(Volunteer.role == "volunteer"))
         assert [v.id for v in joined.all()] == winners
+
+
+async def test_claim_next_waits_for_a_briefly_locked_case_instead_of_saying_none(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    """A new case is locked for a moment while its notice is marked as sent: /take must wait."""
+    [case] = await _cases(sessions, cipher, [2])
+    [volunteer] = await _volunteers(sessions, cipher, 1)
+    async with sessions.begin() as holder:
+        await desk.mark_announced(holder, await holder.get_one(Case, case.id))  # row locked
+        claiming = asyncio.create_task(_claim_next(sessions, volunteer))
+        await asyncio.sleep(0.3)
+    claimed = await asyncio.wait_for(claiming, 10)
+    assert claimed is not None
+    assert claimed.id == case.id
+
+
+async def _claim_next(sessions: Sessions, volunteer: Volunteer) -> Case | None:
+    async with sessions.begin() as session:
+        return await desk.claim_next(session, volunteer)

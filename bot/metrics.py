@@ -1,0 +1,46 @@
+"""Prometheus metrics with no personal data: counts and durations only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from storage import desk as store
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+class Metrics:
+    """One registry per process (not the global one), so tests can run several bots."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.updates = Counter("intake_updates_handled", "Updates handled", registry=self.registry)
+        self.errors = Counter(
+            "intake_update_errors", "Updates whose handling failed", registry=self.registry
+        )
+        self.cases = Gauge("intake_cases", "Cases by status", ["status"], registry=self.registry)
+        self.queue_length = Gauge(
+            "intake_queue_length", "Cases waiting for a volunteer", registry=self.registry
+        )
+        self.oldest_waiting = Gauge(
+            "intake_oldest_waiting_seconds", "Age of the oldest waiting case",
+            registry=self.registry,
+        )  # fmt: skip
+        self.first_reply = Gauge(
+            "intake_first_reply_median_seconds", "Median time to a volunteer's first reply",
+            registry=self.registry,
+        )  # fmt: skip
+
+    async def refresh(self, services: Services) -> None:
+        async with services.sessions() as db:
+            stats = await store.desk_stats(db)
+        for status in ("waiting", "taken", "closed"):
+            self.cases.labels(status=status).set(getattr(stats, status))
+        self.queue_length.set(stats.waiting)
+        age = stats.oldest_waiting_age
+        self.oldest_waiting.set(age.total_seconds() if age is not None else 0)
+        median = stats.median_first_reply
+        self.first_reply.set(median.total_seconds() if median is not None else 0)
