@@ -22,8 +22,13 @@ EXIT_CONFIG = 2
 def main(argv: Sequence[str] | None = None) -> int:
     # Durations from Telegram as timedelta objects, the behaviour python-telegram-bot adopts next.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["demo"] and not {"-h", "--help"} & set(arguments[1:]):
+        from bot import demo
+
+        return demo.main(arguments[1:])  # its own options (e.g. --language)
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return EXIT_CONFIG
@@ -37,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "purge":
             return _purge(settings)
+        if args.command == "check":
+            return _check(settings)
+        if args.command == "stats":
+            return _stats(settings)
     except SettingsError as error:
         print(f"intake-bot: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
@@ -52,7 +61,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Anonymous Telegram intake bot: questionnaires become encrypted cases.",
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (long polling)", description="Run the bot.")
+    commands.add_parser(
+        "run",
+        help="run the bot (long polling, or a webhook when INTAKE_WEBHOOK_URL is set)",
+        description="Run the bot until SIGINT or SIGTERM; updates in flight are finished.",
+    )
+    commands.add_parser(
+        "demo",
+        help="try the whole bot in this terminal: no token, no network, throwaway data",
+        description="Practise as a person writing and as a volunteer, against a local server.",
+    )
+    commands.add_parser(
+        "check",
+        help="check settings, questionnaire, database and Redis, in one report",
+        description="Exit status 0 when everything needed to run is in order.",
+    )
+    commands.add_parser(
+        "stats",
+        help="aggregate counts only (for a group's public reports)",
+        description="Counts of cases by status and category, and reply times; no content.",
+    )
     commands.add_parser(
         "migrate",
         help="bring the database schema up to date (back up first)",
@@ -156,15 +184,110 @@ def _rotate(settings: Settings) -> int:
     return 0
 
 
+def _check(settings: Settings) -> int:
+    """One line per part, in order; exit status 1 if any part fails."""
+    from dialogs import spec as dialog_spec
+    from locales.translator import Translator
+    from storage import db, schema
+
+    lines: list[str] = []
+    ok = True
+
+    def report(name: str, error: str | None) -> None:
+        nonlocal ok
+        ok = ok and error is None
+        lines.append(f"{name:<14} {'ok' if error is None else 'FAILED: ' + error}")
+
+    for name, probe in (("token", settings.token), ("master keys", settings.keys)):
+        try:
+            probe()
+            report(name, None)
+        except SettingsError as error:
+            report(name, str(error))
+    if settings.webhook_url:
+        try:
+            settings.secret_token()
+            report("webhook", None)
+        except SettingsError as error:
+            report("webhook", str(error))
+    try:
+        questionnaire = dialog_spec.load()
+        translator = Translator.load()
+        missing = dialog_spec.missing_texts(
+            questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
+        )
+        report("questionnaire", ("missing texts: " + ", ".join(missing)) if missing else None)
+    except Exception as error:
+        report("questionnaire", str(error))
+
+    async def connectivity() -> None:
+        engine = db.make_engine(settings.database)
+        try:
+            await db.ping(engine)
+            state = await schema.schema_state(engine)
+            report("database", None if state in ("current", "empty") else f"schema is {state}")
+        except Exception as error:
+            report("database", type(error).__name__)
+        finally:
+            await engine.dispose()
+        if settings.redis:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(settings.redis, socket_connect_timeout=5)
+            try:
+                await client.ping()
+                report("redis", None)
+            except Exception as error:
+                report("redis", type(error).__name__)
+            finally:
+                await client.aclose()
+        else:
+            lines.append(f"{'redis':<14} not configured (drafts in memory)")
+
+    asyncio.run(connectivity())
+    print("\n".join(lines))  # noqa: T201
+    return 0 if ok else 1
+
+
+def _stats(settings: Settings) -> int:
+    from storage import desk, schema
+    from storage.db import make_engine, make_sessionmaker
+
+    async def run() -> str:
+        engine = make_engine(settings.database)
+        try:
+            if await schema.schema_state(engine) != "current":
+                raise SettingsError("INTAKE_DATABASE_URL: the schema is not current")
+            async with make_sessionmaker(engine)() as session:
+                stats = await desk.desk_stats(session)
+                categories = await desk.category_counts(session)
+        finally:
+            await engine.dispose()
+        median = stats.median_first_reply
+        lines = [
+            f"cases waiting: {stats.waiting}",
+            f"cases taken: {stats.taken}",
+            f"cases closed: {stats.closed}",
+            *(f"category {name}: {count}" for name, count in sorted(categories.items())),
+            "median time to first reply: "
+            + (f"{median.total_seconds() / 3600:.1f} h" if median is not None else "none yet"),
+            f"active volunteers: {stats.active_volunteers}",
+        ]
+        return "\n".join(lines)
+
+    print(asyncio.run(run()))  # noqa: T201
+    return 0
+
+
 async def _serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, in one event loop shared by the bot and its storage."""
-    from bot.runner import serve_polling
+    from bot.runner import serve
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve_polling(settings, stop)
+    await serve(settings, stop)
 
 
 if __name__ == "__main__":

@@ -871,6 +871,12 @@ class DeskStats:
     active_volunteers: int
 
 
+async def category_counts(session: AsyncSession) -> dict[str, int]:
+    """How many cases exist per category (aggregate only, for public reports)."""
+    rows = await session.execute(select(Case.category, func.count()).group_by(Case.category))
+    return {str(category): int(count) for category, count in rows.all()}
+
+
 async def desk_stats(session: AsyncSession) -> DeskStats:
     """Counts by status, median time to first reply, age of the oldest waiting case, volunteers."""
     counts = dict.fromkeys(CASE_STATUSES, 0)

@@ -76,3 +76,41 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     result = run("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "INTAKE_MASTER_KEYS" in result.stderr  # the token was found, the key is next
+
+
+def test_every_subcommand_has_help() -> None:
+    for command in ("run", "migrate", "purge", "check", "stats", "demo"):
+        result = run(command, "--help")
+        assert result.returncode == 0, command
+        assert "usage: intake-bot" in result.stdout
+    for command in ("generate", "rotate"):
+        assert run("keys", command, "--help").returncode == 0
+
+
+def test_check_reports_every_part_in_one_go(tmp_path: Path) -> None:
+    from storage.crypto import generate_master_key
+
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+           "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}"}  # fmt: skip
+    good = run("check", env=env, cwd=tmp_path)
+    assert good.returncode == 0, good.stdout + good.stderr
+    for part in ("token", "master keys", "questionnaire", "database", "redis"):
+        assert part in good.stdout
+    bad = run("check", env={**env, "INTAKE_REDIS_URL": "redis://127.0.0.1:1/0",
+                            "INTAKE_MASTER_KEYS": ""}, cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 1
+    assert "master keys    FAILED" in bad.stdout
+    assert "redis          FAILED" in bad.stdout
+    assert "questionnaire  ok" in bad.stdout  # the report goes on past a failure
+
+
+def test_stats_prints_aggregates_only(tmp_path: Path) -> None:
+    from storage.crypto import generate_master_key
+
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    env = {"INTAKE_MASTER_KEYS": generate_master_key(), "INTAKE_DATABASE_URL": url}
+    assert run("migrate", env=env, cwd=tmp_path).returncode == 0
+    result = run("stats", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "cases waiting: 0" in result.stdout
+    assert "median time to first reply: none yet" in result.stdout
