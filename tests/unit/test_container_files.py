@@ -1,0 +1,472 @@
+"""The container files: Dockerfile, .dockerignore, docker-compose.yml and .env.example.
+
+No container engine runs here, so these are checked as text and data: the compose file parsed
+with PyYAML, the Dockerfile split into instructions, and the two Python snippets the image runs
+(the build-time text check and the HEALTHCHECK) executed for real. hadolint lints the
+Dockerfile in scripts/test.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.settings import Settings
+from dialogs.spec import load
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV_EXAMPLE = ROOT / ".env.example"
+COMPOSE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
+
+# Variables .env.example holds besides the bot's own settings.
+COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+SECRET_NAME = re.compile(r"(TOKEN|KEYS?|SECRET|PASSWORD)$")
+# What real secrets look like: a bot token, a master key entry, a long random string.
+BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+MASTER_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{40,}")
+RANDOM_RUN = re.compile(r"[A-Za-z0-9+/_=-]{24,}")
+HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}")
+ASSIGNMENT = re.compile(r"^(?P<commented># )?(?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
+
+
+# --- .env.example -------------------------------------------------------------------------------
+
+
+def looks_random(text: str) -> bool:
+    """A long run of key-like characters mixing digits and both cases, or a long hex string."""
+    for run in RANDOM_RUN.findall(text):
+        if all(re.search(kind, run) for kind in (r"\d", r"[a-z]", r"[A-Z]")):
+            return True
+    return bool(HEX_RUN.search(text))
+
+
+def env_entries() -> list[tuple[str, str, bool]]:
+    """(name, value, commented) for every `NAME=value` or `# NAME=value` line."""
+    entries = []
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        match = ASSIGNMENT.match(line)
+        if match:
+            entries.append((match["name"], match["value"], bool(match["commented"])))
+    return entries
+
+
+def setting_names() -> set[str]:
+    return {f"INTAKE_{name.upper()}" for name in Settings.model_fields}
+
+
+def test_env_example_lists_exactly_the_settings() -> None:
+    names = [name for name, _, _ in env_entries()]
+    assert len(names) == len(set(names)), "a variable is listed twice"
+    listed = set(names) - COMPOSE_ONLY
+    expected = setting_names()
+    assert not expected - listed, f"settings missing from .env.example: {expected - listed}"
+    assert not listed - expected, f".env.example lists unknown settings: {listed - expected}"
+    assert set(names) >= COMPOSE_ONLY
+
+
+def test_every_env_example_line_is_explained() -> None:
+    lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if ASSIGNMENT.match(line):
+            above = lines[number - 1]
+            assert above.startswith("# "), f"no comment above {line!r}"
+            assert not ASSIGNMENT.match(above), f"no comment above {line!r}"
+
+
+def test_env_example_holds_no_secret() -> None:
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    assert not BOT_TOKEN.search(text)
+    assert not MASTER_KEY.search(text)
+    for name, value, _ in env_entries():
+        assert not looks_random(value), f"{name}: looks like a real secret"
+        if SECRET_NAME.search(name):
+            assert value == "", f"{name} must be empty in the example"
+
+
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("INTAKE_"):
+            monkeypatch.delenv(name)
+
+
+def test_env_example_loads_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh copy of the example must not stop the bot on a setting it cannot parse."""
+    _clean_environment(monkeypatch)
+    settings = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    assert settings.bot_token is not None
+    assert settings.bot_token.get_secret_value() == ""
+    assert settings.admin_ids == []
+
+
+def test_env_example_values_are_valid_and_defaults_are_true(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Uncommenting any example line gives a valid setting; a shown default is the real one."""
+    _clean_environment(monkeypatch)
+    uncommented = tmp_path / "env"
+    uncommented.write_text(
+        "".join(f"{name}={value}\n" for name, value, _ in env_entries()), encoding="utf-8"
+    )
+    settings = Settings(_env_file=uncommented)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    for field, info in Settings.model_fields.items():
+        if info.default is None:
+            continue  # an example value, not a default
+        shown, default = getattr(settings, field), getattr(defaults, field)
+        if hasattr(default, "get_secret_value"):
+            shown, default = shown.get_secret_value(), default.get_secret_value()
+        assert shown == default, f"INTAKE_{field.upper()}: example {shown!r}, default {default!r}"
+
+
+# --- docker-compose.yml ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in raw)
+    return {str(key): str(value) for key, value in raw.items()}
+
+
+def command(service: dict[str, Any]) -> list[str]:
+    raw = service.get("command", [])
+    return shlex.split(raw) if isinstance(raw, str) else [str(part) for part in raw]
+
+
+def env_files(service: dict[str, Any]) -> list[str]:
+    raw = service.get("env_file") or []
+    items = [raw] if isinstance(raw, str | dict) else raw
+    return [item["path"] if isinstance(item, dict) else item for item in items]
+
+
+def condition(service: dict[str, Any], dependency: str) -> str:
+    depends = service.get("depends_on") or {}
+    assert dependency in depends, f"does not depend on {dependency}"
+    if isinstance(depends, list):
+        return "service_started"
+    return (depends[dependency] or {}).get("condition", "service_started")
+
+
+def named_volume(service: dict[str, Any], target: str, compose: dict[str, Any]) -> str:
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            source, mounted = volume.get("source", ""), volume.get("target")
+        else:
+            source, mounted = volume.split(":")[0], volume.split(":")[1]
+        if mounted == target:
+            assert source, f"{target}: an anonymous volume"
+            assert not source.startswith(("/", ".", "~")), f"{target}: a bind mount, not named"
+            assert source in (compose.get("volumes") or {}), f"volume {source} not declared"
+            return source
+    raise AssertionError(f"nothing mounted at {target}")
+
+
+def test_compose_has_the_four_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) == {"redis", "postgres", "migrate", "bot"}
+
+
+def test_redis_keeps_an_append_only_file_on_a_named_volume(compose: dict[str, Any]) -> None:
+    redis = compose["services"]["redis"]
+    assert redis["image"].startswith("redis:")
+    args = command(redis)
+    assert args[0] == "redis-server"
+    assert args[args.index("--appendonly") + 1] == "yes"
+    named_volume(redis, "/data", compose)
+
+
+def test_postgres_is_checked_with_pg_isready_on_a_named_volume(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    test = postgres["healthcheck"]["test"]
+    assert "pg_isready" in (test if isinstance(test, str) else " ".join(test))
+    assert re.fullmatch(
+        r"\$\{POSTGRES_PASSWORD(:?[?-][^}]*)?\}", environment(postgres)["POSTGRES_PASSWORD"]
+    )
+    named_volume(postgres, "/var/lib/postgresql/data", compose)
+    assert "env_file" not in postgres, "the database needs none of the bot's secrets"
+
+
+def test_migrate_then_bot(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    migrate, bot = services["migrate"], services["bot"]
+    assert command(migrate) == ["migrate"]
+    assert command(bot) == ["run"]
+    assert migrate["image"] == bot["image"]
+    assert condition(migrate, "postgres") == "service_healthy"
+    assert condition(bot, "migrate") == "service_completed_successfully"
+    assert condition(bot, "redis") in {"service_started", "service_healthy"}
+    assert bot["restart"] == "unless-stopped"
+    assert str(migrate.get("restart", "no")) == "no"
+
+
+def test_bot_settings_point_at_the_services(compose: dict[str, Any]) -> None:
+    for name in ("migrate", "bot"):
+        service = compose["services"][name]
+        assert env_files(service) == [".env"]
+        env = environment(service)
+        database = env["INTAKE_DATABASE_URL"]
+        assert database.startswith("postgresql://")
+        assert re.search(r":\$\{POSTGRES_PASSWORD[^}]*\}@postgres(:5432)?/", database)
+        assert re.fullmatch(r"redis://redis(:6379)?(/\d+)?", env["INTAKE_REDIS_URL"])
+
+
+def _walk_strings(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _walk_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk_strings(value)
+    elif node is not None:
+        yield str(node)
+
+
+def test_compose_writes_no_secret(compose: dict[str, Any]) -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert not BOT_TOKEN.search(text)
+    assert not MASTER_KEY.search(text)
+    for value in _walk_strings(compose):
+        assert not looks_random(value), value
+    for service in compose["services"].values():
+        for name, value in environment(service).items():
+            if SECRET_NAME.search(name):
+                assert re.fullmatch(r"\$\{[A-Z_]+(:?[?-][^}]*)?\}", value), f"{name}: literal"
+            for password in re.findall(r"://[^:/@]+:([^@]*)@", value):
+                assert password.startswith("${"), f"{name}: password written in the URL"
+        assert not {"INTAKE_BOT_TOKEN", "INTAKE_MASTER_KEYS", "INTAKE_WEBHOOK_SECRET"} & set(
+            environment(service)
+        ), "the bot's secrets come from .env through env_file"
+
+
+def _published(service: dict[str, Any]) -> list[tuple[str, str]]:
+    """(host ip, container port) of each published port."""
+    published = []
+    for port in service.get("ports", []):
+        if isinstance(port, dict):
+            published.append((str(port.get("host_ip", "")), str(port["target"])))
+            continue
+        parts = str(port).split("/")[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else ""
+        published.append((host_ip, parts[-1]))
+    return published
+
+
+def test_only_the_health_port_is_published_on_loopback(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for host_ip, _ in _published(service):
+            assert host_ip == "127.0.0.1", f"{name} publishes a port beyond this host"
+    assert ("127.0.0.1", "8080") in _published(compose["services"]["bot"])
+    assert not compose["services"]["redis"].get("ports")
+    assert not compose["services"]["postgres"].get("ports")
+
+
+# --- Dockerfile and .dockerignore -----------------------------------------------------------------
+
+
+def instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    result: list[tuple[str, str]] = []
+    pending = ""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        whole = pending + stripped
+        pending = ""
+        keyword, _, rest = whole.partition(" ")
+        result.append((keyword.upper(), rest.strip()))
+    return result
+
+
+def stages() -> list[list[tuple[str, str]]]:
+    found: list[list[tuple[str, str]]] = []
+    for instruction in instructions():
+        if instruction[0] == "FROM":
+            found.append([])
+        if found:
+            found[-1].append(instruction)
+    return found
+
+
+def runtime_stage() -> list[tuple[str, str]]:
+    return stages()[-1]
+
+
+def arguments(stage: list[tuple[str, str]], keyword: str) -> list[str]:
+    return [rest for name, rest in stage if name == keyword]
+
+
+def test_dockerfile_builds_wheels_then_runs_from_a_pinned_slim_python() -> None:
+    found = stages()
+    assert len(found) >= 2
+    for stage in found:
+        image = arguments(stage, "FROM")[0].split()[0]
+        assert re.fullmatch(r"python:3\.11\.\d+-slim(-[a-z]+)?(@sha256:[0-9a-f]{64})?", image), (
+            image
+        )
+    assert "pip wheel" in " ".join(arguments(found[0], "RUN"))
+    runtime = " ".join(arguments(runtime_stage(), "RUN"))
+    assert not re.search(r"apt-get|apk |gcc|build-essential|curl|wget", runtime)
+    assert "--no-cache-dir" in runtime
+
+
+def test_dockerfile_runs_as_an_unprivileged_user() -> None:
+    users = arguments(runtime_stage(), "USER")
+    assert users, "no USER in the runtime stage"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0", ""}
+
+
+def test_dockerfile_entrypoint_ports_and_environment() -> None:
+    stage = runtime_stage()
+    assert json.loads(arguments(stage, "ENTRYPOINT")[-1]) == ["intake-bot"]
+    assert json.loads(arguments(stage, "CMD")[-1]) == ["run"]
+    exposed = " ".join(arguments(stage, "EXPOSE")).split()
+    assert {"8080", "8443"} <= set(exposed)
+    env = " ".join(arguments(stage, "ENV"))
+    assert "PYTHONDONTWRITEBYTECODE=1" in env
+    assert "PYTHONUNBUFFERED=1" in env
+
+
+def healthcheck_script() -> str:
+    (check,) = arguments(runtime_stage(), "HEALTHCHECK")
+    exec_form = json.loads(check[check.index("CMD") + 3 :].strip())
+    assert exec_form[:2] == ["python", "-c"], "the healthcheck uses python's urllib, no curl"
+    return str(exec_form[2])
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self) -> None:
+        self.send_response(self.status if self.path == "/healthz" else 404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
+def test_healthcheck_asks_healthz(status: int, healthy: bool) -> None:
+    handler = type("Handler", (_Health,), {"status": status})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = str(server.server_address[1])
+        result = subprocess.run(
+            [sys.executable, "-c", healthcheck_script()],
+            env={**os.environ, "INTAKE_HEALTH_PORT": port},
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (result.returncode == 0) is healthy, result.stderr
+    assert result.returncode in (0, 1), "docker reserves exit status 2"
+
+
+def test_healthcheck_with_the_health_server_disabled() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", healthcheck_script()],
+        env={**os.environ, "INTAKE_HEALTH_PORT": "0"},
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0
+
+
+def build_time_check() -> str:
+    for rest in arguments(runtime_stage(), "RUN"):
+        match = re.search(r'python -c "([^"]*missing_texts[^"]*)"', rest)
+        if match:
+            return match.group(1)
+    raise AssertionError("the runtime stage does not check the questionnaire's texts")
+
+
+def test_build_time_check_passes_on_the_shipped_texts() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", build_time_check()],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("languages", [("en", "ru"), ("ru",)])
+def test_build_time_check_fails_on_a_missing_text(tmp_path: Path, languages: tuple[str]) -> None:
+    """A question text removed from every language, or from one, must fail the image build."""
+    for package in ("dialogs", "locales"):
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    key = sorted(load().text_keys())[0]
+    removed = 0
+    for language in languages:
+        for ftl in (tmp_path / "locales" / language).glob("*.ftl"):
+            text = ftl.read_text(encoding="utf-8")
+            cut = re.sub(rf"^{re.escape(key)} =.*?(?=^\S|\Z)", "", text, flags=re.S | re.M)
+            removed += cut != text
+            ftl.write_text(cut, encoding="utf-8")
+    assert removed == len(languages), "the test's key is gone from the shipped texts"
+    result = subprocess.run(
+        [sys.executable, "-c", build_time_check()],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert key in result.stderr
+
+
+def test_dockerignore_keeps_secrets_and_data_out_of_the_build_context() -> None:
+    patterns = [
+        line.strip()
+        for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert patterns[0] == "*", "an allowlist: everything is excluded first"
+    allowed = {p[1:].strip("/") for p in patterns if p.startswith("!")}
+    assert not allowed & {".env", "data", ".git", ".venv", "tests"}
+    build = stages()[0]
+    for rest in arguments(build, "COPY"):
+        for source in rest.split()[:-1]:
+            if not source.startswith("--"):
+                assert source.strip("/").removeprefix("./") in allowed, f"{source} not in context"
