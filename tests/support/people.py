@@ -27,7 +27,7 @@ def _changed(user: FakeUser, expect: str) -> Callable[[ChatMessage], bool]:
     return changed
 
 
-def say(user: FakeUser, text: str, *, expect: str, timeout: float = 10.0) -> ChatMessage:
+def say(user: FakeUser, text: str, *, expect: str, timeout: float = 20.0) -> ChatMessage:
     """Send text; wait for a bot message, new or changed, that shows `expect`."""
     predicate = _changed(user, expect)
     user.send_text(text)
@@ -35,7 +35,7 @@ def say(user: FakeUser, text: str, *, expect: str, timeout: float = 10.0) -> Cha
 
 
 def command(
-    user: FakeUser, name: str, *, expect: str, args: str = "", timeout: float = 10.0
+    user: FakeUser, name: str, *, expect: str, args: str = "", timeout: float = 20.0
 ) -> ChatMessage:
     predicate = _changed(user, expect)
     user.send_command(name, args)
@@ -48,7 +48,7 @@ def tap(
     *,
     expect: str,
     message_id: int | None = None,
-    timeout: float = 10.0,
+    timeout: float = 20.0,
 ) -> ChatMessage:
     """Press a button (newest keyboard unless `message_id`), wait for what it leads to."""
     predicate = _changed(user, expect)
@@ -56,13 +56,13 @@ def tap(
     return user.wait_for(predicate, timeout=timeout)
 
 
-def send_media(user: FakeUser, kind: str, *, expect: str, timeout: float = 10.0) -> ChatMessage:
+def send_media(user: FakeUser, kind: str, *, expect: str, timeout: float = 20.0) -> ChatMessage:
     predicate = _changed(user, expect)
     getattr(user, f"send_{kind}")()
     return user.wait_for(predicate, timeout=timeout)
 
 
-def eventually(check: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
+def eventually(check: Callable[[], bool], *, timeout: float = 20.0, what: str = "") -> None:
     """Wait for something that is not a chat message (a callback answer, a stored row)."""
     deadline = time.monotonic() + timeout
     while not check():
