@@ -1,17 +1,23 @@
-"""An ExtBot that remembers the id of every message it sends into a private chat.
+"""The bot's side of the wire: retries what Telegram lets us retry, and remembers sent ids.
 
-Bots may delete messages in private chats for 48 hours; keeping the ids (for that long only)
-is what lets `/forget` and the clean-up after submission delete the bot's side of a
-conversation. Recording failures never fail the send.
+- A 429 is waited out by python-telegram-bot's rate limiter (`retry_after`, as Telegram
+  advises). Server errors (5xx) and timeouts are retried here, a few times with a growing pause,
+  so a reply is not lost to a hiccup of Telegram's. A 400 or 403 is never retried: sending the
+  same request again would fail the same way.
+- Bots may delete messages in private chats for 48 hours; keeping the ids (for that long only)
+  lets `/forget` and the clean-up after submission delete the bot's side of a conversation.
+  Recording failures never fail the send.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Message
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
 from bot.logs import describe
@@ -21,6 +27,9 @@ log = logging.getLogger(__name__)
 Recorder = Callable[[int, int], Awaitable[None]]
 
 
+RETRY_PAUSES = (0.5, 1.0, 2.0)  # seconds before each new attempt
+
+
 class RecordingBot(ExtBot[None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,6 +37,21 @@ class RecordingBot(ExtBot[None]):
 
     def set_recorder(self, recorder: Recorder) -> None:
         self._recorder = recorder
+
+    async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        if endpoint == "getUpdates":  # the updater has its own retry loop
+            return await super()._do_post(endpoint, data, **kwargs)
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                return await super()._do_post(endpoint, data, **kwargs)
+            except (BadRequest, Forbidden, RetryAfter, InvalidToken):
+                raise
+            except NetworkError as error:  # 5xx, a dropped connection, a timeout
+                if pause is None:
+                    raise
+                log.warning("%s failed (%s); retrying", endpoint, describe(error))
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:  # type: ignore[override]
         message = await super().send_message(*args, **kwargs)
