@@ -21,6 +21,7 @@ from storage import repositories as repo
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
 from storage.erasure import ErasureReport, checkpoint, erase_person
 from storage.models import Case
+from storage.outbox import MemoryOutboxIndex, OutboxIndex
 from storage.state import DraftStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ class Turn:
     started: float | None = None
     """When this questionnaire began (epoch seconds): its messages are cleaned after submission."""
     client_language: str | None = None
+    outbox: dict[str, Any] | None = None
+    """A finished questionnaire the database could not take yet; retried until it does."""
     _discard: bool = field(default=False, repr=False)
 
     @property
@@ -74,9 +77,21 @@ class Turn:
         self.last_prompt = None
         self._discard = True
 
+    def keep_for_outbox(self, completed: ev.Completed, chat_id: int) -> None:
+        """The database is away: keep the answers (encrypted, in the draft) to submit later."""
+        self.discard()
+        self._discard = False
+        self.outbox = {
+            "answers": completed.answers,
+            "priority": completed.priority,
+            "category": completed.category,
+            "language": completed.language,
+            "chat_id": chat_id,
+        }
+
     def to_draft(self) -> dict[str, Any] | None:
         if self.session is None:
-            return None
+            return {"outbox": self.outbox} if self.outbox is not None else None
         return {
             "session": self.session.to_dict(),
             "last_prompt": self.last_prompt,
@@ -92,7 +107,9 @@ class Conversations:
         cipher: Cipher,
         pseudonyms: Pseudonymizer,
         sessions: Any,
+        outbox: OutboxIndex | None = None,
     ) -> None:
+        self.outbox = outbox or MemoryOutboxIndex()
         self.engine = engine
         self.drafts = drafts
         self.cipher = cipher
@@ -119,7 +136,9 @@ class Conversations:
                 session=None,
                 client_language=person.client_language,
             )
-            if stored is not None:
+            if stored is not None and "outbox" in stored:
+                turn.outbox = stored["outbox"]
+            elif stored is not None:
                 try:
                     turn.session = Session.from_dict(stored["session"])
                     turn.last_prompt = stored.get("last_prompt")
@@ -136,12 +155,34 @@ class Conversations:
 
     async def submit(self, person: Person, completed: ev.Completed) -> Case:
         """Store the finished questionnaire as an encrypted case (a new waiting case)."""
+        return await self._submit(self.owner(person), person.chat_id, completed)
+
+    async def flush_outbox(self, owner: str) -> tuple[Case, int] | None:
+        """Submit a kept questionnaire now; the case and the chat to tell, or None if none."""
+        async with self.drafts.lock(owner):
+            stored = await self.drafts.load(owner)
+            kept = stored.get("outbox") if stored else None
+            if kept is None:
+                await self.outbox.remove(owner)
+                return None
+            completed = ev.Completed(
+                answers=kept["answers"],
+                priority=int(kept["priority"]),
+                category=str(kept["category"]),
+                language=str(kept["language"]),
+            )
+            case = await self._submit(owner, int(kept["chat_id"]), completed)
+            await self.drafts.delete(owner)
+            await self.outbox.remove(owner)
+            return case, int(kept["chat_id"])
+
+    async def _submit(self, owner: str, chat_id: int, completed: ev.Completed) -> Case:
         async with self.sessions() as db, db.begin():
             stored_person = await repo.upsert_person(
                 db,
                 self.cipher,
-                pseudonym=self.owner(person),
-                chat_id=person.chat_id,
+                pseudonym=owner,
+                chat_id=chat_id,
                 language=completed.language,
             )
             return await repo.create_case(

@@ -2,11 +2,12 @@
 
 A practice copy for training volunteers. It starts the local Bot API server
 (:class:`~bot.localapi.LocalBotApi`) on 127.0.0.1 in this process, runs the real bot against it
-(the same :func:`~bot.runner.serve_polling` as ``intake-bot run``) in a thread with its own event
-loop, on SQLite in a temporary directory, in-memory state and a throwaway master key, and lets
+(the same :func:`~bot.runner.serve` as ``intake-bot run``, long polling) in a thread with its own
+event loop, on SQLite in a temporary directory, in-memory state and a throwaway master key, and lets
 the user play both sides: a person who writes to the bot, and a volunteer who is an admin of the
 desk. Nothing is read from the environment or a ``.env`` file, nothing leaves the machine, and
-the temporary directory is removed on the way out.
+the temporary directory is removed on the way out. Nothing listens but the local server (the
+health and metrics endpoint is off).
 
 The terminal side is plain line input (``input()`` on a terminal, ``readline()`` otherwise), so
 it works in any terminal and through a pipe:
@@ -17,8 +18,9 @@ it works in any terminal and through a pipe:
 * an empty line just shows what arrived meanwhile;
 * a line starting with a backslash is sent without it (``\\/quit`` sends ``/quit``).
 
-After each line the demo waits up to :data:`FIRST_ANSWER_WAIT` seconds for the bot to change
-something, then until nothing changed for :data:`QUIET` seconds, and prints the bot's new and
+After each line the demo waits up to ``--wait`` seconds (default :data:`FIRST_ANSWER_WAIT`) for
+the bot to change something, then until nothing changed in either chat for ``--quiet`` seconds
+(default :data:`QUIET`), and prints the bot's new and
 edited messages of the current chat (with their buttons numbered), pop-up answers to button
 presses, and deletions; news in the other chat is announced in one line.
 
@@ -47,7 +49,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot import logs
 from bot.localapi import Button, ChatMessage, FakeUser, LocalBotApi
-from bot.runner import serve_polling
+from bot.runner import serve
 from bot.services import Services
 from bot.settings import Settings
 from storage.crypto import generate_master_key
@@ -71,8 +73,9 @@ INDENT = "     "
 
 BANNER = """\
 intake-bot demo: a practice copy of the intake bot, for trying it out and training volunteers.
-Everything runs on this computer: a local stand-in for Telegram and a throwaway database and key
-(in {data_dir}, erased when you quit). Nothing is sent to Telegram; nothing leaves the machine.
+Everything runs on this computer: a local stand-in for Telegram, the real bot, a throwaway
+database and key. Nothing is sent to Telegram and nothing leaves the machine.
+Practice data (erased when you quit): {data_dir}
 
 You play two people:
   the person asking for help (prompt "person> ") and a volunteer, an admin of the desk
@@ -114,11 +117,12 @@ def demo_settings(api: LocalBotApi, data_dir: Path) -> Settings:
         master_keys=generate_master_key(),
         admin_ids=[VOLUNTEER_ID],
         poll_timeout=1,
+        health_port=0,  # no health/metrics endpoint: nothing but the local server listens
     )
 
 
 class _BotThread:
-    """The real bot (`serve_polling`) in a daemon thread with an event loop of its own."""
+    """The real bot (`bot.runner.serve`) in a daemon thread with an event loop of its own."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -165,7 +169,7 @@ class _BotThread:
         def started(_: Services) -> None:
             self._ready.set()
 
-        await serve_polling(self.settings, self._stop, started=started)
+        await serve(self.settings, self._stop, started=started)
 
 
 # ------------------------------------------------------------------------------ the terminal
@@ -261,8 +265,19 @@ class _Chat:
 
 
 class _Session:
-    def __init__(self, api: LocalBotApi, bot: _BotThread, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        api: LocalBotApi,
+        bot: _BotThread,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        first_wait: float = FIRST_ANSWER_WAIT,
+        quiet: float = QUIET,
+    ) -> None:
         self.api = api
+        self.first_wait = first_wait
+        self.quiet = quiet
         self.bot = bot
         self.stdin = stdin
         self.out = stdout
@@ -296,8 +311,10 @@ class _Session:
     def fingerprint(self) -> object:
         return self.person.fingerprint(), self.volunteer.fingerprint()
 
-    def settle(self, before: object, first_wait: float = FIRST_ANSWER_WAIT) -> None:
+    def settle(self, before: object, first_wait: float | None = None) -> None:
         """Wait for a first change since `before` (at most `first_wait` s), then for quiet."""
+        if first_wait is None:
+            first_wait = self.first_wait
         start = time.monotonic()
         now = self.fingerprint()
         while now == before and time.monotonic() - start < first_wait:
@@ -306,7 +323,8 @@ class _Session:
         if now == before:
             return
         last, quiet_since = now, time.monotonic()
-        while time.monotonic() - quiet_since < QUIET and time.monotonic() - start < MAX_SETTLE:
+        limit = max(MAX_SETTLE, first_wait + self.quiet)
+        while time.monotonic() - quiet_since < self.quiet and time.monotonic() - start < limit:
             time.sleep(POLL)
             now = self.fingerprint()
             if now != last:
@@ -326,7 +344,10 @@ class _Session:
         line = self.stdin.readline()
         if not line:
             return None
-        return line.rstrip("\r\n")
+        line = line.rstrip("\r\n")
+        if not _isatty(self.stdin):  # nobody saw it typed: show it, so the output reads as a chat
+            self.write(line)
+        return line
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -373,7 +394,7 @@ class _Session:
         self.write("", f"--- now in {chat.title}; {other} switches back ---")
         new, edited = chat.news()
         if not (new or edited):
-            self.write("(no new messages)")
+            self.write("(no new messages)", "")
 
     def press(self, number: int) -> bool:
         target = self.current.keyboard()
@@ -448,7 +469,34 @@ def _parser() -> argparse.ArgumentParser:
         default="en",
         help="the language of the person's Telegram app (the bot suggests it); default: en",
     )
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        default=FIRST_ANSWER_WAIT,
+        metavar="SECONDS",
+        help=f"how long to wait for the bot's answer to a line (default: {FIRST_ANSWER_WAIT:g})",
+    )
+    parser.add_argument(
+        "--quiet",
+        type=_seconds,
+        default=QUIET,
+        metavar="SECONDS",
+        help=(
+            "how long both chats must stay unchanged before the prompt returns"
+            f" (default: {QUIET:g}; more on a slow machine)"
+        ),
+    )
     return parser
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= seconds <= 600:
+        raise argparse.ArgumentTypeError("must be between 0 and 600 seconds")
+    return seconds
 
 
 def main(
@@ -459,8 +507,9 @@ def main(
 ) -> int:
     """Run the demo on `stdin`/`stdout` (default: the terminal); returns the exit status.
 
-    `argv` are the arguments after `demo` (`--language en|ru`). 0 when the user quits (`/quit`,
-    end of input, Ctrl-C or SIGTERM); 1 when the bot cannot start or stops by itself.
+    `argv` are the arguments after `demo` (`--language en|ru`, `--wait S`, `--quiet S`).
+    0 when the user quits (`/quit`, end of input, Ctrl-C or SIGTERM); 1 when the bot cannot
+    start or stops by itself.
     """
     args = _parser().parse_args(argv)
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # as `intake-bot` does in main()
@@ -490,7 +539,7 @@ def main(
                 reason = f": {logs.describe(cause)}" if cause is not None else ""
                 write(f"intake-bot demo: {error}{reason}\n")
                 return 1
-            session = _Session(api, bot, stdin, stdout)
+            session = _Session(api, bot, stdin, stdout, first_wait=args.wait, quiet=args.quiet)
             if session.interactive:
                 with contextlib.suppress(ImportError):
                     import readline  # noqa: F401 - line editing and history for input()

@@ -111,3 +111,27 @@ async def alert_admins(bot: Bot, services: Services, key: str, **args: object) -
         ]
     for chat_id, language in admins:
         await _send(bot, chat_id, services.translator.text(language, key, **args))
+
+
+async def outbox_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Submit questionnaires kept while the database was away; tell each person when done."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await flush_outbox(bot, services)
+        except Exception as error:
+            log.warning("outbox round failed: %s", describe(error))
+
+
+async def flush_outbox(bot: Bot, services: Services) -> int:
+    sent = 0
+    for owner in await services.conversations.outbox.members():
+        result = await services.conversations.flush_outbox(owner)
+        if result is None:
+            continue
+        case, chat_id = result
+        text = services.translator.text(case.language, "outbox-sent", reference=case.reference)
+        await _send(bot, chat_id, text)
+        await announce_new_case(bot, services, case.id)
+        sent += 1
+    return sent

@@ -13,7 +13,7 @@ from telegram.ext import Application
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
-from bot.notifications import escalation_loop
+from bot.notifications import escalation_loop, outbox_loop
 from bot.services import Services
 from bot.settings import Settings
 from bot.webhook import WebhookServer
@@ -45,6 +45,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
                 asyncio.create_task(
                     escalation_loop(app.bot, services, settings.escalate_check_seconds)
                 ),
+                asyncio.create_task(outbox_loop(app.bot, services, settings.outbox_retry_seconds)),
                 asyncio.create_task(
                     housekeeping_loop(
                         app.bot, services, settings.housekeeping_interval_minutes * 60

@@ -27,6 +27,7 @@ from storage.limits import (
     RedisFloodLimiter,
 )
 from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
+from storage.outbox import MemoryOutboxIndex, OutboxIndex, RedisOutboxIndex
 from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,8 @@ class Services:
                 "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
                 " will not survive a restart"
             )
-        conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions)
+        outbox: OutboxIndex = RedisOutboxIndex(redis) if redis is not None else MemoryOutboxIndex()
+        conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions, outbox)
         desk = Desk(
             sessions,
             cipher,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
     Application,
@@ -57,6 +58,9 @@ def register_catch_alls(app: Application) -> None:  # type: ignore[type-arg]
 
 async def on_start(update: Update, context: BotContext) -> None:
     async with context.conversations.turn(person_of(update)) as turn:
+        if turn.outbox is not None:
+            await reply(update, context, turn.outbox["language"], "outbox-waiting")
+            return
         if turn.session is None:
             open_case = await followup.open_case_reference(context, update)
             if open_case is not None:
@@ -134,6 +138,9 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
     """Apply an event to the draft. With no draft, a message goes to the person's open request
     if they have one; otherwise anything a person writes starts a questionnaire."""
     async with context.conversations.turn(person_of(update)) as turn:
+        if turn.outbox is not None:
+            await reply(update, context, turn.outbox["language"], "outbox-waiting")
+            return
         if turn.session is None:
             if await _outside_questionnaire(update, context, turn, event):
                 return
@@ -209,6 +216,9 @@ async def _may_submit(
         await reply(update, context, turn.language, "busy-try-later")
         return False
     return True
+
+
+STORAGE_AWAY = (SQLAlchemyError, OSError)
 
 
 def _event_of(action: cb.Action) -> ev.Event:
@@ -293,7 +303,15 @@ async def show(
     renderer = context.renderer
     if isinstance(outcome, ev.Completed):
         person = person_of(update)
-        case = await context.conversations.submit(person, outcome)
+        try:
+            case = await context.conversations.submit(person, outcome)
+        except STORAGE_AWAY:
+            # The database is away: keep the answers and submit them as soon as it is back.
+            turn.keep_for_outbox(outcome, person.chat_id)
+            await context.conversations.outbox.add(turn.owner)
+            screen = Screen(renderer.text(outcome.language, "outbox-kept"))
+            await _replace_prompt(context, turn, update, screen, edit, keep=False)
+            return
         started = turn.started
         turn.discard()
         screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))

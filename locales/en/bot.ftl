@@ -80,3 +80,7 @@ busy-try-later = We are receiving very many requests right now. Your answers are
 autodelete-on = Auto-delete is on for this chat. Good: it keeps your phone clean.
 autodelete-off = Auto-delete is off. We suggest turning it on again (chat menu → Auto-delete) in case your phone is checked.
 forget-undeletable = Some messages could not be deleted (Telegram lets bots delete only messages younger than 48 hours). Please delete this chat in Telegram yourself.
+
+outbox-kept = We could not store your request right now. Your answers are kept safely and will be sent automatically; we will tell you here as soon as it is done.
+outbox-waiting = Your answers are kept and will be sent as soon as we can store them; we will tell you here.
+outbox-sent = Your request has now been sent. Its reference: { $reference }. A volunteer will write to you here.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from sqlalchemy import func, select
 
-from bot.localapi import LocalBotApi
+from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
 from storage.models import Case, Person
 from tests.conftest import RedisServer
@@ -91,30 +91,36 @@ def test_redis_away_for_a_moment_loses_nothing(
         tap(user, "I do", expect="What is the situation right now?", message_id=retried.message_id)
 
 
-def test_database_away_at_submission_keeps_the_answers(
+def test_database_away_at_submission_keeps_the_answers_and_sends_them_later(
     api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
 ) -> None:
     user = api.user(language_code="en")
-    with BotRunner(make_settings(redis_url=redis_url)) as runner:
-        command(user, "/start", expect="Choose your language")
-        tap(user, "English", expect="not end-to-end encrypted")
-        tap(user, "I understand, continue", expect="Who needs help?")
-        tap(user, "I do", expect="What is the situation right now?")
-        tap(user, "Not called up yet", expect="Where is the person now?")
-        tap(user, "In Russia", expect="How urgent is it?")
-        tap(user, "No deadline", expect="What help is needed?")
-        tap(user, "Legal advice", expect="✅ Legal advice")
-        tap(user, "Done", expect="In a few sentences")
-        say(user, "keep this", expect="How may we reply?")
-        tap(user, "Only in this bot", expect="Please check your answers")
+    with BotRunner(make_settings(redis_url=redis_url, outbox_retry_seconds=0.3)) as runner:
+        review_up_to_send(user, details="keep this")
         runner.run(_break_database)
-        tap(user, "Send the request", expect="Something went wrong on our side")
+        tap(user, "Send the request", expect="We could not store your request right now")
+        command(user, "/start", expect="Your answers are kept and will be sent")
+        assert count(runner, Case) == 0
         runner.run(_mend_database)
-        review = command(user, "/start", expect="Please check your answers")
-        assert "• Description: keep this" in review.visible_text
-        tap(user, "Send the request", expect="Your request has been sent",
-            message_id=review.message_id)  # fmt: skip
+        sent = user.wait_for_text("Your request has now been sent")
         assert count(runner, Case) == 1
+        reference = sent.visible_text.split("reference: ")[1][:9]
+        assert len(reference) == 9
+        command(user, "/status", expect=f"Your request {reference} is waiting")
+
+
+def review_up_to_send(user: FakeUser, *, details: str) -> None:
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    tap(user, "Not called up yet", expect="Where is the person now?")
+    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "No deadline", expect="What help is needed?")
+    tap(user, "Legal advice", expect="✅ Legal advice")
+    tap(user, "Done", expect="In a few sentences")
+    say(user, details, expect="How may we reply?")
+    tap(user, "Only in this bot", expect="Please check your answers")
 
 
 async def _break_database(services: Services) -> None:

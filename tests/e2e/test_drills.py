@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 from bot.localapi import LocalBotApi
+from storage.models import Case
+from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
+from tests.e2e.test_commands_and_outages import (
+    _break_database,
+    _mend_database,
+    count,
+    review_up_to_send,
+)
 from tests.support.botrunner import BotRunner
 from tests.support.people import command, tap
 
@@ -27,3 +37,26 @@ def test_telegram_errors_are_retried_and_no_reply_is_lost_or_doubled(
     assert sum("Who needs help?" in t for t in texts) == 1
     reference = submit_request(api.user(7110102, language_code="en"))
     assert reference
+
+
+def test_database_down_for_ten_seconds_while_people_submit(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    people = [api.user(7110200 + n, language_code="en") for n in range(5)]
+    settings = make_settings(redis_url=redis_url, outbox_retry_seconds=1)
+    with BotRunner(settings) as runner:
+        for n, person in enumerate(people):
+            review_up_to_send(person, details=f"outage person {n}")
+        runner.run(_break_database)
+        down_since = time.monotonic()
+        for person in people:
+            tap(person, "Send the request", expect="We could not store your request right now")
+        time.sleep(max(0.0, 10 - (time.monotonic() - down_since)))
+        assert count(runner, Case) == 0
+        runner.run(_mend_database)
+        references = []
+        for person in people:
+            sent = person.wait_for_text("Your request has now been sent", timeout=30)
+            references.append(sent.visible_text.split("reference: ")[1][:9])
+        assert len(set(references)) == len(people)
+        assert count(runner, Case) == len(people)  # every case once, none twice
