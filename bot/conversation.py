@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dialogs import events as ev
@@ -25,6 +26,8 @@ from storage.outbox import MemoryOutboxIndex, OutboxIndex
 from storage.state import DraftStore
 
 log = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,9 @@ class Conversations:
                 chat_id=chat_id,
                 language=completed.language,
             )
+            already = await self._same_submission(db, stored_person.id, completed)
+            if already is not None:
+                return already
             return await repo.create_case(
                 db,
                 self.cipher,
@@ -194,6 +200,21 @@ class Conversations:
                 category=completed.category,
                 language=completed.language,
             )
+
+    async def _same_submission(
+        self, db: Any, person_id: str, completed: ev.Completed
+    ) -> Case | None:
+        """The same answers sent again within minutes are the same request, not a new one.
+
+        This is what makes a re-delivered "Send" (a bot that died after storing the case but
+        before Telegram heard back) harmless.
+        """
+        since = datetime.now(UTC) - DUPLICATE_WINDOW
+        for case in await repo.cases_of_person(db, person_id):
+            recent = case.status == "waiting" and case.created_at >= since
+            if recent and repo.case_answers(self.cipher, case) == completed.answers:
+                return case
+        return None
 
     async def forget(self, person: Person) -> ErasureReport:
         """Erase the draft and crypto-shred every case of this person."""

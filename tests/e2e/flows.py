@@ -13,6 +13,13 @@ REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 def submit_request(user: FakeUser, *, urgent: bool = False, details: str = "Need advice.") -> str:
     """An English intake from /start to the confirmation; returns the case reference."""
     command(user, "/start", expect="Choose your language")
+    return submit_request_from_language(user, urgent=urgent, details=details)
+
+
+def submit_request_from_language(
+    user: FakeUser, *, urgent: bool = False, details: str = "Need advice."
+) -> str:
+    """The same intake, from the language question already on the screen."""
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
     tap(user, "I do", expect="What is the situation right now?")

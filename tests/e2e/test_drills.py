@@ -7,7 +7,7 @@ import time
 from bot.localapi import LocalBotApi
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
-from tests.e2e.flows import submit_request
+from tests.e2e.flows import submit_request, submit_request_from_language
 from tests.e2e.test_commands_and_outages import (
     _break_database,
     _mend_database,
@@ -60,3 +60,17 @@ def test_database_down_for_ten_seconds_while_people_submit(
             references.append(sent.visible_text.split("reference: ")[1][:9])
         assert len(set(references)) == len(people)
         assert count(runner, Case) == len(people)  # every case once, none twice
+
+
+def test_the_same_answers_sent_twice_make_one_case(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    """What a re-delivered "Send" looks like after a crash: the same answers, moments later."""
+    person = api.user(7110301, language_code="en")
+    with BotRunner(make_settings(redis_url=redis_url)) as runner:
+        first = submit_request(person, details="only once")
+        command(person, "/start", expect="You have an open request")
+        tap(person, "Start a new request", expect="Choose your language")
+        second = submit_request_from_language(person, details="only once")
+        assert second == first
+        assert count(runner, Case) == 1
