@@ -9,8 +9,8 @@ desk. Nothing is read from the environment or a ``.env`` file, nothing leaves th
 the temporary directory is removed on the way out. Nothing listens but the local server (the
 health and metrics endpoint is off).
 
-The terminal side is plain line input (``input()`` on a terminal, ``readline()`` otherwise), so
-it works in any terminal and through a pipe:
+The terminal side is plain line input (``readline()`` on the given stream, no curses, no GNU
+readline), so it works in any terminal and through a pipe:
 
 * a line is sent to the bot as the current user's message (``/start``, ``/help``... included);
 * a line that is only a number presses that button of the newest message that has buttons;
@@ -20,9 +20,9 @@ it works in any terminal and through a pipe:
 
 After each line the demo waits up to ``--wait`` seconds (default :data:`FIRST_ANSWER_WAIT`) for
 the bot to change something, then until nothing changed in either chat for ``--quiet`` seconds
-(default :data:`QUIET`), and prints the bot's new and
-edited messages of the current chat (with their buttons numbered), pop-up answers to button
-presses, and deletions; news in the other chat is announced in one line.
+(default :data:`QUIET`), and prints the bot's new and edited messages of the current chat (with
+their buttons numbered), pop-up answers to button presses, and deletions; news in the other chat
+is announced in one line.
 
 Entry point: :func:`main` (``python -m bot.demo`` runs it too).
 """
@@ -284,7 +284,6 @@ class _Session:
         self.person = _Chat("person", "the person's chat", api.user(PERSON_ID))
         self.volunteer = _Chat("volunteer", "the volunteer's chat", api.user(VOLUNTEER_ID))
         self.current = self.person
-        self.interactive = stdin is sys.stdin and stdout is sys.stdout and _isatty(stdin)
 
     # -- output ------------------------------------------------------------------------------
 
@@ -333,13 +332,14 @@ class _Session:
     # -- input -------------------------------------------------------------------------------
 
     def read_line(self) -> str | None:
-        prompt = f"{self.current.role}> "
-        if self.interactive:
-            try:
-                return input(prompt)
-            except EOFError:
-                return None
-        self.out.write(prompt)
+        """The next line, or None at the end of input.
+
+        Plain line reading (the terminal's own editing: backspace, Ctrl-U, Ctrl-W), not GNU
+        readline: readline waits for a key in a select() that a signal arriving just before it
+        does not interrupt, so a Ctrl-C or SIGTERM right after a prompt would go unnoticed until
+        the next key. A blocking read() is interrupted by them.
+        """
+        self.out.write(f"{self.current.role}> ")
         self.out.flush()
         line = self.stdin.readline()
         if not line:
@@ -540,9 +540,6 @@ def main(
                 write(f"intake-bot demo: {error}{reason}\n")
                 return 1
             session = _Session(api, bot, stdin, stdout, first_wait=args.wait, quiet=args.quiet)
-            if session.interactive:
-                with contextlib.suppress(ImportError):
-                    import readline  # noqa: F401 - line editing and history for input()
             session.register_volunteer()
             write("\n" + BANNER.format(data_dir=tmp) + "\n")
             stdout.flush()
