@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import time
@@ -211,7 +212,8 @@ def _redis_errors(action: str) -> Iterator[None]:
 class RedisDraftStore:
     """Drafts in Redis, shared by every bot process, with a Redis lock per owner.
 
-    The lock expires after `lock_timeout` seconds so a crashed process cannot hold it forever;
+    The lock is renewed while held and expires `lock_timeout` seconds after a crashed process
+    stopped renewing it, so that person waits seconds, not minutes;
     `lock_wait` (default: a little longer than that) bounds how long a caller waits for it.
     """
 
@@ -222,7 +224,7 @@ class RedisDraftStore:
         ttl_seconds: int,
         *,
         prefix: str = "intake",
-        lock_timeout: float = 30.0,
+        lock_timeout: float = 6.0,
         lock_wait: float | None = None,
         socket_timeout: float = 5.0,
     ) -> None:
@@ -279,10 +281,25 @@ class RedisDraftStore:
                 acquired = await redis_lock.acquire()
             if not acquired:
                 raise StateUnavailable("timed out waiting for a draft lock")
+            # Keep the lock alive while we hold it: the timeout can then be short, so a lock
+            # left by a crashed process frees its person within seconds, not minutes.
+            keeper = asyncio.create_task(self._keep_alive(redis_lock))
             try:
                 yield
             finally:
+                keeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await keeper
                 await self._release(redis_lock)
+
+    async def _keep_alive(self, redis_lock: RedisLock) -> None:
+        while True:
+            await asyncio.sleep(self._lock_timeout / 3)
+            try:
+                await redis_lock.reacquire()
+            except (LockError, RedisError):
+                logger.warning("could not extend a draft lock")
+                return
 
     @staticmethod
     async def _release(redis_lock: RedisLock) -> None:

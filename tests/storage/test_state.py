@@ -296,3 +296,31 @@ async def test_stopped_redis_gives_state_unavailable(
         assert await store.load("owner-a") is None  # no persistence: the draft is gone
     finally:
         await store.aclose()
+
+
+async def test_a_held_redis_lock_outlives_its_short_timeout_but_a_dead_holders_does_not(
+    redis_url: str, cipher: Cipher
+) -> None:
+    """Held locks are kept alive; a lock left by a crashed process frees within seconds."""
+    import redis.asyncio as aioredis
+
+    from storage.state import RedisDraftStore
+
+    client = aioredis.Redis.from_url(redis_url)
+    store = RedisDraftStore(client, cipher, 60, lock_timeout=0.6, lock_wait=5)
+    other = RedisDraftStore(client, cipher, 60, lock_timeout=0.6, lock_wait=0.3)
+    owner = "c" * 64
+    try:
+        async with store.lock(owner):
+            await asyncio.sleep(1.5)  # longer than the timeout: still ours
+            with pytest.raises(StateUnavailable):
+                async with other.lock(owner):
+                    pass
+        # A crashed holder: the lock key is there, nobody renews it.
+        await client.set(store.keys.lock(owner), b"dead-token", px=600)
+        started = asyncio.get_running_loop().time()
+        async with store.lock(owner):
+            waited = asyncio.get_running_loop().time() - started
+        assert waited < 2
+    finally:
+        await client.aclose()
