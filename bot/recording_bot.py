@@ -44,7 +44,14 @@ class RecordingBot(ExtBot[None]):
         for pause in (*RETRY_PAUSES, None):
             try:
                 return await super()._do_post(endpoint, data, **kwargs)
-            except (BadRequest, Forbidden, RetryAfter, InvalidToken):
+            except BadRequest as error:
+                if endpoint == "answerCallbackQuery":
+                    # Already answered (an update delivered again after a crash) or too old:
+                    # the spinner is gone either way, and the answer itself must go on.
+                    log.warning("callback query not answerable: %s", describe(error))
+                    return True
+                raise
+            except (Forbidden, RetryAfter, InvalidToken):
                 raise
             except NetworkError as error:  # 5xx, a dropped connection, a timeout
                 if pause is None:
