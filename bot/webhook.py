@@ -72,24 +72,36 @@ class WebhookServer:
                 self.idle.set()
 
 
+@tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
+    """The secret is checked before the body is read (or parsed), so nothing unauthenticated
+    is ever looked at; the body is then collected up to the server's size limit."""
+
     def initialize(self, server: WebhookServer) -> None:
         self.server = server
+        self._chunks: list[bytes] = []
 
     def check_xsrf_cookie(self) -> None:
         """Telegram sends no cookies; the secret header is the authentication."""
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
         if not self.server.secret_matches(self.request.headers.get(SECRET_HEADER)):
             self.set_status(403)
             self.finish()
-            return
+
+    def data_received(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    async def post(self) -> None:
         try:
-            payload = json.loads(self.request.body)
+            payload = json.loads(b"".join(self._chunks))
             if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
                 raise ValueError("not an update")
             await self.server.handle(payload)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        except (
+            ValueError, TypeError, KeyError, AttributeError,
+            OverflowError, RecursionError, OSError,
+        ) as error:  # fmt: skip
             log.warning("a malformed update was refused: %s", describe(error))
             self.set_status(400)
         self.finish()
