@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -15,9 +16,11 @@ import pytest
 
 from bot.localapi import LocalBotApi
 from storage.crypto import generate_master_key
-from tests.e2e.flows import submit_request
+from tests.e2e.flows import REFERENCE, submit_request
 from tests.e2e.test_operations import free_port, get
 from tests.e2e.test_two_processes import _references
+from tests.support.people import command as cmd
+from tests.support.people import say, tap
 
 SECRET = "crash-drill-webhook-secret"
 EXECUTABLE = str(Path(sys.executable).parent / "intake-bot")
@@ -114,7 +117,66 @@ def test_sigkill_in_the_middle_of_a_surge_loses_nothing(
     finally:
         assert bot.stop() == 0
     assert len(set(references)) == 50
-    import asyncio
-
     stored = asyncio.run(_references(database_url))
     assert sorted(stored) == sorted(references)  # none lost, none duplicated
+
+
+def test_redis_restarted_in_the_middle_of_a_surge_keeps_every_draft(
+    api: LocalBotApi, environment: dict[str, str], database_url: str, tmp_path: Path
+) -> None:
+    """20 people half-way through; Redis (append-only file on) restarts; all of them finish."""
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    port = free_port()
+    command = [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "yes", "--appendfsync", "always", "--dir", str(directory),
+    ]  # fmt: skip
+    redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    bot = BotProcess({**environment, "INTAKE_REDIS_URL": f"redis://127.0.0.1:{port}/0"}, tmp_path)
+    users = [api.user(7230000 + n, language_code="en") for n in range(20)]
+    halfway = threading.Barrier(len(users) + 1, timeout=120)
+    resumed = threading.Barrier(len(users) + 1, timeout=120)
+
+    def one(n: int) -> str:
+        user = users[n]
+        cmd(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        tap(user, "I understand, continue", expect="Who needs help?")
+        tap(user, "I do", expect="What is the situation right now?")
+        tap(user, "Contract soldier", expect="Where is the person now?")
+        halfway.wait()
+        resumed.wait()
+        back = cmd(user, "/start", expect="You have an unfinished request")
+        assert "Where is the person now?" in back.visible_text  # the draft survived
+        tap(user, "In Russia", expect="How urgent is it?", message_id=back.message_id)
+        tap(user, "No deadline", expect="What help is needed?")
+        tap(user, "Legal advice", expect="✅ Legal advice")
+        tap(user, "Done", expect="Which documents are at hand?")
+        tap(user, "Military ID", expect="✅ Military ID")
+        tap(user, "Done", expect="In a few sentences")
+        say(user, f"redis drill person {n}", expect="How may we reply?")
+        tap(user, "Only in this bot", expect="Please check your answers")
+        done = tap(user, "Send the request", expect="Your request has been sent")
+        found = REFERENCE.search(done.visible_text)
+        assert found is not None
+        return found.group(0)
+
+    try:
+        time.sleep(0.5)
+        bot.start()
+        with ThreadPoolExecutor(len(users)) as pool:
+            futures = [pool.submit(one, n) for n in range(len(users))]
+            halfway.wait()
+            redis.send_signal(signal.SIGTERM)
+            redis.wait(10)
+            redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+            time.sleep(0.5)
+            resumed.wait()
+            references = [future.result(timeout=240) for future in futures]
+    finally:
+        assert bot.stop() == 0
+        redis.send_signal(signal.SIGTERM)
+        redis.wait(10)
+    assert len(set(references)) == len(users)
+    assert sorted(asyncio.run(_references(database_url))) == sorted(references)
