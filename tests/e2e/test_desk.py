@@ -215,7 +215,7 @@ def test_desk_content_at_rest_is_ciphertext(api: LocalBotApi, desk_bot: BotRunne
     admin = admin_of(api)
     person = api.user(5550801, language_code="en")
     reference = submit_request(person)
-    command(admin, "/take", expect=reference)
+    command(admin, "/take", expect=f"You took case {reference}")
     command(admin, "/reply", args=f"{reference} CANARY-REPLY-91x", expect="Sent to the person")
     command(admin, "/note", args=f"{reference} CANARY-NOTE-91x", expect="Note added")
     eventually(lambda: rows(desk_bot, CaseEntry) == 2, what="two entries stored")

@@ -49,7 +49,7 @@ def test_debug_logs_of_intake_desk_relay_and_forget_hold_no_identifying_value(
     with BotRunner(settings):
         command(admin, "/queue", expect="The queue is empty")
         reference = submit_request(person, details=ANSWER)
-        command(admin, "/take", expect=reference)
+        command(admin, "/take", expect=f"You took case {reference}")
         command(admin, "/reply", args=f"{reference} {REPLY}", expect="Sent to the person")
         person.wait_for_text(REPLY)
         say(person, FOLLOW_UP, expect="passed to your volunteer")

@@ -109,7 +109,7 @@ def test_health_and_metrics_carry_no_personal_data(
         assert "intake_updates_handled_total" in metrics
         for private in (reference, "metrics-canary-text", str(admin_id), "6880202"):
             assert private not in metrics
-        command(admin, "/take", expect=reference)
+        command(admin, "/take", expect=f"You took case {reference}")
         command(admin, "/reply", args=f"{reference} hi", expect="Sent to the person")
         _, metrics = get(f"http://127.0.0.1:{port}/metrics")
         assert "intake_queue_length 0.0" in metrics

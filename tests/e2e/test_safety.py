@@ -61,7 +61,7 @@ def test_forget_erases_data_and_deletes_the_conversation(
     command(admin, "/queue", expect="The queue is empty")
     person = api.user(6660102, language_code="en")
     reference = submit_request(person)
-    command(admin, "/take", expect=reference)
+    command(admin, "/take", expect=f"You took case {reference}")
     say(person, "A follow-up to be erased.", expect="passed to your volunteer")
     relayed = admin.wait_for_text("A follow-up to be erased.")
     owner = pseudonym_of(safe_bot, person)
