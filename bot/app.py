@@ -32,7 +32,9 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         base_url=settings.api_url,
         base_file_url=settings.api_url.removesuffix("/bot") + "/file/bot",
         defaults=Defaults(protect_content=settings.protect_content),
-        rate_limiter=AIORateLimiter(max_retries=3),
+        # No proactive global cap: Telegram's 30/s is for bulk notices, and a 429 from it is
+        # waited out (retry_after); group chats keep their 20-a-minute limit.
+        rate_limiter=AIORateLimiter(overall_max_rate=0, max_retries=3),
         request=HTTPXRequest(connection_pool_size=64),
         get_updates_request=HTTPXRequest(),
     )

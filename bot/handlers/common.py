@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
@@ -49,6 +49,4 @@ async def strip_keyboard(context: BotContext, chat_id: int, message_id: int) -> 
     """Take the buttons off an old question so they cannot be pressed by mistake later."""
     # Already gone, too old, or never had buttons: then there is nothing to take away.
     with contextlib.suppress(BadRequest, Forbidden):
-        await context.bot.edit_message_reply_markup(
-            chat_id, message_id, reply_markup=InlineKeyboardMarkup([])
-        )
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
