@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -85,19 +85,19 @@ async def on_queue(update: Update, context: BotContext, work: Work, args: list[s
         _to_me(work, update, t.text(lang, "desk-queue-empty"))
         return
     lines = [t.text(lang, "desk-queue-title", count=len(cases))]
-    lines += [
-        t.text(
-            lang,
-            "desk-queue-line",
-            reference=c.reference,
-            priority=c.priority,
-            category=c.category,
-            language=c.language,
-            waited=t.text(lang, "duration", **age(c.created_at)),
-        )
-        for c in cases
-    ]
+    lines += _case_lines(context, lang, cases)
     _to_me(work, update, "\n".join(lines))
+
+
+def _case_lines(context: BotContext, lang: str, cases: Sequence[Case]) -> list[str]:
+    """One line per case for /queue and /mine: reference, priority, category, time waiting."""
+    t = context.renderer.t
+    return [
+        t.text(lang, "desk-queue-line", reference=c.reference, priority=c.priority,
+               category=c.category, language=c.language,
+               waited=t.text(lang, "duration", **age(c.created_at)))
+        for c in cases
+    ]  # fmt: skip
 
 
 async def on_take(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
@@ -296,18 +296,7 @@ async def on_mine(update: Update, context: BotContext, work: Work, args: list[st
         _to_me(work, update, t.text(lang, "desk-mine-empty"))
         return
     lines = [t.text(lang, "desk-mine-title")]
-    lines += [
-        t.text(
-            lang,
-            "desk-queue-line",
-            reference=c.reference,
-            priority=c.priority,
-            category=c.category,
-            language=c.language,
-            waited=t.text(lang, "duration", **age(c.created_at)),
-        )
-        for c in cases
-    ]
+    lines += _case_lines(context, lang, cases)
     _to_me(work, update, "\n".join(lines))
 
 

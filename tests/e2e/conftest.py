@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,3 +55,16 @@ def make_settings(
 def bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
     with BotRunner(make_settings()) as runner:
         yield runner
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[io.StringIO]:
+    """For the product's own logging set-up (`bot.logs.configure`): every level restored after."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    stream = io.StringIO()
+    yield stream
+    root.handlers[:], root.level = saved
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
-
-import pytest
 
 from bot import logs
 from bot.localapi import LocalBotApi
@@ -23,23 +20,10 @@ FOLLOW_UP = "LOGCANARY-followup-3a7"
 NOTE = "LOGCANARY-note-0b9"
 
 
-@pytest.fixture
-def debug_logs() -> Iterator[io.StringIO]:
-    """The product's logging at DEBUG, captured; every logger's level restored afterwards."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
-    stream = io.StringIO()
-    yield stream
-    root.handlers[:], root.level = saved
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
-
-
 def test_debug_logs_of_intake_desk_relay_and_forget_hold_no_identifying_value(
-    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, debug_logs: io.StringIO
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, captured_logs: io.StringIO
 ) -> None:
-    logs.configure("DEBUG", secrets=[api.token], stream=debug_logs)
+    logs.configure("DEBUG", secrets=[api.token], stream=captured_logs)
     for name in [*logging.root.manager.loggerDict, *logs.CAPPED]:  # lift every cap as well
         logging.getLogger(name).setLevel(logging.DEBUG)
     settings = make_settings(redis_url=redis_url, admin_ids=[ADMIN_ID], log_level="DEBUG")
@@ -56,7 +40,7 @@ def test_debug_logs_of_intake_desk_relay_and_forget_hold_no_identifying_value(
         command(admin, "/note", args=f"{reference} {NOTE}", expect="Note added")
         command(person, "/forget", expect="Erase everything")
         tap(person, "Yes, erase everything", expect="erased")
-    text = debug_logs.getvalue()
+    text = captured_logs.getvalue()
     assert "DEBUG telegram" in text, "python-telegram-bot should have logged at DEBUG"
     assert "DEBUG httpx" in text or "DEBUG httpcore" in text, "httpx should have logged at DEBUG"
     forbidden = [

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import redis
 
 from bot import logs
@@ -21,19 +18,6 @@ MARKER = "CANARY-7f3a9c-unique-answer-text"
 USER_ID = 7390012345
 USERNAME = "canary_username_q8z"
 FIRST_NAME = "Canaryfirstname"
-
-
-@pytest.fixture
-def product_logging() -> Iterator[io.StringIO]:
-    """The product's own logging set-up at DEBUG, captured; restored afterwards."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
-    stream = io.StringIO()
-    yield stream
-    root.handlers[:], root.level = saved
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 def test_a_draft_survives_a_restart_in_the_middle(
@@ -78,10 +62,10 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
     make_settings: SettingsFactory,
     redis_url: str,
     tmp_path: Path,
-    product_logging: io.StringIO,
+    captured_logs: io.StringIO,
 ) -> None:
     settings = make_settings(redis_url=redis_url, log_level="DEBUG")
-    logs.configure("DEBUG", secrets=[api.token], stream=product_logging)
+    logs.configure("DEBUG", secrets=[api.token], stream=captured_logs)
     user = api.user(USER_ID, language_code="en", first_name=FIRST_NAME, username=USERNAME)
     forbidden = [MARKER, str(USER_ID), USERNAME, FIRST_NAME, api.token]
     client = redis.Redis.from_url(redis_url)
@@ -104,7 +88,7 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
         in_redis += _redis_dump(client)
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("intake.db"))
     rows = dump_rows(settings.database)
-    log_text = product_logging.getvalue()
+    log_text = captured_logs.getvalue()
     assert "DEBUG" in log_text, "the logs should have been captured at DEBUG"
     for value in forbidden:
         assert value.encode() not in stored, f"{value!r} is in the SQLite file"
