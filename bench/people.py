@@ -1,0 +1,345 @@
+"""Simulated people and volunteers: each step sends, waits for the bot's answer, goes on."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bench.metered import Event, MeteredApi, Phase
+from bot.localapi import FakeUser
+
+REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
+TAKEN = re.compile(r"You took case ([0-9A-Z]{4}-[0-9A-Z]{4})")
+NOTHING_TO_TAKE = "No case is waiting"
+TRY_AGAIN = "Something went wrong on our side"  # the bot's answer when handling an update failed
+DETAILS = "I was handed a summons and need to know my options."
+
+# One intake, as a person does it in English (the same steps as tests/e2e/flows.py):
+# (kind, what to send or which button to press, text the next screen shows).
+URGENT = "In danger right now"
+INTAKE_STEPS: list[tuple[str, str, str]] = [
+    ("command", "/start", "Choose your language"),
+    ("tap", "English", "not end-to-end encrypted"),
+    ("tap", "I understand, continue", "Who needs help?"),
+    ("tap", "I do", "What is the situation right now?"),
+    ("tap", "Contract soldier", "Where is the person now?"),
+    ("tap", "In Russia", "How urgent is it?"),
+    ("tap", "No deadline", "What help is needed?"),
+    ("tap", "Legal advice", "✅ Legal advice"),
+    ("tap", "Done", "Which documents are at hand?"),
+    ("tap", "Military ID", "✅ Military ID"),
+    ("tap", "Done", "In a few sentences"),
+    ("say", DETAILS, "How may we reply?"),
+    ("tap", "Only in this bot", "Please check your answers"),
+    ("tap", "Send the request", "Your request has been sent"),
+]
+
+
+@dataclass
+class Screen:
+    message_id: int
+    text: str
+    buttons: list[tuple[str, str | None]]
+    at: float
+
+    @property
+    def shown(self) -> str:
+        return "\n".join([self.text, *(text for text, _ in self.buttons)])
+
+
+T = TypeVar("T")
+
+
+class StepTimeout(Exception):
+    pass
+
+
+class Feed:
+    """One chat as its human side sees it, fed by the server thread through the driver's loop."""
+
+    def __init__(self) -> None:
+        self.screens: dict[int, Screen] = {}
+        self.events: list[Event] = []
+        self.changed = asyncio.Event()
+
+    def apply(self, event: Event) -> None:
+        self.events.append(event)
+        message = event.message
+        if message is not None and "message_id" in message:
+            rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+            buttons = [(b.get("text", ""), b.get("callback_data")) for row in rows for b in row]
+            self.screens[message["message_id"]] = Screen(
+                message["message_id"], str(message.get("text") or ""), buttons, event.at
+            )
+        for message_id in event.deleted:
+            self.screens.pop(message_id, None)
+        self.changed.set()
+
+    async def wait(self, check: Callable[[], T | None], timeout: float) -> T:  # noqa: ASYNC109
+        loop = asyncio.get_running_loop()
+        end = loop.time() + max(0.0, timeout)
+        while True:
+            found = check()
+            if found is not None:
+                return found
+            remaining = end - loop.time()
+            if remaining <= 0:
+                raise StepTimeout
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), remaining)
+
+
+class Hub:
+    """Routes the bot's calls (seen on the server thread) to the chats' feeds on our loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.feeds: dict[int, Feed] = {}
+
+    def sink(self, chat_id: int, event: Event) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop may be closing
+            self.loop.call_soon_threadsafe(self._deliver, chat_id, event)
+
+    def _deliver(self, chat_id: int, event: Event) -> None:
+        feed = self.feeds.get(chat_id)
+        if feed is not None:
+            feed.apply(event)
+
+
+@dataclass
+class Outcome:
+    """How one simulated person fared."""
+
+    done: bool = False
+    reference: str | None = None
+    failed_at: str | None = None
+    finished_at: float | None = None
+    last_screen: str | None = None
+    errors: int = 0
+
+
+def find_button(screen: Screen, wanted: str) -> str:
+    """The callback data of a button: exact text, else a unique substring (like FakeUser.press)."""
+    for matches in (
+        [data for text, data in screen.buttons if text == wanted],
+        [data for text, data in screen.buttons if wanted in text],
+    ):
+        if len(matches) == 1 and matches[0] is not None:
+            return matches[0]
+    raise StepTimeout(f"no button {wanted!r} on the screen")
+
+
+class Surge:
+    """Shared by every simulated person of one phase."""
+
+    def __init__(
+        self,
+        api: MeteredApi,
+        hub: Hub,
+        phase: Phase,
+        deadline: float,
+        args: argparse.Namespace,
+    ):
+        self.retries: int = args.retries
+        self.retry_pause: float = args.retry_pause
+        step_timeout: float = args.step_timeout
+        self.api = api
+        self.state = api.state
+        self.hub = hub
+        self.phase = phase
+        self.deadline = deadline
+        self.step_timeout = step_timeout
+
+    def timeout(self) -> float:
+        return min(self.step_timeout, self.deadline - time.monotonic())
+
+    def record_screen(self, chat_id: int, at: float) -> None:
+        enqueued = self.state.last_enqueued.get(chat_id)
+        if enqueued is not None:
+            self.phase.screen_latencies.append((enqueued, at - enqueued))
+
+
+async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
+    """The whole questionnaire, step by step, each step waiting for the next question.
+
+    Told "something went wrong, please try again", the person does what a person would: waits
+    a moment and sends the same message or presses the same button again (``--retries``).
+    """
+    feed = surge.hub.feeds[user.id]
+    outcome = Outcome()
+    screen: Screen | None = None
+    for kind, value, expect in INTAKE_STEPS:
+        label = URGENT if (urgent and value == "No deadline") else value
+        attempt = 0
+        while True:
+            before = {mid: s.shown for mid, s in feed.screens.items()}
+
+            def changed(expect: str = expect, before: dict[int, str] = before) -> Screen | None:
+                for message_id, shown in reversed(feed.screens.items()):
+                    if before.get(message_id) == shown.shown:
+                        continue
+                    if expect in shown.shown or TRY_AGAIN in shown.text:
+                        return shown
+                return None
+
+            try:
+                if kind == "command":
+                    user.send_command(label)
+                elif kind == "say":
+                    user.send_text(label)
+                else:
+                    assert screen is not None
+                    user.press_data(screen.message_id, find_button(screen, label))
+                shown = await feed.wait(changed, surge.timeout())
+            except StepTimeout:
+                sent = surge.state.last_enqueued.get(user.id, 0.0)
+                fetched = surge.state.last_delivered.get(user.id, 0.0) >= sent
+                answers = [e.method for e in feed.events if e.at >= sent] or ["nothing"]
+                outcome.failed_at = (
+                    f"{kind} {label!r} (waiting for {expect!r}; the update was "
+                    f"{'' if fetched else 'NOT '}fetched by getUpdates; the bot answered with: "
+                    f"{', '.join(answers)})"
+                )
+                outcome.finished_at = surge.state.now()
+                newest = max(feed.screens.values(), key=lambda s: s.at, default=None)
+                outcome.last_screen = newest.text[:100] if newest else None
+                return outcome
+            if expect in shown.shown:
+                screen = shown
+                break
+            outcome.errors += 1  # "something went wrong on our side"
+            attempt += 1
+            if attempt > surge.retries:
+                outcome.failed_at = f"{kind} {label!r}: still failing after {surge.retries} retries"
+                outcome.last_screen = shown.text[:100]
+                outcome.finished_at = surge.state.now()
+                return outcome
+            await asyncio.sleep(surge.retry_pause)
+        surge.record_screen(user.id, screen.at)
+    found = REFERENCE.search(screen.text if screen else "")
+    outcome.reference = found.group(0) if found else None
+    outcome.done = outcome.reference is not None
+    if not outcome.done:
+        outcome.failed_at = "no reference in the confirmation"
+    outcome.finished_at = surge.state.now()
+    return outcome
+
+
+async def echo_person(surge: Surge, user: FakeUser) -> Outcome:
+    """The same stream of updates as an intake (text where it sends text, presses where it
+    presses), against the echo bot: each waits for the echo or the callback answer."""
+    feed = surge.hub.feeds[user.id]
+    outcome = Outcome()
+    target: int | None = None
+    for kind, value, _ in INTAKE_STEPS:
+        start = len(feed.events)
+        wanted = "answerCallbackQuery" if kind == "tap" else "sendMessage"
+        try:
+            if kind == "tap":
+                assert target is not None
+                user.press_data(target, "echo")
+            else:
+                user.send_text(value)
+
+            def answered(start: int = start, wanted: str = wanted) -> Event | None:
+                return next((e for e in feed.events[start:] if e.method == wanted), None)
+
+            event = await feed.wait(answered, surge.timeout())
+        except StepTimeout:
+            outcome.failed_at = f"{kind} {value!r}"
+            outcome.finished_at = surge.state.now()
+            return outcome
+        if event.message is not None and target is None:
+            target = int(event.message["message_id"])
+        surge.record_screen(user.id, event.at)
+    outcome.done = True
+    outcome.finished_at = surge.state.now()
+    return outcome
+
+
+@dataclass
+class DeskWork:
+    taken: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+
+
+async def desk_command(
+    surge: Surge, user: FakeUser, text: str, match: Callable[[str], bool]
+) -> str:
+    """Send a desk command; the bot's first reply that matches (or an error reply)."""
+    feed = surge.hub.feeds[user.id]
+    start = len(feed.events)
+    command, _, args = text.partition(" ")
+    user.send_command(command, args)
+
+    def replied() -> str | None:
+        for event in feed.events[start:]:
+            if event.method == "sendMessage" and (match(event.text) or TRY_AGAIN in event.text):
+                return event.text
+        return None
+
+    return await feed.wait(replied, surge.timeout())
+
+
+async def volunteer(
+    surge: Surge, user: FakeUser, people_done: asyncio.Event, work: DeskWork
+) -> None:
+    """/take the next case and /close it, until the people are done and the queue is empty."""
+    empty_after_done = 0
+    while time.monotonic() < surge.deadline:
+        try:
+            reply = await desk_command(
+                surge, user, "/take", lambda t: bool(TAKEN.search(t)) or NOTHING_TO_TAKE in t
+            )
+        except StepTimeout:
+            work.problems["/take unanswered"] += 1
+            continue
+        if TRY_AGAIN in reply:
+            work.problems["/take: something went wrong"] += 1
+            await asyncio.sleep(surge.retry_pause)
+            continue
+        taken = TAKEN.search(reply)
+        if taken is None:
+            if people_done.is_set():
+                empty_after_done += 1
+                if empty_after_done >= 3:
+                    return
+            await asyncio.sleep(0.5 if not people_done.is_set() else 1.0)
+            continue
+        empty_after_done = 0
+        reference = taken.group(1)
+        work.taken.append(reference)
+        for _ in range(surge.retries + 1):
+            try:
+                reply = await desk_command(
+                    surge,
+                    user,
+                    f"/close {reference}",
+                    lambda t, r=reference: r in t and _verdict(t),
+                )
+            except StepTimeout:
+                work.problems["/close unanswered"] += 1
+                break
+            if TRY_AGAIN not in reply:
+                break
+            work.problems["/close: something went wrong"] += 1
+            await asyncio.sleep(surge.retry_pause)
+        if "is closed" in reply:
+            work.closed.append(reference)
+        else:
+            work.problems["/close refused"] += 1
+
+
+def _verdict(text: str) -> bool:
+    return any(
+        words in text for words in ("is closed", "do not hold", "There is no", "not available")
+    )

@@ -1,0 +1,421 @@
+"""From measurements to figures: the JSON report, the table and the plot."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.metered import CHAT_SCOPED, Phase
+from bench.observe import DraftSample, Sample
+from bench.people import INTAKE_STEPS, DeskWork, Outcome
+from bench.processes import ROOT
+
+
+@dataclass
+class PhaseResult:
+    phase: Phase
+    outcomes: list[Outcome]
+    peak_kib: int
+    rss_series: list[Sample]
+    exit_code: int | None
+    notes: list[str] = field(default_factory=list)
+    desk: DeskWork | None = None
+    drafts: list[DraftSample] = field(default_factory=list)
+    database: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] | None = None
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def latency_summary(points: list[tuple[float, float]]) -> dict[str, Any]:
+    values = [latency * 1000 for _, latency in points]
+    return {
+        "n": len(values),
+        **{f"p{p}": _round(percentile(values, p)) for p in (50, 95, 99)},
+        "max": _round(max(values) if values else None),
+    }
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def bins(times: Iterable[float], start: float, width: float) -> list[list[float]]:
+    counts: Counter[int] = Counter(int((t - start) // width) for t in times if t >= start)
+    if not counts:
+        return []
+    return [[i * width, counts.get(i, 0) / width] for i in range(max(counts) + 1)]
+
+
+def latency_bins(points: list[tuple[float, float]], start: float, width: float) -> list[list[Any]]:
+    grouped: dict[int, list[float]] = {}
+    for at, latency in points:
+        grouped.setdefault(int((at - start) // width), []).append(latency * 1000)
+    return [
+        [i * width, _round(percentile(v, 50)), _round(percentile(v, 95)), len(v)]
+        for i, v in sorted(grouped.items())
+    ]
+
+
+def summarize(result: PhaseResult) -> dict[str, Any]:
+    phase = result.phase
+    start = phase.started_at
+    end = phase.ended_at
+    wall = (end - start) if (start is not None and end is not None) else None
+    in_window = [
+        t for t in phase.delivered if start is not None and end is not None and start <= t <= end
+    ]
+    done = [o for o in result.outcomes if o.done]
+    cpu = share = harness = None
+    if start is not None and end is not None and result.rss_series:
+        # CPU time between the samples that bracket the surge (taken at least every 0.5 s).
+        before = [row for row in result.rss_series if row[0] <= start] or result.rss_series[:1]
+        after = [row for row in result.rss_series if row[0] >= end] or result.rss_series[-1:]
+        first, last = before[-1], after[0]
+        if last.at > first.at:
+            span = last.at - first.at
+            cpu = round(last.cpu_seconds - first.cpu_seconds, 2)
+            share = round(cpu / span, 2)
+            harness = round((last.harness_cpu_seconds - first.harness_cpu_seconds) / span, 2)
+    scoped = sum(count for method, count in phase.calls.items() if method in CHAT_SCOPED)
+    summary: dict[str, Any] = {
+        "people": len(result.outcomes),
+        "completed": len(done),
+        "failed": len(result.outcomes) - len(done),
+        "people_told_something_went_wrong": sum(1 for o in result.outcomes if o.errors),
+        "something_went_wrong_replies": sum(o.errors for o in result.outcomes),
+        "failures": Counter(
+            f"{o.failed_at}; last screen: {o.last_screen!r}" for o in result.outcomes if not o.done
+        ).most_common(5),
+        "wall_seconds": _round(wall, 2),
+        "updates_delivered": len(in_window),
+        "person_updates_sent": phase.person_updates,
+        "updates_per_second": _round(len(in_window) / wall, 1) if wall else None,
+        "completed_per_second": _round(len(done) / wall, 2) if wall else None,
+        "reply_latency_ms": latency_summary(phase.reply_latencies),
+        "screen_latency_ms": latency_summary(phase.screen_latencies),
+        "peak_memory_mib": round(result.peak_kib / 1024, 1),
+        "bot_cpu_seconds_in_surge": cpu,
+        "bot_cpu_share_of_one_core": share,
+        "bot_cpu_ms_per_update": _round(cpu * 1000 / len(in_window), 2)
+        if (cpu is not None and in_window)
+        else None,
+        "harness_cpu_share_of_one_core": harness,
+        "bot_calls_with_a_chat_id": scoped,
+        "bot_calls_with_a_chat_id_per_completed_person": _round(scoped / len(done), 1)
+        if done
+        else None,
+        "bot_calls": dict(phase.calls.most_common()),
+        "bot_call_errors": dict(phase.errors.most_common()),
+        "exit_status": result.exit_code,
+    }
+    return summary
+
+
+def check_cases(result: PhaseResult) -> dict[str, Any]:
+    received = [o.reference for o in result.outcomes if o.reference]
+    rows = result.database.get("cases")
+    if rows is None:
+        return {"cases_in_database": None}
+    stored = [reference for reference, _ in rows]
+    stored_set, received_set = set(stored), set(received)
+    lost = len(received_set - stored_set)
+    duplicated = (len(stored) - len(stored_set)) + (len(received) - len(received_set))
+    orphans = len(stored_set - received_set)  # stored, but nobody saw its confirmation
+    statuses = Counter(status for _, status in rows)
+    checked: dict[str, Any] = {
+        "references_received": len(received),
+        "cases_in_database": len(stored),
+        "cases_lost": lost,
+        "cases_duplicated": duplicated + orphans,
+        "cases_without_confirmation": orphans,
+        "case_status": dict(statuses),
+        "database_bytes": result.database.get("bytes"),
+        "database_bytes_measured_as": result.database.get("what"),
+        "database_bytes_per_case": (
+            round(result.database["bytes"] / len(stored))
+            if stored and result.database.get("bytes")
+            else None
+        ),
+    }
+    if result.desk is not None:
+        checked["volunteer_takes"] = len(result.desk.taken)
+        checked["volunteer_closes"] = len(result.desk.closed)
+        checked["volunteer_problems"] = dict(result.desk.problems)
+    return checked
+
+
+def draft_summary(samples: list[DraftSample]) -> dict[str, Any]:
+    useful = [s for s in samples if s.sampled]
+    if not useful:
+        return {"redis_bytes_per_draft": None, "samples": 0}
+    busiest = max(useful, key=lambda s: s.drafts)
+    return {
+        "redis_bytes_per_draft": round(
+            sum(s.bytes_total for s in useful) / sum(s.sampled for s in useful)
+        ),
+        "samples": len(useful),
+        "keys_measured": sum(s.sampled for s in useful),
+        "most_active_drafts": busiest.drafts,
+        "redis_used_memory_then": busiest.used_memory,
+    }
+
+
+def machine_info() -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024
+    commit = None
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        commit = (
+            subprocess.run(  # noqa: S603
+                ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+            or None
+        )
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory_mib": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_commit": commit,
+    }
+
+
+def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
+    import matplotlib  # the optional `bench` extra, only needed here
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
+    colours = {"intake": "tab:red", "echo": "tab:blue"}
+    names = {"intake": "intake bot", "echo": "echo bot"}
+    for key, result in results.items():
+        phase = result.phase
+        if phase.started_at is None:
+            continue
+        start = phase.started_at
+        series = bins(phase.delivered, start, 1.0)
+        if series:
+            top.plot(
+                [x for x, _ in series],
+                [y for _, y in series],
+                color=colours[key],
+                label=f"{names[key]}: updates delivered/s",
+            )
+        scoped = bins((at for at, m in phase.call_times if m in CHAT_SCOPED), start, 1.0)
+        if scoped and key == "intake":
+            top.plot(
+                [x for x, _ in scoped],
+                [y for _, y in scoped],
+                color=colours[key],
+                linestyle=":",
+                label=f"{names[key]}: its calls with a chat_id /s",
+            )
+        xs = [at - start for at, _ in phase.reply_latencies]
+        ys = [max(latency * 1000, 0.1) for _, latency in phase.reply_latencies]
+        bottom.scatter(xs, ys, s=2, alpha=0.15, color=colours[key])
+        width = 2.0
+        binned = latency_bins(phase.reply_latencies, start, width)
+        bottom.plot(
+            [b[0] + width / 2 for b in binned],
+            [b[1] for b in binned],
+            color=colours[key],
+            label=f"{names[key]}: reply latency p50",
+        )
+        bottom.plot(
+            [b[0] + width / 2 for b in binned],
+            [b[2] for b in binned],
+            color=colours[key],
+            linestyle="--",
+            label=f"{names[key]}: reply latency p95",
+        )
+        if key == "intake":
+            screens = latency_bins(phase.screen_latencies, start, width)
+            bottom.plot(
+                [b[0] + width / 2 for b in screens],
+                [b[1] for b in screens],
+                color="tab:orange",
+                label="intake bot: next question shown, p50",
+            )
+    top.set_ylabel("updates / s")
+    top.legend(loc="upper right")
+    top.grid(alpha=0.3)
+    bottom.set_yscale("log")
+    bottom.set_ylabel("latency (ms, log)")
+    bottom.set_xlabel("seconds since the surge began (update enqueued)")
+    bottom.legend(loc="upper right", fontsize="small")
+    bottom.grid(alpha=0.3, which="both")
+    figure.suptitle(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def table(report: dict[str, Any]) -> str:
+    intake, echo = report.get("intake") or {}, report.get("echo") or {}
+
+    def cell(data: dict[str, Any], *path: str) -> str:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return "-" if value is None else str(value)
+
+    both = [
+        ("wall time of the surge (s)", ("wall_seconds",)),
+        ("updates delivered", ("updates_delivered",)),
+        ("updates handled per s", ("updates_per_second",)),
+        ("reply latency p50 (ms)", ("reply_latency_ms", "p50")),
+        ("reply latency p95 (ms)", ("reply_latency_ms", "p95")),
+        ("reply latency p99 (ms)", ("reply_latency_ms", "p99")),
+        ("next screen p50 (ms)", ("screen_latency_ms", "p50")),
+        ("next screen p95 (ms)", ("screen_latency_ms", "p95")),
+        ("peak memory (MiB)", ("peak_memory_mib",)),
+        ("bot CPU, share of one core", ("bot_cpu_share_of_one_core",)),
+        ("bot CPU ms per update", ("bot_cpu_ms_per_update",)),
+    ]
+    ours_only = [
+        ("told 'something went wrong'", ("people_told_something_went_wrong",)),
+        ("cases in database", ("cases_in_database",)),
+        ("cases lost", ("cases_lost",)),
+        ("cases duplicated", ("cases_duplicated",)),
+        ("cases closed by volunteers", ("volunteer_closes",)),
+        ("Redis bytes per active draft", ("redis_bytes_per_draft",)),
+        ("database bytes per case", ("database_bytes_per_case",)),
+    ]
+    rows = [
+        (
+            "people / completed",
+            f"{cell(intake, 'people')} / {cell(intake, 'completed')}",
+            f"{cell(echo, 'people')} / {cell(echo, 'completed')}",
+        ),
+        *((name, cell(intake, *path), cell(echo, *path)) for name, path in both),
+        *((name, cell(intake, *path), "") for name, path in ours_only),
+    ]
+    width = max(len(name) for name, _, _ in rows)
+    lines = [f"{'':{width}}  {'intake bot':>14}  {'echo bot':>14}"]
+    lines += [f"{name:{width}}  {ours:>14}  {theirs:>14}" for name, ours, theirs in rows]
+    ratio = report.get("ratio", {}).get("throughput")
+    lines.append(
+        f"{'throughput ratio (intake/echo)':{width}}  {'-' if ratio is None else ratio:>14}"
+    )
+    return "\n".join(lines)
+
+
+def build_report(
+    args: argparse.Namespace,
+    results: dict[str, PhaseResult],
+    notes: list[str],
+    date: str,
+    elapsed: float,
+    failure: str | None,
+) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "date": date,
+        "machine": machine_info(),
+        "settings": {
+            "people": args.people,
+            "database": args.database,
+            "volunteers": args.volunteers,
+            "timeout_seconds": args.timeout,
+            "step_timeout_seconds": args.step_timeout,
+            "updates_per_intake": len(INTAKE_STEPS),
+            "intake_without_overall_rate_limit": args.no_rate_limit,
+            "intake_settings": {
+                "INTAKE_FLOOD_BURST": 10000,
+                "INTAKE_CASES_PER_HOUR_CAP": 1000000000,
+                "INTAKE_CLEAN_AFTER_SUBMIT": "default (true)",
+                "redis": True,
+            },
+        },
+        "elapsed_seconds": round(elapsed, 1),
+        "notes": list(notes),
+    }
+    if failure:
+        report["notes"].append(f"failed: {failure}")
+    series: dict[str, Any] = {}
+    for key, result in results.items():
+        summary = summarize(result)
+        if key == "intake":
+            summary.update(check_cases(result))
+            summary.update(draft_summary(result.drafts))
+        if result.profile is not None:
+            summary["profile"] = result.profile
+        report[key] = summary
+        report["notes"].extend(f"{key}: {note}" for note in result.notes)
+        start = result.phase.started_at
+        if start is not None:
+            series[key] = {
+                "updates_per_second_1s": bins(result.phase.delivered, start, 1.0),
+                "reply_latency_ms_2s_p50_p95_n": latency_bins(
+                    result.phase.reply_latencies, start, 2.0
+                ),
+                "screen_latency_ms_2s_p50_p95_n": latency_bins(
+                    result.phase.screen_latencies, start, 2.0
+                ),
+                "rss_mib_bot_cpu_s_harness_cpu_s": [
+                    [
+                        round(x.at - start, 1),
+                        round(x.rss_kib / 1024, 1),
+                        x.cpu_seconds,
+                        round(x.harness_cpu_seconds, 2),
+                    ]
+                    for x in result.rss_series
+                ],
+                "chat_scoped_calls_per_second_1s": bins(
+                    (at for at, method in result.phase.call_times if method in CHAT_SCOPED),
+                    start,
+                    1.0,
+                ),
+            }
+    intake, echo = report.get("intake"), report.get("echo")
+    if intake and echo:
+
+        def ratio(a: float | None, b: float | None) -> float | None:
+            return round(a / b, 3) if a and b else None
+
+        report["ratio"] = {
+            "throughput": ratio(intake["updates_per_second"], echo["updates_per_second"]),
+            "reply_latency_p50": ratio(
+                intake["reply_latency_ms"]["p50"], echo["reply_latency_ms"]["p50"]
+            ),
+            "reply_latency_p95": ratio(
+                intake["reply_latency_ms"]["p95"], echo["reply_latency_ms"]["p95"]
+            ),
+        }
+    report["partial"] = (
+        bool(failure)
+        or not intake
+        or bool(intake["failed"])
+        or any("timeout" in note or "exited" in note for note in report["notes"])
+    )
+    report["series"] = series
+    return report

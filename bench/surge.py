@@ -1,0 +1,469 @@
+"""The surge benchmark: many people fill in the questionnaire at once against the real bot.
+
+    .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
+                                    [--volunteers 3] [--out bench/results] [--timeout 1200]
+
+What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
+Bot API server (``bot.localapi``, in this process, on 127.0.0.1), and two bots as separate
+processes, one after the other, against that same server:
+
+1. ``bench/echo_bot.py``, a bare python-telegram-bot echo bot (the baseline): N people send it the
+   same stream of updates an intake produces (2 text messages and 12 button presses each, in the
+   same order), each waiting for the answer before the next;
+2. the real bot, ``intake-bot run``, with Redis and the chosen database: N people complete the
+   whole questionnaire concurrently while a few volunteers (``INTAKE_ADMIN_IDS``) loop
+   ``/take`` and ``/close REF`` until every case is closed.
+
+Measured at the local server: updates delivered by getUpdates per second of the surge, reply
+latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
+for that chat), the latency until the next question is on screen, intakes completed, cases lost
+or duplicated (references people received against the cases table), the bot's peak memory
+(VmHWM), Redis bytes per active draft and database bytes per case. Writes
+``<out>/latest.json`` and ``<out>/latest.png`` and prints a table. Everything is bounded by
+``--timeout``: when it passes, the run stops and reports what it has (``"partial": true``).
+
+Not part of the test suite; see bench/README.md for the figures and where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as `python bench/surge.py`: import from the repository root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+try:
+    from bench.metered import MeteredApi, Phase
+    from bench.observe import DraftSample, Profiler, Sample, snapshot, watch_drafts, watch_memory
+    from bench.people import (
+        DeskWork,
+        Feed,
+        Hub,
+        Outcome,
+        Surge,
+        desk_command,
+        echo_person,
+        intake_person,
+        volunteer,
+    )
+    from bench.processes import (
+        ROOT,
+        START_TIMEOUT,
+        BenchError,
+        BotProcess,
+        PostgresServer,
+        RedisServer,
+        tail,
+    )
+    from bench.report import PhaseResult, build_report, plot, table
+    from storage.crypto import generate_master_key
+except ImportError as missing:  # pragma: no cover - a hint for the wrong interpreter
+    sys.exit(f"surge.py: {missing}; run it with the project's venv: .venv/bin/python {__file__}")
+
+ECHO_PEOPLE_BASE = 7_100_000
+INTAKE_PEOPLE_BASE = 7_200_000
+VOLUNTEER_BASE = 7_000_000
+
+
+async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) -> None:
+    end = min(deadline, time.monotonic() + START_TIMEOUT)
+    while not api.state.polled.is_set():
+        if not process.running():
+            raise BenchError(f"{process.name} exited at start:\n{tail(process.log)}")
+        if time.monotonic() > end:
+            raise BenchError(f"{process.name} did not poll within {START_TIMEOUT:g} s")
+        await asyncio.sleep(0.1)
+
+
+async def run_people(
+    surge: Surge,
+    process: BotProcess,
+    people: list[Callable[[], Any]],
+    notes: list[str],
+) -> list[Outcome]:
+    """All people at once; returns when all are done, the bot dies, or the deadline passes."""
+    tasks = [asyncio.create_task(person()) for person in people]
+    pending: set[asyncio.Task[Outcome]] = set(tasks)
+    while pending:
+        remaining = surge.deadline - time.monotonic()
+        if remaining <= 0:
+            notes.append("global timeout reached while people were still answering")
+            break
+        if not process.running():
+            notes.append(f"{process.name} exited with {process.process.returncode} mid-surge")
+            break
+        _, pending = await asyncio.wait(pending, timeout=min(1.0, remaining))
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    outcomes = []
+    for task in tasks:
+        if task.cancelled() or task.exception() is not None:
+            failure = "cancelled" if task.cancelled() else repr(task.exception())
+            outcomes.append(Outcome(failed_at=failure))
+        else:
+            outcomes.append(task.result())
+    surge.phase.ended_at = max(
+        (o.finished_at for o in outcomes if o.finished_at is not None), default=None
+    )
+    return outcomes
+
+
+async def echo_phase(
+    api: MeteredApi, args: argparse.Namespace, workdir: Path, deadline: float
+) -> PhaseResult:
+    hub = Hub(asyncio.get_running_loop())
+    users = [
+        api.user(ECHO_PEOPLE_BASE + n, language_code="en", first_name="Echo")
+        for n in range(args.people)
+    ]
+    for user in users:
+        hub.feeds[user.id] = Feed()
+    phase = Phase("echo", {user.id for user in users})
+    env = clean_env()
+    env.update(ECHO_BOT_TOKEN=api.token, ECHO_API_URL=api.base_url)
+    api.state.polled.clear()
+    process = BotProcess(
+        "echo-bot", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, workdir
+    )
+    notes: list[str] = []
+    series: list[Sample] = []
+    stop = asyncio.Event()
+    profiler: Profiler | None = None
+    profile: dict[str, Any] | None = None
+    try:
+        await wait_polling(api, process, deadline)
+        api.state.sink, api.state.phase = hub.sink, phase
+        memory = asyncio.create_task(watch_memory(process, stop, series))
+        surge = Surge(api, hub, phase, deadline, args)
+        profiler = (
+            Profiler(process.pid, args.out / "latest-profile-echo.txt") if args.profile else None
+        )
+        outcomes = await run_people(
+            surge, process, [lambda u=u: echo_person(surge, u) for u in users], notes
+        )
+        profile = profiler.stop() if profiler else None
+        stop.set()
+        await memory
+        process.sample()
+        series.append(snapshot(process))
+    finally:
+        if profiler is not None and profile is None:
+            profile = profiler.stop()
+        api.state.sink = api.state.phase = None
+        stop.set()
+        process.sample()
+        code = process.stop()
+    return PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
+
+
+async def intake_phase(
+    api: MeteredApi,
+    args: argparse.Namespace,
+    workdir: Path,
+    deadline: float,
+    redis_url: str,
+    database_url: str,
+    inspect: Callable[[], dict[str, Any]],
+) -> PhaseResult:
+    hub = Hub(asyncio.get_running_loop())
+    volunteers = [
+        api.user(VOLUNTEER_BASE + n + 1, language_code="en", first_name="Volunteer")
+        for n in range(args.volunteers)
+    ]
+    users = [
+        api.user(INTAKE_PEOPLE_BASE + n, language_code="en", first_name="Person")
+        for n in range(args.people)
+    ]
+    for user in [*volunteers, *users]:
+        hub.feeds[user.id] = Feed()
+    phase = Phase("intake", {user.id for user in users})
+    env = clean_env()
+    env.update(
+        INTAKE_BOT_TOKEN=api.token,
+        INTAKE_API_URL=api.base_url,
+        INTAKE_REDIS_URL=redis_url,
+        INTAKE_DATABASE_URL=database_url,
+        INTAKE_DATA_DIR=str(workdir / "data"),
+        INTAKE_MASTER_KEYS=generate_master_key(),
+        INTAKE_ADMIN_IDS=",".join(str(v.id) for v in volunteers),
+        INTAKE_HEALTH_PORT="0",
+        INTAKE_FLOOD_BURST="10000",
+        INTAKE_CASES_PER_HOUR_CAP="1000000000",
+        INTAKE_LOG_LEVEL="INFO",
+    )
+    executable = Path(sys.executable).parent / "intake-bot"
+    if not executable.exists():
+        executable = ROOT / ".venv" / "bin" / "intake-bot"
+    command = [str(executable), "run"]
+    if args.no_rate_limit:  # diagnostic: the same bot with AIORateLimiter's overall limit off
+        command = [sys.executable, str(ROOT / "bench" / "unthrottled_bot.py")]
+    api.state.polled.clear()
+    process = BotProcess("intake-bot", command, env, workdir)
+    notes: list[str] = []
+    series: list[Sample] = []
+    drafts: list[DraftSample] = []
+    work = DeskWork()
+    stop = asyncio.Event()
+    people_done = asyncio.Event()
+    outcomes: list[Outcome] = []
+    profiler: Profiler | None = None
+    profile: dict[str, Any] | None = None
+    try:
+        await wait_polling(api, process, deadline)
+        api.state.sink = hub.sink
+        surge = Surge(api, hub, phase, deadline, args)
+        # A volunteer is known to the desk from their first message: say hello before the surge.
+        for helper in volunteers:
+            await desk_command(
+                surge, helper, "/queue", lambda t: "queue" in t.lower() or "waiting" in t
+            )
+        api.state.phase = phase
+        memory = asyncio.create_task(watch_memory(process, stop, series))
+        sampler = asyncio.create_task(watch_drafts(redis_url, people_done, drafts))
+        desk = [asyncio.create_task(volunteer(surge, v, people_done, work)) for v in volunteers]
+        profiler = (
+            Profiler(process.pid, args.out / "latest-profile-intake.txt") if args.profile else None
+        )
+        rng = random.Random(20)  # which people say "urgent", reproducibly
+        urgent_flags = [rng.random() < 0.1 for _ in users]
+        outcomes = await run_people(
+            surge,
+            process,
+            [
+                lambda u=u, urgent=urgent: intake_person(surge, u, urgent)
+                for u, urgent in zip(users, urgent_flags, strict=True)
+            ],
+            notes,
+        )
+        process.sample()
+        series.append(snapshot(process))
+        profile = profiler.stop() if profiler else None
+        if args.no_rate_limit and process.running() and not all(o.done for o in outcomes):
+            process.process.send_signal(signal.SIGUSR1)  # where its tasks wait, into its log
+        people_done.set()
+        await sampler
+        while desk and time.monotonic() < deadline and process.running():
+            _, still = await asyncio.wait(desk, timeout=1.0)
+            if not still:
+                break
+        for task in desk:
+            task.cancel()
+        await asyncio.gather(*desk, return_exceptions=True)
+        if time.monotonic() >= deadline:
+            notes.append("global timeout reached while volunteers were closing cases")
+        stop.set()
+        await memory
+    finally:
+        if profiler is not None and profile is None:
+            profile = profiler.stop()
+        api.state.sink = api.state.phase = None
+        people_done.set()
+        stop.set()
+        process.sample()
+        code = process.stop()
+    result = PhaseResult(
+        phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
+    )
+    try:
+        result.database = await asyncio.to_thread(inspect)
+    except (BenchError, sqlite3.Error) as error:
+        notes.append(f"could not read the database: {error}")
+    if code not in (0, None):
+        notes.append(f"intake-bot exit status {code}; log tail:\n{tail(process.log)}")
+    return result
+
+
+def keep_logs(workdir: Path, out: Path) -> None:
+    """The bots' logs (no personal data by design) next to the results, for a failed run."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("echo-bot", "intake-bot"):
+        log = workdir / f"{name}.log"
+        if log.exists():
+            shutil.copyfile(log, out / f"latest-{name}.log")
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "ECHO_"))}
+    env["PTB_TIMEDELTA"] = "1"
+    return env
+
+
+def inspect_sqlite(path: Path) -> dict[str, Any]:
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT reference, status FROM cases").fetchall()
+    size = path.stat().st_size
+    for extra in (Path(f"{path}-wal"), Path(f"{path}-journal")):
+        if extra.exists():
+            size += extra.stat().st_size
+    return {"cases": rows, "bytes": size, "what": "SQLite file size (with any -wal)"}
+
+
+def inspect_postgres(server: PostgresServer, database: str) -> dict[str, Any]:
+    out = server.psql("SELECT reference || ' ' || status FROM cases", database)
+    rows = [tuple(line.split(" ", 1)) for line in out.splitlines() if line.strip()]
+    size = server.psql(
+        "SELECT pg_total_relation_size('cases') + pg_total_relation_size('case_entries')", database
+    )
+    return {
+        "cases": rows,
+        "bytes": int(size.strip() or 0),
+        "what": "pg_total_relation_size(cases) + pg_total_relation_size(case_entries)",
+    }
+
+
+# -------------------------------------------------------------------------------- main
+
+
+async def run(
+    args: argparse.Namespace,
+    api: MeteredApi,
+    workdir: Path,
+    deadline: float,
+    redis_url: str,
+    database_url: str,
+    inspect: Callable[[], dict[str, Any]],
+    results: dict[str, PhaseResult],
+    notes: list[str],
+) -> None:
+    if not args.no_echo:
+        # The echo bot gets at most a quarter of the time, so the intake bot always runs.
+        echo_deadline = min(deadline, time.monotonic() + (deadline - time.monotonic()) / 4)
+        results["echo"] = await echo_phase(api, args, workdir, echo_deadline)
+        leftover = api.pending_updates()
+        if leftover:
+            notes.append(f"{leftover} echo updates were left unconfirmed for the intake bot")
+    results["intake"] = await intake_phase(
+        api, args, workdir, deadline, redis_url, database_url, inspect
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=1000, help="simulated people (default 1000)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--volunteers", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--timeout", type=float, default=1200, help="global limit in seconds")
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=300,
+        help="how long one person waits for one answer (s)",
+    )
+    parser.add_argument(
+        "--callback-ttl",
+        type=float,
+        default=60.0,
+        help="how long a button press may wait for its answer (s)",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="how often a person told 'something went wrong' tries the same step again",
+    )
+    parser.add_argument("--retry-pause", type=float, default=3.0, help="seconds before a retry")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="record both bots with py-spy during the surge (install py-spy into the venv first)",
+    )
+    parser.add_argument(
+        "--no-rate-limit",
+        action="store_true",
+        help="diagnostic: run the intake bot with AIORateLimiter's 30/s overall limit off",
+    )
+    parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
+    args = parser.parse_args(argv)
+    if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
+        parser.error("--people must be 1..20000 and --volunteers 1..50")
+    args.out.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    deadline = began + args.timeout
+    date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    results: dict[str, PhaseResult] = {}
+    notes: list[str] = []
+    failure: str | None = None
+    workdir = Path(tempfile.mkdtemp(prefix="intake-surge-"))
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        cleanup.callback(keep_logs, workdir, args.out)
+        try:
+            redis_server = RedisServer(workdir)
+            cleanup.callback(redis_server.stop)
+            redis_server.start()
+            if args.database == "postgresql":
+                postgres = PostgresServer()
+                cleanup.callback(postgres.stop)
+                postgres.start()
+                postgres.psql('CREATE DATABASE "surge"')
+                database_url = postgres.url("surge")
+
+                def inspect() -> dict[str, Any]:
+                    return inspect_postgres(postgres, "surge")
+            else:
+                sqlite_path = workdir / "intake.db"
+                database_url = f"sqlite:///{sqlite_path}"
+
+                def inspect() -> dict[str, Any]:
+                    return inspect_sqlite(sqlite_path)
+
+            api = MeteredApi(callback_query_ttl=args.callback_ttl)
+            api.start()
+            cleanup.callback(api.stop)
+            asyncio.run(
+                run(
+                    args,
+                    api,
+                    workdir,
+                    deadline,
+                    redis_server.url,
+                    database_url,
+                    inspect,
+                    results,
+                    notes,
+                )
+            )
+        except BenchError as error:
+            failure = str(error)
+        except KeyboardInterrupt:
+            failure = "interrupted"
+    title = (
+        f"surge: {args.people} people, {args.database}, {args.volunteers} volunteers · "
+        f"{os.cpu_count()} cpu · {date}"
+    )
+    if args.no_rate_limit:
+        notes.append("diagnostic run: the intake bot ran WITHOUT AIORateLimiter's overall limit")
+        title += "\ndiagnostic: intake bot without its 30/s rate limit"
+    report = build_report(args, results, notes, date, time.monotonic() - began, failure)
+    (args.out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    try:
+        plot(args.out / "latest.png", results, title)
+        figure = f" and {args.out / 'latest.png'}"
+    except ImportError:
+        figure = " (no figure: matplotlib is missing; pip install -e '.[bench]')"
+    print(table(report))  # noqa: T201
+    for note in report["notes"]:
+        print(f"note: {note}")  # noqa: T201
+    print(f"wrote {args.out / 'latest.json'}{figure}")  # noqa: T201
+    return 1 if (failure or report["partial"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Diagnostic only (``surge.py --no-rate-limit``): ``intake-bot run`` with python-telegram-bot's
+AIORateLimiter told not to apply its overall 30-calls-per-second limit.
+
+This is not how the bot ships. It shows how fast the bot's own work is once the outgoing rate
+limit stops being the bottleneck. Everything else (settings, handlers, storage) is the real bot,
+started exactly as `run` does. One addition for digging: SIGUSR1 writes where every pending
+asyncio task is waiting (code locations only, no data) to stderr, i.e. the bot's log;
+surge.py sends it before stopping the bot when some people never got an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+if __package__ in (None, ""):  # run as a script: import the bot from the repository root
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+_original_init = AIORateLimiter.__init__
+
+
+def _without_overall_limit(self: AIORateLimiter, *args: Any, **kwargs: Any) -> None:
+    kwargs["overall_max_rate"] = 0  # 0 turns the overall limit off (per-group limits stay)
+    _original_init(self, *args, **kwargs)
+
+
+AIORateLimiter.__init__ = _without_overall_limit  # type: ignore[method-assign]
+
+
+def _dump_tasks(signum: int, frame: FrameType | None) -> None:
+    """Group the pending tasks by the chain of code locations they are suspended in."""
+    loop = asyncio._get_running_loop()  # the signal arrives on the loop's thread
+    if loop is None:
+        return
+    chains: Counter[str] = Counter()
+    for task in asyncio.all_tasks(loop):
+        frames = task.get_stack(limit=40)
+        chain = " <- ".join(
+            f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
+            for f in reversed(frames)
+        )
+        chains[chain or "(no frames)"] += 1
+    lines = [f"{count:4d} x {chain}" for chain, count in chains.most_common()]
+    sys.stderr.write("pending asyncio tasks, innermost first:\n" + "\n".join(lines) + "\n")
+    sys.stderr.flush()
+
+
+signal.signal(signal.SIGUSR1, _dump_tasks)
+
+from bot.__main__ import main  # noqa: E402 - after the patch, so the app is built with it
+
+if __name__ == "__main__":
+    sys.exit(main(["run"]))
