@@ -41,15 +41,36 @@ def _dump_tasks(signum: int, frame: FrameType | None) -> None:
         return
     chains: Counter[str] = Counter()
     for task in asyncio.all_tasks(loop):
-        frames = task.get_stack(limit=40)
-        chain = " <- ".join(
-            f"{Path(f.f_code.co_filename).name}:{f.f_lineno} {f.f_code.co_name}"
-            for f in reversed(frames)
-        )
+        chain = " <- ".join(reversed(_awaiting(task.get_coro())))
         chains[chain or "(no frames)"] += 1
     lines = [f"{count:4d} x {chain}" for chain, count in chains.most_common()]
     sys.stderr.write("pending asyncio tasks, innermost first:\n" + "\n".join(lines) + "\n")
     sys.stderr.flush()
+
+
+def _awaiting(coro: Any) -> list[str]:
+    """The code locations of a coroutine and of what it awaits, outermost first."""
+    where: list[str] = []
+    for _ in range(60):  # bounded: chains are short
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        frame = frame or getattr(coro, "ag_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            where.append(f"{Path(code.co_filename).name}:{frame.f_lineno} {code.co_name}")
+        nxt = (
+            getattr(coro, "cr_await", None)
+            or getattr(coro, "gi_yieldfrom", None)
+            or getattr(coro, "ag_await", None)
+        )
+        if type(nxt).__name__ == "async_generator_asend" and frame is not None:
+            # An @asynccontextmanager: follow its generator (the asend object hides it).
+            nxt = getattr(frame.f_locals.get("self"), "gen", None) or nxt
+        if nxt is None:
+            if coro is not None and frame is None:
+                where.append(type(coro).__name__)
+            break
+        coro = nxt
+    return where
 
 
 signal.signal(signal.SIGUSR1, _dump_tasks)
