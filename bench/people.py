@@ -124,6 +124,7 @@ class Outcome:
     finished_at: float | None = None
     last_screen: str | None = None
     errors: int = 0
+    unanswered: bool = False  # gave up waiting and the bot had not answered at all
 
 
 def find_button(screen: Screen, wanted: str) -> str:
@@ -203,6 +204,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 sent = surge.state.last_enqueued.get(user.id, 0.0)
                 fetched = surge.state.last_delivered.get(user.id, 0.0) >= sent
                 answers = [e.method for e in feed.events if e.at >= sent] or ["nothing"]
+                outcome.unanswered = answers == ["nothing"]
                 outcome.failed_at = (
                     f"{kind} {label!r} (waiting for {expect!r}; the update was "
                     f"{'' if fetched else 'NOT '}fetched by getUpdates; the bot answered with: "

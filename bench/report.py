@@ -98,6 +98,7 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         "people": len(result.outcomes),
         "completed": len(done),
         "failed": len(result.outcomes) - len(done),
+        "people_left_without_an_answer": sum(1 for o in result.outcomes if o.unanswered),
         "people_told_something_went_wrong": sum(1 for o in result.outcomes if o.errors),
         "something_went_wrong_replies": sum(o.errors for o in result.outcomes),
         "failures": Counter(
@@ -303,6 +304,7 @@ def table(report: dict[str, Any]) -> str:
         ("bot CPU ms per update", ("bot_cpu_ms_per_update",)),
     ]
     ours_only = [
+        ("left without an answer", ("people_left_without_an_answer",)),
         ("told 'something went wrong'", ("people_told_something_went_wrong",)),
         ("cases in database", ("cases_in_database",)),
         ("cases lost", ("cases_lost",)),
@@ -348,7 +350,9 @@ def build_report(
             "timeout_seconds": args.timeout,
             "step_timeout_seconds": args.step_timeout,
             "updates_per_intake": len(INTAKE_STEPS),
-            "intake_without_overall_rate_limit": args.no_rate_limit,
+            "intake_bot_command": "bench/bot_with_task_dump.py"
+            if args.dump_stuck
+            else "intake-bot run",
             "intake_settings": {
                 "INTAKE_FLOOD_BURST": 10000,
                 "INTAKE_CASES_PER_HOUR_CAP": 1000000000,

@@ -118,9 +118,11 @@ async def run_people(
             outcomes.append(Outcome(failed_at=failure))
         else:
             outcomes.append(task.result())
-    surge.phase.ended_at = max(
-        (o.finished_at for o in outcomes if o.finished_at is not None), default=None
-    )
+    # The surge ends with the last completed intake: people stuck waiting for an answer that
+    # never comes would otherwise stretch it by the step timeout (they are counted apart).
+    finished = [o.finished_at for o in outcomes if o.done and o.finished_at is not None]
+    finished = finished or [o.finished_at for o in outcomes if o.finished_at is not None]
+    surge.phase.ended_at = max(finished, default=None)
     return outcomes
 
 
@@ -211,8 +213,8 @@ async def intake_phase(
     if not executable.exists():
         executable = ROOT / ".venv" / "bin" / "intake-bot"
     command = [str(executable), "run"]
-    if args.no_rate_limit:  # diagnostic: the same bot with AIORateLimiter's overall limit off
-        command = [sys.executable, str(ROOT / "bench" / "unthrottled_bot.py")]
+    if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
+        command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.state.polled.clear()
     process = BotProcess("intake-bot", command, env, workdir)
     notes: list[str] = []
@@ -254,7 +256,7 @@ async def intake_phase(
         process.sample()
         series.append(snapshot(process))
         profile = profiler.stop() if profiler else None
-        if args.no_rate_limit and process.running() and not all(o.done for o in outcomes):
+        if args.dump_stuck and process.running() and not all(o.done for o in outcomes):
             process.process.send_signal(signal.SIGUSR1)  # where its tasks wait, into its log
         people_done.set()
         await sampler
@@ -385,9 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         help="record both bots with py-spy during the surge (install py-spy into the venv first)",
     )
     parser.add_argument(
-        "--no-rate-limit",
+        "--dump-stuck",
         action="store_true",
-        help="diagnostic: run the intake bot with AIORateLimiter's 30/s overall limit off",
+        help="when people are left without an answer, write where the bot's tasks wait to its"
+        " log (runs bench/bot_with_task_dump.py instead of intake-bot run)",
     )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
     args = parser.parse_args(argv)
@@ -448,9 +451,6 @@ def main(argv: list[str] | None = None) -> int:
         f"surge: {args.people} people, {args.database}, {args.volunteers} volunteers · "
         f"{os.cpu_count()} cpu · {date}"
     )
-    if args.no_rate_limit:
-        notes.append("diagnostic run: the intake bot ran WITHOUT AIORateLimiter's overall limit")
-        title += "\ndiagnostic: intake bot without its 30/s rate limit"
     report = build_report(args, results, notes, date, time.monotonic() - began, failure)
     (args.out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     try:
