@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.conversation import Conversations
@@ -82,7 +82,13 @@ class Services:
         redis: Redis | None = None
         if settings.redis:
             # One client (one connection pool) for drafts, locks, limits and message ids.
-            redis = Redis.from_url(settings.redis, socket_timeout=5, socket_connect_timeout=5)
+            # A blocking pool: under a surge, updates wait for a free connection instead of
+            # failing with "too many connections" (redis-py's default pool raises at 100).
+            pool = BlockingConnectionPool.from_url(
+                settings.redis, max_connections=512, timeout=10,
+                socket_timeout=5, socket_connect_timeout=5,
+            )  # fmt: skip
+            redis = Redis.from_pool(pool)  # the client owns the pool and closes it
             drafts = RedisDraftStore(redis, cipher, ttl)
             await drafts.ping()
             flood = RedisFloodLimiter(redis, burst, window)

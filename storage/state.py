@@ -283,18 +283,27 @@ class RedisDraftStore:
                 raise StateUnavailable("timed out waiting for a draft lock")
             # Keep the lock alive while we hold it: the timeout can then be short, so a lock
             # left by a crashed process frees its person within seconds, not minutes.
-            keeper = asyncio.create_task(self._keep_alive(redis_lock))
+            # It is stopped by an event, not by cancellation: a cancel that lands inside
+            # redis-py's I/O can be swallowed, which left turns (and shutdown) waiting forever.
+            done = asyncio.Event()
+            keeper = asyncio.create_task(self._keep_alive(redis_lock, done))
             try:
                 yield
             finally:
-                keeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await keeper
-                await self._release(redis_lock)
+                done.set()
+                try:
+                    await asyncio.wait_for(asyncio.shield(keeper), self._lock_timeout)
+                except TimeoutError:
+                    keeper.cancel()
+                finally:
+                    await self._release(redis_lock)
 
-    async def _keep_alive(self, redis_lock: RedisLock) -> None:
+    async def _keep_alive(self, redis_lock: RedisLock, done: asyncio.Event) -> None:
         while True:
-            await asyncio.sleep(self._lock_timeout / 3)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), self._lock_timeout / 3)
+            if done.is_set():
+                return
             try:
                 await redis_lock.reacquire()
             except (LockError, RedisError):
