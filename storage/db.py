@@ -44,6 +44,11 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+# How long a transaction waits for another one's to finish before "database is locked": under
+# a surge the event loop can leave one holding the lock for seconds (the driver's default is 5).
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
     # WAL lets the bot read while another connection writes. secure_delete zeroes deleted
@@ -55,10 +60,24 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
+    # The driver's own transaction handling is switched off; `_begin_immediate` starts them.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Every transaction begins for real, and takes SQLite's write lock as it begins.
+
+    Left to itself the driver begins a transaction only at the first write, so what a
+    transaction read before it (is there a person, is this the same request) was not part of
+    it: two could read the same thing and both write. Taking the write lock up front makes
+    transactions run one after the other, which SQLite does for writers anyway.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
-    """Build an async engine; SQLite gets foreign keys, WAL, secure delete and its directory.
+    """Build an async engine; SQLite gets foreign keys, WAL, secure delete, transactions that
+    begin for real and wait for the write lock, and its directory.
 
     `options` go to `create_async_engine` (for example `pool_size`).
     """
@@ -67,8 +86,10 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
         path = _sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, **options)
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **options.pop("connect_args", {})}
+        engine = create_async_engine(url, connect_args=connect_args, **options)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return create_async_engine(url, **{"pool_pre_ping": True, **options})
 
@@ -86,6 +107,18 @@ async def create_schema(engine: AsyncEngine) -> None:
     from storage.schema import upgrade_engine  # storage.schema imports this module
 
     await upgrade_engine(engine)
+
+
+async def sqlite_pragma(engine: AsyncEngine, pragma: str) -> tuple[Any, ...] | None:
+    """Run a PRAGMA that SQLite refuses or ignores inside a transaction (a WAL checkpoint).
+
+    It goes straight to the driver: through SQLAlchemy it would begin a transaction first.
+    """
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        async with raw.driver_connection.execute(pragma) as cursor:  # type: ignore[union-attr]
+            row = await cursor.fetchone()
+    return tuple(row) if row is not None else None
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -26,6 +26,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.db import sqlite_pragma
 from storage.desk import record
 from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
 
@@ -219,6 +220,5 @@ async def checkpoint(engine: AsyncEngine) -> bool:
     """
     if engine.dialect.name != "sqlite":
         return True
-    async with engine.connect() as connection:
-        row = (await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+    row = await sqlite_pragma(engine, "PRAGMA wal_checkpoint(TRUNCATE)")
     return row is not None and row[0] == 0

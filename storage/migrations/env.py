@@ -26,13 +26,22 @@ from storage.models import Base
 _MIGRATION_LOCK = 0x1A7A_4B07
 
 
+def _outside_transaction(connection: Connection, pragma: str) -> None:
+    """Run a PRAGMA that SQLite ignores inside a transaction, on the driver's connection: through
+    SQLAlchemy it would begin one (`storage.db` begins every transaction itself)."""
+    if connection.in_transaction():
+        connection.commit()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
 def _migrate(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
-        if connection.in_transaction():
-            connection.commit()
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
+        _outside_transaction(connection, "PRAGMA foreign_keys=OFF")
     try:
         context.configure(
             connection=connection,
@@ -56,8 +65,7 @@ def _migrate(connection: Connection) -> None:
         if sqlite:
             if connection.in_transaction():
                 connection.rollback()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            _outside_transaction(connection, "PRAGMA foreign_keys=ON")
 
 
 async def _migrate_from_url(url: str) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_schema, make_engine, normalize_url, ping
+from storage import repositories as repo
+from storage.crypto import Cipher
+from storage.db import create_schema, make_engine, make_sessionmaker, normalize_url, ping
+from storage.models import Case
 
 
 @pytest.mark.parametrize(
@@ -59,3 +63,87 @@ async def test_schema_and_ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         for table in ("keyring", "persons", "cases"):
             await connection.execute(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
+
+
+async def test_sqlite_transactions_see_no_write_between_their_read_and_their_write(
+    tmp_path: Path,
+) -> None:
+    """Two transactions that each read the highest number and write the next one: the second
+    must see the first's write (the "same request twice" check relies on this)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'isolation.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE numbers (n INTEGER)"))
+
+        async def next_number() -> None:
+            async with engine.begin() as connection:
+                highest = (await connection.execute(text("SELECT max(n) FROM numbers"))).scalar()
+                await asyncio.sleep(0.2)  # the other transaction runs meanwhile, if it may
+                await connection.execute(
+                    text("INSERT INTO numbers VALUES (:n)"), {"n": (highest or 0) + 1}
+                )
+
+        await asyncio.gather(next_number(), next_number())
+        async with engine.connect() as connection:
+            stored = (await connection.execute(text("SELECT n FROM numbers"))).scalars().all()
+        assert sorted(stored) == [1, 2]
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_waits_longer_than_the_drivers_five_seconds_for_the_lock(
+    tmp_path: Path,
+) -> None:
+    """Under a surge a transaction can hold the lock for seconds; the next one waits for it
+    instead of failing with "database is locked"."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'slow.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE requests (n INTEGER)"))
+        holding = asyncio.Event()
+
+        async def slow_writer() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO requests VALUES (1)"))
+                holding.set()
+                await asyncio.sleep(6)
+
+        async def next_writer() -> None:
+            await holding.wait()
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO requests VALUES (2)"))
+
+        await asyncio.gather(slow_writer(), next_writer())
+        async with engine.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM requests"))).scalar() == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_many_people_submitting_at_once_on_sqlite_all_get_their_case(
+    tmp_path: Path, cipher: Cipher
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'surge.db'}")
+    await create_schema(engine)
+    sessions = make_sessionmaker(engine)
+
+    async def submit(n: int) -> str:
+        async with sessions() as session, session.begin():
+            person = await repo.upsert_person(
+                session, cipher, pseudonym=f"person-{n}", chat_id=n, language="en"
+            )
+            await asyncio.sleep(0)  # let the others interleave between the read and the write
+            case = await repo.create_case(
+                session, cipher, person=person, answers={"n": n}, priority=2,
+                category="serving", language="en",
+            )  # fmt: skip
+            return case.id
+
+    try:
+        made = await asyncio.gather(*(submit(n) for n in range(40)))
+        async with sessions() as session:
+            stored = (await session.scalars(select(Case.id))).all()
+        assert sorted(stored) == sorted(made)
+        assert len(set(made)) == 40
+    finally:
+        await engine.dispose()
