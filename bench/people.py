@@ -10,6 +10,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 from bench.metered import Event, MeteredApi, Phase
@@ -19,6 +20,8 @@ REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 TAKEN = re.compile(r"You took case ([0-9A-Z]{4}-[0-9A-Z]{4})")
 NOTHING_TO_TAKE = "No case is waiting"
 TRY_AGAIN = "Something went wrong on our side"  # the bot's answer when handling an update failed
+KEPT = "Your answers are kept safely and will be sent automatically"  # the database was away
+SENT_LATER = "Your request has now been sent"  # ... and the outbox has sent them since
 DETAILS = "I was handed a summons and need to know my options."
 
 # One intake, as a person does it in English (the same steps as tests/e2e/flows.py):
@@ -125,6 +128,14 @@ class Outcome:
     last_screen: str | None = None
     errors: int = 0
     unanswered: bool = False  # gave up waiting and the bot had not answered at all
+    kept_for_later: bool = False  # told the answers are kept, then sent by the outbox
+
+
+def _said(event: Event) -> str:
+    """A call as the person saw it: the method and the start of its text (simulated data)."""
+    if event.error:
+        return f"{event.method} (refused)"
+    return f"{event.method} {event.text[:40]!r}" if event.text else event.method
 
 
 def find_button(screen: Screen, wanted: str) -> str:
@@ -187,7 +198,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 for message_id, shown in reversed(feed.screens.items()):
                     if before.get(message_id) == shown.shown:
                         continue
-                    if expect in shown.shown or TRY_AGAIN in shown.text:
+                    if expect in shown.shown or TRY_AGAIN in shown.text or KEPT in shown.text:
                         return shown
                 return None
 
@@ -200,10 +211,14 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                     assert screen is not None
                     user.press_data(screen.message_id, find_button(screen, label))
                 shown = await feed.wait(changed, surge.timeout())
+                if KEPT in shown.text:  # the database was away: the bot sends it when it can
+                    outcome.kept_for_later = True
+                    seen = {mid: s.shown for mid, s in feed.screens.items()}
+                    shown = await feed.wait(partial(changed, SENT_LATER, seen), surge.timeout())
             except StepTimeout:
                 sent = surge.state.last_enqueued.get(user.id, 0.0)
                 fetched = surge.state.last_delivered.get(user.id, 0.0) >= sent
-                answers = [e.method for e in feed.events if e.at >= sent] or ["nothing"]
+                answers = [_said(e) for e in feed.events if e.at >= sent] or ["nothing"]
                 outcome.unanswered = answers == ["nothing"]
                 outcome.failed_at = (
                     f"{kind} {label!r} (waiting for {expect!r}; the update was "
@@ -214,7 +229,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 newest = max(feed.screens.values(), key=lambda s: s.at, default=None)
                 outcome.last_screen = newest.text[:100] if newest else None
                 return outcome
-            if expect in shown.shown:
+            if expect in shown.shown or (outcome.kept_for_later and SENT_LATER in shown.text):
                 screen = shown
                 break
             outcome.errors += 1  # "something went wrong on our side"

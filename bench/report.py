@@ -94,12 +94,19 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
             share = round(cpu / span, 2)
             harness = round((last.harness_cpu_seconds - first.harness_cpu_seconds) / span, 2)
     scoped = sum(count for method, count in phase.calls.items() if method in CHAT_SCOPED)
+    # Bot API calls other than getUpdates made in the same window as the updates counted.
+    calls = sum(
+        1
+        for at, _ in phase.call_times
+        if start is not None and end is not None and start <= at <= end
+    )
     summary: dict[str, Any] = {
         "people": len(result.outcomes),
         "completed": len(done),
         "failed": len(result.outcomes) - len(done),
         "people_left_without_an_answer": sum(1 for o in result.outcomes if o.unanswered),
         "people_told_something_went_wrong": sum(1 for o in result.outcomes if o.errors),
+        "people_sent_later_by_the_outbox": sum(1 for o in result.outcomes if o.kept_for_later),
         "something_went_wrong_replies": sum(o.errors for o in result.outcomes),
         "failures": Counter(
             f"{o.failed_at}; last screen: {o.last_screen!r}" for o in result.outcomes if not o.done
@@ -123,6 +130,10 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         if done
         else None,
         "bot_calls": dict(phase.calls.most_common()),
+        "bot_calls_per_update": _round(calls / len(in_window), 2) if in_window else None,
+        "bot_cpu_ms_per_call": _round(cpu * 1000 / calls, 2)
+        if (cpu is not None and calls)
+        else None,
         "bot_call_errors": dict(phase.errors.most_common()),
         "exit_status": result.exit_code,
     }
@@ -302,10 +313,13 @@ def table(report: dict[str, Any]) -> str:
         ("peak memory (MiB)", ("peak_memory_mib",)),
         ("bot CPU, share of one core", ("bot_cpu_share_of_one_core",)),
         ("bot CPU ms per update", ("bot_cpu_ms_per_update",)),
+        ("Bot API calls per update", ("bot_calls_per_update",)),
+        ("bot CPU ms per Bot API call", ("bot_cpu_ms_per_call",)),
     ]
     ours_only = [
         ("left without an answer", ("people_left_without_an_answer",)),
         ("told 'something went wrong'", ("people_told_something_went_wrong",)),
+        ("answers kept, sent later (outbox)", ("people_sent_later_by_the_outbox",)),
         ("cases in database", ("cases_in_database",)),
         ("cases lost", ("cases_lost",)),
         ("cases duplicated", ("cases_duplicated",)),
