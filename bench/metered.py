@@ -54,6 +54,7 @@ class Phase:
     pending: dict[int, float] = field(default_factory=dict)
     reply_latencies: list[tuple[float, float]] = field(default_factory=list)
     screen_latencies: list[tuple[float, float]] = field(default_factory=list)
+    step_latencies: dict[str, list[float]] = field(default_factory=dict)  # next screen, by step
     delivered: list[float] = field(default_factory=list)
     person_updates: int = 0
     calls: Counter[str] = field(default_factory=Counter)

@@ -173,10 +173,12 @@ class Surge:
     def timeout(self) -> float:
         return min(self.step_timeout, self.deadline - time.monotonic())
 
-    def record_screen(self, chat_id: int, at: float) -> None:
+    def record_screen(self, chat_id: int, at: float, step: str | None = None) -> None:
         enqueued = self.state.last_enqueued.get(chat_id)
         if enqueued is not None:
             self.phase.screen_latencies.append((enqueued, at - enqueued))
+            if step is not None:
+                self.phase.step_latencies.setdefault(step, []).append(at - enqueued)
 
 
 async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
@@ -240,7 +242,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 outcome.finished_at = surge.state.now()
                 return outcome
             await asyncio.sleep(surge.retry_pause)
-        surge.record_screen(user.id, screen.at)
+        surge.record_screen(user.id, screen.at, f"{kind} {value}")
     found = REFERENCE.search(screen.text if screen else "")
     outcome.reference = found.group(0) if found else None
     outcome.done = outcome.reference is not None

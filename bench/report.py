@@ -118,6 +118,10 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         "completed_per_second": _round(len(done) / wall, 2) if wall else None,
         "reply_latency_ms": latency_summary(phase.reply_latencies),
         "screen_latency_ms": latency_summary(phase.screen_latencies),
+        "screen_latency_ms_by_step": {
+            step: latency_summary([(0.0, x) for x in values])
+            for step, values in phase.step_latencies.items()
+        },
         "peak_memory_mib": round(result.peak_kib / 1024, 1),
         "bot_cpu_seconds_in_surge": cpu,
         "bot_cpu_share_of_one_core": share,

@@ -42,6 +42,7 @@ class Services:
     cipher: Cipher
     database: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    lookups: async_sessionmaker[AsyncSession]  # for reads only: they do not wait for writers
     drafts: DraftStore
     conversations: Conversations
     desk: Desk
@@ -121,6 +122,7 @@ class Services:
             cipher=cipher,
             database=database,
             sessions=sessions,
+            lookups=db.make_lookup_sessionmaker(database),
             drafts=drafts,
             conversations=conversations,
             desk=desk,

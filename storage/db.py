@@ -60,19 +60,25 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     finally:
         cursor.close()
-    # The driver's own transaction handling is switched off; `_begin_immediate` starts them.
+    # The driver's own transaction handling is switched off; `_begin` starts transactions.
     dbapi_connection.isolation_level = None
 
 
-def _begin_immediate(connection: Any) -> None:
-    """Every transaction begins for real, and takes SQLite's write lock as it begins.
+LOOKUP_ONLY = "intake_lookup_only"
+"""Execution option of the engine behind `make_lookup_sessionmaker`."""
+
+
+def _begin(connection: Any) -> None:
+    """Every transaction begins for real; one that may write takes SQLite's write lock at once.
 
     Left to itself the driver begins a transaction only at the first write, so what a
     transaction read before it (is there a person, is this the same request) was not part of
     it: two could read the same thing and both write. Taking the write lock up front makes
-    transactions run one after the other, which SQLite does for writers anyway.
+    writing transactions run one after the other, which SQLite does for writers anyway.
+    Lookups read a snapshot (WAL) and never wait for writers.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    lookup = connection.get_execution_options().get(LOOKUP_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if lookup else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
@@ -89,7 +95,7 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **options.pop("connect_args", {})}
         engine = create_async_engine(url, connect_args=connect_args, **options)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        event.listen(engine.sync_engine, "begin", _begin)
         return engine
     return create_async_engine(url, **{"pool_pre_ping": True, **options})
 
@@ -97,6 +103,14 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions keep loaded attributes after commit, so handlers can use objects afterwards."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_lookup_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for lookups that write nothing (is this person blocked, do they have an open
+    request): on SQLite they do not queue behind writers. On PostgreSQL their transactions are
+    read-only, so a write through one fails instead of slipping in."""
+    options = {LOOKUP_ONLY: True, "postgresql_readonly": True}
+    return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
 async def create_schema(engine: AsyncEngine) -> None:

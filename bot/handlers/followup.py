@@ -29,7 +29,7 @@ async def on_status(update: Update, context: BotContext) -> None:
     person = person_of(update)
     services = context.services
     language = context.engine.suggest_language(person.client_language)
-    async with services.sessions() as db:
+    async with services.lookups() as db:
         row = await repo.find_person(db, services.conversations.owner(person))
         case = await store.latest_case_of_person(db, row.id) if row is not None else None
         if row is not None:
@@ -44,7 +44,7 @@ async def on_status(update: Update, context: BotContext) -> None:
 async def open_case_reference(context: BotContext, update: Update) -> tuple[str, str] | None:
     """The reference and language of this person's open request, if they have one."""
     services = context.services
-    async with services.sessions() as db:
+    async with services.lookups() as db:
         row = await repo.find_person(db, services.conversations.owner(person_of(update)))
         if row is None:
             return None
@@ -129,6 +129,6 @@ async def volunteer_hint(update: Update, context: BotContext) -> bool:
 async def is_blocked(context: BotContext, person: Person) -> bool:
     """Whether a volunteer blocked this person from opening new requests (/block)."""
     services = context.services
-    async with services.sessions() as db:
+    async with services.lookups() as db:
         row = await repo.find_person(db, services.conversations.owner(person))
         return row is not None and row.blocked_at is not None

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import repositories as repo
 from storage.crypto import Cipher
-from storage.db import create_schema, make_engine, make_sessionmaker, normalize_url, ping
+from storage.db import (
+    create_schema,
+    make_engine,
+    make_lookup_sessionmaker,
+    make_sessionmaker,
+    normalize_url,
+    ping,
+)
 from storage.models import Case
 
 
@@ -147,3 +156,46 @@ async def test_many_people_submitting_at_once_on_sqlite_all_get_their_case(
         assert len(set(made)) == 40
     finally:
         await engine.dispose()
+
+
+async def test_a_lookup_does_not_wait_for_a_writer(database_url: str) -> None:
+    """ "Is this person blocked?" is answered while a long submission holds the write lock."""
+    engine = make_engine(database_url)
+    lookups = make_lookup_sessionmaker(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE requests (n INTEGER)"))
+            await connection.execute(text("INSERT INTO requests VALUES (1)"))
+        writing, looked_up = asyncio.Event(), asyncio.Event()
+
+        async def writer() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO requests VALUES (2)"))
+                writing.set()
+                await asyncio.wait_for(looked_up.wait(), 10)  # fails if the lookup queued
+
+        async def lookup() -> int:
+            await writing.wait()
+            async with lookups() as session:
+                seen = (await session.execute(text("SELECT count(*) FROM requests"))).scalar()
+            looked_up.set()
+            return int(seen or 0)
+
+        _, seen = await asyncio.gather(writer(), lookup())
+        assert seen == 1  # the committed state, not the write in progress
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lookup_session_cannot_write_on_postgresql(postgres_server: Any) -> None:
+    name = postgres_server.create_database()
+    engine = make_engine(postgres_server.url_for(name))
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE requests (n INTEGER)"))
+        with pytest.raises(DBAPIError, match="read-only"):
+            async with make_lookup_sessionmaker(engine)() as session, session.begin():
+                await session.execute(text("INSERT INTO requests VALUES (1)"))
+    finally:
+        await engine.dispose()
+        postgres_server.drop_database(name)
