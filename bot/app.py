@@ -16,6 +16,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import safety
+from bot.bounded_request import BoundedHTTPXRequest
 from bot.context import BotContext, attach
 from bot.handlers import desk, errors, followup, intake
 from bot.recording_bot import RecordingBot
@@ -35,7 +36,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         # No proactive global cap: Telegram's 30/s is for bulk notices, and a 429 from it is
         # waited out (retry_after); group chats keep their 20-a-minute limit.
         rate_limiter=AIORateLimiter(overall_max_rate=0, max_retries=3),
-        request=HTTPXRequest(connection_pool_size=64),
+        request=BoundedHTTPXRequest(settings.bot_api_connections),
         get_updates_request=HTTPXRequest(),
     )
     bot.set_recorder(_remember_sent(services))

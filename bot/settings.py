@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - behind a reverse proxy in a container
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    bot_api_connections: int = Field(default=16, ge=1, le=256)
     health_port: int = Field(default=8080, ge=0, le=65535)
     health_listen: str = "127.0.0.1"
     log_level: str = "INFO"
