@@ -35,7 +35,7 @@ async def purge(services: Services) -> retention.PurgeReport:
 
 async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
     days = services.settings.stale_warning_days
-    async with services.sessions() as db:
+    async with services.lookups() as db:
         stale = await retention.stale_open_cases(db, untouched_for=timedelta(days=days))
         references = [case.reference for case in stale]
     if not references:

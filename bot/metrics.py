@@ -35,7 +35,7 @@ class Metrics:
         )  # fmt: skip
 
     async def refresh(self, services: Services) -> None:
-        async with services.sessions() as db:
+        async with services.lookups() as db:  # a scrape never waits for a submission
             stats = await store.desk_stats(db)
         for status in ("waiting", "taken", "closed"):
             self.cases.labels(status=status).set(getattr(stats, status))

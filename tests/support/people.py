@@ -17,11 +17,18 @@ def _shown(message: ChatMessage) -> str:
 
 
 def _changed(user: FakeUser, expect: str) -> Callable[[ChatMessage], bool]:
-    before = {m.message_id: _shown(m) for m in user.bot_messages()}
+    before = {m.message_id: (m.visible_text, _shown(m)) for m in user.bot_messages()}
 
     def changed(message: ChatMessage) -> bool:
         shown = _shown(message)
-        return expect in shown and before.get(message.message_id) != shown
+        if expect not in shown:
+            return False
+        if message.message_id not in before:
+            return True
+        text, was_shown = before[message.message_id]
+        # An old prompt that only lost its buttons is being retired, not answering.
+        retired = message.visible_text == text and not message.button_texts
+        return was_shown != shown and not retired
 
     changed.__name__ = f"a new or changed message showing {expect!r}"
     return changed
