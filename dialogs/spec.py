@@ -114,8 +114,10 @@ class Questionnaire:
         raise SpecError("no rule matched; the last rule must be unconditional")
 
     def text_keys(self) -> set[str]:
-        """Every locale key the questionnaire needs, so a missing text fails at start."""
+        """Every locale key the questionnaire needs, so a missing text fails at start: its
+        questions, options, labels and notices, and the name volunteers see for each category."""
         keys: set[str] = {"review-question", "review-submit", "review-change"}
+        keys.update(f"category-{rule.value}" for rule in self.category)
         for step in self.steps.values():
             keys.add(f"{step.id}-question")
             if step.kind != "end" and step.review:

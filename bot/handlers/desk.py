@@ -22,6 +22,7 @@ from bot.desk import NotAllowed, NotAVolunteer, Outgoing, Work, age, split_durat
 from bot.handlers.common import PRIVATE, on_unknown_command, person_of
 from bot.handlers.intake import on_help
 from bot.logs import describe
+from locales.translator import Translator
 from storage import desk as store
 from storage import repositories as repo
 from storage.models import Case, Volunteer
@@ -89,12 +90,18 @@ async def on_queue(update: Update, context: BotContext, work: Work, args: list[s
     _to_me(work, update, "\n".join(lines))
 
 
+def category_name(t: Translator, lang: str, category: str) -> str:
+    """A case's category in words; one the questionnaire no longer has stays as its id."""
+    key = f"category-{category}"
+    return t.text(lang, key) if t.has(lang, key) else category
+
+
 def _case_lines(context: BotContext, lang: str, cases: Sequence[Case]) -> list[str]:
     """One line per case for /queue and /mine: reference, priority, category, time waiting."""
     t = context.renderer.t
     return [
         t.text(lang, "desk-queue-line", reference=c.reference, priority=c.priority,
-               category=c.category, language=c.language,
+               category=category_name(t, lang, c.category), language=c.language,
                waited=t.text(lang, "duration", **age(c.created_at)))
         for c in cases
     ]  # fmt: skip
@@ -145,7 +152,7 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
             reference=case.reference,
             status=t.text(lang, f"desk-status-{case.status}"),
             priority=case.priority,
-            category=case.category,
+            category=category_name(t, lang, case.category),
             language=case.language,
             age=t.text(lang, "duration", **age(case.created_at)),
         ),

@@ -34,6 +34,14 @@ desk-status-waiting = waiting
 desk-status-taken = taken
 desk-status-closed = closed
 
+# The questionnaire's categories (dialogs/intake.yaml, "category"), as volunteers see them.
+category-left_unit = left a unit
+category-serving = in the forces
+category-abroad = outside Russia
+category-summons = summons received
+category-civilian = not called up
+category-other = other situation
+
 desk-queue-empty = The queue is empty.
 desk-queue-title = { $count ->
         [one] { $count } case is waiting:

@@ -36,6 +36,14 @@ desk-status-waiting = ждёт
 desk-status-taken = в работе
 desk-status-closed = закрыта
 
+# Категории анкеты (dialogs/intake.yaml, "category") так, как их видят волонтёры.
+category-left_unit = оставил(а) часть
+category-serving = на службе
+category-abroad = за пределами России
+category-summons = получил(а) повестку
+category-civilian = не призван(а)
+category-other = другая ситуация
+
 desk-queue-empty = Очередь пуста.
 desk-queue-title = { $count ->
         [one] Ждёт { $count } заявка:

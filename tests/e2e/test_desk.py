@@ -70,7 +70,9 @@ def test_a_case_from_submission_to_closing(api: LocalBotApi, desk_bot: BotRunner
 
     queue = command(volunteer, "/queue", expect=reference)
     assert "1 case is waiting" in queue.visible_text
+    assert "· in the forces ·" in queue.visible_text  # the category in words, not its id
     taken = command(volunteer, "/take", expect="Case " + reference)
+    assert "· in the forces ·" in taken.visible_text
     assert "• Situation: Contract soldier" in taken.visible_text
     assert "My unit holds my passport." in taken.visible_text
     command(person, "/status", expect="A volunteer is working on your request")

@@ -83,6 +83,13 @@ def test_missing_text_in_one_language_is_reported(tmp_path: Path) -> None:
     assert missing_texts(spec, available) == ["en: urgency-opt-days"]
 
 
+def test_a_category_without_a_name_for_volunteers_is_reported() -> None:
+    spec = load()
+    available = {lang: Translator.load().keys(lang) for lang in spec.languages}
+    available["ru"].discard("category-summons")
+    assert missing_texts(spec, available) == ["ru: category-summons"]
+
+
 def test_the_diagram_in_docs_is_in_step_with_the_data() -> None:
     drawn = Path(__file__).resolve().parents[2] / "docs" / "questionnaire.mmd"
     assert drawn.read_text(encoding="utf-8") == diagram.mermaid(load()), (
