@@ -79,12 +79,14 @@ class Desk:
         admin_ids: Iterable[int],
         suggest_language: Callable[[str | None], str],
         desk_chat_id: int | None = None,
+        desk_language: str = "",
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.pseudonyms = pseudonyms
         self._admin_pseudonyms = {pseudonyms("volunteer", admin_id) for admin_id in admin_ids}
         self.desk_chat_id = desk_chat_id
+        self.desk_language = desk_language  # "" means the questionnaire's default language
         self.suggest_language = suggest_language
 
     def volunteer_pseudonym(self, person: Person) -> str:
@@ -137,7 +139,7 @@ class Desk:
     async def recipients(self, db: AsyncSession) -> list[tuple[int, str]]:
         """Where desk notices go: the desk group if one is set, else every active volunteer."""
         if self.desk_chat_id is not None:
-            return [(self.desk_chat_id, "")]
+            return [(self.desk_chat_id, self.desk_language)]
         return [
             (store.volunteer_chat_id(self.cipher, v), v.language)
             for v in await store.active_volunteers(db)

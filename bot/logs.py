@@ -26,6 +26,7 @@ CAPPED = {
     "redis": logging.WARNING,
     "telegram": logging.INFO,
     "tornado.access": logging.WARNING,
+    "alembic.runtime.plugins": logging.WARNING,  # a line per plugin at every start
 }
 
 REDACTED = "<redacted>"

@@ -63,6 +63,10 @@ class Services:
         )
         if missing:
             raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
+        if settings.desk_language and settings.desk_language not in questionnaire.languages:
+            raise SettingsError(
+                "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)
+            )
         engine = Engine(questionnaire)
         cipher = Cipher(MasterKeyWrapper(settings.keys()))
         database = db.make_engine(settings.database)
@@ -113,6 +117,7 @@ class Services:
             admin_ids=settings.admin_ids,
             suggest_language=engine.suggest_language,
             desk_chat_id=settings.desk_chat_id,
+            desk_language=settings.desk_language or "",
         )
         return cls(
             settings=settings,

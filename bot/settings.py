@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     master_keys_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     desk_chat_id: int | None = None
+    desk_language: str | None = None
     invite_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
     escalate_after_minutes: float = Field(default=15, gt=0, le=24 * 60)
     escalate_check_seconds: float = Field(default=60, gt=0, le=3600)

@@ -242,3 +242,13 @@ def test_notices_go_to_the_desk_group_when_one_is_set(
         notice = group.wait_for_text(f"Новая заявка {reference}")  # the default language
         assert "Group test." not in notice.visible_text
         assert all(reference not in m.visible_text for m in admin.bot_messages())
+
+
+def test_the_desk_group_gets_its_notices_in_its_own_language(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    group = api.group(-100555000112)
+    settings = make_settings(admin_ids=[ADMIN_ID], desk_chat_id=group.id, desk_language="en")
+    with BotRunner(settings):
+        reference = submit_request(api.user(5550902, language_code="ru"))
+        group.wait_for_text(f"New case {reference}")

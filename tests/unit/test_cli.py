@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.crypto import parse_master_keys
+from storage.crypto import generate_master_key, parse_master_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,6 +69,17 @@ def test_a_malformed_setting_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("intake-bot: INTAKE_DRAFT_TTL_HOURS")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unknown_desk_language_is_one_line(tmp_path: Path) -> None:
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+           "INTAKE_DESK_LANGUAGE": "de"}  # fmt: skip
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "intake-bot: INTAKE_DESK_LANGUAGE must be one of ru, en"
+    )
+    assert "Traceback" not in result.stderr
 
 
 def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
