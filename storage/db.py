@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -123,16 +123,27 @@ async def create_schema(engine: AsyncEngine) -> None:
     await upgrade_engine(engine)
 
 
-async def sqlite_pragma(engine: AsyncEngine, pragma: str) -> tuple[Any, ...] | None:
-    """Run a PRAGMA that SQLite refuses or ignores inside a transaction (a WAL checkpoint).
+def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
+    """Run a PRAGMA that SQLite refuses or ignores inside a transaction (a WAL checkpoint,
+    foreign_keys around migrations), after committing what is open.
 
     It goes straight to the driver: through SQLAlchemy it would begin a transaction first.
     """
-    async with engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        async with raw.driver_connection.execute(pragma) as cursor:  # type: ignore[union-attr]
-            row = await cursor.fetchone()
+    if connection.in_transaction():
+        connection.commit()
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(pragma)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     return tuple(row) if row is not None else None
+
+
+async def sqlite_pragma(engine: AsyncEngine, pragma: str) -> tuple[Any, ...] | None:
+    """`run_pragma` on a connection of its own."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(run_pragma, pragma)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -19,29 +19,17 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from storage.db import make_engine
+from storage.db import make_engine, run_pragma
 from storage.models import Base
 
 # Any constant shared by every process that migrates this database.
 _MIGRATION_LOCK = 0x1A7A_4B07
 
 
-def _outside_transaction(connection: Connection, pragma: str) -> None:
-    """Run a PRAGMA that SQLite ignores inside a transaction, on the driver's connection: through
-    SQLAlchemy it would begin one (`storage.db` begins every transaction itself)."""
-    if connection.in_transaction():
-        connection.commit()
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(pragma)
-    finally:
-        cursor.close()
-
-
 def _migrate(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
-        _outside_transaction(connection, "PRAGMA foreign_keys=OFF")
+        run_pragma(connection, "PRAGMA foreign_keys=OFF")
     try:
         context.configure(
             connection=connection,
@@ -65,7 +53,7 @@ def _migrate(connection: Connection) -> None:
         if sqlite:
             if connection.in_transaction():
                 connection.rollback()
-            _outside_transaction(connection, "PRAGMA foreign_keys=ON")
+            run_pragma(connection, "PRAGMA foreign_keys=ON")
 
 
 async def _migrate_from_url(url: str) -> None:
