@@ -53,6 +53,8 @@ class Turn:
     outbox: dict[str, Any] | None = None
     """A finished questionnaire the database could not take yet; retried until it does."""
     _discard: bool = field(default=False, repr=False)
+    _stored: dict[str, Any] | None = field(default=None, repr=False)
+    """What the draft store holds for this owner now (as last loaded or saved)."""
 
     @property
     def language(self) -> str:
@@ -148,13 +150,26 @@ class Conversations:
                     turn.started = stored.get("started")
                 except (KeyError, TypeError, ValueError):
                     turn.session = None  # a draft from an incompatible version: start afresh
-            before = turn.to_draft()
+            turn._stored = turn.to_draft() if stored is not None else None
+            if stored is not None and turn._stored is None:
+                turn._discard = True  # an unusable draft is deleted when the turn ends
             yield turn
-            after = turn.to_draft()
-            if after is None and (stored is not None or turn._discard):
-                await self.drafts.delete(owner)
-            elif after is not None and after != before:
-                await self.drafts.save(owner, after)
+            await self.save(turn)
+
+    async def save(self, turn: Turn) -> None:
+        """Write the turn's draft through now, if it changed since it was loaded or saved.
+
+        Handlers call this before they show the next question, so a person never sees a
+        question whose previous answer is not yet kept (a Redis hiccup right after the screen
+        changed would otherwise lose that answer while the person believes it was taken).
+        """
+        draft = turn.to_draft()
+        if draft is None and (turn._stored is not None or turn._discard):
+            await self.drafts.delete(turn.owner)
+            turn._discard = False
+        elif draft is not None and draft != turn._stored:
+            await self.drafts.save(turn.owner, draft)
+        turn._stored = draft
 
     async def submit(self, person: Person, completed: ev.Completed) -> Case:
         """Store the finished questionnaire as an encrypted case (a new waiting case)."""

@@ -339,14 +339,19 @@ async def _replace_prompt(
     if chat_id is None:
         return None
     previous = turn.last_prompt
+    # The answer is kept before the next question appears: if the draft store is away, the
+    # person sees "try again" with the question they were on, not a step that is then lost.
     if query is not None and query.message is not None:
         shown_id = query.message.message_id
+        turn.last_prompt = shown_id if keep and turn.session is not None else None
+        await context.conversations.save(turn)
         await edit(context, query, screen)
     else:
+        await context.conversations.save(turn)
         shown_id = (await send(update, context, screen)).message_id
+        turn.last_prompt = shown_id if keep and turn.session is not None else None
     if previous is not None and previous != shown_id:
         await strip_keyboard(context, chat_id, previous)
-    turn.last_prompt = shown_id if keep and turn.session is not None else None
     return shown_id
 
 

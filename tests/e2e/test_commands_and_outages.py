@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
 from storage.models import Case, Person
+from storage.state import StateUnavailable
 from tests.conftest import RedisServer
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner
@@ -141,3 +142,43 @@ def count(runner: BotRunner, model: type) -> int:
             return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
     return runner.run(read)  # type: ignore[no-any-return]
+
+
+class _SavesFailOnce:
+    """A draft store whose next save fails, as when Redis goes away between two commands."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+        self.armed = True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def save(self, owner: str, draft: dict[str, object]) -> None:
+        if self.armed:
+            self.armed = False
+            raise StateUnavailable("draft store (test) unavailable during save")
+        await self._store.save(owner, draft)  # type: ignore[attr-defined]
+
+
+def test_the_next_question_is_shown_only_once_the_answer_is_kept(
+    api: LocalBotApi, bot: BotRunner
+) -> None:
+    """If the answer cannot be kept, the person still sees the question they were on."""
+    user = api.user(language_code="en")
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    asked = tap(user, "I understand, continue", expect="Who needs help?")
+    assert bot.services is not None
+    conversations = bot.services.conversations
+    failing = _SavesFailOnce(conversations.drafts)
+    conversations.drafts = failing  # type: ignore[assignment]
+    try:
+        tap(user, "I do", expect="Something went wrong on our side")
+    finally:
+        conversations.drafts = failing._store  # type: ignore[assignment]
+    assert not failing.armed
+    shown = next(m for m in user.messages() if m.message_id == asked.message_id)
+    assert "Who needs help?" in shown.visible_text  # not a step whose answer was lost
+    retried = command(user, "/start", expect="You have an unfinished request")
+    assert "Who needs help?" in retried.visible_text
