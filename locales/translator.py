@@ -7,6 +7,7 @@ a syntax error or a key present in one language but not another is a start-up er
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -17,6 +18,11 @@ from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 
 log = logging.getLogger(__name__)
+
+# fluent.runtime refuses a placeable longer than 2,500 characters (a guard against expanding
+# messages) and shows "{???}" instead. What a person wrote may be longer (Telegram allows
+# 4,096), so long arguments go in after formatting, in place of a random marker.
+_LONG_ARGUMENT = 1000
 
 
 class LocaleError(ValueError):
@@ -86,11 +92,20 @@ class Translator:
         message = bundle.get_message(key)
         if message.value is None:
             raise KeyError(f"{language}: {key} has no value")
-        value, errors = bundle.format_pattern(message.value, args)
+        long = {
+            name: value
+            for name, value in args.items()
+            if isinstance(value, str) and len(value) > _LONG_ARGUMENT
+        }
+        markers = {name: f"\u2063{secrets.token_hex(8)}\u2063" for name in long}
+        value, errors = bundle.format_pattern(message.value, {**args, **markers})
         if errors:
             # Names of keys only: arguments may hold what a person wrote.
             log.warning("locale %s/%s formatted with %d error(s)", language, key, len(errors))
-        return str(value)
+        text = str(value)
+        for name, marker in markers.items():
+            text = text.replace(marker, long[name])
+        return text
 
 
 def _message_ids(source: str, where: str) -> set[str]:

@@ -49,3 +49,16 @@ def test_texts_have_no_invisible_isolation_marks(translator: Translator) -> None
     assert "AB12-CD34" in text
     assert "\u2068" not in text
     assert "\u2069" not in text
+
+
+@pytest.mark.parametrize("length", [1001, 2501, 4096])
+def test_a_long_message_from_a_person_reaches_the_volunteer_whole(
+    translator: Translator, length: int
+) -> None:
+    """Fluent alone shows "{???}" for a placeable over 2,500 characters."""
+    written = ("слово " * length)[:length]
+    for language in translator.languages:
+        relayed = translator.text(language, "desk-relayed", reference="7KQ2-M9XD", text=written)
+        assert written in relayed
+        assert "{???}" not in relayed
+        assert "7KQ2-M9XD" in relayed
