@@ -141,21 +141,23 @@ async def forget_everything(
     report = await services.conversations.forget(person)
     for erased in report.affected:
         await _tell_volunteers(context, erased)
+    unavailable = False
     try:
         ids = await services.messages.recent(owner)
     except StateUnavailable as error:
         log.warning("message ids unavailable for deletion: %s", describe(error))
-        ids = []
+        ids, unavailable = [], True
     message_id = getattr(confirm_message, "message_id", None)
     if isinstance(message_id, int):
         ids.append(message_id)
-    oldest_known = min(ids) if ids else None
     failed = await delete_messages(context, person.chat_id, ids)
     text = context.renderer.text(language, "forget-done", cases=report.cases)
-    if failed or oldest_known is None or oldest_known > 1:
-        # Messages before the oldest one we know of are older than 48 hours (or were never
-        # seen by this bot's memory): only the person can delete those.
+    if failed or unavailable:
+        # Only when a deletion really failed (or the ids could not be read) do we say so.
         text += "\n\n" + context.renderer.text(language, "forget-undeletable")
+    # Always true, whatever happened: the bot cannot know what came before its memory (older
+    # than 48 hours, or before a restart without Redis), and Telegram would refuse those anyway.
+    text += "\n\n" + context.renderer.text(language, "forget-older")
     await context.bot.send_message(person.chat_id, text)
     for cleanup in (services.messages.forget(owner), services.flood.forget(owner)):
         try:
