@@ -151,3 +151,26 @@ def test_a_copy_telegram_will_not_delete_is_reported_to_the_admins(
     assert SECRET not in notice.visible_text
     assert len(showing(volunteer, SECRET)) == 1
     eventually(lambda: copies(desk_bot) == 0, what="the record of the copies gone")
+
+
+def test_a_case_view_in_several_messages_goes_whole(api: LocalBotApi, desk_bot: BotRunner) -> None:
+    admin = admin_of(api)
+    person = api.user(7770105, language_code="en")
+    reference = submit_request(person, details=SECRET)
+    command(admin, "/take", args=reference, expect=SECRET)
+    for number in range(3):  # three long follow-ups: the case view no longer fits one message
+        text = f"Long {number} " + "word " * 400  # Fluent keeps a placeable under 2500
+        say(person, text, expect="passed to your volunteer")
+        admin.wait_for_text(f"Long {number} ")
+    mark = admin.mark()
+    command(admin, "/case", args=reference, expect=SECRET)
+    eventually(lambda: showing(admin, "Long 2 ") and max(showing(admin, "Long 2 ")) > mark,
+               what="the whole view sent")  # fmt: skip
+    view = [m.message_id for m in admin.bot_messages() if m.message_id > mark]
+    assert len(view) >= 2
+
+    command(person, "/forget", expect="Erase everything you sent")
+    tap(person, "Yes, erase everything", expect="Erased.")
+    eventually(lambda: not set(view) & {m.message_id for m in admin.messages()},
+               what="every part of the view deleted")  # fmt: skip
+    assert showing(admin, "Long ") == []
