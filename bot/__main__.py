@@ -93,12 +93,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     keys = commands.add_parser("keys", help="master key tools", description="Master key tools.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
-    key_commands.add_parser(
+    rotate = key_commands.add_parser(
         "rotate",
         help="re-wrap every data key under the newest master key (safe while the bot runs)",
         description=(
             "Re-wrap every data key under the first key of INTAKE_MASTER_KEYS. Afterwards the"
             " older keys are no longer used and can be removed from INTAKE_MASTER_KEYS."
+            " With --rekey, every case, person and volunteer also gets a new data key and every"
+            " encrypted field is re-encrypted, so the database shares no key with older copies:"
+            " use it when a master key may have leaked."
+        ),
+    )
+    rotate.add_argument(
+        "--rekey",
+        action="store_true",
+        help=(
+            "also replace every data key and re-encrypt every field (in batches, safe while the"
+            " bot runs; the pseudonym key cannot be replaced and is only re-wrapped)"
         ),
     )
     key_commands.add_parser(
@@ -114,7 +125,7 @@ def _keys(args: argparse.Namespace) -> int:
         print(generate_master_key())  # noqa: T201
         return 0
     if args.keys_command == "rotate":
-        return _rotate(load_settings())
+        return _rotate(load_settings(), rekey=args.rekey)
     return EXIT_CONFIG
 
 
@@ -158,7 +169,7 @@ def _purge(settings: Settings) -> int:
     return 0
 
 
-def _rotate(settings: Settings) -> int:
+def _rotate(settings: Settings, *, rekey: bool = False) -> int:
     from storage import rotation
     from storage.crypto import Cipher, MasterKeyWrapper
     from storage.db import make_engine, make_sessionmaker
@@ -166,22 +177,32 @@ def _rotate(settings: Settings) -> int:
     keys = settings.keys()
     logs.configure(settings.log_level)
 
-    async def run() -> tuple[object, dict[str, int]]:
+    async def run() -> tuple[list[object], dict[str, int]]:
         engine = make_engine(settings.database)
         try:
             sessions = make_sessionmaker(engine)
-            report = await rotation.rotate_keys(sessions, Cipher(MasterKeyWrapper(keys)))
-            return report, await rotation.keys_in_use(sessions)
+            cipher = Cipher(MasterKeyWrapper(keys))
+            reports: list[object] = []
+            if rekey:
+                full = await rotation.rekey(sessions, cipher)
+                reports += [full, full.rewrap]
+            else:
+                reports.append(await rotation.rotate_keys(sessions, cipher))
+            return reports, await rotation.keys_in_use(sessions)
         finally:
             await engine.dispose()
 
-    report, in_use = asyncio.run(run())
-    print(report)  # noqa: T201
+    reports, in_use = asyncio.run(run())
+    for report in reports:
+        print(report)  # noqa: T201
+    busy = getattr(reports[0], "busy", 0)
+    if busy:
+        print(f"{busy} rows were busy and keep their old data keys: run this again")  # noqa: T201
     print("wrapped keys by master key id:", ", ".join(f"{k}={n}" for k, n in in_use.items()))  # noqa: T201
     old = [key.key_id for key in keys[1:] if in_use.get(key.key_id)]
     if not old:
         print("older master keys are no longer used and can be removed")  # noqa: T201
-    return 0
+    return 1 if busy else 0
 
 
 def _check(settings: Settings) -> int:

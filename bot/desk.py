@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation import Person
 from storage import desk as store
 from storage import repositories as repo
+from storage.copies import Copy
 from storage.crypto import Cipher, Pseudonymizer
 from storage.models import Case, Volunteer
 from storage.models import Person as PersonRow
@@ -43,6 +44,11 @@ class Outgoing:
     """When set, remember the sent message so a reply to it reaches this case."""
     to_person: bool = False
     reference: str = ""
+    shows_case: str | None = None
+    """When set (a case id), the message shows that case's content: its ids are recorded
+    (`storage.copies`) so it can be deleted when the case goes or the recipient is revoked."""
+    removes: tuple[Copy, ...] = ()
+    """Copies to delete from volunteers' chats before this message is sent (on /revoke)."""
 
 
 @dataclass

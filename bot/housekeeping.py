@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from telegram import Bot
 
+from bot import copies as case_copies
 from bot.logs import describe
 from bot.notifications import alert_admins
 from bot.services import Services
@@ -31,6 +32,13 @@ async def purge(services: Services) -> retention.PurgeReport:
         )
     log.info("purge: %s", report)
     return report
+
+
+async def remove_case_copies(bot: Bot, services: Services) -> None:
+    """After a purge: the purged cases' copies leave volunteers' chats (the rest is reported);
+    copies past Telegram's 48 hours lose their message id."""
+    await case_copies.remove_of_erased_cases(bot, services)
+    await case_copies.expire(services)
 
 
 async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
@@ -55,6 +63,7 @@ async def housekeeping_loop(bot: Bot, services: Services, interval: float) -> No
     while True:
         try:
             await purge(services)
+            await remove_case_copies(bot, services)
             await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
             await warn_about_stale_cases(bot, services)
         except Exception as error:

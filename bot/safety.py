@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
+from bot import copies as case_copies
 from bot.context import BotContext
 from bot.conversation import Person
 from bot.handlers.common import person_of, reply
@@ -139,23 +140,29 @@ async def forget_everything(
     services = context.services
     owner = services.conversations.owner(person)
     report = await services.conversations.forget(person)
+    # Every message that showed these cases in volunteers' chats (case views, relayed messages):
+    # deleted, and what could not be is reported to the admins.
+    removed = await case_copies.remove_of_erased_cases(context.bot, services)
+    done = {(copy.volunteer_id, copy.message_id) for copy in removed}
     for erased in report.affected:
-        await _tell_volunteers(context, erased)
+        await _tell_volunteers(context, erased, done)
+    unavailable = False
     try:
         ids = await services.messages.recent(owner)
     except StateUnavailable as error:
         log.warning("message ids unavailable for deletion: %s", describe(error))
-        ids = []
+        ids, unavailable = [], True
     message_id = getattr(confirm_message, "message_id", None)
     if isinstance(message_id, int):
         ids.append(message_id)
-    oldest_known = min(ids) if ids else None
     failed = await delete_messages(context, person.chat_id, ids)
     text = context.renderer.text(language, "forget-done", cases=report.cases)
-    if failed or oldest_known is None or oldest_known > 1:
-        # Messages before the oldest one we know of are older than 48 hours (or were never
-        # seen by this bot's memory): only the person can delete those.
+    if failed or unavailable:
+        # Only when a deletion really failed (or the ids could not be read) do we say so.
         text += "\n\n" + context.renderer.text(language, "forget-undeletable")
+    # Always true, whatever happened: the bot cannot know what came before its memory (older
+    # than 48 hours, or before a restart without Redis), and Telegram would refuse those anyway.
+    text += "\n\n" + context.renderer.text(language, "forget-older")
     await context.bot.send_message(person.chat_id, text)
     for cleanup in (services.messages.forget(owner), services.flood.forget(owner)):
         try:
@@ -164,11 +171,19 @@ async def forget_everything(
             log.warning("could not clear a short-lived key: %s", describe(error))
 
 
-async def _tell_volunteers(context: BotContext, erased: ErasedCase) -> None:
-    """The holder learns the case is gone; relayed copies leave volunteers' chats."""
+async def _tell_volunteers(
+    context: BotContext, erased: ErasedCase, done: set[tuple[str, int | None]]
+) -> None:
+    """The holder learns the case is gone; relayed copies leave volunteers' chats.
+
+    Copies recorded in `storage.copies` went already (`done`); relay links cover the rest
+    (relayed before copies were recorded).
+    """
     services = context.services
     by_chat: dict[int, list[int]] = {}
     for copy in erased.relayed:
+        if (copy.volunteer.id, copy.message_id) in done:
+            continue
         chat_id = volunteer_chat_id(services.cipher, copy.volunteer)
         by_chat.setdefault(chat_id, []).append(copy.message_id)
     for chat_id, message_ids in by_chat.items():

@@ -536,6 +536,23 @@ async def release(session: AsyncSession, case: Case) -> Case:
     return await _reload(session, case)
 
 
+async def current_key_blob(session: AsyncSession, case: Case) -> bytes:
+    """The case's wrapped data key as it is now, locked until the caller commits.
+
+    Whatever is encrypted under the case's key must use this, not the copy loaded earlier: a
+    full re-key (`storage.rotation.rekey`) may have replaced the key meanwhile, and on
+    PostgreSQL this lock (FOR NO KEY UPDATE) makes the re-key wait, or this wait for it.
+    """
+    blob = await session.scalar(
+        select(Case.key_blob).where(Case.id == case.id).with_for_update(key_share=True)
+    )
+    if blob is None:
+        return case.key_blob  # gone: the caller's write fails on its own
+    if blob != case.key_blob:
+        set_committed_value(case, "key_blob", blob)
+    return bytes(blob)
+
+
 async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str | None) -> Case:
     """Close a waiting or taken case; the optional reason is encrypted under the case's key.
 
@@ -544,7 +561,7 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
     reason_enc = None
     if reason is not None:
         record = case_record(case.id)
-        data_key = cipher.unwrap_key(case.key_blob, record)
+        data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
         reason_enc = cipher.encrypt(data_key, record, "close_reason", reason.encode())
     now = utcnow()
     result = await session.execute(
@@ -675,7 +692,7 @@ async def add_entry(
     if (kind == "person") != (author is None):
         raise ValueError("person entries have no author; volunteer entries and notes need one")
     record = case_record(case.id)
-    data_key = cipher.unwrap_key(case.key_blob, record)
+    data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
     entry_id = new_id()
     now = utcnow()
     entry = CaseEntry(

@@ -246,3 +246,26 @@ class AuditEvent(Base):
     actor_handle: Mapped[str | None] = mapped_column(String(32))
     case_reference: Mapped[str | None] = mapped_column(String(9), index=True)
     detail: Mapped[str | None] = mapped_column(String(100))
+
+
+class CaseCopy(Base):
+    """A message in a volunteer's (or admin's) chat that showed a case's content.
+
+    Only where it is (the volunteer, whose chat id is encrypted in their row) and its message id,
+    so the bot can delete it when the case is erased or purged or the volunteer revoked. The
+    message id and the time (to the minute) are kept only while Telegram lets a bot delete the
+    message (48 hours); after that the row only says that a copy may remain, so it can be
+    reported. No foreign key to the case: the row outlives its case for the moment it takes to
+    delete the copies after an erasure (`reference` names the case in that report).
+    """
+
+    __tablename__ = "case_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    reference: Mapped[str] = mapped_column(String(9))
+    volunteer_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

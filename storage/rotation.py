@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Row, Table, select, update
+from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.crypto import Cipher, DecryptionError, wrapped_key_id
-from storage.desk import volunteer_record
-from storage.models import Case, KeyringEntry, Person, Volunteer
+from storage.desk import _entry_field, volunteer_record
+from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
 from storage.repositories import case_record, keyring_record, person_record
 
 UNREADABLE = "(unreadable)"
@@ -217,3 +217,212 @@ async def keys_in_use(sessions: async_sessionmaker[AsyncSession]) -> dict[str, i
                     counts[key_id] = counts.get(key_id, 0) + 1
                 after = str(page[-1][0])
     return dict(sorted(counts.items()))
+
+
+# --- full re-key ---------------------------------------------------------------------------------
+#
+# `rotate_keys` keeps the data keys: an old copy of the database (a backup, PostgreSQL's WAL and
+# dead rows) plus a leaked master key still opens every record, also after rotation, because the
+# live database still uses the same data keys. `rekey` gives every case, person and volunteer a
+# new data key and re-encrypts every field under it, so the live database shares no key with any
+# earlier copy: once the old master key is destroyed, old copies are unreadable, and a leak of
+# the old master key opens only old copies, never what is written afterwards.
+#
+# The keyring's pseudonym key cannot be replaced this way: it is not a data key but the HMAC key
+# every pseudonym (persons, volunteers, invite codes, Redis keys) was computed with. It is only
+# re-wrapped. See docs: whoever holds it and a copy of the database can test whether a given
+# Telegram id wrote to the bot.
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A table whose rows have their own data key, and the encrypted columns under it."""
+
+    name: str
+    table: Table
+    fields: tuple[str, ...]  # column names; the AEAD field name is the column's
+    record: Callable[[str], str]
+
+
+_FIELD_NAMES = {"answers_enc": "answers", "close_reason_enc": "close_reason", "chat_enc": "chat_id"}
+
+
+def _records() -> tuple[_Record, ...]:
+    specs = (
+        (Person, ("chat_enc",), person_record),
+        (Case, ("answers_enc", "close_reason_enc"), case_record),
+        (Volunteer, ("chat_enc",), volunteer_record),
+    )
+    out = []
+    for model, fields, record in specs:
+        table = model.__table__
+        assert isinstance(table, Table)
+        out.append(_Record(table.name, table, fields, record))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class RekeyReport:
+    """What `rekey` did; counts only."""
+
+    newest_key_id: str
+    rekeyed: dict[str, int] = field(default_factory=dict)
+    entries: int = 0
+    unreadable: int = 0
+    busy: int = 0
+    rewrap: RotationReport | None = None
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{name} {count}" for name, count in self.rekeyed.items())
+        return (
+            f"new data keys under {self.newest_key_id}: {counts}; case entries re-encrypted: "
+            f"{self.entries}; unreadable: {self.unreadable}; busy, not re-keyed: {self.busy}"
+        )
+
+
+@dataclass
+class _RekeyProgress:
+    done: set[str] = field(default_factory=set)
+    entries: int = 0
+    busy: int = 0
+    unreadable: set[str] = field(default_factory=set)
+
+
+def _reseal(cipher: Cipher, old: bytes, new: bytes, record: str, name: str, blob: bytes) -> bytes:
+    return cipher.encrypt(new, record, name, cipher.decrypt(old, record, name, blob))
+
+
+async def _rekey_batch(
+    session: AsyncSession,
+    spec: _Record,
+    cipher: Cipher,
+    after: str | None,
+    batch: int,
+    progress: _RekeyProgress,
+) -> str | None:
+    """New data keys for one page of rows, in the caller's transaction; returns the last key.
+
+    Each row is read again under FOR UPDATE (PostgreSQL; SQLite's writing transaction holds the
+    write lock from its start), which also holds back a new entry of a case (its foreign key
+    needs a share lock) and every writer that reads the key under lock (`add_entry`, `close`):
+    they see the new key once this commits. Rows another transaction holds are skipped and
+    retried in a later pass.
+    """
+    key = spec.table.c.id
+    query = select(key).order_by(key).limit(batch)
+    if after is not None:
+        query = query.where(key > after)
+    page = [str(row[0]) for row in (await session.execute(query)).all()]
+    if not page:
+        return None
+    wanted = [row_id for row_id in page if row_id not in progress.done]
+    if not wanted:
+        return page[-1]
+    columns = [key, spec.table.c.key_blob, *(spec.table.c[name] for name in spec.fields)]
+    locked = (
+        await session.execute(
+            select(*columns).where(key.in_(wanted)).order_by(key).with_for_update(skip_locked=True)
+        )
+    ).all()
+    progress.busy += len(wanted) - len(locked)
+    keep = {column.name: column for column in spec.table.c if column.onupdate is not None}
+    entries = CaseEntry.__table__
+    for row in locked:
+        row_id, blob = str(row[0]), bytes(row[1])
+        record = spec.record(row_id)
+        try:
+            old = cipher.unwrap_key(blob, record)
+            new = cipher.new_data_key()
+            values: dict[str, Any] = {"key_blob": cipher.wrap_key(new, record)}
+            for name, value in zip(spec.fields, row[2:], strict=True):
+                values[name] = (
+                    None
+                    if value is None
+                    else _reseal(cipher, old, new, record, _FIELD_NAMES[name], bytes(value))
+                )
+            resealed: list[dict[str, Any]] = []
+            if spec.table is Case.__table__:
+                # No entry can be added meanwhile (the case is locked); one another
+                # transaction is changing makes the whole case busy, retried later.
+                bodies = (
+                    await session.execute(
+                        select(entries.c.id, entries.c.body_enc)
+                        .where(entries.c.case_id == row_id)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
+                total = await session.scalar(
+                    select(func.count()).select_from(entries).where(entries.c.case_id == row_id)
+                )
+                if len(bodies) != total:
+                    progress.busy += 1
+                    continue
+                for entry_id, body in bodies:
+                    name = _entry_field(entry_id)
+                    sealed = _reseal(cipher, old, new, record, name, bytes(body))
+                    resealed.append({"entry": entry_id, "body": sealed})
+        except DecryptionError:
+            progress.unreadable.add(row_id)
+            continue
+        result = await session.execute(
+            update(spec.table)
+            .where(key == row_id, spec.table.c.key_blob == blob)
+            .values({**values, **keep})
+        )
+        if result.rowcount != 1:  # changed or deleted since it was read
+            progress.busy += 1
+            continue
+        if resealed:
+            await session.execute(
+                update(entries)
+                .where(entries.c.id == bindparam("entry"))
+                .values(body_enc=bindparam("body")),
+                resealed,
+            )
+        progress.entries += len(resealed)
+        progress.done.add(row_id)
+    return page[-1]
+
+
+async def _rekey_table(
+    sessions: async_sessionmaker[AsyncSession], spec: _Record, cipher: Cipher, batch: int
+) -> _RekeyProgress:
+    total = _RekeyProgress()
+    for number in range(_PASSES):
+        total.busy = 0
+        after: str | None = None
+        while True:
+            async with sessions.begin() as session:
+                after = await _rekey_batch(session, spec, cipher, after, batch, total)
+            if after is None:
+                break
+        if not total.busy:
+            break
+        await asyncio.sleep(_PASS_PAUSE * (number + 1))
+    return total
+
+
+async def rekey(
+    sessions: async_sessionmaker[AsyncSession], cipher: Cipher, *, batch: int = 100
+) -> RekeyReport:
+    """Give every person, case and volunteer a new data key, re-encrypting every field.
+
+    Then re-wraps whatever is left (the keyring) under the newest master key, as `rotate_keys`.
+    Safe while the bot runs: batches of `batch` rows, each in its own transaction, rows locked
+    while they change. Rows written meanwhile get fresh data keys of their own anyway. `busy`
+    counts rows that stayed locked through every pass (run again); `unreadable` rows that no
+    configured master key opens (left as they are).
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    rekeyed: dict[str, int] = {}
+    entries = busy = 0
+    unreadable: set[str] = set()
+    for spec in _records():
+        progress = await _rekey_table(sessions, spec, cipher, batch)
+        rekeyed[spec.name] = len(progress.done)
+        entries += progress.entries
+        busy += progress.busy
+        unreadable |= progress.unreadable
+    rewrap = await rotate_keys(sessions, cipher, batch=batch)
+    return RekeyReport(cipher.newest_key_id, rekeyed, entries, len(unreadable), busy, rewrap)

@@ -17,12 +17,14 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
 
+from bot import copies as case_copies
 from bot.context import BotContext
 from bot.desk import NotAllowed, NotAVolunteer, Outgoing, Work, age, split_duration
 from bot.handlers.common import PRIVATE, on_unknown_command, person_of
 from bot.handlers.intake import on_help
 from bot.logs import describe
 from locales.translator import Translator
+from storage import copies as copies_store
 from storage import desk as store
 from storage import repositories as repo
 from storage.models import Case, Volunteer
@@ -179,7 +181,15 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
     if undelivered and case.volunteer_id == work.me.id:
         await store.mark_delivered(work.db, undelivered)
     await store.record(work.db, "view", actor=work.me, case=case)
-    _to_me(work, update, "\n".join(lines))
+    assert update.effective_chat is not None
+    work.outbox.append(
+        Outgoing(
+            update.effective_chat.id,
+            "\n".join(lines),
+            shows_case=case.id,
+            reference=case.reference,
+        )
+    )
 
 
 async def _handle_of(work: Work, volunteer_id: str | None) -> str:
@@ -197,6 +207,7 @@ async def on_reply(update: Update, context: BotContext, work: Work, args: list[s
         raise fail(work, "desk-usage", usage="/reply REF text")
     case = await _case_for(work, context, args[:1], "/reply REF text")
     await relay_to_person(context, work, case, _rest_of(update, 2))
+    await _record_command(work, update, case)
 
 
 async def relay_to_person(context: BotContext, work: Work, case: Case, text: str) -> None:
@@ -253,6 +264,7 @@ async def on_note(update: Update, context: BotContext, work: Work, args: list[st
         author=work.me,
     )
     await store.record(work.db, "note", actor=work.me, case=case)
+    await _record_command(work, update, case)
     _to_me(
         work,
         update,
@@ -277,6 +289,8 @@ async def on_close(update: Update, context: BotContext, work: Work, args: list[s
     services = context.services
     await store.close(work.db, services.cipher, case, reason)
     await store.record(work.db, "close", actor=work.me, case=case)
+    if reason:
+        await _record_command(work, update, case)
     _, chat_id = await services.desk.person_of(work.db, case)
     t = context.renderer.t
     if reason:
@@ -421,12 +435,17 @@ async def on_revoke(update: Update, context: BotContext, work: Work, args: list[
     except store.VolunteerNotFound:
         raise fail(work, "desk-revoke-unknown", handle=args[0]) from None
     await store.record(work.db, "revoke", actor=work.me, detail=volunteer.handle)
-    _to_me(
-        work,
-        update,
-        context.renderer.t.text(
-            work.me.language, "desk-revoked", handle=volunteer.handle, count=released
-        ),
+    # What they were shown leaves their chat (deleted once this commits; the rest is reported).
+    shown = await copies_store.take_of_volunteer(work.db, volunteer.id)
+    assert update.effective_chat is not None
+    work.outbox.append(
+        Outgoing(
+            update.effective_chat.id,
+            context.renderer.t.text(
+                work.me.language, "desk-revoked", handle=volunteer.handle, count=released
+            ),
+            removes=tuple(shown),
+        )
     )
 
 
@@ -522,11 +541,16 @@ async def deliver(context: BotContext, me: Any, outbox: list[Outgoing]) -> None:
     """Send what a committed command produced; a person who blocked the bot is reported."""
     services = context.services
     for item in outbox:
+        if item.removes:
+            await case_copies.remove(context.bot, services, item.removes)
+        sent_ids: list[int] = []
         try:
             sent = None
             for chunk in split_message(item.text):
                 sent = await context.bot.send_message(item.chat_id, chunk)
+                sent_ids.append(sent.message_id)
         except (Forbidden, BadRequest) as error:
+            await _record_copies(context, me, item, sent_ids)
             log.warning("desk delivery failed: %s", describe(error))
             if item.to_person:
                 with contextlib.suppress(Forbidden, BadRequest):
@@ -537,11 +561,41 @@ async def deliver(context: BotContext, me: Any, outbox: list[Outgoing]) -> None:
                         ),
                     )
             continue
+        await _record_copies(context, me, item, sent_ids)
         if item.relay_case_id is not None and sent is not None:
             async with services.sessions() as db, db.begin():
                 case = await db.get(Case, item.relay_case_id)
                 if case is not None:
                     await store.link_relay(db, volunteer=me, message_id=sent.message_id, case=case)
+
+
+async def _record_copies(context: BotContext, me: Any, item: Outgoing, sent: list[int]) -> None:
+    """Every message that shows case content goes into `storage.copies`, to be deleted later.
+
+    Recorded even if the case was erased meanwhile: the next sweep then deletes it at once.
+    """
+    case_id = item.shows_case or item.relay_case_id
+    if case_id is None or not sent or item.to_person:
+        return
+    async with context.services.sessions() as db, db.begin():
+        case = await db.get(Case, case_id)
+        reference = case.reference if case is not None else item.reference
+        await copies_store.record(
+            db, case_id=case_id, reference=reference, volunteer_id=me.id, message_ids=sent
+        )
+
+
+async def _record_command(work: Work, update: Update, case: Case) -> None:
+    """The volunteer's own command carries conversation text (/reply, /note, /close reason)."""
+    message = update.effective_message
+    if message is not None:
+        await copies_store.record(
+            work.db,
+            case_id=case.id,
+            reference=case.reference,
+            volunteer_id=work.me.id,
+            message_ids=[message.message_id],
+        )
 
 
 def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -79,8 +79,11 @@ blocked = We cannot accept new requests from this account.
 busy-try-later = We are receiving very many requests right now. Your answers are saved: please press “Send the request” again in an hour.
 autodelete-on = Auto-delete is on for this chat. Good: it keeps your phone clean.
 autodelete-off = Auto-delete is off. We suggest turning it on again (chat menu → Auto-delete) in case your phone is checked.
-forget-undeletable = Some messages could not be deleted (Telegram lets bots delete only messages younger than 48 hours). Please delete this chat in Telegram yourself.
+forget-undeletable = Telegram refused to delete some of the messages here. Please delete this chat in Telegram yourself.
 
 outbox-kept = We could not store your request right now. Your answers are kept safely and will be sent automatically; we will tell you here as soon as it is done.
 outbox-waiting = Your answers are kept and will be sent as soon as we can store them; we will tell you here.
 outbox-sent = Your request has now been sent. Its reference: { $reference }. A volunteer will write to you here.
+
+# Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).
+forget-older = The bot can delete only messages from the last 48 hours that it still has on record (it keeps no record of older ones, nor, on some setups, of those from before it last restarted): anything older stays in this chat until you delete it.

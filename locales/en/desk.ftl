@@ -134,3 +134,12 @@ canned-details = To help you we need a little more: please describe your situati
 desk-blocked = The person of case { $reference } can no longer open new requests.
 desk-cap-reached = ⚠️ More than { $cap } new requests in the last hour. New submissions are asked to wait; check for a flood or raise INTAKE_CASES_PER_HOUR_CAP.
 desk-stale = ⚠️ Open cases untouched for { $days } days: { $references }
+
+# Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).
+desk-copies-left = ⚠️ { $count ->
+        [one] { $count } message about case { $reference } could not be removed
+       *[other] { $count } messages about case { $reference } could not be removed
+    } from { $handle }'s chat (older than 48 hours, or Telegram refused): ask them to delete { $count ->
+        [one] it
+       *[other] them
+    }.

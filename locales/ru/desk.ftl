@@ -138,3 +138,13 @@ canned-details = Чтобы помочь, нам нужно чуть больш�
 desk-blocked = Человек по заявке { $reference } больше не сможет подавать новые заявки.
 desk-cap-reached = ⚠️ Больше { $cap } новых заявок за последний час. Новых отправителей просят подождать; проверьте, нет ли флуда, или увеличьте INTAKE_CASES_PER_HOUR_CAP.
 desk-stale = ⚠️ Открытые заявки без движения { $days } дн.: { $references }
+
+# Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).
+desk-copies-left = ⚠️ Из чата { $handle } не удалось убрать { $count ->
+        [one] { $count } сообщение
+        [few] { $count } сообщения
+       *[many] { $count } сообщений
+    } о заявке { $reference } (старше 48 часов или Telegram отказал): попросите удалить { $count ->
+        [one] его
+       *[other] их
+    } вручную.

@@ -65,3 +65,42 @@ def test_purge_command_runs_against_the_configured_database(database_url: str) -
     purged = intake_bot("purge", env=env)
     assert purged.returncode == 0, purged.stderr
     assert "PurgeReport(cases=0" in purged.stdout
+
+
+def test_rekey_while_running_then_only_the_new_key_opens_anything(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, database_url: str
+) -> None:
+    old, new = generate_master_key(), generate_master_key()
+    admin = api.user(ADMIN_ID, language_code="en")
+    before = api.user(6770103, language_code="en")
+    during = api.user(6770104, language_code="en")
+    common = {"redis_url": redis_url, "admin_ids": [ADMIN_ID]}
+
+    with BotRunner(make_settings(master_keys=old, **common)):
+        command(admin, "/queue", expect="The queue is empty")
+        first = submit_request(before, details="Written before the leak.")
+        command(admin, "/take", args=first, expect="Written before the leak.")
+        command(admin, "/reply", args=f"{first} A reply before the leak.", expect="Sent")
+
+    with BotRunner(make_settings(master_keys=f"{new},{old}", **common)):
+        rekey = subprocess.Popen(
+            [str(Path(sys.executable).parent / "intake-bot"), "keys", "rotate", "--rekey"],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")},
+                 "INTAKE_MASTER_KEYS": f"{new},{old}", "INTAKE_DATABASE_URL": database_url},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        # The bot keeps serving while the re-key runs: a new request and a follow-up.
+        second = submit_request(during, details="Written during the re-key.")
+        command(before, "/status", expect=first)
+        out, err = rekey.communicate(timeout=120)
+        assert rekey.returncode == 0, err
+        assert "new data keys under" in out
+        assert "busy, not re-keyed: 0" in out
+        assert "can be removed" in out
+
+    with BotRunner(make_settings(master_keys=new, **common)):  # the old key is destroyed
+        view = command(admin, "/case", args=first, expect="Conversation:")
+        assert "Written before the leak." in view.visible_text
+        assert "A reply before the leak." in view.visible_text
+        command(admin, "/take", args=second, expect="Written during the re-key.")
+        command(before, "/status", expect=f"working on your request {first}")  # pseudonyms hold
