@@ -977,12 +977,17 @@ async def desk_stats(session: AsyncSession) -> DeskStats:
     rows = await session.execute(select(Case.status, func.count()).group_by(Case.status))
     for status, count in rows.all():
         counts[status] = int(count)
+    # Requests held back by a silent block are not waiting for the desk.
+    counts["waiting"] -= len(await held_back_cases(session))
     replied = await session.execute(
         select(Case.created_at, Case.first_reply_at).where(Case.first_reply_at.is_not(None))
     )
     delays = [first - created for created, first in replied.all()]
     oldest: datetime | None = await session.scalar(
-        select(Case.created_at).where(Case.status == "waiting").order_by(Case.created_at).limit(1)
+        select(Case.created_at)
+        .where(Case.status == "waiting", _not_held_back())
+        .order_by(Case.created_at)
+        .limit(1)
     )
     volunteers = await session.scalar(
         select(func.count()).select_from(Volunteer).where(Volunteer.revoked_at.is_(None))

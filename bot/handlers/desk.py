@@ -150,7 +150,11 @@ async def _claim(work: Work, reference: str) -> Case:
         return await store.claim(work.db, work.me, reference)
     except store.CaseNotFound:
         raise fail(work, "desk-not-found", reference=reference.upper()) from None
-    except store.CaseNotAvailable:
+    except store.CaseNotAvailable as refusal:
+        case = await repo.get_case_by_reference(work.db, reference)
+        held = refusal.status == "waiting" and case is not None
+        if held and case is not None and await store.is_held_back(work.db, case):
+            raise fail(work, "desk-take-held", reference=case.reference) from None
         raise fail(work, "desk-not-available", reference=reference.upper()) from None
 
 
@@ -512,25 +516,29 @@ async def on_audit(update: Update, context: BotContext, work: Work, args: list[s
     lang = work.me.language
     if not events:
         raise fail(work, "desk-audit-empty", reference=reference)
-    lines = [t.text(lang, "desk-audit-title", reference=reference)]
-    lines += [
-        t.text(
-            lang,
-            "desk-audit-line",
-            at=e.at.strftime("%Y-%m-%d %H:%M UTC"),
-            actor=e.actor_handle or "-",
-            action=e.action,
-            detail=f" · {e.detail}" if e.detail else "",
-        )
-        for e in events
-    ]
     # The reason a case was closed is content (it may name the person's situation): it is
-    # kept encrypted in the case, never in the plaintext trail, and shown here while the case
-    # exists.
+    # kept encrypted in the case, never in the plaintext trail, and shown here, on the close
+    # that gave it, while the case exists.
     case = await repo.get_case_by_reference(work.db, reference)
     reason = store.close_reason(context.services.cipher, case) if case is not None else None
-    if case is not None and case.status == "closed" and reason:
-        lines.append(t.text(lang, "desk-case-close-reason", reason=reason))
+    if case is None or case.status != "closed":
+        reason = None
+    last_close = max((i for i, e in enumerate(events) if e.action == "close"), default=None)
+    lines = [t.text(lang, "desk-audit-title", reference=reference)]
+    for number, e in enumerate(events):
+        details = [e.detail] if e.detail else []
+        if number == last_close and reason:
+            details.append(t.text(lang, "desk-audit-reason", reason=reason))
+        lines.append(
+            t.text(
+                lang,
+                "desk-audit-line",
+                at=e.at.strftime("%Y-%m-%d %H:%M UTC"),
+                actor=e.actor_handle or "-",
+                action=e.action,
+                detail="".join(f" · {d}" for d in details),
+            )
+        )
     _to_me(work, update, "\n".join(lines))
 
 

@@ -49,10 +49,10 @@ desk-queue-title = { $count ->
         [one] { $count } case is waiting:
        *[other] { $count } cases are waiting:
     }
-desk-queue-line = { $urgent ->
-        [yes] 🔴 URGENT{" "}
+desk-queue-line = { $reference } · { $urgent ->
+        [yes] 🔴 URGENT ·{" "}
        *[no] {""}
-    }{ $reference } · priority { $priority } · { $category } · { $language } · waiting { $waited }
+    }priority { $priority } · { $category } · { $language } · waiting { $waited }
 desk-nothing-to-take = No case is waiting.
 desk-taken = You took case { $reference }.
 desk-not-found = There is no case { $reference }.
@@ -141,10 +141,10 @@ desk-stale = ⚠️ Open cases untouched for { $days } days: { $references }
 
 desk-queue-priorities = Priority 1 is the most urgent (in danger right now); 🔴 marks those cases.
 desk-queue-held = Held back (silently blocked, never announced): { $references }
-desk-mine-line = { $urgent ->
-        [yes] 🔴 URGENT{" "}
+desk-mine-line = { $reference } · { $urgent ->
+        [yes] 🔴 URGENT ·{" "}
        *[no] {""}
-    }{ $reference } · priority { $priority } · { $category } · { $language } · yours for { $waited }
+    }priority { $priority } · { $category } · { $language } · yours for { $waited }
 desk-case-close-reason = Closed with the reason (internal, the person was not shown it): { $reason }
 desk-case-held = Held back: its person is blocked silently, so it never reaches the queue.
 desk-release-waiting = Case { $reference } is not held by anyone: it is already in the queue.
@@ -174,3 +174,5 @@ reopen-request = Reopen that request
 reopened = Your request { $reference } is open again and back with the volunteers; your message was added to it. A volunteer will write to you here.
 reopen-not-closed = Your request { $reference } is open: just write here to add to it.
 desk-reopened = Case { $reference }, which you held, was reopened by its person and is back in the queue.
+desk-take-held = Case { $reference } is held back: its person is blocked silently. /unblock { $reference } puts it in the queue.
+desk-audit-reason = reason (internal): { $reason }

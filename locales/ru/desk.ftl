@@ -52,10 +52,10 @@ desk-queue-title = { $count ->
         [few] Ждут { $count } заявки:
        *[many] Ждут { $count } заявок:
     }
-desk-queue-line = { $urgent ->
-        [yes] 🔴 СРОЧНО{" "}
+desk-queue-line = { $reference } · { $urgent ->
+        [yes] 🔴 СРОЧНО ·{" "}
        *[no] {""}
-    }{ $reference } · приоритет { $priority } · { $category } · { $language } · ждёт { $waited }
+    }приоритет { $priority } · { $category } · { $language } · ждёт { $waited }
 desk-nothing-to-take = Ожидающих заявок нет.
 desk-taken = Вы взяли заявку { $reference }.
 desk-not-found = Заявки { $reference } нет.
@@ -145,10 +145,10 @@ desk-stale = ⚠️ Открытые заявки без движения { $day
 
 desk-queue-priorities = Приоритет 1 — самый срочный (опасность прямо сейчас); такие заявки отмечены 🔴.
 desk-queue-held = Придержаны (тихая блокировка, без уведомлений): { $references }
-desk-mine-line = { $urgent ->
-        [yes] 🔴 СРОЧНО{" "}
+desk-mine-line = { $reference } · { $urgent ->
+        [yes] 🔴 СРОЧНО ·{" "}
        *[no] {""}
-    }{ $reference } · приоритет { $priority } · { $category } · { $language } · у вас { $waited }
+    }приоритет { $priority } · { $category } · { $language } · у вас { $waited }
 desk-case-close-reason = Закрыта с причиной (внутренней, человеку её не показали): { $reason }
 desk-case-held = Придержана: автор заблокирован тихо, поэтому заявка не попадает в очередь.
 desk-release-waiting = Заявку { $reference } никто не ведёт: она уже в очереди.
@@ -177,3 +177,5 @@ reopen-request = Открыть эту заявку снова
 reopened = Ваша заявка { $reference } снова открыта и передана волонтёрам; ваше сообщение добавлено к ней. Волонтёр напишет вам здесь.
 reopen-not-closed = Ваша заявка { $reference } открыта: просто пишите сюда, чтобы дополнить её.
 desk-reopened = Заявка { $reference }, которую вы вели, снова открыта её автором и вернулась в очередь.
+desk-take-held = Заявка { $reference } придержана: её автор заблокирован тихо. /unblock { $reference } вернёт её в очередь.
+desk-audit-reason = причина (внутренняя): { $reason }

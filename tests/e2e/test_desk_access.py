@@ -98,11 +98,11 @@ def test_a_reinvited_volunteer_does_not_regain_the_cases_they_held(
         invite = command(admin, "/invite", expect="One-time invite")
         code = invite.visible_text.split("/join ")[1].split()[0].rstrip(".")
         welcome = command(volunteer, "/join", args=code, expect="Welcome to the desk")
-        assert old_handle not in welcome.visible_text  # a fresh identity
         refused = command(
             volunteer, "/case", args=reference, expect=f"do not hold case {reference}"
         )
         assert "CLOSED-X1" not in refused.visible_text
+        assert old_handle not in welcome.visible_text  # a fresh identity
         command(volunteer, "/mine", expect="You hold no open cases")
         trail = command(admin, "/audit", args=reference, expect=f"Trail of {reference}")
         assert old_handle in trail.visible_text  # the trail still names who acted
@@ -185,7 +185,7 @@ def test_a_silent_block_looks_normal_to_them_and_keeps_their_requests_off_the_de
         assert second in held.splitlines()[-1]
         command(volunteer, "/take", expect=f"You took case {bystander}")
         command(volunteer, "/take", expect="No case is waiting")
-        command(volunteer, "/take", args=second, expect="is not available")
+        command(volunteer, "/take", args=second, expect="is held back")
 
         unblocked = command(admin, "/unblock", args=second, expect="no longer blocked")
         assert "1 request held back is now in the queue" in unblocked.visible_text
@@ -265,7 +265,8 @@ def test_the_close_reason_never_reaches_the_person(
         view = command(admin, "/case", args=reference, expect="Conversation:")
         assert "suspected provocation" in view.visible_text
         trail = command(admin, "/audit", args=reference, expect=f"Trail of {reference}")
-        assert "suspected provocation" in trail.visible_text
+        close_line = next(line for line in trail.visible_text.splitlines() if " · close" in line)
+        assert close_line.endswith(" · close · reason (internal): suspected provocation")
         help_text = command(admin, "/help", expect="/close REF").visible_text
         assert "/reply first" in help_text
 
@@ -283,7 +284,7 @@ def test_desk_lists_say_what_their_numbers_mean(
         calm = submit_request(api.user(5551803, language_code="en"))
         queue = command(volunteer, "/queue", expect="2 cases are waiting").visible_text
         lines = queue.splitlines()
-        assert lines[1].startswith(f"🔴 URGENT {urgent} · priority 1")
+        assert lines[1].startswith(f"{urgent} · 🔴 URGENT · priority 1 ·")
         assert lines[2].startswith(f"{calm} · priority 3")
         assert "Priority 1 is the most urgent" in queue
 
