@@ -215,7 +215,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             await query.answer()
             await show(context, turn, update, turn.start(), edit=query)
             return
-        if action is None or (turn.session is None and action.kind != cb.LANGUAGE):
+        stale_reopen = action is not None and action.kind == cb.REOPEN  # a questionnaire began
+        if action is None or stale_reopen or (turn.session is None and action.kind != cb.LANGUAGE):
             await _stale(update, context, turn, query)
             return
         if action.kind == cb.CANCEL:
