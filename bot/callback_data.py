@@ -22,6 +22,7 @@ LANGUAGE = "l"
 CANCEL = "x"
 FORGET = "f"
 NEW = "n"
+REOPEN = "r"
 
 _ARITY = {
     CHOOSE: 2,
@@ -35,6 +36,7 @@ _ARITY = {
     CANCEL: 1,
     FORGET: 1,
     NEW: 0,
+    REOPEN: 1,
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
+from storage import desk as desk_store
 from storage import repositories as repo
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
 from storage.erasure import ErasureReport, checkpoint, erase_person
@@ -52,6 +53,9 @@ class Turn:
     client_language: str | None = None
     outbox: dict[str, Any] | None = None
     """A finished questionnaire the database could not take yet; retried until it does."""
+    pending: list[str] = field(default_factory=list)
+    """What the person wrote after their request was closed, kept (encrypted, in the draft)
+    until they reopen that request or send a new one, which it is then added to."""
     _discard: bool = field(default=False, repr=False)
     _stored: dict[str, Any] | None = field(default=None, repr=False)
     """What the draft store holds for this owner now (as last loaded or saved)."""
@@ -80,10 +84,12 @@ class Turn:
         """Forget the draft when the turn ends (cancelled, declined, submitted)."""
         self.session = None
         self.last_prompt = None
+        self.pending = []
         self._discard = True
 
     def keep_for_outbox(self, completed: ev.Completed, chat_id: int) -> None:
         """The database is away: keep the answers (encrypted, in the draft) to submit later."""
+        pending = self.pending
         self.discard()
         self._discard = False
         self.outbox = {
@@ -93,15 +99,22 @@ class Turn:
             "language": completed.language,
             "chat_id": chat_id,
         }
+        if pending:
+            self.outbox["pending"] = pending
 
     def to_draft(self) -> dict[str, Any] | None:
         if self.session is None:
-            return {"outbox": self.outbox} if self.outbox is not None else None
-        return {
+            if self.outbox is not None:
+                return {"outbox": self.outbox}
+            return {"pending": self.pending} if self.pending else None
+        draft: dict[str, Any] = {
             "session": self.session.to_dict(),
             "last_prompt": self.last_prompt,
             "started": self.started,
         }
+        if self.pending:
+            draft["pending"] = self.pending
+        return draft
 
 
 class Conversations:
@@ -141,9 +154,11 @@ class Conversations:
                 session=None,
                 client_language=person.client_language,
             )
+            if stored is not None:
+                turn.pending = [str(text) for text in stored.get("pending") or []]
             if stored is not None and "outbox" in stored:
                 turn.outbox = stored["outbox"]
-            elif stored is not None:
+            elif stored is not None and "session" in stored:
                 try:
                     turn.session = Session.from_dict(stored["session"])
                     turn.last_prompt = stored.get("last_prompt")
@@ -171,9 +186,12 @@ class Conversations:
             await self.drafts.save(turn.owner, draft)
         turn._stored = draft
 
-    async def submit(self, person: Person, completed: ev.Completed) -> Case:
-        """Store the finished questionnaire as an encrypted case (a new waiting case)."""
-        return await self._submit(self.owner(person), person.chat_id, completed)
+    async def submit(
+        self, person: Person, completed: ev.Completed, pending: list[str] | None = None
+    ) -> Case:
+        """Store the finished questionnaire as an encrypted case (a new waiting case), with
+        the messages `pending` (written after an earlier request closed) as its first ones."""
+        return await self._submit(self.owner(person), person.chat_id, completed, pending or [])
 
     async def flush_outbox(self, owner: str) -> tuple[Case, int] | None:
         """Submit a kept questionnaire now; the case and the chat to tell, or None if none."""
@@ -189,12 +207,15 @@ class Conversations:
                 category=str(kept["category"]),
                 language=str(kept["language"]),
             )
-            case = await self._submit(owner, int(kept["chat_id"]), completed)
+            pending = [str(text) for text in kept.get("pending") or []]
+            case = await self._submit(owner, int(kept["chat_id"]), completed, pending)
             await self.drafts.delete(owner)
             await self.outbox.remove(owner)
             return case, int(kept["chat_id"])
 
-    async def _submit(self, owner: str, chat_id: int, completed: ev.Completed) -> Case:
+    async def _submit(
+        self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str]
+    ) -> Case:
         async with self.sessions() as db, db.begin():
             stored_person = await repo.upsert_person(
                 db,
@@ -206,7 +227,7 @@ class Conversations:
             already = await self._same_submission(db, stored_person.id, completed)
             if already is not None:
                 return already
-            return await repo.create_case(
+            case = await repo.create_case(
                 db,
                 self.cipher,
                 person=stored_person,
@@ -215,6 +236,11 @@ class Conversations:
                 category=completed.category,
                 language=completed.language,
             )
+            for text in pending:
+                await desk_store.add_entry(
+                    db, self.cipher, case, kind="person", body=text, author=None
+                )
+            return case
 
     async def _same_submission(
         self, db: Any, person_id: str, completed: ev.Completed

@@ -103,7 +103,11 @@ class Desk:
         return store.hash_invite_code(self.pseudonyms, code)
 
     async def member(self, db: AsyncSession, person: Person) -> Volunteer | None:
-        """The active volunteer behind this Telegram account; configured admins join on sight."""
+        """The active volunteer behind this Telegram account.
+
+        A configured admin (INTAKE_ADMIN_IDS) joins on sight, but only an account never seen
+        before: one an admin revoked stays revoked, listed or not, until invited again.
+        """
         pseudonym = self.volunteer_pseudonym(person)
         volunteer = await store.find_volunteer(db, pseudonym)
         if volunteer is None and pseudonym in self._admin_pseudonyms:
@@ -114,6 +118,8 @@ class Desk:
                 chat_id=person.chat_id,
                 language=self.suggest_language(person.client_language),
             )
+        if volunteer is None or volunteer.revoked_at is not None:
+            return None
         return volunteer
 
     async def is_volunteer(self, person: Person) -> bool:

@@ -28,8 +28,8 @@ URGENT = 1
 async def announce_new_case(bot: Bot, services: Services, case_id: str) -> None:
     async with services.sessions() as db, db.begin():
         case = await db.get(Case, case_id)
-        if case is None:
-            return
+        if case is None or await store.is_held_back(db, case):
+            return  # a silently blocked person's request never reaches the desk
         recipients = await services.desk.recipients(db)
         await store.mark_announced(db, case)
         reference, priority, language = case.reference, case.priority, case.language

@@ -136,13 +136,6 @@ def volunteer_chat_id(cipher: Cipher, volunteer: Volunteer) -> int:
     return int(cipher.decrypt(data_key, record, "chat_id", volunteer.chat_enc))
 
 
-def _set_chat(cipher: Cipher, volunteer: Volunteer, chat_id: int) -> None:
-    if volunteer_chat_id(cipher, volunteer) != chat_id:
-        record = volunteer_record(volunteer.id)
-        data_key = cipher.unwrap_key(volunteer.key_blob, record)
-        volunteer.chat_enc = cipher.encrypt(data_key, record, "chat_id", _chat_bytes(chat_id))
-
-
 async def _volunteer_by_pseudonym(session: AsyncSession, pseudonym: str) -> Volunteer | None:
     """Active or revoked."""
     return await session.scalar(select(Volunteer).where(Volunteer.pseudonym == pseudonym))
@@ -191,22 +184,17 @@ async def _create_volunteer(
 async def ensure_admin(
     session: AsyncSession, cipher: Cipher, *, pseudonym: str, chat_id: int, language: str
 ) -> Volunteer:
-    """Create an admin, or make an existing (even revoked) volunteer an active admin again.
+    """Bootstrap an admin from configuration: create them if this account was never seen.
 
-    For bootstrapping admins from configuration: their handle is kept, their chat id updated;
-    the language is only set on creation, so a choice they made later is not overwritten.
+    An account that was ever a volunteer is returned as it is, revoked or not: configuration
+    only bootstraps, it never restores access an admin took away (`/revoke`), nor changes a
+    role. Only an invite (`redeem_invite`) brings a revoked account back.
     """
     volunteer = await _volunteer_by_pseudonym(session, pseudonym)
     if volunteer is None:
-        volunteer, created = await _create_volunteer(
+        volunteer, _ = await _create_volunteer(
             session, cipher, pseudonym=pseudonym, chat_id=chat_id, language=language, role="admin"
         )
-        if created:
-            return volunteer
-    volunteer.role = "admin"
-    volunteer.revoked_at = None
-    _set_chat(cipher, volunteer, chat_id)
-    await session.flush()
     return volunteer
 
 
@@ -352,7 +340,10 @@ async def redeem_invite(
     chat_id: int,
     language: str,
 ) -> Volunteer:
-    """Use an invite: create the volunteer, or re-activate a revoked one (keeping the handle).
+    """Use an invite: create the volunteer; a revoked account gets a fresh identity.
+
+    A fresh identity is a new id and handle: the revoked one stays (revoked) in the audit trail,
+    with every case it held, and the "rejoin" event names it, for admins only.
 
     Atomic: of several people redeeming one code at the same moment exactly one succeeds.
     Raises InviteInvalid (unknown, used or expired: not told apart) or AlreadyVolunteer (the
@@ -377,25 +368,34 @@ async def redeem_invite(
     )
     if invite is None:  # pragma: no cover - only if the row vanished between two statements
         raise InviteInvalid("the invite is unknown, used or expired")
-    if existing is None:
-        volunteer, created = await _create_volunteer(
-            session, cipher, pseudonym=pseudonym, chat_id=chat_id, language=language,
-            role=invite.role,
-        )  # fmt: skip
-        if not created and volunteer.revoked_at is None:
-            # The same person redeemed another invite at the same moment and won.
-            raise AlreadyVolunteer("already an active volunteer")
-    else:
-        volunteer = existing
-    if volunteer.revoked_at is not None or volunteer.role != invite.role:
-        volunteer.revoked_at = None
-        volunteer.role = invite.role
-        volunteer.language = language
-        volunteer.last_active_at = this_hour()
-        _set_chat(cipher, volunteer, chat_id)
+    if existing is not None:
+        # Re-joining after a revocation starts a fresh identity: the old row keeps its handle
+        # (for the audit trail) and the cases it held, but no longer answers to this account,
+        # so nothing held before (a closed case, a relayed message) is reachable again.
+        await session.execute(
+            update(Volunteer)
+            .where(Volunteer.id == existing.id)
+            .values(pseudonym=retired_pseudonym(existing.id))
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(existing, "pseudonym", retired_pseudonym(existing.id))
+    volunteer, created = await _create_volunteer(
+        session, cipher, pseudonym=pseudonym, chat_id=chat_id, language=language,
+        role=invite.role,
+    )  # fmt: skip
+    if not created:
+        # The same person redeemed another invite at the same moment and won.
+        raise AlreadyVolunteer("already an active volunteer")
     invite.used_by = volunteer.id
     await session.flush()
+    if existing is not None:
+        await record(session, "rejoin", actor=volunteer, detail=f"was {existing.handle}")
     return volunteer
+
+
+def retired_pseudonym(volunteer_id: str) -> str:
+    """What a revoked identity is known by once its account re-joined: no account's pseudonym."""
+    return f"retired:{volunteer_id}"
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ async def _take(session: AsyncSession, case_id: str, volunteer: Volunteer) -> bo
     now = utcnow()
     result = await session.execute(
         update(Case)
-        .where(Case.id == case_id, Case.status == "waiting")
+        .where(Case.id == case_id, Case.status == "waiting", _not_held_back())
         .values(status="taken", volunteer_id=volunteer.id, taken_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -446,7 +446,12 @@ async def _take(session: AsyncSession, case_id: str, volunteer: Volunteer) -> bo
 
 async def waiting_cases(session: AsyncSession, limit: int = 50) -> Sequence[Case]:
     """The queue: most urgent first (priority 1), then oldest first."""
-    query = select(Case).where(Case.status == "waiting").order_by(*_QUEUE_ORDER).limit(limit)
+    query = (
+        select(Case)
+        .where(Case.status == "waiting", _not_held_back())
+        .order_by(*_QUEUE_ORDER)
+        .limit(limit)
+    )
     return (await session.scalars(query)).all()
 
 
@@ -461,7 +466,11 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
     _check_active(volunteer)
     postgres = _dialect(session) == "postgresql"
     for _ in range(_CLAIM_ROUNDS):
-        query = select(Case.id).where(Case.status == "waiting").order_by(*_QUEUE_ORDER)
+        query = (
+            select(Case.id)
+            .where(Case.status == "waiting", _not_held_back())
+            .order_by(*_QUEUE_ORDER)
+        )
         if postgres:
             query = query.limit(1).with_for_update(skip_locked=True)
         else:
@@ -481,7 +490,9 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
 
 
 async def _any_waiting(session: AsyncSession) -> bool:
-    found = await session.scalar(select(Case.id).where(Case.status == "waiting").limit(1))
+    found = await session.scalar(
+        select(Case.id).where(Case.status == "waiting", _not_held_back()).limit(1)
+    )
     return found is not None
 
 
@@ -575,6 +586,34 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
     return await _reload(session, case)
 
 
+async def reopen(session: AsyncSession, case: Case) -> str | None:
+    """Put a closed case back into the queue (its person asked to); returns its last holder's id.
+
+    It is announced again like a new case; nobody holds it until someone takes it. The internal
+    close reason is kept (a later close without a reason clears it). Raises CaseStateError
+    unless the case is closed.
+    """
+    holder = case.volunteer_id
+    now = utcnow()
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == "closed")
+        .values(
+            status="waiting",
+            volunteer_id=None,
+            taken_at=None,
+            closed_at=None,
+            announced_at=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise CaseStateError("the case is not closed")
+    await _reload(session, case)
+    return holder
+
+
 def close_reason(cipher: Cipher, case: Case) -> str | None:
     """The decrypted reason a case was closed with, if one was given."""
     if case.close_reason_enc is None:
@@ -615,6 +654,7 @@ async def due_for_announcement(
         select(Case)
         .where(
             Case.status == "waiting",
+            _not_held_back(),
             Case.priority <= max_priority,
             Case.announced_at.is_(None) | (Case.announced_at < cutoff),
         )
@@ -642,16 +682,28 @@ async def mark_announced(session: AsyncSession, case: Case) -> None:
 # --- blocking ----------------------------------------------------------------------------------
 
 
-async def block_person_of_case(session: AsyncSession, case: Case) -> Person:
+async def block_person_of_case(
+    session: AsyncSession, case: Case, *, silent: bool = False
+) -> Person:
     """Block the person who wrote `case` (a provocateur, a flood); returns them.
 
-    Idempotent: blocking again keeps the first date. The date is kept to the day, like every
-    other time stored about a person. Blocked people are never removed by retention.
+    A plain block refuses their new requests and tells them so. A silent block lets them go
+    on as before (questionnaire, confirmation, /status, messages to their open request), but
+    holds their requests back: none reaches the queue, a notice or /take, and the one they
+    have waiting leaves the queue too. Blocking again keeps the first date and sets the kind
+    of block. The date is kept to the day, like every other time stored about a person.
+    Blocked people are never removed by retention.
     """
     await session.execute(
         update(Person)
         .where(Person.id == case.person_id, Person.blocked_at.is_(None))
         .values(blocked_at=today())
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Person)
+        .where(Person.id == case.person_id)
+        .values(blocked_silently=silent)
         .execution_options(synchronize_session=False)
     )
     person = await session.get(Person, case.person_id, populate_existing=True)
@@ -660,8 +712,50 @@ async def block_person_of_case(session: AsyncSession, case: Case) -> Person:
     return person
 
 
+async def unblock_person_of_case(session: AsyncSession, case: Case) -> tuple[Person, int]:
+    """Lift a block; returns the person and how many of their requests are now in the queue."""
+    person = await session.get(Person, case.person_id, populate_existing=True)
+    if person is None:
+        raise CaseNotFound("the person of that case no longer exists")
+    back = 0
+    if person.blocked_silently:
+        back = int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.person_id == person.id, Case.status == "waiting")
+            )
+            or 0
+        )
+    await session.execute(
+        update(Person)
+        .where(Person.id == person.id)
+        .values(blocked_at=None, blocked_silently=False)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(person)
+    return person, back
+
+
 def is_blocked(person: Person) -> bool:
     return person.blocked_at is not None
+
+
+def _not_held_back() -> Any:
+    """Cases that may reach the desk: not written by someone who is blocked silently."""
+    held = select(Person.id).where(Person.blocked_silently.is_(True))
+    return Case.person_id.not_in(held)
+
+
+async def held_back_cases(session: AsyncSession) -> Sequence[Case]:
+    """Waiting requests of silently blocked people (for admins; never announced)."""
+    query = select(Case).where(Case.status == "waiting", ~_not_held_back()).order_by(*_QUEUE_ORDER)
+    return (await session.scalars(query)).all()
+
+
+async def is_held_back(session: AsyncSession, case: Case) -> bool:
+    person = await session.get(Person, case.person_id)
+    return person is not None and person.blocked_silently
 
 
 # --- conversation entries ----------------------------------------------------------------------
@@ -900,12 +994,17 @@ async def desk_stats(session: AsyncSession) -> DeskStats:
     rows = await session.execute(select(Case.status, func.count()).group_by(Case.status))
     for status, count in rows.all():
         counts[status] = int(count)
+    # Requests held back by a silent block are not waiting for the desk.
+    counts["waiting"] -= len(await held_back_cases(session))
     replied = await session.execute(
         select(Case.created_at, Case.first_reply_at).where(Case.first_reply_at.is_not(None))
     )
     delays = [first - created for created, first in replied.all()]
     oldest: datetime | None = await session.scalar(
-        select(Case.created_at).where(Case.status == "waiting").order_by(Case.created_at).limit(1)
+        select(Case.created_at)
+        .where(Case.status == "waiting", _not_held_back())
+        .order_by(Case.created_at)
+        .limit(1)
     )
     volunteers = await session.scalar(
         select(func.count()).select_from(Volunteer).where(Volunteer.revoked_at.is_(None))

@@ -110,6 +110,8 @@ class Person(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=today)
     # Set by the desk for someone abusing the bot; kept to the day, like last_seen_at.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A silent block (/block REF silent): they are not told, their requests are held back.
+    blocked_silently: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Case(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -85,10 +85,22 @@ async def on_queue(update: Update, context: BotContext, work: Work, args: list[s
     t = context.renderer.t
     lang = work.me.language
     if not cases:
-        _to_me(work, update, t.text(lang, "desk-queue-empty"))
+        text = t.text(lang, "desk-queue-empty")
+        if work.is_admin:
+            held = await store.held_back_cases(work.db)
+            if held:
+                references = ", ".join(c.reference for c in held)
+                text += "\n" + t.text(lang, "desk-queue-held", references=references)
+        _to_me(work, update, text)
         return
     lines = [t.text(lang, "desk-queue-title", count=len(cases))]
     lines += _case_lines(context, lang, cases)
+    lines.append(t.text(lang, "desk-queue-priorities"))
+    if work.is_admin:
+        held = await store.held_back_cases(work.db)
+        if held:
+            references = ", ".join(c.reference for c in held)
+            lines.append(t.text(lang, "desk-queue-held", references=references))
     _to_me(work, update, "\n".join(lines))
 
 
@@ -98,13 +110,22 @@ def category_name(t: Translator, lang: str, category: str) -> str:
     return t.text(lang, key) if t.has(lang, key) else category
 
 
-def _case_lines(context: BotContext, lang: str, cases: Sequence[Case]) -> list[str]:
-    """One line per case for /queue and /mine: reference, priority, category, time waiting."""
+URGENT_PRIORITY = 1
+"""Priority 1 is the most urgent (the questionnaire's "in danger right now")."""
+
+
+def _case_lines(
+    context: BotContext, lang: str, cases: Sequence[Case], *, held: bool = False
+) -> list[str]:
+    """One line per case: reference, priority (urgent ones marked), category, and how long it
+    has waited (/queue) or since the volunteer took it (/mine, `held`)."""
     t = context.renderer.t
+    key = "desk-mine-line" if held else "desk-queue-line"
     return [
-        t.text(lang, "desk-queue-line", reference=c.reference, priority=c.priority,
+        t.text(lang, key, reference=c.reference, priority=c.priority,
+               urgent="yes" if c.priority <= URGENT_PRIORITY else "no",
                category=category_name(t, lang, c.category), language=c.language,
-               waited=t.text(lang, "duration", **age(c.created_at)))
+               waited=t.text(lang, "duration", **age(c.taken_at if held else c.created_at)))
         for c in cases
     ]  # fmt: skip
 
@@ -131,7 +152,11 @@ async def _claim(work: Work, reference: str) -> Case:
         return await store.claim(work.db, work.me, reference)
     except store.CaseNotFound:
         raise fail(work, "desk-not-found", reference=reference.upper()) from None
-    except store.CaseNotAvailable:
+    except store.CaseNotAvailable as refusal:
+        case = await repo.get_case_by_reference(work.db, reference)
+        held = refusal.status == "waiting" and case is not None
+        if held and case is not None and await store.is_held_back(work.db, case):
+            raise fail(work, "desk-take-held", reference=case.reference) from None
         raise fail(work, "desk-not-available", reference=reference.upper()) from None
 
 
@@ -161,6 +186,11 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
     ]
     if holder is not None:
         lines.append(t.text(lang, "desk-case-holder", handle=holder.handle))
+    reason = store.close_reason(context.services.cipher, case)
+    if case.status == "closed" and reason:
+        lines.append(t.text(lang, "desk-case-close-reason", reason=reason))
+    if await store.is_held_back(work.db, case):
+        lines.append(t.text(lang, "desk-case-held"))
     lines += ["", t.text(lang, "desk-case-answers")]
     lines += [context.renderer.answer_line(lang, step, answer) for step, answer in answers.items()]
     lines += ["", t.text(lang, "desk-case-conversation")]
@@ -210,13 +240,23 @@ async def on_reply(update: Update, context: BotContext, work: Work, args: list[s
     await _record_command(work, update, case)
 
 
-async def relay_to_person(context: BotContext, work: Work, case: Case, text: str) -> None:
-    """Store the volunteer's message in the case and queue it for the person, unsigned."""
+async def relay_to_person(
+    context: BotContext,
+    work: Work,
+    case: Case,
+    text: str,
+    *,
+    action: str = "reply",
+    detail: str | None = None,
+) -> None:
+    """Store the volunteer's message in the case and queue it for the person, unsigned.
+
+    Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
     services = context.services
     await store.add_entry(
         work.db, services.cipher, case, kind="volunteer", body=text, author=work.me
     )
-    await store.record(work.db, "reply", actor=work.me, case=case)
+    await store.record(work.db, action, actor=work.me, case=case, detail=detail)
     _, chat_id = await services.desk.person_of(work.db, case)
     said = context.renderer.t.text(case.language, "volunteer-says", text=text)
     work.outbox.append(Outgoing(chat_id, said, to_person=True, reference=case.reference))
@@ -247,8 +287,9 @@ async def on_canned(update: Update, context: BotContext, work: Work, args: list[
     if key not in CANNED:
         raise fail(work, "desk-canned-unknown", key=key)
     case = await _case_for(work, context, args[:1], "/canned REF KEY")
-    await relay_to_person(context, work, case, t.text(case.language, f"canned-{key}"))
-    await store.record(work.db, "canned", actor=work.me, case=case, detail=key)
+    await relay_to_person(
+        context, work, case, t.text(case.language, f"canned-{key}"), action="canned", detail=key
+    )
 
 
 async def on_note(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
@@ -274,7 +315,12 @@ async def on_note(update: Update, context: BotContext, work: Work, args: list[st
 
 async def on_release(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
     case = await _case_for(work, context, args, "/release REF", or_admin=True)
-    await store.release(work.db, case)
+    if case.status != "taken":
+        raise fail(work, f"desk-release-{case.status}", reference=case.reference)
+    try:
+        await store.release(work.db, case)
+    except store.CaseStateError:  # taken back or closed by someone else a moment ago
+        raise fail(work, "desk-release-waiting", reference=case.reference) from None
     await store.record(work.db, "release", actor=work.me, case=case)
     _to_me(
         work,
@@ -285,27 +331,49 @@ async def on_release(update: Update, context: BotContext, work: Work, args: list
 
 async def on_close(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
     case = await _case_for(work, context, args[:1], "/close REF [reason]", or_admin=True)
+    if case.status == "closed":
+        raise fail(work, "desk-close-closed", reference=case.reference)
     reason = _rest_of(update, 2) or None
     services = context.services
-    await store.close(work.db, services.cipher, case, reason)
+    try:
+        await store.close(work.db, services.cipher, case, reason)
+    except store.CaseStateError:  # closed by someone else a moment ago
+        raise fail(work, "desk-close-closed", reference=case.reference) from None
+    # The reason stays internal (encrypted in the case; /case and /audit show it to the desk):
+    # the person only ever gets the neutral notice.
     await store.record(work.db, "close", actor=work.me, case=case)
     if reason:
         await _record_command(work, update, case)
     _, chat_id = await services.desk.person_of(work.db, case)
     t = context.renderer.t
-    if reason:
-        told = t.text(case.language, "case-closed-reason", reference=case.reference, reason=reason)
-    else:
-        told = t.text(case.language, "case-closed", reference=case.reference)
+    told = t.text(case.language, "case-closed", reference=case.reference)
     work.outbox.append(Outgoing(chat_id, told, to_person=True, reference=case.reference))
     _to_me(work, update, t.text(work.me.language, "desk-closed", reference=case.reference))
 
 
 async def on_block(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
-    case = await _case_for(work, context, args, "/block REF", or_admin=True, any_status=True)
-    await store.block_person_of_case(work.db, case)
-    await store.record(work.db, "block", actor=work.me, case=case)
-    text = context.renderer.t.text(work.me.language, "desk-blocked", reference=case.reference)
+    usage = "/block REF [silent]"
+    if len(args) > 2 or (len(args) == 2 and args[1].lower() != "silent"):
+        raise fail(work, "desk-usage", usage=usage)
+    silent = len(args) == 2
+    case = await _case_for(work, context, args[:1], usage, or_admin=True, any_status=True)
+    await store.block_person_of_case(work.db, case, silent=silent)
+    await store.record(
+        work.db, "block", actor=work.me, case=case, detail="silent" if silent else "told"
+    )
+    key = "desk-blocked-silently" if silent else "desk-blocked"
+    _to_me(work, update, context.renderer.t.text(work.me.language, key, reference=case.reference))
+
+
+async def on_unblock(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
+    if len(args) != 1:
+        raise fail(work, "desk-usage", usage="/unblock REF")
+    case = await _case_for(work, context, args, "/unblock REF", or_admin=True, any_status=True)
+    _, back = await store.unblock_person_of_case(work.db, case)
+    await store.record(work.db, "unblock", actor=work.me, case=case)
+    text = context.renderer.t.text(
+        work.me.language, "desk-unblocked", reference=case.reference, count=back
+    )
     _to_me(work, update, text)
 
 
@@ -317,7 +385,7 @@ async def on_mine(update: Update, context: BotContext, work: Work, args: list[st
         _to_me(work, update, t.text(lang, "desk-mine-empty"))
         return
     lines = [t.text(lang, "desk-mine-title")]
-    lines += _case_lines(context, lang, cases)
+    lines += _case_lines(context, lang, cases, held=True)
     _to_me(work, update, "\n".join(lines))
 
 
@@ -419,11 +487,19 @@ async def on_volunteers(update: Update, context: BotContext, work: Work, args: l
                 "desk-volunteer-line",
                 handle=v.handle,
                 role=v.role,
-                active=t.text(lang, "duration", **age(v.last_active_at)),
+                active=_last_active(t, lang, v),
                 revoked="yes" if v.revoked_at else "no",
             )
         )
     _to_me(work, update, "\n".join(lines))
+
+
+def _last_active(t: Translator, lang: str, volunteer: Volunteer) -> str:
+    """Activity is kept to the hour: say "within the hour" or whole hours, never minutes."""
+    hours = int((datetime.now(UTC) - volunteer.last_active_at).total_seconds() // 3600)
+    if hours < 1:
+        return t.text(lang, "desk-active-this-hour")
+    return t.text(lang, "desk-active-ago", days=hours // 24, hours=hours % 24)
 
 
 async def on_revoke(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
@@ -459,18 +535,29 @@ async def on_audit(update: Update, context: BotContext, work: Work, args: list[s
     lang = work.me.language
     if not events:
         raise fail(work, "desk-audit-empty", reference=reference)
+    # The reason a case was closed is content (it may name the person's situation): it is
+    # kept encrypted in the case, never in the plaintext trail, and shown here, on the close
+    # that gave it, while the case exists.
+    case = await repo.get_case_by_reference(work.db, reference)
+    reason = store.close_reason(context.services.cipher, case) if case is not None else None
+    if case is None or case.status != "closed":
+        reason = None
+    last_close = max((i for i, e in enumerate(events) if e.action == "close"), default=None)
     lines = [t.text(lang, "desk-audit-title", reference=reference)]
-    lines += [
-        t.text(
-            lang,
-            "desk-audit-line",
-            at=e.at.strftime("%Y-%m-%d %H:%M UTC"),
-            actor=e.actor_handle or "-",
-            action=e.action,
-            detail=f" · {e.detail}" if e.detail else "",
+    for number, e in enumerate(events):
+        details = [e.detail] if e.detail else []
+        if number == last_close and reason:
+            details.append(t.text(lang, "desk-audit-reason", reason=reason))
+        lines.append(
+            t.text(
+                lang,
+                "desk-audit-line",
+                at=e.at.strftime("%Y-%m-%d %H:%M UTC"),
+                actor=e.actor_handle or "-",
+                action=e.action,
+                detail="".join(f" · {d}" for d in details),
+            )
         )
-        for e in events
-    ]
     _to_me(work, update, "\n".join(lines))
 
 
@@ -632,6 +719,7 @@ COMMANDS: dict[str, Handler] = {
     "release": on_release,
     "close": on_close,
     "block": on_block,
+    "unblock": on_unblock,
     "mine": on_mine,
     "stats": on_stats,
     "invite": on_invite,

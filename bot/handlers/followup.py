@@ -6,15 +6,16 @@ volunteer who holds it; neither side ever sees the other's Telegram account.
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import Application, CommandHandler
 
 from bot import callback_data as cb
+from bot import notifications
 from bot.context import BotContext
-from bot.conversation import Person
+from bot.conversation import Person, Turn
 from bot.desk import NotAVolunteer, Outgoing
 from bot.handlers import desk as desk_handlers
-from bot.handlers.common import PRIVATE, person_of, reply, send
+from bot.handlers.common import PRIVATE, edit, person_of, reply, send
 from bot.render import Screen
 from storage import desk as store
 from storage import repositories as repo
@@ -127,8 +128,84 @@ async def volunteer_hint(update: Update, context: BotContext) -> bool:
 
 
 async def is_blocked(context: BotContext, person: Person) -> bool:
-    """Whether a volunteer blocked this person from opening new requests (/block)."""
+    """Whether a volunteer blocked this person from opening new requests, telling them (/block).
+
+    A silent block (/block REF silent) is not one here: that person goes on as before, and
+    their requests are held back from the desk instead (`storage.desk.held_back_cases`).
+    """
+    return await blocked_language(context, person) is not None
+
+
+async def blocked_language(context: BotContext, person: Person) -> str | None:
+    """The language of their last questionnaire if this person is blocked (and told so)."""
     services = context.services
     async with services.lookups() as db:
         row = await repo.find_person(db, services.conversations.owner(person))
-        return row is not None and row.blocked_at is not None
+        if row is None or row.blocked_at is None or row.blocked_silently:
+            return None
+        return row.language
+
+
+async def after_closed(update: Update, context: BotContext, turn: Turn, text: str) -> bool:
+    """A message from someone whose latest request is closed: kept, and they choose what next.
+
+    The text waits (encrypted, in the draft) until they reopen that request or start a new
+    one; it is added to whichever they choose. False if they have no closed request.
+    """
+    services = context.services
+    async with services.lookups() as db:
+        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
+        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        if row is None or case is None or case.status != "closed":
+            return False
+        reference, language = case.reference, row.language
+    turn.pending.append(text)
+    screen = context.renderer.choice(
+        language,
+        "after-close-offer",
+        [("reopen-request", cb.encode(cb.REOPEN, reference)), ("new-request", cb.encode(cb.NEW))],
+        reference=reference,
+    )
+    await send(update, context, screen)
+    return True
+
+
+async def reopen_pressed(
+    update: Update, context: BotContext, turn: Turn, query: CallbackQuery, reference: str
+) -> None:
+    """ "Reopen": the closed request goes back to the queue with what they wrote since."""
+    services = context.services
+    person = person_of(update)
+    await query.answer()
+    outbox: list[Outgoing] = []
+    async with services.sessions() as db, db.begin():
+        row = await repo.find_person(db, services.conversations.owner(person))
+        case = await repo.get_case_by_reference(db, reference)
+        if row is None or case is None or case.person_id != row.id:
+            language = row.language if row is not None else turn.language
+            await edit(context, query, Screen(context.renderer.text(language, "no-draft")))
+            return
+        language = row.language
+        if row.blocked_at is not None and not row.blocked_silently:
+            await edit(context, query, Screen(context.renderer.text(language, "blocked")))
+            return
+        if case.status != "closed":
+            text = context.renderer.text(language, "reopen-not-closed", reference=reference)
+            await edit(context, query, Screen(text))
+            return
+        holder_id = await store.reopen(db, case)
+        for text in turn.pending:
+            await store.add_entry(db, services.cipher, case, kind="person", body=text, author=None)
+        await store.record(db, "reopen", actor=None, case=case)
+        holder = await db.get(Volunteer, holder_id) if holder_id else None
+        if holder is not None and holder.revoked_at is None:
+            told = context.renderer.text(holder.language, "desk-reopened", reference=reference)
+            outbox.append(Outgoing(store.volunteer_chat_id(services.cipher, holder), told))
+        case_id = case.id
+    turn.pending = []
+    await edit(
+        context, query, Screen(context.renderer.text(language, "reopened", reference=reference))
+    )
+    if holder is not None:
+        await desk_handlers.deliver(context, holder, outbox)
+    await notifications.announce_new_case(context.bot, services, case_id)

@@ -61,17 +61,37 @@ async def on_start(update: Update, context: BotContext) -> None:
         if turn.outbox is not None:
             await reply(update, context, turn.outbox["language"], "outbox-waiting")
             return
+        if await _refused(update, context, turn):
+            return
         if turn.session is None:
             open_case = await followup.open_case_reference(context, update)
             if open_case is not None:
                 await followup.offer_new_request(update, context, *open_case)
                 return
-            if await followup.is_blocked(context, person_of(update)):
-                await reply(update, context, turn.language, "blocked")
-                return
             await show(context, turn, update, turn.start())
         else:
             await show(context, turn, update, turn.apply(ev.Repeat()), ev.Notice("resumed"))
+
+
+async def _refused(update: Update, context: BotContext, turn: Turn) -> bool:
+    """A person blocked (and told so) hears it before they fill anything in, in the language
+    of their questionnaire; an unfinished one is discarded. A silent block is not told here.
+
+    With the database away nobody is refused here: the request is checked again on sending.
+    """
+    try:
+        stored_language = await followup.blocked_language(context, person_of(update))
+    except STORAGE_AWAY:
+        return False
+    if stored_language is None:
+        return False
+    language = turn.language if turn.session is not None else stored_language
+    if turn.session is not None:
+        if turn.last_prompt is not None and update.effective_chat is not None:
+            await strip_keyboard(context, update.effective_chat.id, turn.last_prompt)
+        turn.discard()
+    await reply(update, context, language, "blocked")
+    return True
 
 
 async def on_back(update: Update, context: BotContext) -> None:
@@ -144,6 +164,8 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
         if turn.session is None:
             if await _outside_questionnaire(update, context, turn, event):
                 return
+            if await _refused(update, context, turn):
+                return
             await show(context, turn, update, turn.start())
             return
         await show(context, turn, update, turn.apply(event))
@@ -155,7 +177,12 @@ async def _outside_questionnaire(
     if isinstance(event, ev.Text) and await followup.volunteer_hint(update, context):
         return True
     if isinstance(event, ev.Text) and event.text.strip():
-        return await followup.add_to_open_case(update, context, event.text.strip())
+        text = event.text.strip()
+        if await followup.add_to_open_case(update, context, text):
+            return True
+        if await _refused(update, context, turn):
+            return True
+        return await followup.after_closed(update, context, turn, text)
     open_case = await followup.open_case_reference(context, update)
     if open_case is not None:
         await reply(update, context, open_case[1], "unsupported-media")
@@ -176,11 +203,20 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _forget_pressed(update, context, query, confirmed=action.args[0] == "y")
         return
     async with context.conversations.turn(person) as turn:
+        if action is not None and action.kind == cb.REOPEN and turn.session is None:
+            await followup.reopen_pressed(update, context, turn, query, action.args[0])
+            return
+        begins = action is not None and action.kind in (cb.NEW, cb.LANGUAGE)
+        if begins and turn.session is None and await _refused(update, context, turn):
+            await query.answer()
+            await strip_keyboard(context, query.message.chat.id, query.message.message_id)
+            return
         if action is not None and action.kind == cb.NEW and turn.session is None:
             await query.answer()
             await show(context, turn, update, turn.start(), edit=query)
             return
-        if action is None or (turn.session is None and action.kind != cb.LANGUAGE):
+        stale_reopen = action is not None and action.kind == cb.REOPEN  # a questionnaire began
+        if action is None or stale_reopen or (turn.session is None and action.kind != cb.LANGUAGE):
             await _stale(update, context, turn, query)
             return
         if action.kind == cb.CANCEL:
@@ -206,10 +242,11 @@ async def _may_submit(
     """Blocked people get a neutral answer; over the hourly cap the draft waits, untouched."""
     if await followup.is_blocked(context, person_of(update)):
         await query.answer()
+        language = turn.language  # the questionnaire's, read before the draft is discarded
         if turn.last_prompt is not None and query.message is not None:
             await strip_keyboard(context, query.message.chat.id, turn.last_prompt)
         turn.discard()
-        await reply(update, context, turn.language, "blocked")
+        await reply(update, context, language, "blocked")
         return False
     if await notifications.over_hourly_cap(context.bot, context.services):
         await query.answer(context.renderer.text(turn.language, "busy-try-later"), show_alert=True)
@@ -304,7 +341,7 @@ async def show(
     if isinstance(outcome, ev.Completed):
         person = person_of(update)
         try:
-            case = await context.conversations.submit(person, outcome)
+            case = await context.conversations.submit(person, outcome, turn.pending)
         except STORAGE_AWAY:
             # The database is away: keep the answers and submit them as soon as it is back.
             turn.keep_for_outbox(outcome, person.chat_id)

@@ -24,10 +24,12 @@ desk-help =
     /canned - canned replies; /canned REF KEY - send one
     /note REF text - an internal note, never sent to the person
     /release REF - back to the queue
-    /close REF [reason] - close; the person is told
+    /close REF [reason] - close; the person gets a neutral notice, the reason stays internal (to tell them something, /reply first)
     /mine - your open cases
     /stats - counts and waiting times
-    /block REF - the person can no longer open requests
+    /block REF - the person can no longer open requests, and is told so
+    /block REF silent - they are not told; their requests never reach the queue
+    /unblock REF - lift a block
     Admins: /invite [admin], /volunteers, /revoke HANDLE, /audit REF
 
 desk-status-waiting = waiting
@@ -47,7 +49,10 @@ desk-queue-title = { $count ->
         [one] { $count } case is waiting:
        *[other] { $count } cases are waiting:
     }
-desk-queue-line = { $reference } · priority { $priority } · { $category } · { $language } · waiting { $waited }
+desk-queue-line = { $reference } · { $urgent ->
+        [yes] 🔴 URGENT ·{" "}
+       *[no] {""}
+    }priority { $priority } · { $category } · { $language } · waiting { $waited }
 desk-nothing-to-take = No case is waiting.
 desk-taken = You took case { $reference }.
 desk-not-found = There is no case { $reference }.
@@ -91,7 +96,7 @@ desk-invite = One-time invite ({ $role }), valid for { $hours } h: { $code }
 desk-joined = Welcome to the desk. Others see you as { $handle }; your Telegram account stays hidden from the people who write.
 desk-admins-only = Only admins can do that.
 desk-volunteers-title = Volunteers:
-desk-volunteer-line = { $handle } · { $role } · last active { $active } ago{ $revoked ->
+desk-volunteer-line = { $handle } · { $role } · last active { $active }{ $revoked ->
         [yes] {" "}· revoked
        *[no] {""}
     }
@@ -121,7 +126,6 @@ volunteer-says =
     💬 Your volunteer:
     { $text }
 case-closed = Your request { $reference } has been closed. If you need help again, send /start.
-case-closed-reason = Your request { $reference } has been closed: { $reason }. If you need help again, send /start.
 open-request = You have an open request { $reference }. Write here to add to it, or send /status. To start a separate new request, press the button.
 new-request = Start a new request
 
@@ -143,3 +147,40 @@ desk-copies-left = ⚠️ { $count ->
         [one] it
        *[other] them
     }.
+desk-queue-priorities = Priority 1 is the most urgent (in danger right now); 🔴 marks those cases.
+desk-queue-held = Held back (silently blocked, never announced): { $references }
+desk-mine-line = { $reference } · { $urgent ->
+        [yes] 🔴 URGENT ·{" "}
+       *[no] {""}
+    }priority { $priority } · { $category } · { $language } · yours for { $waited }
+desk-case-close-reason = Closed with the reason (internal, the person was not shown it): { $reason }
+desk-case-held = Held back: its person is blocked silently, so it never reaches the queue.
+desk-release-waiting = Case { $reference } is not held by anyone: it is already in the queue.
+desk-release-closed = Case { $reference } is closed; there is nothing to release.
+desk-close-closed = Case { $reference } is already closed.
+desk-blocked-silently = The person of case { $reference } is blocked silently: they are not told and go on as before, but their requests are held back from the queue (admins see them in /queue). /unblock { $reference } lifts it.
+desk-unblocked = The person of case { $reference } is no longer blocked.{ $count ->
+        [0] {""}
+        [one] {" "}{ $count } request held back is now in the queue.
+       *[other] {" "}{ $count } requests held back are now in the queue.
+    }
+desk-active-this-hour = within the hour
+desk-active-ago = { $days ->
+        [0] { $hours ->
+                [one] { $hours } hour ago
+               *[other] { $hours } hours ago
+            }
+       *[other] { $days ->
+                [one] { $days } day
+               *[other] { $days } days
+            } { $hours } h ago
+    }
+
+## After a request was closed, the person writes again.
+after-close-offer = Your request { $reference } was closed. Your message is kept: should it go to that request, opened again, or to a new request? Nothing is lost either way.
+reopen-request = Reopen that request
+reopened = Your request { $reference } is open again and back with the volunteers; your message was added to it. A volunteer will write to you here.
+reopen-not-closed = Your request { $reference } is open: just write here to add to it.
+desk-reopened = Case { $reference }, which you held, was reopened by its person and is back in the queue.
+desk-take-held = Case { $reference } is held back: its person is blocked silently. /unblock { $reference } puts it in the queue.
+desk-audit-reason = reason (internal): { $reason }

@@ -26,10 +26,12 @@ desk-help =
     /canned - готовые ответы; /canned НОМЕР КЛЮЧ - отправить
     /note НОМЕР текст - внутренняя заметка, человеку не отправляется
     /release НОМЕР - вернуть в очередь
-    /close НОМЕР [причина] - закрыть; человеку сообщат
+    /close НОМЕР [причина] - закрыть; человек получит нейтральное уведомление, причина останется внутренней (чтобы что-то ему сказать, сначала /reply)
     /mine - ваши открытые заявки
     /stats - счётчики и время ожидания
-    /block НОМЕР - человек больше не сможет подавать заявки
+    /block НОМЕР - человек больше не сможет подавать заявки, и ему об этом скажут
+    /block НОМЕР silent - ему не скажут; его заявки не попадут в очередь
+    /unblock НОМЕР - снять блокировку
     Админам: /invite [admin], /volunteers, /revoke ИМЯ, /audit НОМЕР
 
 desk-status-waiting = ждёт
@@ -50,7 +52,10 @@ desk-queue-title = { $count ->
         [few] Ждут { $count } заявки:
        *[many] Ждут { $count } заявок:
     }
-desk-queue-line = { $reference } · приоритет { $priority } · { $category } · { $language } · ждёт { $waited }
+desk-queue-line = { $reference } · { $urgent ->
+        [yes] 🔴 СРОЧНО ·{" "}
+       *[no] {""}
+    }приоритет { $priority } · { $category } · { $language } · ждёт { $waited }
 desk-nothing-to-take = Ожидающих заявок нет.
 desk-taken = Вы взяли заявку { $reference }.
 desk-not-found = Заявки { $reference } нет.
@@ -94,7 +99,7 @@ desk-invite = Одноразовое приглашение ({ $role }), дей�
 desk-joined = Добро пожаловать. Другие волонтёры видят вас как { $handle }; ваш аккаунт в Telegram скрыт от тех, кто пишет.
 desk-admins-only = Это могут только админы.
 desk-volunteers-title = Волонтёры:
-desk-volunteer-line = { $handle } · { $role } · был(а) активен { $active } назад{ $revoked ->
+desk-volunteer-line = { $handle } · { $role } · был(а) активен { $active }{ $revoked ->
         [yes] {" "}· доступ отозван
        *[no] {""}
     }
@@ -125,7 +130,6 @@ volunteer-says =
     💬 Ваш волонтёр:
     { $text }
 case-closed = Ваша заявка { $reference } закрыта. Если снова понадобится помощь, отправьте /start.
-case-closed-reason = Ваша заявка { $reference } закрыта: { $reason }. Если снова понадобится помощь, отправьте /start.
 open-request = У вас есть открытая заявка { $reference }. Пишите сюда, чтобы дополнить её, или отправьте /status. Чтобы подать отдельную новую заявку, нажмите кнопку.
 new-request = Подать новую заявку
 
@@ -148,3 +152,39 @@ desk-copies-left = ⚠️ Из чата { $handle } не удалось убра
         [one] его
        *[other] их
     } вручную.
+desk-queue-priorities = Приоритет 1 — самый срочный (опасность прямо сейчас); такие заявки отмечены 🔴.
+desk-queue-held = Придержаны (тихая блокировка, без уведомлений): { $references }
+desk-mine-line = { $reference } · { $urgent ->
+        [yes] 🔴 СРОЧНО ·{" "}
+       *[no] {""}
+    }приоритет { $priority } · { $category } · { $language } · у вас { $waited }
+desk-case-close-reason = Закрыта с причиной (внутренней, человеку её не показали): { $reason }
+desk-case-held = Придержана: автор заблокирован тихо, поэтому заявка не попадает в очередь.
+desk-release-waiting = Заявку { $reference } никто не ведёт: она уже в очереди.
+desk-release-closed = Заявка { $reference } закрыта; возвращать в очередь нечего.
+desk-close-closed = Заявка { $reference } уже закрыта.
+desk-blocked-silently = Человек по заявке { $reference } заблокирован тихо: ему не сообщают, для него всё как прежде, но его заявки не попадают в очередь (админы видят их в /queue). /unblock { $reference } снимает блокировку.
+desk-unblocked = Человек по заявке { $reference } больше не заблокирован.{ $count ->
+        [0] {""}
+        [one] {" "}{ $count } придержанная заявка теперь в очереди.
+        [few] {" "}{ $count } придержанные заявки теперь в очереди.
+       *[other] {" "}{ $count } придержанных заявок теперь в очереди.
+    }
+desk-active-this-hour = в течение последнего часа
+desk-active-ago = { $days ->
+        [0] { $hours ->
+                [one] { $hours } час назад
+                [few] { $hours } часа назад
+               *[other] { $hours } часов назад
+            }
+       *[other] { $days } дн. { $hours } ч назад
+    }
+
+## После закрытия заявки человек пишет снова.
+after-close-offer = Ваша заявка { $reference } закрыта. Ваше сообщение сохранено: добавить его к этой заявке, открыв её снова, или к новой заявке? В любом случае оно не потеряется.
+reopen-request = Открыть эту заявку снова
+reopened = Ваша заявка { $reference } снова открыта и передана волонтёрам; ваше сообщение добавлено к ней. Волонтёр напишет вам здесь.
+reopen-not-closed = Ваша заявка { $reference } открыта: просто пишите сюда, чтобы дополнить её.
+desk-reopened = Заявка { $reference }, которую вы вели, снова открыта её автором и вернулась в очередь.
+desk-take-held = Заявка { $reference } придержана: её автор заблокирован тихо. /unblock { $reference } вернёт её в очередь.
+desk-audit-reason = причина (внутренняя): { $reason }

@@ -113,7 +113,7 @@ async def _get(sessions: Sessions, case: Case) -> Case:
 # --- volunteers --------------------------------------------------------------------------------
 
 
-async def test_ensure_admin_creates_then_reactivates_keeping_the_handle(
+async def test_ensure_admin_creates_once_and_never_undoes_a_revocation(
     sessions: Sessions, cipher: Cipher
 ) -> None:
     admin = await _admin(sessions, cipher)
@@ -130,18 +130,16 @@ async def test_ensure_admin_creates_then_reactivates_keeping_the_handle(
     async with sessions() as session:
         assert await desk.find_volunteer(session, "v-admin") is None
 
+    # The configured list only bootstraps accounts never seen: a revoked admin stays revoked.
     async with sessions.begin() as session:
         again = await desk.ensure_admin(
             session, cipher, pseudonym="v-admin", chat_id=42, language="en"
         )
-    assert (again.id, again.handle, again.role) == (admin.id, admin.handle, "admin")
-    assert again.revoked_at is None
-    assert desk.volunteer_chat_id(cipher, again) == 42
-    assert again.language == "ru"  # set on creation only
+    assert (again.id, again.handle) == (admin.id, admin.handle)
+    assert again.revoked_at is not None
+    assert desk.volunteer_chat_id(cipher, again) == VOLUNTEER_CHAT
     async with sessions() as session:
-        found = await desk.find_volunteer(session, "v-admin")
-        assert found is not None
-        assert found.id == admin.id
+        assert await desk.find_volunteer(session, "v-admin") is None
         assert len(await desk.list_volunteers(session)) == 1
 
 
@@ -315,7 +313,7 @@ async def test_expired_invite_is_refused(sessions: Sessions, cipher: Cipher) -> 
             )
 
 
-async def test_active_volunteer_cannot_spend_an_invite_revoked_one_returns(
+async def test_active_volunteer_cannot_spend_an_invite_revoked_one_returns_anew(
     sessions: Sessions, cipher: Cipher
 ) -> None:
     admin = await _admin(sessions, cipher)
@@ -338,7 +336,9 @@ async def test_active_volunteer_cannot_spend_an_invite_revoked_one_returns(
         back = await desk.redeem_invite(
             session, cipher, code_hash="again", pseudonym="v-0", chat_id=6, language="uk"
         )
-    assert (back.id, back.handle) == (volunteer.id, volunteer.handle)
+    # A fresh identity: nothing the revoked one held is theirs again.
+    assert back.id != volunteer.id
+    assert back.handle != volunteer.handle
     assert back.revoked_at is None
     assert back.language == "uk"
     assert desk.volunteer_chat_id(cipher, back) == 6
@@ -657,6 +657,54 @@ async def test_blocking_survives_a_new_visit(sessions: Sessions, cipher: Cipher)
     returned = await _person(sessions, cipher, "r")  # upsert on their next submission
     assert returned.id == person.id
     assert desk.is_blocked(returned)
+
+
+async def test_a_silent_block_holds_their_requests_back_until_unblocked(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    person = await _person(sessions, cipher, "s")
+    bystander = await _person(sessions, cipher, "o")
+    (case, later) = await _cases(sessions, cipher, [1, 1], person)
+    (other,) = await _cases(sessions, cipher, [2], bystander)
+    (volunteer,) = await _volunteers(sessions, cipher, 1)
+    async with sessions.begin() as session:
+        blocked = await desk.block_person_of_case(session, case, silent=True)
+    assert desk.is_blocked(blocked)
+    assert blocked.blocked_silently
+    async with sessions.begin() as session:
+        assert [c.id for c in await desk.waiting_cases(session)] == [other.id]
+        assert [c.id for c in await desk.held_back_cases(session)] == [case.id, later.id]
+        assert (
+            await desk.due_for_announcement(session, older_than=timedelta(0), max_priority=1) == []
+        )
+        with pytest.raises(desk.CaseNotAvailable):
+            await desk.claim(session, volunteer, case.reference)
+        assert (await desk.claim_next(session, volunteer)).id == other.id  # type: ignore[union-attr]
+        assert await desk.claim_next(session, volunteer) is None
+
+    async with sessions.begin() as session:
+        person_row, back = await desk.unblock_person_of_case(session, later)
+    assert (person_row.blocked_at, person_row.blocked_silently, back) == (None, False, 2)
+    async with sessions() as session:
+        assert [c.id for c in await desk.waiting_cases(session)] == [case.id, later.id]
+        assert await desk.held_back_cases(session) == []
+
+
+async def test_a_closed_case_reopens_into_the_queue(sessions: Sessions, cipher: Cipher) -> None:
+    (volunteer,) = await _volunteers(sessions, cipher, 1)
+    (case,) = await _cases(sessions, cipher, [2])
+    async with sessions.begin() as session:
+        case = await desk.claim(session, volunteer, case.reference)
+        await desk.close(session, cipher, case, "internal note")
+    async with sessions.begin() as session:
+        holder = await desk.reopen(session, case)
+    assert holder == volunteer.id
+    reopened = await _get(sessions, case)
+    assert (reopened.status, reopened.volunteer_id, reopened.closed_at) == ("waiting", None, None)
+    async with sessions.begin() as session:
+        assert [c.id for c in await desk.waiting_cases(session)] == [case.id]
+        with pytest.raises(desk.CaseStateError):
+            await desk.reopen(session, reopened)
 
 
 # --- audit and erasure -------------------------------------------------------------------------
