@@ -604,7 +604,8 @@ async def due_for_announcement(
         .where(
             Case.status == "waiting",
             Case.priority <= max_priority,
-            Case.announced_at.is_(None) | (Case.announced_at < cutoff),
+            # Kept to the minute: due once the announcing minute is `older_than` past.
+            Case.announced_at.is_(None) | (Case.announced_at <= cutoff),
         )
         .order_by(*_QUEUE_ORDER)
     )
