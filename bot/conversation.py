@@ -29,6 +29,21 @@ from storage.state import DraftStore
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+NEW_CASES_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class OwnLimit:
+    """Why this person may not open another request now (see `Conversations.own_limit`).
+
+    kind "open": `count` requests are open, the most allowed at once; "daily": `count` new
+    requests in the last 24 hours. `reference` is their newest open request, where anything
+    they write goes once no questionnaire is in progress (None if none is open).
+    """
+
+    kind: str
+    count: int
+    reference: str | None
 
 
 @dataclass(frozen=True)
@@ -255,6 +270,35 @@ class Conversations:
             recent = case.status == "waiting" and case.created_at >= since
             if recent and repo.case_answers(self.cipher, case) == completed.answers:
                 return case
+        return None
+
+    async def own_limit(
+        self,
+        person: Person,
+        completed: ev.Completed,
+        *,
+        open_cases: int,
+        new_per_day: int,
+    ) -> OwnLimit | None:
+        """Whether submitting `completed` would take this person past their own limits.
+
+        The same answers sent again (a re-delivered "Send") are the request already stored,
+        not a new one, so they pass. Read-only: the caller's draft is left as it is.
+        """
+        async with self.sessions() as db:
+            row = await repo.find_person(db, self.owner(person))
+            if row is None:
+                return None
+            if await self._same_submission(db, row.id, completed) is not None:
+                return None
+            open_ = await repo.open_cases_of_person(db, row.id)
+            newest = open_[0].reference if open_ else None
+            if len(open_) >= open_cases:
+                return OwnLimit("open", len(open_), newest)
+            since = datetime.now(UTC) - NEW_CASES_WINDOW
+            recent = await repo.cases_of_person_since(db, row.id, since)
+            if recent >= new_per_day:
+                return OwnLimit("daily", recent, newest)
         return None
 
     async def forget(self, person: Person) -> ErasureReport:

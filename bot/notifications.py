@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -17,12 +17,14 @@ from bot.desk import age
 from bot.logs import describe
 from bot.services import Services
 from storage import desk as store
+from storage import repositories as repo
 from storage.models import Case
 from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
 
 URGENT = 1
+CAP_WINDOW = timedelta(hours=1)
 
 
 async def announce_new_case(bot: Bot, services: Services, case_id: str) -> None:
@@ -84,21 +86,27 @@ async def _send(bot: Bot, chat_id: int, text: str) -> None:
         log.warning("desk notice not delivered: %s", describe(error))
 
 
-async def over_hourly_cap(bot: Bot, services: Services) -> bool:
-    """Count a submission against the global hourly cap; alert admins once when it is reached.
+async def over_hourly_cap(bot: Bot, services: Services, owner: str) -> bool:
+    """Whether a new sender must wait: `cases_per_hour_cap` people opened a case in the last hour.
 
-    A Redis hiccup fails open: a real person's request matters more than the cap.
+    Each person counts once, however often they press Send and however many cases they open;
+    someone already counted this hour is not held back by the cap (their own limits apply,
+    `Conversations.own_limit`). Counted from the stored cases, so every bot process agrees
+    and a Redis hiccup cannot open the gate. Admins are alerted once an hour when it closes.
     """
-    try:
-        count = await services.counter.add("cases")
-        if count <= services.settings.cases_per_hour_cap:
+    since = datetime.now(UTC) - CAP_WINDOW
+    async with services.lookups() as db:
+        if await repo.senders_since(db, since) < services.settings.cases_per_hour_cap:
             return False
+        row = await repo.find_person(db, owner)
+        if row is not None and await repo.cases_of_person_since(db, row.id, since) > 0:
+            return False
+    try:
         if await services.counter.once("cap-alert", 3600):
             await alert_admins(bot, services, "desk-cap-reached",
                                 cap=services.settings.cases_per_hour_cap)  # fmt: skip
     except StateUnavailable as error:
-        log.warning("hourly cap unavailable: %s", describe(error))
-        return False
+        log.warning("hourly cap alert unavailable: %s", describe(error))
     return True
 
 

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=30, ge=1, le=10_000)
     flood_window_seconds: float = Field(default=60, gt=0, le=3600)
     cases_per_hour_cap: int = Field(default=300, ge=1)
+    open_cases_per_person: int = Field(default=2, ge=1, le=100)
+    new_cases_per_person_per_day: int = Field(default=3, ge=1, le=1000)
     retention_days: int = Field(default=90, ge=1)
     stale_warning_days: int = Field(default=7, ge=1)
     housekeeping_interval_minutes: float = Field(default=60, gt=0)

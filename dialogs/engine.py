@@ -257,6 +257,7 @@ class Engine:
         if self._fire(session, "edit", step=step_id) is None:
             return self.prompt(session, "stale-button")
         session.editing = True
+        self._drop_closed_branches(session)  # a draft saved before answers were dropped
         self._enter(session)
         return self.prompt(session)
 
@@ -288,6 +289,7 @@ class Engine:
 
     def _advance(self, session: Session) -> ev.Outcome:
         """Move on after an answer; while editing, skip questions that are still answered."""
+        self._drop_closed_branches(session)
         notices: list[str] = []
         while True:
             raised = self._fire(session, "answer")
@@ -304,6 +306,40 @@ class Engine:
                 break
         self._enter(session)
         return self.prompt(session, *notices)
+
+    def reachable(self, answers: dict[str, Any]) -> set[str]:
+        """The steps a person with these answers may still reach.
+
+        A step that is answered (and whose answer still fits) leads only where its route goes;
+        an unanswered one, or one whose answer no longer fits, may lead anywhere its routes go,
+        because its answer is not known yet.
+        """
+        seen: set[str] = set()
+        todo = [self.spec.start]
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in self.spec.steps:
+                continue
+            seen.add(current)
+            step = self.spec.steps[current]
+            if current in answers and self._still_valid(step, answers):
+                route = next((r for r in step.routes if r.applies(answers)), None)
+                todo.extend([route.to] if route else [])
+            else:
+                todo.extend(route.to for route in step.routes)
+        return seen
+
+    def _drop_closed_branches(self, session: Session) -> None:
+        """Forget the answers to questions the current answers no longer lead to.
+
+        Otherwise an answer from a branch that closed would come back, without its question
+        being asked again, when a later change opens the branch again.
+        """
+        reachable = self.reachable(session.answers)
+        while stale := [step_id for step_id in session.answers if step_id not in reachable]:
+            for step_id in stale:
+                del session.answers[step_id]
+            reachable = self.reachable(session.answers)
 
     def _fire(self, session: Session, trigger: str, **arguments: str) -> list[str] | None:
         """Run one trigger on a fresh model: the notices raised, or None if nothing fired."""

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.coarse import coarsen_closed_case, minutes_between, next_entry_seq
 from storage.crypto import Cipher, Pseudonymizer
 from storage.models import (
     CASE_STATUSES,
@@ -39,6 +40,7 @@ from storage.models import (
     Volunteer,
     new_id,
     this_hour,
+    this_minute,
     today,
     utcnow,
 )
@@ -400,7 +402,7 @@ def retired_pseudonym(volunteer_id: str) -> str:
 
 # --- the queue ---------------------------------------------------------------------------------
 
-_QUEUE_ORDER = (Case.priority, Case.created_at, Case.id)
+_QUEUE_ORDER = (Case.priority, Case.created_at, Case.minute_order, Case.id)
 _CLAIM_BATCH = 16
 _CLAIM_ROUNDS = 64
 _LOCKED_PAUSE = 0.05  # seconds
@@ -413,6 +415,8 @@ _CASE_STATE = (
     "close_reason_enc",
     "announced_at",
     "updated_at",
+    "created_at",
+    "minute_order",
 )
 
 
@@ -583,6 +587,7 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
     )
     if result.rowcount != 1:
         raise CaseStateError("the case is already closed")
+    await coarsen_closed_case(session, case.id)
     return await _reload(session, case)
 
 
@@ -628,7 +633,7 @@ async def latest_open_case_of_person(session: AsyncSession, person_id: str) -> C
     query = (
         select(Case)
         .where(Case.person_id == person_id, Case.status != "closed")
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        .order_by(Case.person_order.desc(), Case.created_at.desc(), Case.id.desc())
         .limit(1)
     )
     return await session.scalar(query)
@@ -639,7 +644,7 @@ async def latest_case_of_person(session: AsyncSession, person_id: str) -> Case |
     query = (
         select(Case)
         .where(Case.person_id == person_id)
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        .order_by(Case.person_order.desc(), Case.created_at.desc(), Case.id.desc())
         .limit(1)
     )
     return await session.scalar(query)
@@ -656,7 +661,8 @@ async def due_for_announcement(
             Case.status == "waiting",
             _not_held_back(),
             Case.priority <= max_priority,
-            Case.announced_at.is_(None) | (Case.announced_at < cutoff),
+            # Kept to the minute: due once the announcing minute is `older_than` past.
+            Case.announced_at.is_(None) | (Case.announced_at <= cutoff),
         )
         .order_by(*_QUEUE_ORDER)
     )
@@ -788,7 +794,7 @@ async def add_entry(
     record = case_record(case.id)
     data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
     entry_id = new_id()
-    now = utcnow()
+    now = today() if case.status == "closed" else this_minute()  # see storage.coarse
     entry = CaseEntry(
         id=entry_id,
         case_id=case.id,
@@ -797,13 +803,14 @@ async def add_entry(
         body_enc=cipher.encrypt(data_key, record, _entry_field(entry_id), body.encode()),
         created_at=now,
         delivered=delivered,
+        seq=await next_entry_seq(session, case.id),
     )
     session.add(entry)
     if kind == "volunteer" and case.first_reply_at is None:
         result = await session.execute(
             update(Case)
             .where(Case.id == case.id, Case.first_reply_at.is_(None))
-            .values(first_reply_at=now)
+            .values(first_reply_at=now, first_reply_minutes=minutes_between(case.created_at, now))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
@@ -847,7 +854,7 @@ async def case_entries(
     query = (
         select(CaseEntry)
         .where(CaseEntry.case_id == case.id)
-        .order_by(CaseEntry.created_at, CaseEntry.id)
+        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
     )
     return decrypt_entries(cipher, case, (await session.scalars(query)).all())
 
@@ -861,7 +868,7 @@ async def undelivered_person_entries(session: AsyncSession, case: Case) -> Seque
             CaseEntry.kind == "person",
             CaseEntry.delivered.is_(False),
         )
-        .order_by(CaseEntry.created_at, CaseEntry.id)
+        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
     )
     return (await session.scalars(query)).all()
 
@@ -945,7 +952,7 @@ async def record(
     if detail is not None and len(detail) > _DETAIL_MAX:
         raise ValueError(f"detail must be at most {_DETAIL_MAX} characters")
     event = AuditEvent(
-        at=utcnow(),
+        at=today() if case is not None and case.status == "closed" else this_minute(),
         action=action,
         actor_handle=None if actor is None else actor.handle,
         case_reference=None if case is None else case.reference,
@@ -996,10 +1003,10 @@ async def desk_stats(session: AsyncSession) -> DeskStats:
         counts[status] = int(count)
     # Requests held back by a silent block are not waiting for the desk.
     counts["waiting"] -= len(await held_back_cases(session))
-    replied = await session.execute(
-        select(Case.created_at, Case.first_reply_at).where(Case.first_reply_at.is_not(None))
+    replied = await session.scalars(
+        select(Case.first_reply_minutes).where(Case.first_reply_minutes.is_not(None))
     )
-    delays = [first - created for created, first in replied.all()]
+    delays = [timedelta(minutes=minutes) for minutes in replied.all()]
     oldest: datetime | None = await session.scalar(
         select(Case.created_at)
         .where(Case.status == "waiting", _not_held_back())

@@ -26,8 +26,8 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.coarse import forget_trail
 from storage.db import sqlite_pragma
-from storage.desk import record
 from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
 
 _CHUNK = 500
@@ -69,7 +69,7 @@ def _noise(length: int | None) -> bytes | None:
 async def shred_case(session: AsyncSession, case: Case) -> None:
     """Destroy a case's data key and ciphertexts, then delete it with its entries and links.
 
-    The audit trail is left alone: it names the case only by its random reference. A case that
+    The audit trail is the caller's (`storage.coarse.forget_trail` unlinks it). A case that
     no longer exists is left as it is.
     """
     # FOR UPDATE (PostgreSQL) also holds back new entries (their foreign key needs a share
@@ -178,7 +178,8 @@ async def _seen_by_volunteers(session: AsyncSession, case: Case) -> ErasedCase |
 async def erase_person(session: AsyncSession, pseudonym: str) -> ErasureReport:
     """Crypto-shred a person and every case of theirs (what /forget does).
 
-    Each erased case leaves an audit event "erased" (no actor) under its reference. The report
+    Each erased case's audit events lose its reference and keep only the day, and an event
+    "erased" (no actor, no reference, to the day) is added for it. The report
     says which erased cases volunteers had seen, so the bot can tell the holder and delete the
     relayed copies while Telegram allows. An unknown pseudonym erases nothing (found=False).
     The caller commits; on SQLite, `checkpoint` afterwards clears the write-ahead log.
@@ -204,7 +205,7 @@ async def erase_person(session: AsyncSession, pseudonym: str) -> ErasureReport:
         seen = await _seen_by_volunteers(session, case)
         if seen is not None:
             affected.append(seen)
-        await record(session, "erased", actor=None, case=case)
+        await forget_trail(session, case, "erased")
         await shred_case(session, case)
     await shred_persons(session, [person_id])
     await session.flush()

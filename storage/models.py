@@ -48,9 +48,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def to_minute(moment: datetime) -> datetime:
+    """The start of the minute: the finest precision any stored time has (see UTCDateTime)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def to_day(moment: datetime) -> datetime:
+    """Midnight UTC of the moment's day: the precision kept for people and for closed cases."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def this_minute() -> datetime:
+    return to_minute(utcnow())
+
+
 def today() -> datetime:
     """Midnight UTC of the current day: the only precision kept for when people were seen."""
-    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    return to_day(utcnow())
 
 
 def this_hour() -> datetime:
@@ -63,7 +77,12 @@ def new_id() -> str:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every backend (SQLite drops the offset, so it is restored here)."""
+    """Aware UTC datetimes on every backend (SQLite drops the offset, so it is restored here).
+
+    Every value is cut to the start of its minute on the way in: times to the second could be
+    matched against a copy of Telegram's or a provider's traffic logs. Values compared with a
+    column are cut the same way, so comparisons stay consistent.
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -73,7 +92,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
-        value = value.astimezone(UTC)
+        value = to_minute(value.astimezone(UTC))
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
@@ -93,7 +112,9 @@ class KeyringEntry(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=this_minute, onupdate=this_minute
+    )
 
 
 class Person(Base):
@@ -139,8 +160,10 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(16))
     key_blob: Mapped[bytes] = mapped_column(LargeBinary)
     answers_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=this_minute, onupdate=this_minute
+    )
     # The volunteer desk: who holds the case, and when it moved.
     volunteer_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("volunteers.id", ondelete="SET NULL")
@@ -151,6 +174,13 @@ class Case(Base):
     close_reason_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_by_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Times are kept to the minute (to the day once closed), so the queue needs its own order
+    # among cases created in the same minute: 1, 2, ... within that minute (0 once closed).
+    minute_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The person's cases in the order they were made (1, 2, ...): "the newest" outlives the day.
+    person_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Minutes from the case's creation to the first reply, kept when closing coarsens the times.
+    first_reply_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class Volunteer(Base):
@@ -170,7 +200,7 @@ class Volunteer(Base):
     key_blob: Mapped[bytes] = mapped_column(LargeBinary)
     chat_enc: Mapped[bytes] = mapped_column(LargeBinary)
     language: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_hour)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -187,7 +217,7 @@ class Invite(Base):
     created_by: Mapped[str] = mapped_column(
         String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by: Mapped[str | None] = mapped_column(
@@ -214,8 +244,10 @@ class CaseEntry(Base):
         String(36), ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
     )
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The entry's place in its case's conversation (1, 2, ...): times alone are too coarse.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RelayLink(Base):
@@ -230,7 +262,7 @@ class RelayLink(Base):
     case_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
 
 
 class AuditEvent(Base):
@@ -243,7 +275,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     action: Mapped[str] = mapped_column(String(32))
     actor_handle: Mapped[str | None] = mapped_column(String(32))
     case_reference: Mapped[str | None] = mapped_column(String(9), index=True)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.coarse import next_minute_order, next_person_order
 from storage.crypto import KEY_BYTES, Cipher, DecryptionError, Pseudonymizer
-from storage.models import Base, Case, KeyringEntry, Person, new_id, today, utcnow
+from storage.models import Base, Case, KeyringEntry, Person, new_id, this_minute, today, utcnow
 
 PSEUDONYM_KEY_NAME = "pseudonym"
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
@@ -167,7 +169,7 @@ async def create_case(
     case_id = new_id()
     record = case_record(case_id)
     data_key = cipher.new_data_key()
-    now = utcnow()
+    now = this_minute()  # no stored time is finer (see storage.coarse)
     values: dict[str, Any] = {
         "id": case_id,
         "person_id": person.id,
@@ -179,6 +181,8 @@ async def create_case(
         "answers_enc": cipher.encrypt_json(data_key, record, "answers", answers),
         "created_at": now,
         "updated_at": now,
+        "minute_order": await next_minute_order(session, now),
+        "person_order": await next_person_order(session, person.id),
     }
     for _ in range(_REFERENCE_ATTEMPTS):
         values["reference"] = new_reference()
@@ -217,5 +221,35 @@ async def get_case_by_reference(session: AsyncSession, reference: str) -> Case |
 
 async def cases_of_person(session: AsyncSession, person_id: str) -> Sequence[Case]:
     """A person's cases, oldest first."""
-    query = select(Case).where(Case.person_id == person_id).order_by(Case.created_at, Case.id)
+    query = (
+        select(Case)
+        .where(Case.person_id == person_id)
+        .order_by(Case.person_order, Case.created_at, Case.id)
+    )
     return (await session.scalars(query)).all()
+
+
+async def open_cases_of_person(session: AsyncSession, person_id: str) -> Sequence[Case]:
+    """The person's waiting or taken cases, newest first."""
+    query = (
+        select(Case)
+        .where(Case.person_id == person_id, Case.status != "closed")
+        .order_by(Case.person_order.desc(), Case.created_at.desc(), Case.id.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+async def cases_of_person_since(session: AsyncSession, person_id: str, since: datetime) -> int:
+    """How many cases the person opened since `since` (still stored: erased ones are gone)."""
+    query = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.person_id == person_id, Case.created_at >= since)
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def senders_since(session: AsyncSession, since: datetime) -> int:
+    """How many people opened a case since `since`: each counted once, however many cases."""
+    query = select(func.count(func.distinct(Case.person_id))).where(Case.created_at >= since)
+    return int(await session.scalar(query) or 0)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.desk import record
+from storage.coarse import forget_trail
 from storage.erasure import shred_case, shred_persons
 from storage.models import Base, Case, Invite, Person, RelayLink, utcnow
 
@@ -25,6 +25,7 @@ from storage.models import Base, Case, Invite, Person, RelayLink, utcnow
 # who handled which case.
 RELAY_LINK_LIFETIME = timedelta(hours=48)
 OPEN_STATUSES = ("waiting", "taken")
+_CLOSED_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,11 @@ async def purge(
 
     Also deletes (shredding their keys) people who have no case left, are not blocked, and were
     last seen before the same cutoff; invites used or expired before the cutoff; and relay
-    links older than 48 hours. Each shredded case leaves an audit event "purged" (no actor).
+    links older than 48 hours. A closed case's `closed_at` is kept to the day, so a case is
+    shredded once the whole day it was closed on is past the cutoff: it is kept at least
+    `closed_older_than`, and at most a day longer. Each shredded case leaves an audit event
+    "purged" (no actor, no reference, to the day) and its trail loses its reference
+    (`storage.coarse.forget_trail`).
     Open cases are never touched, however old. Safe to repeat.
     """
     _check_positive(closed_older_than, "closed_older_than")
@@ -78,13 +83,14 @@ async def purge(
     expired = (
         await session.scalars(
             select(Case)
-            .where(Case.status == "closed", Case.closed_at < cutoff)
+            # closed_at is kept to the day: the whole day must be past the cutoff.
+            .where(Case.status == "closed", Case.closed_at <= cutoff - _CLOSED_DAY)
             .order_by(Case.id)
             .with_for_update()
         )
     ).all()
     for case in expired:
-        await record(session, "purged", actor=None, case=case)
+        await forget_trail(session, case, "purged")
         await shred_case(session, case)
 
     forgotten = (

@@ -552,7 +552,9 @@ async def on_audit(update: Update, context: BotContext, work: Work, args: list[s
             t.text(
                 lang,
                 "desk-audit-line",
-                at=e.at.strftime("%Y-%m-%d %H:%M UTC"),
+                at=e.at.strftime(
+                    "%Y-%m-%d" if (e.at.hour, e.at.minute) == (0, 0) else "%Y-%m-%d %H:%M UTC"
+                ),
                 actor=e.actor_handle or "-",
                 action=e.action,
                 detail="".join(f" · {d}" for d in details),

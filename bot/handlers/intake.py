@@ -30,6 +30,7 @@ from bot.handlers.common import (
 )
 from bot.render import Screen
 from dialogs import events as ev
+from dialogs.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -248,10 +249,50 @@ async def _may_submit(
         turn.discard()
         await reply(update, context, language, "blocked")
         return False
-    if await notifications.over_hourly_cap(context.bot, context.services):
+    if await _over_own_limit(update, context, turn, query):
+        return False
+    try:
+        over_cap = await notifications.over_hourly_cap(context.bot, context.services, turn.owner)
+    except STORAGE_AWAY:
+        over_cap = False  # the submission itself then waits in the outbox
+    if over_cap:
         await query.answer(context.renderer.text(turn.language, "busy-try-later"), show_alert=True)
         await reply(update, context, turn.language, "busy-try-later")
         return False
+    return True
+
+
+async def _over_own_limit(
+    update: Update, context: BotContext, turn: Turn, query: CallbackQuery
+) -> bool:
+    """A person at their own limit of requests is told so; the draft waits, untouched."""
+    if turn.session is None:
+        return False
+    trial = Session.from_dict(turn.session.to_dict())  # the draft itself is not moved
+    completed = context.engine.handle(trial, ev.Submit())
+    if not isinstance(completed, ev.Completed):
+        return False  # not on the review screen: the engine answers this press itself
+    settings = context.services.settings
+    try:
+        limit = await context.conversations.own_limit(
+            person_of(update),
+            completed,
+            open_cases=settings.open_cases_per_person,
+            new_per_day=settings.new_cases_per_person_per_day,
+        )
+    except STORAGE_AWAY:
+        return False  # the submission itself then waits in the outbox
+    if limit is None:
+        return False
+    renderer = context.renderer
+    text = renderer.text(
+        turn.language, f"limit-{limit.kind}", count=limit.count, hours=settings.draft_ttl_hours
+    )
+    if limit.reference is not None:
+        extra = renderer.text(turn.language, "limit-write-in-open", reference=limit.reference)
+        text = f"{text}\n\n{extra}"
+    await query.answer()
+    await send(update, context, Screen(text))
     return True
 
 

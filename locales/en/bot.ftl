@@ -87,3 +87,13 @@ outbox-sent = Your request has now been sent. Its reference: { $reference }. A v
 
 # Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).
 forget-older = The bot can delete only messages from the last 48 hours that it still has on record (it keeps no record of older ones, nor, on some setups, of those from before it last restarted): anything older stays in this chat until you delete it.
+# Over a person's own limits (INTAKE_OPEN_CASES_PER_PERSON, INTAKE_NEW_CASES_PER_PERSON_PER_DAY).
+limit-open = You already have { $count ->
+        [one] { $count } open request
+       *[other] { $count } open requests
+    }: that is the most one person can have at a time. Your answers stay saved here for { $hours } hours after your last change: once one of your requests is closed, press “Send the request” again.
+limit-daily = You have sent { $count ->
+        [one] { $count } new request
+       *[other] { $count } new requests
+    } in the last 24 hours: that is the most one person can send in a day. Your answers stay saved here for { $hours } hours after your last change: press “Send the request” again once 24 hours have passed since the first of them.
+limit-write-in-open = To add something to your open request { $reference } instead: send /cancel (this discards the answers above), then write your message here. It is added to that request, and the volunteer handling it sees it.

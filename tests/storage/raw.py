@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -54,3 +55,31 @@ async def leftovers(engine: AsyncEngine, secrets: Iterable[bytes]) -> list[int]:
     rows = await every_value(engine)
     files = await sqlite_files(engine) if engine.dialect.name == "sqlite" else b""
     return [number for number, secret in enumerate(secrets) if secret in rows or secret in files]
+
+
+async def stored_times(engine: AsyncEngine) -> list[tuple[str, str, datetime]]:
+    """(table, column, value) for every time stored in any table, read with plain SQL.
+
+    SQLite keeps times as text, PostgreSQL as timestamps; both come back as datetimes here,
+    exactly as stored (nothing is rounded on the way out).
+    """
+    async with engine.connect() as connection:
+        columns = await connection.run_sync(_time_columns)
+        out: list[tuple[str, str, datetime]] = []
+        for table, column in columns:
+            query = sa.text(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')  # noqa: S608
+            for (value,) in (await connection.execute(query)).all():
+                moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+                out.append((table, column, moment))
+    return out
+
+
+def _time_columns(connection: sa.Connection) -> list[tuple[str, str]]:
+    inspector = sa.inspect(connection)
+    return [
+        (table, column["name"])
+        for table in sorted(inspector.get_table_names())
+        if table != "alembic_version"
+        for column in inspector.get_columns(table)
+        if isinstance(column["type"], sa.DateTime | sa.Date | sa.Time)
+    ]

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage import desk, schema
 from storage.crypto import Cipher
 from storage.db import make_engine, make_sessionmaker
-from storage.models import Base, Case, Person, UTCDateTime
+from storage.models import AuditEvent, Base, Case, CaseEntry, Person, UTCDateTime, to_minute
 from storage.repositories import (
     case_answers,
     case_record,
@@ -31,6 +31,7 @@ from storage.repositories import (
     upsert_person,
 )
 from tests.conftest import PostgresServer
+from tests.storage.raw import stored_times
 
 
 @pytest.fixture
@@ -201,7 +202,7 @@ async def test_data_written_at_the_baseline_survives_the_upgrade(
         case = await session.get_one(Case, case_id)
         assert case_answers(cipher, case) == answers
         assert (case.status, case.volunteer_id, case.erased_by_person) == ("waiting", None, False)
-        assert case.created_at == now
+        assert case.created_at == to_minute(now)  # 0006 keeps times to the minute
     async with sessions.begin() as session:
         admin = await desk.ensure_admin(
             session, cipher, pseudonym="admin", chat_id=1, language="ru"
@@ -327,3 +328,105 @@ def test_migrations_ship_inside_the_package() -> None:
     assert location.joinpath("env.py").is_file()
     names = {item.name for item in location.joinpath("versions").iterdir()}
     assert {"0001_initial.py", "0002_volunteer_desk.py", "0003_blocking_and_retention.py"} <= names
+
+
+async def test_0006_coarsens_the_times_already_stored(database_url: str, bare: AsyncEngine) -> None:
+    """Rows written to the second by earlier versions: cut to the minute, a closed case to the
+    day, an erased case's trail unlinked; the order and the first-reply delay are kept."""
+    await schema.upgrade(database_url, "0003")
+    exact = sa.DateTime(timezone=True)
+    t0 = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
+    sqlite = bare.dialect.name == "sqlite"
+
+    def at(seconds: float) -> datetime:
+        moment = t0 + timedelta(seconds=seconds)
+        return moment.replace(tzinfo=None) if sqlite else moment
+
+    persons = sa.table("persons", *(sa.column(n) for n in ("id", "pseudonym", "key_blob",
+                       "chat_enc", "language")), sa.column("created_at", exact),
+                       sa.column("last_seen_at", exact))  # fmt: skip
+    cases = sa.table(
+        "cases",
+        *(sa.column(n) for n in ("id", "reference", "person_id", "status", "priority",
+                                 "category", "language", "key_blob", "answers_enc")),
+        *(sa.column(n, exact) for n in ("created_at", "updated_at", "first_reply_at",
+                                        "closed_at")),
+    )  # fmt: skip
+    entries = sa.table("case_entries", *(sa.column(n) for n in ("id", "case_id", "kind",
+                       "body_enc")), sa.column("created_at", exact))  # fmt: skip
+    audit = sa.table("audit_events", sa.column("action"), sa.column("case_reference"),
+                     sa.column("at", exact))  # fmt: skip
+    blob = b"\x00" * 16
+    async with bare.begin() as connection:
+        await connection.execute(
+            persons.insert(),
+            [{"id": p, "pseudonym": p * 8, "key_blob": blob, "chat_enc": blob, "language": "ru",
+              "created_at": at(0), "last_seen_at": at(0)} for p in ("p1", "p2")],
+        )  # fmt: skip
+        # Three waiting cases in one minute, written second case first; one closed case.
+        rows = [("c2", "BBBB-0002", "p1", "waiting", 20),
+                ("c1", "AAAA-0001", "p2", "waiting", 10),
+                ("c3", "CCCC-0003", "p1", "waiting", 30),
+                ("c0", "ZZZZ-0000", "p1", "closed", -90)]  # fmt: skip
+        await connection.execute(
+            cases.insert(),
+            [{"id": i, "reference": r, "person_id": p, "status": s, "priority": 2,
+              "category": "c", "language": "ru", "key_blob": blob, "answers_enc": blob,
+              "created_at": at(sec), "updated_at": at(sec + 1),
+              "first_reply_at": at(sec + 37 * 60 + 50) if s == "closed" else None,
+              "closed_at": at(sec + 3600) if s == "closed" else None}
+             for i, r, p, s, sec in rows],
+        )  # fmt: skip
+        await connection.execute(
+            entries.insert(),
+            [{"id": f"e{n}", "case_id": "c1" if n < 3 else "c0", "kind": "person",
+              "body_enc": blob, "created_at": at(11 + sec)}
+             for n, sec in ((2, 2.5), (1, 1.5), (0, 0.5), (3, 0))],
+        )  # fmt: skip
+        await connection.execute(
+            audit.insert(),
+            [{"action": a, "case_reference": r, "at": at(sec)} for a, r, sec in (
+                ("claim", "AAAA-0001", 40), ("claim", "GONE-0009", 41),
+                ("erased", "GONE-0009", 42), ("close", "ZZZZ-0000", 43),
+                ("invite", None, 44))],
+        )  # fmt: skip
+    await schema.upgrade(database_url)
+
+    moments = [moment for _, _, moment in await stored_times(bare)]
+    assert moments
+    assert all(m.second == 0 and m.microsecond == 0 for m in moments)
+    day = t0.replace(hour=0, minute=0, second=0, microsecond=0)
+    minute = t0.replace(second=0, microsecond=0)
+    sessions = make_sessionmaker(bare)
+    async with sessions() as session:
+        queue = await desk.waiting_cases(session)
+        assert [c.reference for c in queue] == ["AAAA-0001", "BBBB-0002", "CCCC-0003"]
+        assert {c.created_at for c in queue} == {minute}
+        closed = await session.get_one(Case, "c0")
+        assert (closed.created_at, closed.closed_at, closed.first_reply_at) == (day, day, day)
+        assert closed.first_reply_minutes == 38  # 15:07:56 to 15:45:46, to the minute
+        latest = await desk.latest_case_of_person(session, "p1")
+        assert latest is not None
+        assert latest.id == "c3"
+        c1 = await session.get_one(Case, "c1")
+        order = (
+            await session.scalars(
+                sa.select(CaseEntry.id).where(CaseEntry.case_id == "c1").order_by(CaseEntry.seq)
+            )
+        ).all()
+        assert list(order) == ["e0", "e1", "e2"]
+        assert c1.minute_order == 1
+        events = (
+            await session.execute(
+                sa.select(AuditEvent.action, AuditEvent.case_reference, AuditEvent.at).order_by(
+                    AuditEvent.id
+                )
+            )
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("claim", "AAAA-0001", minute + timedelta(minutes=1)),  # 15:10:06
+        ("claim", None, day),
+        ("erased", None, day),
+        ("close", "ZZZZ-0000", day),
+        ("invite", None, minute + timedelta(minutes=1)),
+    ]

@@ -13,7 +13,7 @@ import dataclasses
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dialogs import events as ev
@@ -231,6 +231,29 @@ def assert_valid_completion(session: Session, done: ev.Completed) -> None:
     assert done.language == session.language
 
 
+class AskedSince:
+    """Which questions were shown since their branch last closed (a review screen left them out).
+
+    A submitted answer must be one the person gave to a question shown on the current path:
+    an answer from a branch that closed is dropped, and asked again if the branch opens again.
+    """
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+
+    def saw(self, prompt: ev.Prompt) -> None:
+        if prompt.step in SPEC.steps:
+            self.shown.add(prompt.step)
+        elif prompt.step == REVIEW:
+            self.shown &= {line.step for line in prompt.review} | {
+                s for s in SPEC.steps if not SPEC.steps[s].review
+            }
+
+    def check(self, done: ev.Completed) -> None:
+        unasked = set(done.answers) - self.shown
+        assert not unasked, f"submitted without asking again after their branch closed: {unasked}"
+
+
 # -- the properties -------------------------------------------------------------------------------
 
 
@@ -243,13 +266,18 @@ def test_any_sequence_of_events_keeps_the_draft_valid(
     assert session.state == SPEC.start
     assert_valid_session(session)
     assert_prompt_matches(session, prompt)
+    asked = AskedSince()
+    asked.saw(prompt)
     for action in script:
         event = guided_event(session, prompt, action.pick) if isinstance(action, Guided) else action
         before = session.to_dict()
         outcome = ENGINE.handle(session, event)
+        if isinstance(outcome, ev.Prompt):
+            asked.saw(outcome)
         if isinstance(outcome, ev.Completed):
             assert isinstance(event, ev.Submit)
             assert_valid_completion(session, outcome)
+            asked.check(outcome)
         elif isinstance(outcome, ev.Finished):
             assert outcome.step == session.state
             assert SPEC.steps[session.state].kind == "end"
@@ -264,16 +292,24 @@ def test_any_sequence_of_events_keeps_the_draft_valid(
             prompt = outcome
             continue
         session, prompt = ENGINE.start(start_language)  # the person starts again
+        asked = AskedSince()
+        asked.saw(prompt)
 
 
 def walk_offered_buttons(
-    data: st.DataObject, session: Session, prompt: ev.Prompt, limit: int
+    data: st.DataObject,
+    session: Session,
+    prompt: ev.Prompt,
+    limit: int,
+    asked: AskedSince | None = None,
 ) -> ev.Outcome:
     """Answer with offered buttons only (at least one per multiple choice) up to the review."""
     outcome: ev.Outcome = prompt
     for _ in range(limit + 1):
         if not isinstance(outcome, ev.Prompt) or outcome.step == REVIEW:
             return outcome
+        if asked is not None:
+            asked.saw(outcome)
         assert not outcome.notices or all(n.key.startswith("notice-") for n in outcome.notices)
         step = outcome.step
         if outcome.kind in ("choice", "yesno"):
@@ -317,17 +353,56 @@ def test_pressing_offered_buttons_reaches_review_and_submits(data: st.DataObject
     assert outcome.step == REVIEW
     assert_valid_session(session)
     assert_prompt_matches(session, outcome)
+    asked = AskedSince()
+    asked.shown = set(session.answers)
+    asked.saw(outcome)
     # Change some answers from the review screen: each change comes back to the review.
     for _ in range(data.draw(st.integers(0, 3))):
         step = data.draw(st.sampled_from([line.step for line in outcome.review]))
         shown = ENGINE.handle(session, ev.Edit(step))
         assert isinstance(shown, ev.Prompt)
         assert shown.step == step
-        outcome = walk_offered_buttons(data, session, shown, limit)
+        asked.saw(shown)
+        outcome = walk_offered_buttons(data, session, shown, limit, asked)
         assert isinstance(outcome, ev.Prompt)
         assert outcome.step == REVIEW
         assert_valid_session(session)
         assert_prompt_matches(session, outcome)
+        asked.saw(outcome)
     done = ENGINE.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
     assert_valid_completion(session, done)
+    asked.check(done)
+
+
+BRANCHING = {sid for sid, step in SPEC.steps.items() if len({r.to for r in step.routes}) > 1}
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_an_answer_from_a_closed_branch_never_comes_back_unasked(data: st.DataObject) -> None:
+    """Changing a branching answer from the review screen, and changing it back, asks the
+    questions of the branch that closed and opened again; their old answers are not reused."""
+    limit = len(ASKED)
+    session, prompt = ENGINE.start(data.draw(st.sampled_from(SPEC.languages)))
+    outcome = walk_offered_buttons(data, session, prompt, limit)
+    assume(isinstance(outcome, ev.Prompt))  # not a declined consent
+    assert isinstance(outcome, ev.Prompt)
+    assert outcome.step == REVIEW
+    asked = AskedSince()
+    asked.shown = set(session.answers)
+    asked.saw(outcome)
+    for _ in range(data.draw(st.integers(2, 5))):
+        editable = [line.step for line in outcome.review]
+        branching = [s for s in editable if s in BRANCHING] or editable
+        shown = ENGINE.handle(session, ev.Edit(data.draw(st.sampled_from(branching))))
+        assert isinstance(shown, ev.Prompt)
+        asked.saw(shown)
+        outcome = walk_offered_buttons(data, session, shown, limit, asked)
+        assert isinstance(outcome, ev.Prompt)
+        assert outcome.step == REVIEW
+        asked.saw(outcome)
+    done = ENGINE.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert_valid_completion(session, done)
+    asked.check(done)

@@ -247,6 +247,50 @@ def test_a_change_that_closes_a_branch_drops_its_answers(engine: Engine) -> None
     assert "return_risk" not in done.answers
 
 
+def test_changing_an_answer_back_asks_the_closed_branch_again(engine: Engine) -> None:
+    abroad = {**SOLDIER, "location": "abroad", "abroad_region": "europe", "return_risk": "safe",
+              "help": ["legal"]}  # fmt: skip
+    session, _ = walk(engine, abroad)
+    engine.handle(session, ev.Edit("location"))
+    review = engine.handle(session, ev.Choose("location", "russia"))
+    assert isinstance(review, ev.Prompt)
+    assert review.step == REVIEW  # the abroad questions closed; nothing else needs asking
+    assert "abroad_region" not in [line.step for line in review.review]
+    engine.handle(session, ev.Edit("location"))
+    prompt = engine.handle(session, ev.Choose("location", "abroad"))
+    # The branch opens again: its questions are asked again, with nothing chosen for the person.
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "abroad_region"
+    assert prompt.selected == ()
+    engine.handle(session, ev.Choose("abroad_region", "caucasus"))
+    prompt = engine.handle(session, ev.Choose("return_risk", "threatened"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == REVIEW
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["abroad_region"] == "caucasus"
+    assert done.answers["return_risk"] == "threatened"
+
+
+def test_a_closed_branch_is_asked_again_after_going_back(engine: Engine) -> None:
+    session, _ = engine.start("en")
+    for event in (ev.Choose("language", "en"), ev.Choose("consent", "agree"),
+                  ev.Choose("who", "self"), ev.Choose("status", "abroad"),
+                  ev.Choose("abroad_region", "europe")):  # fmt: skip
+        engine.handle(session, event)
+    engine.handle(session, ev.Back())
+    engine.handle(session, ev.Back())
+    engine.handle(session, ev.Choose("status", "mobilized"))
+    engine.handle(session, ev.Choose("location", "russia"))
+    assert "abroad_region" not in session.answers  # the branch closed: its answer is gone
+    engine.handle(session, ev.Back())
+    engine.handle(session, ev.Back())
+    prompt = engine.handle(session, ev.Choose("status", "abroad"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "abroad_region"
+    assert prompt.selected == ()
+
+
 def test_multiple_choice_toggles_and_exclusive_option(engine: Engine) -> None:
     session, _ = walk(engine, {**SOLDIER, "documents": ["internal_passport"]})
     engine.handle(session, ev.Edit("documents"))
