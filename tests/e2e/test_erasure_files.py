@@ -1,0 +1,219 @@
+"""Erasure reaches the files: Redis's append-only file and snapshot, the database's own files.
+
+The real bot over HTTP, a real redis-server with the append-only file on (as docker-compose.yml
+runs it, with Redis's default snapshots too), SQLite and PostgreSQL; the files are read the way
+someone who copied the server's disk would read them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select, update
+
+from bot.housekeeping import purge
+from bot.localapi import LocalBotApi
+from bot.services import Services
+from storage.crypto import Cipher, MasterKeyWrapper, parse_master_keys
+from storage.models import Case, CaseEntry, Person
+from storage.repositories import create_case, upsert_person
+from tests.conftest import PostgresServer, _free_port, _stop_pid
+from tests.e2e.conftest import SettingsFactory
+from tests.e2e.flows import submit_request
+from tests.e2e.test_safety import pseudonym_of
+from tests.support.botrunner import BotRunner
+from tests.support.dbfiles import database_files, found
+from tests.support.people import command, eventually, tap
+from tests.support.redisfiles import every_string, openable_drafts, strings_in
+
+# Redis's own defaults when started without a configuration file (as the compose file does).
+DEFAULT_SAVE = "3600 1 300 100 60 10000"
+
+
+@dataclass
+class AofRedis:
+    directory: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port)
+
+    def snapshot_now(self) -> None:
+        """BGREWRITEAOF and BGSAVE, finished: the base file and dump.rdb hold what is live."""
+        client = self.client()
+        try:
+            rewrites = int(client.info("persistence")["aof_rewrites"])
+            client.bgrewriteaof()
+            eventually(lambda: _finished(client, "aof_rewrites", rewrites), what="rewrite")
+            saves = int(client.info("persistence")["rdb_saves"])
+            client.bgsave()
+            eventually(lambda: _finished(client, "rdb_saves", saves), what="snapshot")
+        finally:
+            client.close()
+
+
+def _finished(client: redis.Redis, counter: str, before: int) -> bool:
+    info = client.info("persistence")
+    busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress")
+    return int(info[counter]) > before and not any(int(info[flag]) for flag in busy)
+
+
+@pytest.fixture
+def aof_redis(tmp_path: Path) -> Iterator[AofRedis]:
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    directory = tmp_path / "redis-data"
+    directory.mkdir()
+    port = _free_port()
+    command = [
+        binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+        "--appendonly", "yes", "--save", DEFAULT_SAVE,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    server = AofRedis(directory, port, process)
+    client = server.client()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield server
+    finally:
+        _stop_pid(process.pid, signal.SIGTERM)
+        process.wait(10)
+
+
+def _server(database_url: str, request: pytest.FixtureRequest) -> PostgresServer | None:
+    if database_url.startswith("sqlite"):
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server
+
+
+async def _stored_secrets(services: Services) -> list[bytes]:
+    """Every wrapped key and ciphertext in the database, with the pseudonyms (one person)."""
+    out: list[bytes] = []
+    async with services.sessions() as db:
+        for case in (await db.scalars(select(Case))).all():
+            out += [case.key_blob, case.answers_enc]
+        out += [entry.body_enc for entry in (await db.scalars(select(CaseEntry))).all()]
+        for person in (await db.scalars(select(Person))).all():
+            out += [person.key_blob, person.chat_enc, person.pseudonym.encode()]
+    return out
+
+
+def test_forget_leaves_nothing_openable_in_redis_or_database_files(
+    api: LocalBotApi,
+    make_settings: SettingsFactory,
+    aof_redis: AofRedis,
+    master_keys: str,
+    database_url: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    cipher = Cipher(MasterKeyWrapper(parse_master_keys(master_keys)))
+    server = _server(database_url, request)
+    person = api.user(6670101, language_code="en")
+    settings = make_settings(redis_url=aof_redis.url, compact_interval_seconds=1)
+    with BotRunner(settings) as runner:
+        owner = pseudonym_of(runner, person)
+        submit_request(person, details="A story that must not outlive /forget.")
+        # A second questionnaire, half-way: its draft is saved at every step.
+        command(person, "/start", expect="You have an open request")
+        tap(person, "Start a new request", expect="Choose your language")
+        tap(person, "English", expect="not end-to-end encrypted")
+        tap(person, "I understand, continue", expect="Who needs help?")
+        tap(person, "I do", expect="What is the situation right now?")
+        aof_redis.snapshot_now()  # the draft in an RDB base file and in dump.rdb (compressed)
+        tap(person, "Contract soldier", expect="Where is the person now?")  # and in the log
+        database_secrets = runner.run(_stored_secrets)
+        assert len(database_secrets) >= 5
+
+        # What the files hold before: the reader finds it (so "nothing" below means nothing).
+        strings = every_string(aof_redis.directory)
+        assert openable_drafts(strings, cipher, owner) >= 2
+        assert openable_drafts(strings_in(aof_redis.directory / "dump.rdb"), cipher, owner) == 1
+        assert any(owner.encode() in value for value in strings)
+
+        command(person, "/forget", expect="Erase everything you sent")
+        tap(person, "Yes, erase everything", expect="Erased.")
+        eventually(lambda: runner.run(_compacted), timeout=60, what="compaction after /forget")
+        database = runner.run(lambda services: database_files(services.database, server))
+
+    strings = every_string(aof_redis.directory)
+    assert openable_drafts(strings, cipher, owner) == 0
+    assert [value for value in strings if owner.encode() in value] == []
+    raw = b"".join(path.read_bytes() for path in aof_redis.directory.rglob("*") if path.is_file())
+    assert owner.encode() not in raw
+    assert found(database_secrets, database) == []
+
+
+async def _compacted(services: Services) -> bool:
+    """The compactor has served every request, including /forget's two (the erasure's, and
+    the one after the short-lived keys were cleared) and the housekeeping round's at start."""
+    compactor = services.compactor
+    assert compactor is not None
+    return compactor.requests >= 3 and compactor.idle and compactor.covered == compactor.requests
+
+
+def test_the_retention_purge_leaves_no_case_in_the_database_files(
+    make_settings: SettingsFactory, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    server = _server(database_url, request)
+    settings = make_settings(retention_days=1)
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        services = await Services.start(settings)
+        try:
+            cipher, sessions = services.cipher, services.sessions
+            async with sessions.begin() as db:
+                person = await upsert_person(
+                    db, cipher, pseudonym="p" * 64, chat_id=4242, language="en"
+                )
+                old = await create_case(
+                    db, cipher, person=person, answers={"story": "o" * 4000}, priority=1,
+                    category="c", language="en",
+                )  # fmt: skip
+                kept = await create_case(
+                    db, cipher, person=person, answers={"story": "k" * 4000}, priority=1,
+                    category="c", language="en",
+                )  # fmt: skip
+            async with sessions.begin() as db:
+                await db.execute(
+                    update(Case)
+                    .where(Case.id == old.id)
+                    .values(status="closed", closed_at=datetime.now(UTC) - timedelta(days=3))
+                )
+            async with sessions() as db:
+                rows = {c.id: c for c in (await db.scalars(select(Case))).all()}
+            doomed = [rows[old.id].key_blob, rows[old.id].answers_enc]
+            survivor = [rows[kept.id].key_blob, rows[kept.id].answers_enc]
+            report = await purge(services)
+            assert report.cases == 1
+            files = await database_files(services.database, server)
+            return found(doomed, files), found(survivor, files)
+        finally:
+            await services.aclose()
+
+    doomed, survivor = asyncio.run(scenario())
+    assert doomed == []
+    assert survivor == [0, 1]
