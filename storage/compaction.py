@@ -47,7 +47,7 @@ ERASED_TABLES = ("cases", "case_entries", "persons")
 
 # How long a VACUUM (FULL) may wait for a table lock before it gives up (and is retried later):
 # waiting longer would queue the bot's own queries behind it.
-LOCK_TIMEOUT_SECONDS = 2.0
+LOCK_TIMEOUT_SECONDS = 1.0
 
 # How long to wait for Redis to finish a rewrite or a snapshot before trying again later.
 REDIS_REWRITE_TIMEOUT = 600.0
@@ -128,6 +128,7 @@ class Compactor:
         self._task: asyncio.Task[None] | None = None
         self._running = asyncio.Lock()
         self._config_refused = False
+        self._closing = False
         self.runs = 0
         """Completed runs (each may cover many requests)."""
         self.requests = 0
@@ -145,6 +146,8 @@ class Compactor:
 
     def request(self, *, database: bool = True, redis: bool = True) -> None:
         """After a committed erasure or purge: compact soon (at most once per interval)."""
+        if self._closing:
+            return
         self.requests += 1
         if database and self._database is not None:
             self._pending.add("database")
@@ -179,7 +182,7 @@ class Compactor:
         return failed
 
     async def _drain(self) -> None:
-        while self._pending:
+        while self._pending and not self._closing:
             if self._last_run is not None:
                 wait = self._last_run + self._interval - self._clock()
                 if wait > 0:
@@ -189,10 +192,15 @@ class Compactor:
             self._pending |= failed
 
     async def aclose(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
+        """Stop (a run in progress is abandoned; what it did not finish is done next start)."""
+        self._closing = True
+        task = self._task
+        while task is not None and not task.done():
+            # A cancel that lands inside a database driver's I/O can be turned into an error
+            # (and so swallowed): cancel again until the task is really gone.
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await asyncio.wait_for(asyncio.shield(task), 1.0)
 
     async def _compact_database(self) -> None:
         assert self._database is not None
@@ -264,4 +272,8 @@ def _what(part: str) -> str:
 def _reason(error: BaseException) -> str:
     if isinstance(error, CompactionFailed):
         return str(error)
-    return type(error).__name__  # never the message: it could quote a statement or a URL
+    # The driver's own error (asyncpg's LockNotAvailableError) under SQLAlchemy's wrappers;
+    # never the message: it could quote a statement or a URL.
+    while isinstance(getattr(error, "orig", None), BaseException) or error.__cause__ is not None:
+        error = getattr(error, "orig", None) or error.__cause__  # type: ignore[assignment]
+    return type(error).__name__

@@ -164,10 +164,11 @@ async def vacuum_full(engine: AsyncEngine, tables: Sequence[str], *, lock_timeou
     if engine.dialect.name != "postgresql":
         raise ValueError("VACUUM (FULL) is for PostgreSQL")
     async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(f"SET lock_timeout = {int(lock_timeout * 1000)}"))
         try:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(f"SET lock_timeout = {int(lock_timeout * 1000)}"))
             for table in tables:
                 await autocommit.execute(text(f'VACUUM (FULL) "{table}"'))
         finally:
-            await autocommit.execute(text("RESET lock_timeout"))
+            # Closed, not returned to the pool: no other query runs with this lock_timeout.
+            await connection.invalidate()

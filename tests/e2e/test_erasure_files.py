@@ -8,99 +8,45 @@ someone who copied the server's disk would read them.
 from __future__ import annotations
 
 import asyncio
-import shutil
-import signal
-import subprocess
-import time
+import logging
+import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import select, update
 
+from bot.conversation import Person
 from bot.housekeeping import purge
 from bot.localapi import LocalBotApi
 from bot.services import Services
-from storage.crypto import Cipher, MasterKeyWrapper, parse_master_keys
-from storage.models import Case, CaseEntry, Person
+from dialogs.events import Completed
+from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
+from storage.models import Case, CaseEntry
+from storage.models import Person as StoredPerson
 from storage.repositories import create_case, upsert_person
-from tests.conftest import PostgresServer, _free_port, _stop_pid
+from tests.conftest import PostgresServer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_safety import pseudonym_of
 from tests.support.botrunner import BotRunner
 from tests.support.dbfiles import database_files, found
 from tests.support.people import command, eventually, tap
-from tests.support.redisfiles import every_string, openable_drafts, strings_in
-
-# Redis's own defaults when started without a configuration file (as the compose file does).
-DEFAULT_SAVE = "3600 1 300 100 60 10000"
-
-
-@dataclass
-class AofRedis:
-    directory: Path
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port)
-
-    def snapshot_now(self) -> None:
-        """BGREWRITEAOF and BGSAVE, finished: the base file and dump.rdb hold what is live."""
-        client = self.client()
-        try:
-            rewrites = int(client.info("persistence")["aof_rewrites"])
-            client.bgrewriteaof()
-            eventually(lambda: _finished(client, "aof_rewrites", rewrites), what="rewrite")
-            saves = int(client.info("persistence")["rdb_saves"])
-            client.bgsave()
-            eventually(lambda: _finished(client, "rdb_saves", saves), what="snapshot")
-        finally:
-            client.close()
-
-
-def _finished(client: redis.Redis, counter: str, before: int) -> bool:
-    info = client.info("persistence")
-    busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress")
-    return int(info[counter]) > before and not any(int(info[flag]) for flag in busy)
+from tests.support.redisfiles import (
+    AofRedis,
+    every_string,
+    openable_drafts,
+    start_aof_redis,
+    strings_in,
+)
+from tests.unit.test_cli import run
 
 
 @pytest.fixture
 def aof_redis(tmp_path: Path) -> Iterator[AofRedis]:
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    directory = tmp_path / "redis-data"
-    directory.mkdir()
-    port = _free_port()
-    command = [
-        binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-        "--appendonly", "yes", "--save", DEFAULT_SAVE,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    server = AofRedis(directory, port, process)
-    client = server.client()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    client.close()
-    try:
+    with start_aof_redis(tmp_path / "redis-data") as server:
         yield server
-    finally:
-        _stop_pid(process.pid, signal.SIGTERM)
-        process.wait(10)
 
 
 def _server(database_url: str, request: pytest.FixtureRequest) -> PostgresServer | None:
@@ -117,7 +63,7 @@ async def _stored_secrets(services: Services) -> list[bytes]:
         for case in (await db.scalars(select(Case))).all():
             out += [case.key_blob, case.answers_enc]
         out += [entry.body_enc for entry in (await db.scalars(select(CaseEntry))).all()]
-        for person in (await db.scalars(select(Person))).all():
+        for person in (await db.scalars(select(StoredPerson))).all():
             out += [person.key_blob, person.chat_enc, person.pseudonym.encode()]
     return out
 
@@ -217,3 +163,84 @@ def test_the_retention_purge_leaves_no_case_in_the_database_files(
     doomed, survivor = asyncio.run(scenario())
     assert doomed == []
     assert survivor == [0, 1]
+
+
+def test_check_and_start_warn_when_redis_files_cannot_be_rewritten(
+    tmp_path: Path, make_settings: SettingsFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis that refuses CONFIG (as managed services do) cannot be made to forget."""
+    with start_aof_redis(tmp_path / "redis") as server:
+        client = server.client()
+        client.execute_command(
+            "ACL", "SETUSER", "limited", "on", ">limited-password", "~*", "&*", "+@all", "-config"
+        )
+        client.close()
+        url = f"redis://limited:limited-password@127.0.0.1:{server.port}/0"
+        env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+               "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
+               "INTAKE_REDIS_URL": url}  # fmt: skip
+        checked = run("check", env=env, cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr  # a warning, not a failure
+        assert "redis          ok\n" in checked.stdout
+        assert (
+            "redis          warning: Redis refuses CONFIG GET: the bot cannot rewrite its files"
+            " after an erasure, so they may keep erased drafts (use a Redis the bot may"
+            " configure, or no persistence)"
+        ) in checked.stdout
+        assert "limited-password" not in checked.stdout + checked.stderr
+
+        async def start() -> None:
+            services = await Services.start(make_settings(redis_url=url))
+            await services.aclose()
+
+        with caplog.at_level(logging.WARNING, logger="bot.services"):
+            asyncio.run(start())
+        assert [r.getMessage() for r in caplog.records if r.name == "bot.services"] == [
+            "Redis refuses CONFIG GET: the bot cannot rewrite its files after an erasure, so"
+            " they may keep erased drafts (use a Redis the bot may configure, or no persistence)"
+        ]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_forget_with_a_busy_log_says_so_and_checkpoints_it_later(
+    make_settings: SettingsFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reader holding SQLite's log open must not leave an erased case in it for good."""
+    settings = make_settings(compact_interval_seconds=0.2)
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        services = await Services.start(settings)
+        try:
+            someone = Person(user_id=6670201, chat_id=6670201)
+            completed = Completed(
+                answers={"story": "b" * 3000}, priority=1, category="c", language="en"
+            )
+            await services.conversations.submit(someone, completed)
+            doomed = await _stored_secrets(services)
+            database = services.database.url.database
+            assert database
+            reader = sqlite3.connect(database, isolation_level=None)
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM cases").fetchone()  # holds the log
+            try:
+                assert (await services.conversations.forget(someone)).cases == 1
+                before = found(doomed, await database_files(services.database, None))
+            finally:
+                reader.execute("COMMIT")
+                reader.close()
+            compactor = services.compactor
+            assert compactor is not None
+            for _ in range(2000):
+                if compactor.idle and compactor.covered == compactor.requests:
+                    break
+                await asyncio.sleep(0.01)
+            return before, found(doomed, await database_files(services.database, None))
+        finally:
+            await services.aclose()
+
+    with caplog.at_level(logging.WARNING):
+        before, after = asyncio.run(scenario())
+    assert before  # the log still held them while the reader kept it busy
+    assert after == []
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.conversation"]
+    assert said == ["the database log is busy after an erasure; checkpoint retried later"]

@@ -1,4 +1,4 @@
-"""After an erasure the database's own files forget too: VACUUM (FULL), checkpoints, batching."""
+"""After an erasure the files forget too: VACUUM (FULL), checkpoints, Redis rewrites, batching."""
 
 from __future__ import annotations
 
@@ -6,20 +6,30 @@ import asyncio
 import logging
 import secrets
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from redis.asyncio import Redis
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import compaction, desk
-from storage.compaction import ERASED_TABLES, Compactor
+from storage.compaction import ERASED_TABLES, Compactor, redis_warnings
 from storage.crypto import Cipher
 from storage.erasure import erase_person
 from storage.models import Case, CaseEntry, Person
 from storage.repositories import create_case, upsert_person
+from storage.state import RedisDraftStore
 from tests.conftest import PostgresServer
 from tests.support.dbfiles import database_files, found
+from tests.support.redisfiles import (
+    every_string,
+    openable_drafts,
+    persisted_files,
+    start_aof_redis,
+    strings_in,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -192,3 +202,86 @@ async def test_a_busy_log_is_checkpointed_again_until_it_succeeds(
     assert compactor.runs == 2
     assert found(doomed, await database_files(engine, None)) == []
     await compactor.aclose()
+
+
+async def test_an_expired_draft_leaves_the_append_only_file_at_the_next_rewrite(
+    tmp_path: Path, cipher: Cipher
+) -> None:
+    """Redis keeps an expired key (and writes it into a rewrite) until something touches it."""
+    with start_aof_redis(tmp_path / "redis", "--enable-debug-command", "local") as server:
+        client = Redis.from_url(server.url)
+        try:
+            await client.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+            short = RedisDraftStore(client, cipher, ttl_seconds=1)
+            long = RedisDraftStore(client, cipher, ttl_seconds=3600)
+            for step in range(3):
+                await short.save("gone-owner", {"answers": {"story": f"version {step}"}})
+            await long.save("kept-owner", {"answers": {"story": "still filling in"}})
+            strings = every_string(server.directory)
+            assert openable_drafts(strings, cipher, "gone-owner") == 3
+            await asyncio.sleep(1.2)  # the short drafts' TTL passes
+
+            compactor = Compactor(None, client, interval=60)
+            assert await compactor.run() == set()
+        finally:
+            await client.aclose()
+        strings = every_string(server.directory)
+        per_file = {
+            path.name: openable_drafts(strings_in(path), cipher, "kept-owner")
+            for path in persisted_files(server.directory)
+        }
+    assert openable_drafts(strings, cipher, "gone-owner") == 0
+    assert not any(b"gone-owner" in value for value in strings)
+    # The live draft, once in the new base file and once in the new dump.rdb; nothing older.
+    assert sorted(per_file.values()) == [0, 1, 1], per_file
+
+
+async def test_redis_warnings_name_what_erasure_does_not_reach(tmp_path: Path) -> None:
+    with start_aof_redis(tmp_path / "primary") as primary:
+        client = Redis.from_url(primary.url)
+        try:
+            assert await redis_warnings(client) == []
+            await client.execute_command(
+                "ACL", "SETUSER", "limited", "on", ">limited-password", "~*", "&*", "+@all",
+                "-config",
+            )  # fmt: skip
+            limited = Redis(port=primary.port, username="limited", password="limited-password")
+            try:
+                [refused] = await redis_warnings(limited)
+                assert refused.startswith("Redis refuses CONFIG GET")
+                assert await Compactor(None, limited, interval=60).run() == set()  # not retried
+            finally:
+                await limited.aclose()
+            replica_of = ("--replicaof", "127.0.0.1", str(primary.port))
+            with start_aof_redis(tmp_path / "replica", *replica_of):
+                for _ in range(600):
+                    if int((await client.info("replication"))["connected_slaves"]):
+                        break
+                    await asyncio.sleep(0.05)
+                assert await redis_warnings(client) == [
+                    "Redis has 1 replica(s): their files keep erased drafts until they rewrite"
+                    " them themselves"
+                ]
+        finally:
+            await client.aclose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_table_in_use_is_vacuumed_later_instead_of_stalling_the_bot(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher, caplog: pytest.LogCaptureFixture
+) -> None:
+    """VACUUM (FULL) gives up after a second of waiting for a lock, and is tried again."""
+    [(pseudonym, _)] = await _people(sessions, cipher, 1)
+    async with sessions.begin() as session:
+        await erase_person(session, pseudonym)
+    compactor = Compactor(engine, None, interval=30)
+    async with sessions() as busy:
+        await busy.execute(sa.text("SELECT count(*) FROM cases"))  # holds a lock until it ends
+        with caplog.at_level(logging.WARNING, logger="storage.compaction"):
+            assert await compactor.run() == {"database"}
+    assert [r.getMessage() for r in caplog.records] == [
+        "database files not compacted after an erasure: LockNotAvailableError; retrying in 30 s"
+    ]
+    assert await compactor.run() == set()
+    async with engine.connect() as connection:  # the pool never got the shortened lock wait
+        assert await connection.scalar(sa.text("SHOW lock_timeout")) == "0"

@@ -9,12 +9,21 @@ would miss them: `strings_in` decodes every key and value instead.
 from __future__ import annotations
 
 import re
+import shutil
+import signal
 import struct
-from collections.abc import Iterator
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+import redis
 
 from storage.crypto import Cipher, DecryptionError
 from storage.state import open_draft
+from tests.conftest import _free_port, _stop_pid
 
 ENVELOPE = re.compile(rb'\{"v":1,"key":"[A-Za-z0-9+/=]+","data":"[A-Za-z0-9+/=]+"\}')
 
@@ -207,3 +216,79 @@ def openable_drafts(strings: list[bytes], cipher: Cipher, owner: str) -> int:
                 continue
             opened += 1
     return opened
+
+
+# Redis's own defaults when started without a configuration file (as the compose file does).
+DEFAULT_SAVE = "3600 1 300 100 60 10000"
+
+
+@dataclass
+class AofRedis:
+    directory: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port)
+
+    def snapshot_now(self) -> None:
+        """BGREWRITEAOF and BGSAVE, finished: the base file and dump.rdb hold what is live."""
+        client = self.client()
+        try:
+            rewrites = int(client.info("persistence")["aof_rewrites"])
+            client.bgrewriteaof()
+            _eventually(lambda: _finished(client, "aof_rewrites", rewrites), what="rewrite")
+            saves = int(client.info("persistence")["rdb_saves"])
+            client.bgsave()
+            _eventually(lambda: _finished(client, "rdb_saves", saves), what="snapshot")
+        finally:
+            client.close()
+
+
+def _finished(client: redis.Redis, counter: str, before: int) -> bool:
+    info = client.info("persistence")
+    busy = ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress")
+    return int(info[counter]) > before and not any(int(info[flag]) for flag in busy)
+
+
+@contextmanager
+def start_aof_redis(directory: Path, *extra: str) -> Iterator[AofRedis]:
+    """A redis-server with the append-only file on and Redis's default snapshots, stopped by
+    pid at the end; `extra` arguments go to redis-server."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    directory.mkdir(parents=True)
+    port = _free_port()
+    command = [
+        binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+        "--appendonly", "yes", "--save", DEFAULT_SAVE, *extra,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    server = AofRedis(directory, port, process)
+    client = server.client()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield server
+    finally:
+        _stop_pid(process.pid, signal.SIGTERM)
+        process.wait(10)
+
+
+def _eventually(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Redis did not finish: {what}")
+        time.sleep(0.02)
