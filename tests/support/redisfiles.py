@@ -239,14 +239,25 @@ class AofRedis:
         """BGREWRITEAOF and BGSAVE, finished: the base file and dump.rdb hold what is live."""
         client = self.client()
         try:
-            rewrites = int(client.info("persistence")["aof_rewrites"])
-            client.bgrewriteaof()
-            _eventually(lambda: _finished(client, "aof_rewrites", rewrites), what="rewrite")
-            saves = int(client.info("persistence")["rdb_saves"])
-            client.bgsave()
-            _eventually(lambda: _finished(client, "rdb_saves", saves), what="snapshot")
+            for command, counter in (("BGREWRITEAOF", "aof_rewrites"), ("BGSAVE", "rdb_saves")):
+                before = _start(client, command, counter)
+                _eventually(lambda c=counter, b=before: _finished(client, c, b), what=command)
         finally:
             client.close()
+
+
+def _start(client: redis.Redis, command: str, counter: str) -> int:
+    """Start a rewrite or snapshot (waiting out one the bot started); the counter before it."""
+    deadline = time.monotonic() + 60
+    while True:
+        before = int(client.info("persistence")[counter])
+        try:
+            client.execute_command(command)
+            return before
+        except redis.ResponseError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _finished(client: redis.Redis, counter: str, before: int) -> bool:
