@@ -258,6 +258,9 @@ def _check(settings: Settings) -> int:
             try:
                 await client.ping()
                 report("redis", None)
+                from storage.compaction import redis_warnings
+
+                lines.extend(f"{'redis':<14} warning: {w}" for w in await redis_warnings(client))
             except Exception as error:
                 report("redis", type(error).__name__)
             finally:

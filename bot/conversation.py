@@ -20,6 +20,7 @@ from dialogs.engine import Engine
 from dialogs.session import Session
 from storage import desk as desk_store
 from storage import repositories as repo
+from storage.compaction import Compactor
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
 from storage.erasure import ErasureReport, checkpoint, erase_person
 from storage.models import Case
@@ -301,14 +302,25 @@ class Conversations:
                 return OwnLimit("daily", recent, newest)
         return None
 
+    compactor: Compactor | None = None
+    """Set by `Services`: rewrites the storage's files after an erasure (batched)."""
+
     async def forget(self, person: Person) -> ErasureReport:
-        """Erase the draft and crypto-shred every case of this person."""
+        """Erase the draft and crypto-shred every case of this person.
+
+        Then the files behind the storage forget too: SQLite's write-ahead log is checkpointed
+        at once (retried by the compactor while readers keep it busy), PostgreSQL's tables
+        and Redis's files are rewritten by the compactor, at most once per its interval.
+        """
         owner = self.owner(person)
         async with self.drafts.lock(owner):
             await self.drafts.delete(owner)
+            await self.outbox.remove(owner)  # the outbox index names owners
             async with self.sessions() as db, db.begin():
                 report = await erase_person(db, owner)
             bind = self.sessions.kw.get("bind")
-            if bind is not None:
-                await checkpoint(bind)  # SQLite: no old page left in the write-ahead log
+            if bind is not None and not await checkpoint(bind):
+                log.warning("the database log is busy after an erasure; checkpoint retried later")
+            if self.compactor is not None:
+                self.compactor.request()
             return report

@@ -2,7 +2,8 @@
 
 Closed cases are crypto-shredded `INTAKE_RETENTION_DAYS` after closing; admins are warned, once a
 day, about open cases nobody has touched for `INTAKE_STALE_WARNING_DAYS`. Drafts expire by
-themselves (a TTL in Redis or memory).
+themselves (a TTL in Redis or memory); every round also has Redis rewrite its files, so an
+expired draft stays in them at most one round (`storage.compaction`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bot.logs import describe
 from bot.notifications import alert_admins
 from bot.services import Services
 from storage import retention
+from storage.erasure import checkpoint
 from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,11 +28,24 @@ DAY = 24 * 3600
 
 
 async def purge(services: Services) -> retention.PurgeReport:
+    """Shred what retention says, then make the database's files forget it too.
+
+    SQLite's write-ahead log is checkpointed after every purge (a busy log is retried by the
+    compactor until it succeeds); on PostgreSQL the erased tables are vacuumed (FULL).
+    """
     async with services.sessions() as db, db.begin():
         report = await retention.purge(
             db, closed_older_than=timedelta(days=services.settings.retention_days)
         )
     log.info("purge: %s", report)
+    compactor = services.compactor
+    if compactor is None:
+        if not await checkpoint(services.database):
+            log.warning("the database log is busy after the purge")
+    elif (report.cases or report.persons or services.database.dialect.name == "sqlite") and (
+        await compactor.run(redis=False)  # now: purges come once per round, already a batch
+    ):
+        compactor.request(redis=False)  # it failed (logged): retried until it succeeds
     return report
 
 
@@ -64,6 +79,10 @@ async def housekeeping_loop(bot: Bot, services: Services, interval: float) -> No
         try:
             await purge(services)
             await remove_case_copies(bot, services)
+            if services.compactor is not None:
+                # Drafts that expired since the last round leave Redis's files; this also
+                # finishes a compaction a crash interrupted.
+                services.compactor.request()
             await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
             await warn_about_stale_cases(bot, services)
         except Exception as error:

@@ -169,6 +169,8 @@ async def forget_everything(
             await cleanup
         except StateUnavailable as error:
             log.warning("could not clear a short-lived key: %s", describe(error))
+    if services.compactor is not None:
+        services.compactor.request(database=False)  # those keys' names leave Redis's files
 
 
 async def _tell_volunteers(

@@ -17,6 +17,7 @@ from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
 from locales.translator import Translator
 from storage import db, repositories, schema
+from storage.compaction import Compactor, redis_warnings
 from storage.crypto import Cipher, MasterKeyWrapper
 from storage.limits import (
     EventCounter,
@@ -52,6 +53,7 @@ class Services:
     redis: Redis | None = None
     metrics: Metrics = field(default_factory=Metrics)
     health_port: int | None = None
+    compactor: Compactor | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Services:
@@ -96,6 +98,8 @@ class Services:
             redis = Redis.from_pool(pool)  # the client owns the pool and closes it
             drafts = RedisDraftStore(redis, cipher, ttl)
             await drafts.ping()
+            for warning in await redis_warnings(redis):
+                log.warning(warning)
             flood = RedisFloodLimiter(redis, burst, window)
             counter = RedisEventCounter(redis, 3600)
             messages = RedisMessageLog(redis)
@@ -110,6 +114,8 @@ class Services:
             )
         outbox: OutboxIndex = RedisOutboxIndex(redis) if redis is not None else MemoryOutboxIndex()
         conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions, outbox)
+        compactor = Compactor(database, redis, interval=settings.compact_interval_seconds)
+        conversations.compactor = compactor
         desk = Desk(
             sessions,
             cipher,
@@ -135,9 +141,12 @@ class Services:
             counter=counter,
             messages=messages,
             redis=redis,
+            compactor=compactor,
         )
 
     async def aclose(self) -> None:
+        if self.compactor is not None:
+            await self.compactor.aclose()
         await self.drafts.aclose()
         if self.redis is not None:
             await self.redis.aclose()

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=90, ge=1)
     stale_warning_days: int = Field(default=7, ge=1)
     housekeeping_interval_minutes: float = Field(default=60, gt=0)
+    compact_interval_seconds: float = Field(default=60, gt=0, le=3600)
     outbox_retry_seconds: float = Field(default=10, gt=0, le=3600)
     protect_content: bool = True
     poll_timeout: int = Field(default=30, ge=0, le=50)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,24 @@ async def ping(engine: AsyncEngine) -> None:
     """Fail fast at start (and in health checks) if the database cannot be reached."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+async def vacuum_full(engine: AsyncEngine, tables: Sequence[str], *, lock_timeout: float) -> None:
+    """PostgreSQL: `VACUUM (FULL)` these tables, so their files keep no deleted row's bytes.
+
+    Plain VACUUM only marks a dead row's space free; its bytes stay in the page until a new row
+    overwrites them. FULL copies the live rows into new files and drops the old ones. It runs in
+    autocommit (VACUUM cannot run in a transaction) and gives up after `lock_timeout` seconds
+    of waiting for a table lock, so the bot's own queries never queue behind it for long.
+    """
+    if engine.dialect.name != "postgresql":
+        raise ValueError("VACUUM (FULL) is for PostgreSQL")
+    async with engine.connect() as connection:
+        try:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(f"SET lock_timeout = {int(lock_timeout * 1000)}"))
+            for table in tables:
+                await autocommit.execute(text(f'VACUUM (FULL) "{table}"'))
+        finally:
+            # Closed, not returned to the pool: no other query runs with this lock_timeout.
+            await connection.invalidate()

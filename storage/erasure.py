@@ -7,10 +7,12 @@ afterwards hold neither the key nor the ciphertext, and on SQLite (with `secure_
 `storage.db`) the file keeps no old bytes either once its write-ahead log has been checkpointed
 (`checkpoint`).
 
-What this cannot reach: copies taken *before* the erasure, and on PostgreSQL the server's own
-files (dead row versions until VACUUM reuses their space, the WAL and its archives, physical
-backups). Those hold the old wrapped key, which only the master key opens: rotating the master
-key (`storage.rotation`) and destroying the old one makes them unreadable too.
+On PostgreSQL the old row versions stay in the table files until `VACUUM (FULL)` rewrites them
+(`storage.compaction`, run after every erasure, batched). What this cannot reach: copies taken
+*before* the erasure, PostgreSQL's WAL (until its segments are recycled and overwritten), its
+archives, physical backups and replicas. Those hold the old wrapped key, which only the master
+key opens: rotating the master key (`storage.rotation`) and destroying the old one makes them
+unreadable too.
 
 Like the other repositories these functions never commit: the caller owns the transaction, so
 an erasure lands completely or not at all.
@@ -24,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.coarse import forget_trail
-from storage.db import sqlite_pragma
+from storage.db import SQLITE_BUSY_TIMEOUT_SECONDS, run_pragma
 from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
 
 _CHUNK = 500
@@ -221,5 +224,19 @@ async def checkpoint(engine: AsyncEngine) -> bool:
     """
     if engine.dialect.name != "sqlite":
         return True
-    row = await sqlite_pragma(engine, "PRAGMA wal_checkpoint(TRUNCATE)")
+    async with engine.connect() as connection:
+        return await connection.run_sync(_checkpoint)
+
+
+# A checkpoint waits for readers with the writers held back: wait briefly, and try again later
+# (`storage.compaction`) rather than stall every writer for the whole busy timeout.
+CHECKPOINT_BUSY_TIMEOUT_MS = 1000
+
+
+def _checkpoint(connection: Connection) -> bool:
+    run_pragma(connection, f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_TIMEOUT_MS}")
+    try:
+        row = run_pragma(connection, "PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        run_pragma(connection, f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
     return row is not None and row[0] == 0

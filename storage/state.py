@@ -1,7 +1,9 @@
 """Drafts: the questionnaire a person is filling in, kept encrypted with a TTL.
 
 Every save uses a fresh data key wrapped under the master key, so a draft left in Redis or in a
-memory dump is ciphertext, and an abandoned draft simply expires. Updates for one owner are
+memory dump is ciphertext, and an abandoned draft simply expires. Redis's own files (the
+append-only file, dump.rdb) keep every saved version until they are rewritten: after `/forget`
+and every housekeeping round `storage.compaction` has them rewritten. Updates for one owner are
 serialised ("lock, then load") so two quick messages cannot overwrite each other's answers.
 """
 
