@@ -169,7 +169,8 @@ def test_a_dotenv_file_other_users_can_read_is_refused(tmp_path: Path) -> None:
     dotenv.write_text(f"INTAKE_BOT_TOKEN={token}\n", encoding="utf-8")
     dotenv.chmod(0o644)
     result = run("run", cwd=tmp_path)
-    assert token.split(":")[1] not in result.stdout + result.stderr
+    leaked = token.split(":")[1] in result.stdout + result.stderr
+    assert not leaked
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "intake-bot: other users have access to .env (mode 0644): run `chmod 600 .env`"
