@@ -267,7 +267,10 @@ async def prepare_schema(database: AsyncEngine) -> None:
     Upgrading a database that holds cases is an operator's decision (`intake-bot migrate`,
     after a backup), never a side effect of starting the bot.
     """
-    state = await schema.schema_state(database)
+    try:
+        state = await schema.schema_state(database)
+    except schema.SchemaError as error:  # tables, but not this bot's: our own words, no data
+        raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
     if state == "empty":
         await schema.upgrade_engine(database)
         log.info("created the database schema at revision %s", schema.head_revision())

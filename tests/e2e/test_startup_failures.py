@@ -15,10 +15,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import text
+
 from bot.localapi import LocalBotApi
 from bot.services import Services
 from bot.settings import Settings
 from storage.crypto import generate_master_key, parse_master_keys
+from storage.db import make_engine
 from tests.conftest import PostgresServer
 
 EXECUTABLE = str(Path(sys.executable).parent / "intake-bot")
@@ -169,4 +172,27 @@ def test_a_redis_that_refuses_the_connection_is_one_line(
         result,
         "intake-bot: INTAKE_REDIS_URL: Redis refused the connection (connection refused)",
         [api.token, PASSWORD],
+    )
+
+
+def test_a_database_another_program_made_is_one_line(
+    api: LocalBotApi, tmp_path: Path, database_url: str
+) -> None:
+    async def make_foreign_table() -> None:
+        engine = make_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(make_foreign_table())
+    keys = generate_master_key()
+    result = run(tmp_path, INTAKE_BOT_TOKEN=api.token, INTAKE_API_URL=api.base_url,
+                 INTAKE_DATABASE_URL=database_url, INTAKE_MASTER_KEYS=keys)  # fmt: skip
+    assert_one_line(
+        result,
+        "intake-bot: INTAKE_DATABASE_URL: the database has tables but no migration history; it"
+        " was not made by this bot",
+        [api.token],
     )

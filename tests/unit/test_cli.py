@@ -197,3 +197,27 @@ def test_a_database_file_other_users_can_read_is_refused(tmp_path: Path) -> None
         assert checked.returncode == 1
         assert f"database       FAILED: other users have access to data/{name}" in checked.stdout
         exposed.chmod(0o600)
+
+
+def test_an_unexpected_error_says_where_without_its_message(tmp_path: Path) -> None:
+    """A bug nobody foresaw (here: one planted in `check`): where it happened and its type,
+    never its message, which could hold a secret; exit status 1."""
+    canary = "unexpected-canary-93f1"
+    plant = (
+        "import sys, bot.__main__ as cli\n"
+        "def broken(settings):\n"
+        f"    raise RuntimeError({canary!r})\n"
+        "cli._check = broken\n"
+        "sys.exit(cli.main(['check']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=ROOT,
+        timeout=60, check=False,
+    )  # fmt: skip
+    leaked = canary in result.stdout + result.stderr
+    assert not leaked
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1].startswith("intake-bot: unexpected error: RuntimeError at <string>:3")
