@@ -33,9 +33,9 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     """
     if settings.webhook_url:
         settings.secret_token()  # a missing or weak secret stops us before anything starts
-    check_configuration(settings)  # what can be checked here first, then Telegram
+    checked = check_configuration(settings)  # what can be checked here first, then Telegram
     await check_bot_api(settings)
-    services = await Services.start(settings)
+    services = await Services.start(settings, checked=checked)
     health: HealthServer | None = None
     try:
         app = build_application(services)

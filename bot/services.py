@@ -59,9 +59,14 @@ class Services:
     health_port: int | None = None
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
-        """Check the questionnaire and texts, open storage, load the pseudonym key."""
-        questionnaire, translator = check_configuration(settings)
+    async def start(
+        cls, settings: Settings, *, checked: tuple[Questionnaire, Translator] | None = None
+    ) -> Services:
+        """Check the questionnaire and texts, open storage, load the pseudonym key.
+
+        `checked`: what `check_configuration` returned, if the caller ran it already.
+        """
+        questionnaire, translator = checked or check_configuration(settings)
         engine = Engine(questionnaire)
         keys = settings.keys()
         cipher = Cipher(MasterKeyWrapper(keys))
