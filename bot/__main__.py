@@ -8,25 +8,26 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot import logs
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, check_private_file, load_settings
 from storage.crypto import generate_master_key
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
+EXIT_FAILURE = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Durations from Telegram as timedelta objects, the behaviour python-telegram-bot adopts next.
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["demo"] and not {"-h", "--help"} & set(arguments[1:]):
+    if arguments[:1] == ["demo"]:
         from bot import demo
 
-        return demo.main(arguments[1:])  # its own options (e.g. --language)
+        return demo.main(arguments[1:])  # its own options (--language, --wait, --quiet, --help)
     parser = _parser()
     args = parser.parse_args(arguments)
     if args.command is None:
@@ -51,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        # A bug or an outage nobody foresaw: where it happened, never the exception's message
+        # (a driver may put a URL with its password there, python-telegram-bot the token).
+        print(logs.safe_traceback(error), file=sys.stderr)  # noqa: T201
+        print(f"intake-bot: unexpected error: {logs.describe(error)}", file=sys.stderr)  # noqa: T201
+        return EXIT_FAILURE
     parser.print_help()
     return EXIT_CONFIG
 
@@ -130,10 +137,19 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _run(settings: Settings) -> int:
-    token = settings.token()
-    settings.keys()  # fail before anything starts if the keys are missing or malformed
+    # Every missing or malformed required setting at once, in one line, before anything starts.
+    probes: list[Callable[[], object]] = [settings.token, settings.keys]
     if settings.webhook_url:
-        settings.secret_token()
+        probes.append(settings.secret_token)
+    problems: list[str] = []
+    for probe in probes:
+        try:
+            probe()
+        except SettingsError as error:
+            problems.append(str(error))
+    if problems:
+        raise SettingsError("; ".join(problems))
+    token = settings.token()
     logs.configure(settings.log_level, secrets=[token])
     asyncio.run(_serve(settings))
     return 0
@@ -241,7 +257,18 @@ def _check(settings: Settings) -> int:
     except Exception as error:
         report("questionnaire", str(error))
 
-    async def connectivity() -> None:
+    async def database() -> None:
+        try:
+            sqlite_file = db.sqlite_path(settings.database)
+            for path in db.sqlite_files(settings.database):
+                check_private_file(path)
+        except (ValueError, SettingsError) as error:
+            report("database", str(error))
+            return
+        if sqlite_file is not None and not sqlite_file.exists():
+            # Checking creates nothing: the first start makes the directory and the file.
+            lines.append(f"{'database':<14} not created yet (the first start creates it)")
+            return
         engine = db.make_engine(settings.database)
         try:
             await db.ping(engine)
@@ -251,6 +278,9 @@ def _check(settings: Settings) -> int:
             report("database", type(error).__name__)
         finally:
             await engine.dispose()
+
+    async def connectivity() -> None:
+        await database()
         if settings.redis:
             from redis.asyncio import Redis
 

@@ -52,6 +52,8 @@ from bot.localapi import Button, ChatMessage, FakeUser, LocalBotApi
 from bot.runner import serve
 from bot.services import Services
 from bot.settings import Settings
+from dialogs import spec as dialog_spec
+from locales.translator import Translator
 from storage.crypto import generate_master_key
 
 __all__ = ["main"]
@@ -81,7 +83,7 @@ You play two people:
   the person asking for help (prompt "person> ") and a volunteer, an admin of the desk
   (prompt "volunteer> ").
 Type a message and press Enter to send it; /start, /help and the other bot commands are sent to
-the bot as they would be from Telegram. The bot's buttons are numbered, e.g. [1] English:
+the bot as they would be from Telegram. The bot's buttons are numbered, e.g. {example}:
 type the number alone to press that button on the newest message that has buttons.
   /volunteer   switch to the volunteer's chat: /queue, /take, /case REF, /reply REF text,
                /note REF text, /close REF, /help ...
@@ -541,7 +543,8 @@ def main(
                 return 1
             session = _Session(api, bot, stdin, stdout, first_wait=args.wait, quiet=args.quiet)
             session.register_volunteer()
-            write("\n" + BANNER.format(data_dir=tmp) + "\n")
+            banner = BANNER.format(data_dir=tmp, example=first_buttons(args.language))
+            write("\n" + banner + "\n")
             stdout.flush()
             status = session.run()
         except KeyboardInterrupt:
@@ -556,6 +559,19 @@ def main(
     write("Demo ended; its data was erased.\n")
     stdout.flush()
     return status
+
+
+def first_buttons(language: str) -> str:
+    """The buttons of the bot's first question as the demo numbers them ("[1] Русский
+    [2] English"), so that the banner's example is the screen the person is about to see."""
+    questionnaire = dialog_spec.load()
+    translator = Translator.load()
+    step = questionnaire.step(questionnaire.start)
+    labels = [
+        translator.text(language, f"{step.id}-opt-{option.id}")
+        for option in step.visible_options({})
+    ]
+    return "  ".join(f"[{number}] {label}" for number, label in enumerate(labels, start=1))
 
 
 def _quiet_logging(token: str) -> None:

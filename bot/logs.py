@@ -8,6 +8,7 @@ logs only counts, kinds and locale keys.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import traceback
 from types import TracebackType
@@ -27,6 +28,9 @@ CAPPED = {
     "telegram": logging.INFO,
     "tornado.access": logging.WARNING,
     "alembic.runtime.plugins": logging.WARNING,  # a line per plugin at every start
+    # "Context impl SQLiteImpl", "Will assume transactional DDL", "Running upgrade ..." at every
+    # start: our own lines say what matters ("created the database schema at revision ...").
+    "alembic": logging.WARNING,
 }
 
 REDACTED = "<redacted>"
@@ -39,7 +43,7 @@ OWN_LOGGERS = ("bot", "dialogs", "storage", "locales", "__main__")
 class RedactingFilter(logging.Filter):
     """Makes every record safe to write, whatever logger produced it and at whatever level.
 
-    Third-party records keep their message template but lose its arguments: that is where
+    Third-party records keep their message with each argument replaced by <withheld>: that is where
     python-telegram-bot puts whole updates, httpx the URL with the token, and SQLAlchemy the SQL
     parameters. Secrets are then scrubbed from what remains, and exception messages are dropped.
     """
@@ -50,7 +54,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and not record.name.startswith(OWN_LOGGERS):
-            record.msg, record.args = f"{record.msg} [arguments withheld]", None
+            record.msg, record.args = withhold_arguments(str(record.msg)), None
         message = record.getMessage()
         scrubbed = message
         for secret in self._secrets:
@@ -62,6 +66,16 @@ class RedactingFilter(logging.Filter):
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True
+
+
+WITHHELD = "<withheld>"
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
+
+
+def withhold_arguments(template: str) -> str:
+    """A %-format template with each placeholder replaced by <withheld> ("%%" becomes "%"), so
+    that the line reads as a sentence and no format string is shown raw."""
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group(1) == "%" else WITHHELD, template)
 
 
 def safe_traceback(error: BaseException | None) -> str:

@@ -8,14 +8,17 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop, outbox_loop
-from bot.services import Services
-from bot.settings import Settings
+from bot.services import Services, check_configuration
+from bot.settings import Settings, SettingsError
 from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,9 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     """
     if settings.webhook_url:
         settings.secret_token()  # a missing or weak secret stops us before anything starts
-    services = await Services.start(settings)
+    checked = check_configuration(settings)  # what can be checked here first, then Telegram
+    await check_bot_api(settings)
+    services = await Services.start(settings, checked=checked)
     health: HealthServer | None = None
     try:
         app = build_application(services)
@@ -73,6 +78,39 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
 
 
 serve_polling = serve  # the name the first version used
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """Ask the Bot API who we are, before any storage is opened: a rejected token or an
+    unreachable Bot API stops the start with one line (a SettingsError) that shows neither the
+    token nor the exception (python-telegram-bot puts the token in InvalidToken's message)."""
+    request = HTTPXRequest()
+    await request.initialize()
+    try:
+        bot = Bot(settings.token(), base_url=settings.api_url, request=request)
+        await bot.get_me()
+    except InvalidToken:
+        raise SettingsError(
+            "Telegram rejected INTAKE_BOT_TOKEN: copy the token again from @BotFather"
+            " (it may have been revoked)"
+        ) from None
+    except NetworkError as error:  # TimedOut included
+        raise SettingsError(
+            f"the Telegram Bot API cannot be reached ({_network_failure(error)}); check the"
+            " network and INTAKE_API_URL"
+        ) from None
+    finally:
+        await request.shutdown()
+
+
+def _network_failure(error: NetworkError) -> str:
+    cause = error.__cause__
+    name = type(cause).__name__ if cause is not None else type(error).__name__
+    if "Timeout" in name or "TimedOut" in name:
+        return "timed out"
+    if "Connect" in name:
+        return "no connection"
+    return name
 
 
 async def _start_receiving(

@@ -6,19 +6,23 @@ import logging
 from dataclasses import dataclass, field
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import AuthenticationError, RedisError
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.conversation import Conversations
 from bot.desk import Desk
 from bot.metrics import Metrics
 from bot.render import Renderer
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, check_private_file
 from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
+from dialogs.spec import Questionnaire
 from locales.translator import Translator
 from storage import db, repositories, schema
 from storage.compaction import Compactor, redis_warnings
-from storage.crypto import Cipher, MasterKeyWrapper
+from storage.crypto import Cipher, DecryptionError, MasterKeyWrapper, wrapped_key_id
 from storage.limits import (
     EventCounter,
     FloodLimiter,
@@ -28,6 +32,7 @@ from storage.limits import (
     RedisFloodLimiter,
 )
 from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
+from storage.models import KeyringEntry
 from storage.outbox import MemoryOutboxIndex, OutboxIndex, RedisOutboxIndex
 from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
@@ -56,27 +61,36 @@ class Services:
     compactor: Compactor | None = None
 
     @classmethod
-    async def start(cls, settings: Settings) -> Services:
-        """Check the questionnaire and texts, open storage, load the pseudonym key."""
-        questionnaire = dialog_spec.load()
-        translator = Translator.load()
-        missing = dialog_spec.missing_texts(
-            questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
-        )
-        if missing:
-            raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
-        if settings.desk_language and settings.desk_language not in questionnaire.languages:
-            raise SettingsError(
-                "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)
-            )
+    async def start(
+        cls, settings: Settings, *, checked: tuple[Questionnaire, Translator] | None = None
+    ) -> Services:
+        """Check the questionnaire and texts, open storage, load the pseudonym key.
+
+        `checked`: what `check_configuration` returned, if the caller ran it already.
+        """
+        questionnaire, translator = checked or check_configuration(settings)
         engine = Engine(questionnaire)
-        cipher = Cipher(MasterKeyWrapper(settings.keys()))
-        database = db.make_engine(settings.database)
+        keys = settings.keys()
+        cipher = Cipher(MasterKeyWrapper(keys))
+        try:
+            database = db.make_engine(settings.database)
+        except OSError as error:
+            raise SettingsError(
+                f"INTAKE_DATABASE_URL: cannot create {error.filename}: {error.strerror}"
+            ) from None
         sessions = db.make_sessionmaker(database)
         try:
+            # Reach both stores before the schema is made, so that a refused connection stops
+            # the start with one line and leaves no half-made database behind.
+            await reach_database(database)
+            if settings.redis:
+                await reach_redis(settings.redis)
             await prepare_schema(database)
             async with sessions() as session, session.begin():
-                pseudonyms = await repositories.load_pseudonymizer(session, cipher)
+                try:
+                    pseudonyms = await repositories.load_pseudonymizer(session, cipher)
+                except DecryptionError:
+                    raise await _keyring_error(session, [key.key_id for key in keys]) from None
         except Exception:
             await database.dispose()
             raise
@@ -153,13 +167,124 @@ class Services:
         await self.database.dispose()
 
 
+def check_configuration(settings: Settings) -> tuple[Questionnaire, Translator]:
+    """What can be checked without a connection, so that it is said before any: the
+    questionnaire and its texts, the desk language, the master keys, the database's files."""
+    questionnaire = dialog_spec.load()
+    translator = Translator.load()
+    missing = dialog_spec.missing_texts(
+        questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
+    )
+    if missing:
+        raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
+    if settings.desk_language and settings.desk_language not in questionnaire.languages:
+        raise SettingsError(
+            "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)
+        )
+    settings.keys()
+    check_storage_files(settings)
+    return questionnaire, translator
+
+
+def check_storage_files(settings: Settings) -> None:
+    """A SettingsError if other users have access to the SQLite database, its WAL or its
+    shared memory (an older version made them 0644): the cases are encrypted, but who wrote
+    when, and how often, is not."""
+    try:
+        files = db.sqlite_files(settings.database)
+    except ValueError as error:
+        raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
+    for path in files:
+        check_private_file(path, "INTAKE_DATABASE_URL")
+
+
+# What a refused connection was, by the type of the driver's exception: the messages are not
+# shown, since a driver may put the URL (with its password) in them.
+_CONNECTION_FAILURES = {
+    "ConnectionRefusedError": "connection refused",
+    "gaierror": "host not found",
+    "TimeoutError": "timed out",
+    "InvalidPasswordError": "password authentication failed",
+    "InvalidAuthorizationSpecificationError": "the server refused this user",
+    "InvalidCatalogNameError": "no such database",
+    "AuthenticationError": "authentication failed",
+    "AuthenticationWrongNumberOfArgsError": "authentication failed",
+}
+
+
+def _failure(error: BaseException) -> str:
+    """Why a connection failed, in words, from the innermost exception we know a name for."""
+    seen: BaseException | None = error
+    names: list[str] = []
+    while seen is not None:
+        names.append(type(seen).__name__)
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+        if len(names) > 10:
+            break
+    for name in reversed(names):
+        if name in _CONNECTION_FAILURES:
+            return _CONNECTION_FAILURES[name]
+    return names[-1]
+
+
+async def reach_database(database: AsyncEngine) -> None:
+    """A SettingsError naming INTAKE_DATABASE_URL if the database cannot be reached."""
+    try:
+        await db.ping(database)
+    except (OSError, SQLAlchemyError) as error:
+        raise SettingsError(
+            f"INTAKE_DATABASE_URL: the database refused the connection ({_failure(error)})"
+        ) from None
+
+
+async def reach_redis(url: str) -> None:
+    """A SettingsError naming INTAKE_REDIS_URL if Redis cannot be reached."""
+    client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        await client.ping()
+    except AuthenticationError:
+        raise SettingsError("INTAKE_REDIS_URL: Redis refused the password") from None
+    except (OSError, RedisError) as error:
+        raise SettingsError(
+            f"INTAKE_REDIS_URL: Redis refused the connection ({_failure(error)})"
+        ) from None
+    finally:
+        await client.aclose()
+
+
+async def _keyring_error(session: AsyncSession, configured: list[str]) -> SettingsError:
+    """The stored pseudonym key did not unwrap: say which master key it needs (ids are not
+    secret: they are stored in the clear next to each wrapped key)."""
+    blob = await session.scalar(
+        select(KeyringEntry.blob).where(KeyringEntry.name == repositories.PSEUDONYM_KEY_NAME)
+    )
+    try:
+        key_id = wrapped_key_id(blob) if blob is not None else None
+    except DecryptionError:
+        key_id = None
+    if key_id is None:
+        return SettingsError("INTAKE_MASTER_KEYS: the database's keyring cannot be read")
+    if key_id in configured:
+        return SettingsError(
+            f"INTAKE_MASTER_KEYS: the key with id {key_id} is not the key this database was"
+            " written with (same id, other key)"
+        )
+    return SettingsError(
+        "INTAKE_MASTER_KEYS does not include the key this database was written with"
+        f" (key id {key_id})"
+    )
+
+
 async def prepare_schema(database: AsyncEngine) -> None:
     """A new, empty database is created at the current schema; an outdated one is refused.
 
     Upgrading a database that holds cases is an operator's decision (`intake-bot migrate`,
     after a backup), never a side effect of starting the bot.
     """
-    state = await schema.schema_state(database)
+    try:
+        state = await schema.schema_state(database)
+    except schema.SchemaError as error:  # tables, but not this bot's: our own words, no data
+        raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
     if state == "empty":
         await schema.upgrade_engine(database)
         log.info("created the database schema at revision %s", schema.head_revision())

@@ -7,6 +7,7 @@ they can live in a container secret rather than in the environment. Never from t
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Annotated
 
@@ -137,14 +138,40 @@ class Settings(BaseSettings):
             raise SettingsError(f"INTAKE_MASTER_KEYS: {error}") from None
 
 
+ENV_FILE = Path(".env")
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning pydantic's report into one line that names the variable."""
+    """Read settings, turning pydantic's report into one line that names the variable.
+
+    A `.env` file that other users can read is refused: it holds the token and the master keys.
+    """
+    if ENV_FILE.exists():
+        check_private_file(ENV_FILE)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
         name = "INTAKE_" + "_".join(str(part) for part in first["loc"]).upper()
         raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+def check_private_file(path: Path, name: str | None = None) -> None:
+    """A SettingsError if users other than the owner may read or change `path`.
+
+    `name`: the setting that leads to the file, said first in the message.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise SettingsError(f"{name or path}: cannot read {path}: {error.strerror}") from None
+    if mode & 0o077:
+        prefix = f"{name}: " if name else ""
+        raise SettingsError(
+            f"{prefix}other users have access to {path} (mode {mode:04o}): run `chmod 600 {path}`"
+        )
 
 
 def _secret(value: SecretStr | None, file: Path | None, name: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,36 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database URL (None for PostgreSQL or an in-memory database)."""
+    url = normalize_url(url)
+    return _sqlite_file(url) if url.startswith("sqlite") else None
+
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def sqlite_files(url: str) -> list[Path]:
+    """The files that exist of a SQLite database: the database, its WAL and shared memory."""
+    path = sqlite_path(url)
+    if path is None:
+        return []
+    candidates = [path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)]
+    return [candidate for candidate in candidates if candidate.exists()]
+
+
+def _create_private(path: Path) -> None:
+    """The directory (0700, if it is new) and an empty database file only the owner can open.
+
+    SQLite creates the WAL and shared-memory files with the permissions of the database file,
+    so they are 0600 too; an empty file is an empty database to SQLite.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 # How long a transaction waits for another one's to finish before "database is locked": under
 # a surge the event loop can leave one holding the lock for seconds (the driver's default is 5).
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
@@ -84,7 +116,7 @@ def _begin(connection: Any) -> None:
 
 def make_engine(url: str, **options: Any) -> AsyncEngine:
     """Build an async engine; SQLite gets foreign keys, WAL, secure delete, transactions that
-    begin for real and wait for the write lock, and its directory.
+    begin for real and wait for the write lock, and its directory (0700) and file (0600).
 
     `options` go to `create_async_engine` (for example `pool_size`).
     """
@@ -92,7 +124,7 @@ def make_engine(url: str, **options: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = _sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, **options.pop("connect_args", {})}
         engine = create_async_engine(url, connect_args=connect_args, **options)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)

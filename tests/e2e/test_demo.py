@@ -270,3 +270,22 @@ def test_it_reads_lines_from_any_stream(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert "(already in the volunteer's chat)" in screen
     assert screen.rstrip().endswith("Demo ended; its data was erased.")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_intros_button_example_is_the_first_screen(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, language: str
+) -> None:
+    """The intro's "e.g. [1] ..." is what the person then sees: [1] is the first button."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    out = io.StringIO()
+    typed = io.StringIO("/start\n/quit\n")
+    assert demo.main(["--language", language, "--wait", "20"], stdin=typed, stdout=out) == 0
+    screen = out.getvalue()
+    example = re.search(r"The bot's buttons are numbered, e\.g\. (.+):\n", screen)
+    assert example, screen
+    shown = re.findall(r"\[(\d+)\] (\S+)", example.group(1))
+    assert shown, example.group(0)
+    first_screen = screen[screen.index("Choose your language") :]
+    for number, label in shown:
+        assert f"[{number}] {label}" in first_screen, (number, label)

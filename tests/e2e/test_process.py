@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,16 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
         INTAKE_POLL_TIMEOUT="1",
     )
     process = subprocess.Popen(
-        [executable, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
-    )
+        [executable, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: os.umask(0o022),  # the usual umask: files others may read
+    )  # fmt: skip
     try:
         user = api.user(language_code="en")
         command(user, "/start", expect="Choose your language", timeout=30)
         tap(user, "English", expect="not end-to-end encrypted")
+        data = tmp_path / "data"
+        modes = {path.name: stat.S_IMODE(path.stat().st_mode)
+                 for path in (data, data / "intake.db", data / "intake.db-wal")}  # fmt: skip
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
@@ -39,3 +44,10 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in stderr
     assert api.token not in stderr
     assert (tmp_path / "data" / "intake.db").exists()  # the embedded default database
+    # Only the bot's own user can open its data, whatever the umask.
+    assert modes == {"data": 0o700, "intake.db": 0o600, "intake.db-wal": 0o600}
+    # Every line of the start says something: no raw format strings, no alembic internals.
+    assert "%s" not in stderr
+    assert "[arguments withheld]" not in stderr
+    assert "alembic" not in stderr
+    assert "created the database schema at revision" in stderr

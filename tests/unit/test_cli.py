@@ -84,6 +84,7 @@ def test_an_unknown_desk_language_is_one_line(tmp_path: Path) -> None:
 
 def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("INTAKE_BOT_TOKEN=1:abc\n", encoding="utf-8")
+    (tmp_path / ".env").chmod(0o600)
     result = run("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "INTAKE_MASTER_KEYS" in result.stderr  # the token was found, the key is next
@@ -125,3 +126,98 @@ def test_stats_prints_aggregates_only(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cases waiting: 0" in result.stdout
     assert "median time to first reply: none yet" in result.stdout
+
+
+def test_demo_help_shows_the_demos_own_options() -> None:
+    result = run("demo", "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: intake-bot demo")
+    for option in ("--language", "--wait", "--quiet"):
+        assert option in result.stdout, option
+
+
+def test_check_with_no_settings_creates_nothing(tmp_path: Path) -> None:
+    result = run("check", cwd=tmp_path)
+    assert result.returncode == 1  # no token, no key
+    assert "database       not created yet (the first start creates it)" in result.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_with_nothing_set_names_every_missing_setting_in_one_line(tmp_path: Path) -> None:
+    result = run("run", cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("intake-bot: INTAKE_BOT_TOKEN is not set")
+    assert "; INTAKE_MASTER_KEYS is not set: make a key with `intake-bot keys generate`" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_migrate_says_what_it_did_without_raw_format_strings(tmp_path: Path) -> None:
+    env = {"INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}"}
+    result = run("migrate", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "%s" not in result.stderr
+    assert "[arguments withheld]" not in result.stderr
+    assert "alembic" not in result.stderr  # "Context impl SQLiteImpl." at every start said nothing
+    assert result.stdout.startswith("database schema is at revision ")
+
+
+def test_a_dotenv_file_other_users_can_read_is_refused(tmp_path: Path) -> None:
+    token = "1:dotenv-canary-4b7e"
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"INTAKE_BOT_TOKEN={token}\n", encoding="utf-8")
+    dotenv.chmod(0o644)
+    result = run("run", cwd=tmp_path)
+    leaked = token.split(":")[1] in result.stdout + result.stderr
+    assert not leaked
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "intake-bot: other users have access to .env (mode 0644): run `chmod 600 .env`"
+    ]
+
+
+def test_a_database_file_other_users_can_read_is_refused(tmp_path: Path) -> None:
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+           "INTAKE_DATABASE_URL": "sqlite:///data/intake.db"}  # fmt: skip
+    assert run("migrate", env=env, cwd=tmp_path).returncode == 0
+    database = tmp_path / "data" / "intake.db"
+    assert database.stat().st_mode & 0o777 == 0o600  # as made
+    for name in ("intake.db", "intake.db-wal"):
+        exposed = tmp_path / "data" / name
+        exposed.touch()
+        exposed.chmod(0o640)
+        result = run("run", env=env, cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [
+            f"intake-bot: INTAKE_DATABASE_URL: other users have access to data/{name}"
+            f" (mode 0640): run `chmod 600 data/{name}`"
+        ]
+        checked = run("check", env=env, cwd=tmp_path)
+        assert checked.returncode == 1
+        assert f"database       FAILED: other users have access to data/{name}" in checked.stdout
+        exposed.chmod(0o600)
+
+
+def test_an_unexpected_error_says_where_without_its_message(tmp_path: Path) -> None:
+    """A bug nobody foresaw (here: one planted in `check`): where it happened and its type,
+    never its message, which could hold a secret; exit status 1."""
+    canary = "unexpected-canary-93f1"
+    plant = (
+        "import sys, bot.__main__ as cli\n"
+        "def broken(settings):\n"
+        f"    raise RuntimeError({canary!r})\n"
+        "cli._check = broken\n"
+        "sys.exit(cli.main(['check']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=ROOT,
+        timeout=60, check=False,
+    )  # fmt: skip
+    leaked = canary in result.stdout + result.stderr
+    assert not leaked
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1].startswith("intake-bot: unexpected error: RuntimeError at <string>:3")
