@@ -86,7 +86,7 @@ Type a message and press Enter to send it; /start, /help and the other bot comma
 the bot as they would be from Telegram. The bot's buttons are numbered, e.g. {example}:
 type the number alone to press that button on the newest message that has buttons.
   /volunteer   switch to the volunteer's chat: /queue, /take, /case REF, /reply REF text,
-               /note REF text, /close REF, /help ...
+               /note REF text, /close REF (the reason stays internal), /help ...
   /person      switch back to the person's chat
   /quit        end the demo (Ctrl-D or Ctrl-C work too)
 An empty line shows messages that arrived meanwhile; \\text sends text as it is (\\/quit, \\2).

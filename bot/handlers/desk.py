@@ -237,7 +237,7 @@ async def on_reply(update: Update, context: BotContext, work: Work, args: list[s
         raise fail(work, "desk-usage", usage="/reply REF text")
     case = await _case_for(work, context, args[:1], "/reply REF text")
     await relay_to_person(context, work, case, _rest_of(update, 2))
-    await _record_command(work, update, case)
+    await record_command(work, update, case)
 
 
 async def relay_to_person(
@@ -305,7 +305,7 @@ async def on_note(update: Update, context: BotContext, work: Work, args: list[st
         author=work.me,
     )
     await store.record(work.db, "note", actor=work.me, case=case)
-    await _record_command(work, update, case)
+    await record_command(work, update, case)
     _to_me(
         work,
         update,
@@ -343,7 +343,7 @@ async def on_close(update: Update, context: BotContext, work: Work, args: list[s
     # the person only ever gets the neutral notice.
     await store.record(work.db, "close", actor=work.me, case=case)
     if reason:
-        await _record_command(work, update, case)
+        await record_command(work, update, case)
     _, chat_id = await services.desk.person_of(work.db, case)
     t = context.renderer.t
     told = t.text(case.language, "case-closed", reference=case.reference)
@@ -674,8 +674,9 @@ async def _record_copies(context: BotContext, me: Any, item: Outgoing, sent: lis
         )
 
 
-async def _record_command(work: Work, update: Update, case: Case) -> None:
-    """The volunteer's own command carries conversation text (/reply, /note, /close reason)."""
+async def record_command(work: Work, update: Update, case: Case) -> None:
+    """The volunteer's own message carries conversation text (/reply, /note, /close reason,
+    a Telegram reply to a relayed message): it goes with the case's other copies."""
     message = update.effective_message
     if message is not None:
         await copies_store.record(

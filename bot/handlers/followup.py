@@ -107,6 +107,7 @@ async def volunteer_reply(update: Update, context: BotContext) -> bool:
             if case is None or case.volunteer_id != work.me.id or case.status != "taken":
                 return False
             await desk_handlers.relay_to_person(context, work, case, message.text)
+            await desk_handlers.record_command(work, update, case)
             outbox, me = work.outbox, work.me
     except NotAVolunteer:
         return False

@@ -136,7 +136,7 @@ canned-secure = For the next steps we would like to move to a more secure channe
 canned-details = To help you we need a little more: please describe your situation in a few sentences, without names, unit numbers or addresses.
 
 desk-blocked = The person of case { $reference } can no longer open new requests.
-desk-cap-reached = ⚠️ More than { $cap } new requests in the last hour. New submissions are asked to wait; check for a flood or raise INTAKE_CASES_PER_HOUR_CAP.
+desk-cap-reached = ⚠️ The hourly limit was reached: more people than INTAKE_CASES_PER_HOUR_CAP ({ $cap }) sent a new request in the last hour. Others who try now are asked to wait; check for a flood or raise the limit.
 desk-stale = ⚠️ Open cases untouched for { $days } days: { $references }
 
 # Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).

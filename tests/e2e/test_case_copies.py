@@ -73,6 +73,9 @@ def test_forget_removes_every_copy_from_the_volunteers_and_admins_chats(
     volunteer.wait_for_text("Follow-up Kestrel-11.")
     command(volunteer, "/reply", args=f"{reference} Answer Heron-23.", expect="Sent to the person")
     command(volunteer, "/note", args=f"{reference} Note Plover-31.", expect="Note added")
+    relayed = showing(volunteer, "Kestrel-11")[-1]
+    volunteer.send_text("Replied Avocet-19.", reply_to=relayed)
+    person.wait_for_text("Replied Avocet-19.")
     assert len(showing(volunteer, SECRET)) == 2
     assert showing(volunteer, "Heron-23")
     assert showing(volunteer, "Plover-31")
@@ -80,7 +83,7 @@ def test_forget_removes_every_copy_from_the_volunteers_and_admins_chats(
     command(person, "/forget", expect="Erase everything you sent")
     tap(person, "Yes, erase everything", expect="Erased.")
     volunteer.wait_for_text(f"The person of case {reference} erased their data")
-    for text in (SECRET, "Kestrel-11", "Heron-23", "Plover-31"):
+    for text in (SECRET, "Kestrel-11", "Heron-23", "Plover-31", "Avocet-19"):
         eventually(lambda text=text: showing(volunteer, text) == [],  # type: ignore[misc]
                    what=f"{text!r} gone from the volunteer's chat")  # fmt: skip
     eventually(lambda: showing(admin, SECRET) == [], what="the admin's view gone")

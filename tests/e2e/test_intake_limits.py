@@ -116,6 +116,6 @@ def test_the_hourly_cap_counts_each_person_once(
         late = api.user(6670105, language_code="en")
         to_review(late, new=False)
         send(late, "Your answers are saved")
-        admin.wait_for_text("More than 2 new requests in the last hour")
+        admin.wait_for_text("INTAKE_CASES_PER_HOUR_CAP (2) sent a new request")
         assert count(runner) == 3
         command(late, "/start", expect="Please check your answers")

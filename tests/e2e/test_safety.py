@@ -171,11 +171,11 @@ def test_the_hourly_cap_keeps_the_draft_and_alerts_admins_once(
         with pytest.raises(AssertionError):
             submit_request(late)  # "Send" does not go through while over the cap
         late.wait_for_text("Your answers are saved")
-        admin.wait_for_text("More than 1 new requests in the last hour")
+        admin.wait_for_text("INTAKE_CASES_PER_HOUR_CAP (1) sent a new request")
         assert count(runner, Case) == 1
         review = command(late, "/start", expect="Please check your answers")  # nothing lost
         tap(late, "Send the request", expect="Your answers are saved", message_id=review.message_id)
-        alerts = [m for m in admin.bot_messages() if "new requests in the last hour" in m.text]
+        alerts = [m for m in admin.bot_messages() if "sent a new request in the last hour" in m.text]
         assert len(alerts) == 1
 
 
