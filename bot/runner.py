@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop, outbox_loop
@@ -87,7 +88,13 @@ async def _start_receiving(
         )
         return app.updater.stop
     secret = settings.secret_token()
-    server = WebhookServer(app, secret)
+    services: Services = app.bot_data["services"]
+    server = WebhookServer(
+        app,
+        secret,
+        deduper=make_deduper(services.redis),
+        open_connections=settings.webhook_open_connections,
+    )
     port = server.listen(settings.webhook_port, settings.webhook_listen)
     await app.bot.set_webhook(
         settings.webhook_url,
