@@ -236,7 +236,9 @@ def _check(settings: Settings) -> int:
             client = Redis.from_url(settings.redis, socket_connect_timeout=5)
             try:
                 await client.ping()
-                report("redis", None)
+                from bot.redischeck import eviction_policy, eviction_problem
+
+                report("redis", eviction_problem(await eviction_policy(client)))
             except Exception as error:
                 report("redis", type(error).__name__)
             finally:

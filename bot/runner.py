@@ -15,6 +15,7 @@ from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop, outbox_loop
+from bot.redischeck import eviction_policy, eviction_problem
 from bot.services import Services
 from bot.settings import Settings
 from bot.webhook import WebhookServer
@@ -34,6 +35,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     services = await Services.start(settings)
     health: HealthServer | None = None
     try:
+        await _warn_if_redis_may_evict(services)
         app = build_application(services)
         async with app:
             await on_startup(app)
@@ -74,6 +76,14 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
 
 
 serve_polling = serve  # the name the first version used
+
+
+async def _warn_if_redis_may_evict(services: Services) -> None:
+    """One line at start when a full Redis would delete drafts instead of refusing writes."""
+    if services.redis is not None:
+        problem = eviction_problem(await eviction_policy(services.redis))
+        if problem:
+            log.warning("%s", problem)
 
 
 async def _start_receiving(
