@@ -96,6 +96,7 @@ class WebhookServer:
         await self.idle.wait()
         if self._server is not None:
             await self._server.close_all_connections()
+        await self.deduper.aclose()
 
     def secret_matches(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.secret)

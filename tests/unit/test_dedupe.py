@@ -42,8 +42,22 @@ async def test_handling_that_failed_runs_again_on_redelivery(make: Make) -> None
     assert (await deduper.claim(9))[0] is Claim.NEW
 
 
-async def test_a_process_that_died_holding_a_claim_does_not_lose_the_update(make: Make) -> None:
-    deduper = make(lease=0.2)
-    assert (await deduper.claim(10))[0] is Claim.NEW  # ... and the process dies
-    await asyncio.sleep(0.3)
-    assert (await deduper.claim(10))[0] is Claim.NEW
+async def test_a_process_that_died_holding_a_claim_does_not_lose_the_update(
+    redis_url: str,
+) -> None:
+    client = Redis.from_url(redis_url)
+    dead, alive = RedisUpdateDeduper(client, lease=0.3), RedisUpdateDeduper(client, lease=0.3)
+    assert (await dead.claim(10))[0] is Claim.NEW
+    await dead.aclose()  # ... the process dies: nobody renews its claim
+    await asyncio.sleep(0.5)
+    assert (await alive.claim(10))[0] is Claim.NEW
+    await alive.aclose()
+    await client.aclose()
+
+
+async def test_a_claim_being_handled_outlives_its_lease(make: Make) -> None:
+    deduper = make(lease=0.3)
+    assert (await deduper.claim(11))[0] is Claim.NEW
+    await asyncio.sleep(0.7)  # slow handling: the claim is renewed meanwhile
+    assert (await deduper.claim(11))[0] is Claim.BUSY
+    await deduper.aclose()
