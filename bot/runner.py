@@ -15,6 +15,7 @@ from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop, outbox_loop
+from bot.pollinglease import Lease, take_polling_lease
 from bot.redischeck import eviction_policy, eviction_problem
 from bot.services import Services
 from bot.settings import Settings
@@ -34,8 +35,10 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
         settings.secret_token()  # a missing or weak secret stops us before anything starts
     services = await Services.start(settings)
     health: HealthServer | None = None
+    lease: Lease | None = None
     try:
         await _warn_if_redis_may_evict(services)
+        lease = await _polling_lease(services, settings)
         app = build_application(services)
         async with app:
             await on_startup(app)
@@ -72,10 +75,21 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     finally:
         if health is not None:
             await health.stop()
+        if lease is not None:
+            await lease.release()
         await services.aclose()
 
 
 serve_polling = serve  # the name the first version used
+
+
+async def _polling_lease(services: Services, settings: Settings) -> Lease | None:
+    """Long polling: only one process per bot (see bot.pollinglease); webhooks need none."""
+    if settings.webhook_url:
+        return None
+    return await take_polling_lease(
+        services.redis, services.database, settings.token(), settings.poll_lease_seconds
+    )
 
 
 async def _warn_if_redis_may_evict(services: Services) -> None:
