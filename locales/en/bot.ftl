@@ -84,3 +84,5 @@ forget-undeletable = Some messages could not be deleted (Telegram lets bots dele
 outbox-kept = We could not store your request right now. Your answers are kept safely and will be sent automatically; we will tell you here as soon as it is done.
 outbox-waiting = Your answers are kept and will be sent as soon as we can store them; we will tell you here.
 outbox-sent = Your request has now been sent. Its reference: { $reference }. A volunteer will write to you here.
+
+edit-not-applied = Edits do not reach the bot: it keeps your message as you first sent it, and so does the volunteer's copy. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
