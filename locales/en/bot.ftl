@@ -85,4 +85,6 @@ outbox-kept = We could not store your request right now. Your answers are kept s
 outbox-waiting = Your answers are kept and will be sent as soon as we can store them; we will tell you here.
 outbox-sent = Your request has now been sent. Its reference: { $reference }. A volunteer will write to you here.
 
-edit-not-applied = Edits do not reach the bot: it keeps your message as you first sent it, and so does the volunteer's copy. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
+edit-not-applied = This edit changes nothing: the bot keeps that message as you first sent it, and so does a volunteer's copy of it. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
+edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.
+edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.

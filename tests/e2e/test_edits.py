@@ -1,16 +1,21 @@
-"""Edited messages: the bot says that an edit does not change what it has, and never takes the
-edit for a new message (an answer to the next question, or a new message to a request)."""
+"""Edited messages: an edited questionnaire answer replaces the answer; any other edit gets a
+note that it changes nothing; an edit is never taken for a new message (the next answer)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.localapi import LocalBotApi
+from bot.services import Services
+from storage.models import Case
+from storage.repositories import case_answers
 from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
-NOTE = "Edits do not reach the bot"
+NOTE = "This edit changes nothing"
 
 
-def test_an_edited_answer_gets_the_note_and_is_not_taken_as_the_next_answer(
+def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
     api: LocalBotApi, bot: BotRunner
 ) -> None:
     person = api.user(5590001, language_code="en")
@@ -28,11 +33,48 @@ def test_an_edited_answer_gets_the_note_and_is_not_taken_as_the_next_answer(
     say(person, "I am Ivan Petrov from unit 12345.", expect="How may we reply?")
     sent = [m for m in person.messages() if m.text == "I am Ivan Petrov from unit 12345."][-1]
     person.edit_text(sent.message_id, "I need advice.")
-    note = person.wait_for_text(NOTE)
-    assert "/forget" in note.visible_text
+    person.wait_for_text("Your edit replaced that answer")
     # The edit was not an answer to "How may we reply?": that question is still open.
     review = tap(person, "Only in this bot", expect="Please check your answers")
-    assert "I am Ivan Petrov from unit 12345." in review.visible_text  # what the note said
+    assert "I need advice." in review.visible_text
+    assert "Ivan Petrov" not in review.visible_text
+    done = tap(person, "Send the request", expect="Your request has been sent")
+    # After sending, an edit changes nothing, and the person is told so.
+    person.edit_text(sent.message_id, "Something else.")
+    note = person.wait_for_text(NOTE)
+    assert "/forget" in note.visible_text
+    assert done is not None
+
+
+def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotRunner) -> None:
+    """What the volunteer reads is the edited text, not the first one."""
+    person = api.user(5590003, language_code="en")
+    command(person, "/start", expect="Choose your language")
+    tap(person, "English", expect="not end-to-end encrypted")
+    tap(person, "I understand, continue", expect="Who needs help?")
+    tap(person, "I do", expect="What is the situation right now?")
+    tap(person, "Contract soldier", expect="Where is the person now?")
+    tap(person, "In Russia", expect="How urgent is it?")
+    tap(person, "No deadline", expect="What help is needed?")
+    tap(person, "Legal advice", expect="✅ Legal advice")
+    tap(person, "Done", expect="Which documents are at hand?")
+    tap(person, "Military ID", expect="✅ Military ID")
+    tap(person, "Done", expect="In a few sentences")
+    mine = say(person, "Real name Ivan Petrov.", expect="How may we reply?")
+    sent = [m for m in person.messages() if m.text == "Real name Ivan Petrov."][-1]
+    person.edit_text(sent.message_id, "Name left out.")
+    person.wait_for_text("Your edit replaced that answer")
+    tap(person, "Only in this bot", expect="Please check your answers", message_id=mine.message_id)
+    tap(person, "Send the request", expect="Your request has been sent")
+
+    async def bodies(services: Services) -> list[str]:
+        async with services.sessions() as db:
+            case = (await db.scalars(select(Case))).one()
+            return [str(answer) for answer in case_answers(services.cipher, case).values()]
+
+    stored = " ".join(bot.run(bodies))
+    assert "Name left out." in stored
+    assert "Ivan Petrov" not in stored
 
 
 def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotRunner) -> None:
@@ -42,4 +84,4 @@ def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotR
     mine = person.send_text("привет")
     person.wait_for(lambda m: m.message_id > mine)  # the bot answered the message itself
     person.edit_text(mine, "пока")
-    person.wait_for_text("Исправления не доходят до бота")
+    person.wait_for_text("Это исправление ничего не меняет")
