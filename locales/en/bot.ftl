@@ -88,3 +88,4 @@ outbox-sent = Your request has now been sent. Its reference: { $reference }. A v
 edit-not-applied = This edit changes nothing: the bot keeps that message as you first sent it, and so does a volunteer's copy of it. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
 edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.
 edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.
+edit-entry-applied = Your edit replaced that message in your request. If a volunteer had already read it, they get the edited text too; their copy of the first text stays in their chat.

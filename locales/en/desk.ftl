@@ -134,3 +134,4 @@ canned-details = To help you we need a little more: please describe your situati
 desk-blocked = The person of case { $reference } can no longer open new requests.
 desk-cap-reached = ⚠️ More than { $cap } new requests in the last hour. New submissions are asked to wait; check for a flood or raise INTAKE_CASES_PER_HOUR_CAP.
 desk-stale = ⚠️ Open cases untouched for { $days } days: { $references }
+desk-relayed-edit = ✏️ { $reference }, the person edited a message to: { $text }

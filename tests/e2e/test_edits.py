@@ -7,8 +7,12 @@ from sqlalchemy import select
 
 from bot.localapi import LocalBotApi
 from bot.services import Services
+from storage import desk as store
 from storage.models import Case
 from storage.repositories import case_answers
+from tests.e2e.conftest import SettingsFactory
+from tests.e2e.flows import submit_request
+from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
 from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
@@ -85,3 +89,29 @@ def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotR
     person.wait_for(lambda m: m.message_id > mine)  # the bot answered the message itself
     person.edit_text(mine, "пока")
     person.wait_for_text("Это исправление ничего не меняет")
+
+
+def test_an_edited_follow_up_replaces_the_entry_and_reaches_the_volunteer_as_an_edit(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as runner:
+        volunteer = join_as_volunteer(api, admin_of(api), 5590102)
+        person = api.user(5590101, language_code="en")
+        reference = submit_request(person)
+        command(volunteer, "/take", expect="Case " + reference)
+        say(person, "My passport number is 4512 889911.", expect="passed to your volunteer")
+        volunteer.wait_for_text("My passport number is 4512 889911.")
+        sent = [m for m in person.messages() if m.text == "My passport number is 4512 889911."]
+        person.edit_text(sent[-1].message_id, "They hold my passport.")
+        person.wait_for_text("Your edit replaced that message in your request")
+        relayed = volunteer.wait_for_text("the person edited a message to: They hold my passport.")
+        assert reference in relayed.visible_text
+
+        async def entries(services: Services) -> list[str]:
+            async with services.sessions() as db:
+                case = (await db.scalars(select(Case))).one()
+                return [text for _, text in await store.case_entries(db, services.cipher, case)]
+
+        stored = runner.run(entries)
+    assert "They hold my passport." in stored
+    assert not any("4512" in text for text in stored)
