@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import hashlib
 import logging
 import secrets
 import time
@@ -130,12 +131,14 @@ class RedisUpdateDeduper:
         self,
         redis: Redis,
         *,
+        bot: str = "",
         prefix: str = "intake",
         lease: float = LEASE_SECONDS,
         done: float = DONE_SECONDS,
     ) -> None:
         self._redis = redis
-        self._prefix = prefix
+        # Update ids are counted per bot: two bots sharing one Redis must not share claims.
+        self._prefix = f"{prefix}:update:{bot}" if bot else f"{prefix}:update"
         self._lease_ms = max(1, int(lease * 1000))
         self._done_ms = max(1, int(done * 1000))
         self._confirm = redis.register_script(_CONFIRM)
@@ -145,7 +148,7 @@ class RedisUpdateDeduper:
         self._renewer: asyncio.Task[None] | None = None
 
     def key(self, update_id: int) -> str:
-        return f"{self._prefix}:update:{int(update_id)}"
+        return f"{self._prefix}:{int(update_id)}"
 
     async def claim(self, update_id: int) -> tuple[Claim, str]:
         token = secrets.token_hex(8)
@@ -197,5 +200,8 @@ class RedisUpdateDeduper:
             raise StateUnavailable("update claims (Redis) unavailable during release") from error
 
 
-def make_deduper(redis: Redis | None) -> UpdateDeduper:
-    return RedisUpdateDeduper(redis) if redis is not None else MemoryUpdateDeduper()
+def make_deduper(redis: Redis | None, token: str) -> UpdateDeduper:
+    """Shared claims in Redis (named after a hash of the token, never the token), else memory."""
+    if redis is None:
+        return MemoryUpdateDeduper()
+    return RedisUpdateDeduper(redis, bot=hashlib.sha256(token.encode()).hexdigest()[:24])

@@ -116,7 +116,7 @@ async def _start_receiving(
     server = WebhookServer(
         app,
         secret,
-        deduper=make_deduper(services.redis),
+        deduper=make_deduper(services.redis, settings.token()),
         open_connections=settings.webhook_open_connections,
     )
     port = server.listen(settings.webhook_port, settings.webhook_listen)

@@ -172,6 +172,12 @@ async def forget_everything(
             await cleanup
         except StateUnavailable as error:
             log.warning("could not clear a short-lived key: %s", describe(error))
+    edit_log = context.application.bot_data.get("edit_log")  # bot/handlers/edits.py
+    if edit_log is not None:
+        try:
+            await edit_log.forget(owner)
+        except StateUnavailable as error:
+            log.warning("could not clear the edit log: %s", describe(error))
 
 
 async def _tell_volunteers(context: BotContext, erased: ErasedCase) -> None:

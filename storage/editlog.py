@@ -33,6 +33,8 @@ class EditLog(Protocol):
 
     async def target(self, owner: str, message_id: int) -> str | None: ...
 
+    async def forget(self, owner: str) -> None: ...
+
 
 class MemoryEditLog:
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
@@ -47,6 +49,9 @@ class MemoryEditLog:
         if len(entries) >= MAX_PER_OWNER:
             del entries[min(entries, key=lambda m: entries[m][1])]
         entries[message_id] = (target, now)
+
+    async def forget(self, owner: str) -> None:
+        self._entries.pop(owner, None)
 
     async def target(self, owner: str, message_id: int) -> str | None:
         found = self._entries.get(owner, {}).get(message_id)
@@ -73,6 +78,12 @@ class RedisEditLog:
                 await pipe.execute()
         except RedisError as error:
             raise StateUnavailable("edit log (Redis) unavailable during remember") from error
+
+    async def forget(self, owner: str) -> None:
+        try:
+            await self._redis.delete(self._keys.build("edits", owner))
+        except RedisError as error:
+            raise StateUnavailable("edit log (Redis) unavailable during forget") from error
 
     async def target(self, owner: str, message_id: int) -> str | None:
         try:
