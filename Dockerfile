@@ -29,7 +29,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     INTAKE_DATA_DIR=/data \
-    INTAKE_HEALTH_LISTEN=0.0.0.0
+    INTAKE_HEALTH_LISTEN=0.0.0.0 \
+    INTAKE_WEBHOOK_LISTEN=0.0.0.0
 
 # An unprivileged user with a fixed uid/gid (so volume ownership is predictable), no login shell.
 RUN groupadd --system --gid 10001 intake \

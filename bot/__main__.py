@@ -287,9 +287,10 @@ def _check(settings: Settings) -> int:
             client = Redis.from_url(settings.redis, socket_connect_timeout=5)
             try:
                 await client.ping()
-                report("redis", None)
+                from bot.redischeck import eviction_policy, eviction_problem
                 from storage.compaction import redis_warnings
 
+                report("redis", eviction_problem(await eviction_policy(client)))
                 lines.extend(f"{'redis':<14} warning: {w}" for w in await redis_warnings(client))
             except Exception as error:
                 report("redis", type(error).__name__)

@@ -18,12 +18,12 @@ from telegram.request import HTTPXRequest
 from bot import safety
 from bot.bounded_request import BoundedHTTPXRequest
 from bot.context import BotContext, attach
-from bot.handlers import desk, errors, followup, intake
+from bot.handlers import desk, edits, errors, followup, intake
 from bot.recording_bot import RecordingBot
 from bot.services import Services
 from bot.update_processor import PerPersonUpdateProcessor
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "edited_message"]
 
 
 def build_application(services: Services) -> Application:  # type: ignore[type-arg]
@@ -54,6 +54,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     followup.register(app)
     desk.register(app)
     intake.register_catch_alls(app)
+    edits.register(app)  # group -1: ahead of the handlers above for edited messages
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     return app
 

@@ -14,9 +14,12 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
+from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.notifications import escalation_loop, outbox_loop
+from bot.pollinglease import Lease, take_polling_lease
+from bot.redischeck import eviction_policy, eviction_problem
 from bot.services import Services, check_configuration
 from bot.settings import Settings, SettingsError
 from bot.webhook import WebhookServer
@@ -37,7 +40,10 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     await check_bot_api(settings)
     services = await Services.start(settings, checked=checked)
     health: HealthServer | None = None
+    lease: Lease | None = None
     try:
+        await _warn_if_redis_may_evict(services)
+        lease = await _polling_lease(services, settings)
         app = build_application(services)
         async with app:
             await on_startup(app)
@@ -74,6 +80,8 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
     finally:
         if health is not None:
             await health.stop()
+        if lease is not None:
+            await lease.release()
         await services.aclose()
 
 
@@ -113,6 +121,23 @@ def _network_failure(error: NetworkError) -> str:
     return name
 
 
+async def _polling_lease(services: Services, settings: Settings) -> Lease | None:
+    """Long polling: only one process per bot (see bot.pollinglease); webhooks need none."""
+    if settings.webhook_url:
+        return None
+    return await take_polling_lease(
+        services.redis, services.database, settings.token(), settings.poll_lease_seconds
+    )
+
+
+async def _warn_if_redis_may_evict(services: Services) -> None:
+    """One line at start when a full Redis would delete drafts instead of refusing writes."""
+    if services.redis is not None:
+        problem = eviction_problem(await eviction_policy(services.redis))
+        if problem:
+            log.warning("%s", problem)
+
+
 async def _start_receiving(
     app: Application,  # type: ignore[type-arg]
     settings: Settings,
@@ -125,7 +150,13 @@ async def _start_receiving(
         )
         return app.updater.stop
     secret = settings.secret_token()
-    server = WebhookServer(app, secret)
+    services: Services = app.bot_data["services"]
+    server = WebhookServer(
+        app,
+        secret,
+        deduper=make_deduper(services.redis, settings.token()),
+        open_connections=settings.webhook_open_connections,
+    )
     port = server.listen(settings.webhook_port, settings.webhook_listen)
     await app.bot.set_webhook(
         settings.webhook_url,

@@ -48,16 +48,17 @@ async def on_any_update(update: Update, context: BotContext) -> None:
     services = context.services
     owner = services.conversations.owner(person_of(update))
     message = update.message
-    if message is not None:
-        try:
-            await services.messages.remember(owner, message.message_id)
-        except StateUnavailable as error:
-            log.warning("message id not remembered: %s", describe(error))
+    # Fail closed: when Redis refuses (down, or full under `noeviction`) the update is not
+    # taken, and the person is told calmly to send it again shortly. Letting it through would
+    # lift the flood limit for everyone and leave a message id that erasure cannot find.
     try:
+        if message is not None:
+            await services.messages.remember(owner, message.message_id)
         decision = await services.flood.hit(owner)
-    except StateUnavailable as error:  # fail open: a Redis hiccup must not silence people
-        log.warning("flood limit unavailable: %s", describe(error))
-        return
+    except StateUnavailable as error:
+        log.warning("flood limit or message ids unavailable: %s", describe(error))
+        await _try_again_shortly(update, context, chat.id, user.language_code)
+        raise ApplicationHandlerStop from None
     if decision.allowed:
         return
     if decision.first_refusal:
@@ -70,6 +71,15 @@ async def on_any_update(update: Update, context: BotContext) -> None:
     elif update.callback_query is not None:
         await _quietly(update.callback_query.answer())
     raise ApplicationHandlerStop
+
+
+async def _try_again_shortly(
+    update: Update, context: BotContext, chat_id: int, language_code: str | None
+) -> None:
+    text = context.renderer.text(context.engine.suggest_language(language_code), "error-try-again")
+    if update.callback_query is not None:
+        await _quietly(update.callback_query.answer())
+    await _quietly(context.bot.send_message(chat_id, text))
 
 
 async def on_auto_delete_changed(update: Update, context: BotContext) -> None:
@@ -169,6 +179,12 @@ async def forget_everything(
             await cleanup
         except StateUnavailable as error:
             log.warning("could not clear a short-lived key: %s", describe(error))
+    edit_log = context.application.bot_data.get("edit_log")  # bot/handlers/edits.py
+    if edit_log is not None:
+        try:
+            await edit_log.forget(owner)
+        except StateUnavailable as error:
+            log.warning("could not clear the edit log: %s", describe(error))
     if services.compactor is not None:
         services.compactor.request(database=False)  # those keys' names leave Redis's files
 

@@ -58,9 +58,11 @@ class Settings(BaseSettings):
     poll_timeout: int = Field(default=30, ge=0, le=50)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"  # noqa: S104 - behind a reverse proxy in a container
+    webhook_listen: str = "127.0.0.1"  # the container image and docker-compose.yml set 0.0.0.0
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    webhook_open_connections: int = Field(default=200, ge=1, le=10_000)
+    poll_lease_seconds: float = Field(default=30, ge=2, le=600)
     bot_api_connections: int = Field(default=16, ge=1, le=256)
     health_port: int = Field(default=8080, ge=0, le=65535)
     health_listen: str = "127.0.0.1"

@@ -280,6 +280,14 @@ class LocalBotApi:
         """Updates queued for the bot and not yet confirmed by a getUpdates offset."""
         return self.state.pending_updates()
 
+    def delivered_updates(self) -> list[dict[str, Any]]:
+        """Updates the bot's webhook accepted (answered 2xx), oldest first."""
+        return self.state.delivered_updates()
+
+    def redeliver(self, update_id: int) -> None:
+        """Post an accepted update to the webhook again, with the same update_id."""
+        self.state.redeliver(update_id)
+
     def commands(
         self, scope: dict[str, Any] | None = None, language_code: str = ""
     ) -> list[dict[str, str]]:

@@ -347,6 +347,8 @@ class BotState:
         self.chats: dict[int, Chat] = {}
         self._listeners: list[Callable[[], None]] = []
         self._updates: deque[tuple[int, str, dict[str, Any]]] = deque()
+        # Updates a webhook accepted, newest last, so that a test can have one re-delivered.
+        self._delivered: deque[tuple[int, str, dict[str, Any]]] = deque(maxlen=1000)
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] | None = None
         self._next_user_id = 100_000_001
@@ -505,10 +507,27 @@ class BotState:
             if self._webhook is None or self._webhook.url != url:
                 return
             if self._updates and self._updates[0][0] == update_id:
-                self._updates.popleft()
+                self._delivered.append(self._updates.popleft())
                 self._webhook.last_error_date = None
                 self._webhook.last_error_message = None
                 self._touch()
+
+    def delivered_updates(self) -> list[dict[str, Any]]:
+        """Updates the webhook accepted, oldest first, as they were posted."""
+        with self.cond:
+            return [{"update_id": u, kind: copy.deepcopy(p)} for u, kind, p in self._delivered]
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an accepted update again, with the same update_id, as Telegram does when
+        it did not see the answer (a timeout, a dropped connection)."""
+        with self.cond:
+            for entry in self._delivered:
+                if entry[0] == update_id:
+                    self._updates.appendleft(entry)
+                    self._touch()
+                    self._notify()
+                    return
+            raise AssertionError(f"update {update_id} was never delivered")
 
     def webhook_failed(self, url: str, message: str) -> None:
         with self.cond:

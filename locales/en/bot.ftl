@@ -97,3 +97,7 @@ limit-daily = You have sent { $count ->
        *[other] { $count } new requests
     } in the last 24 hours: that is the most one person can send in a day. Your answers stay saved here for { $hours } hours after your last change: press “Send the request” again once 24 hours have passed since the first of them.
 limit-write-in-open = To add something to your open request { $reference } instead: send /cancel (this discards the answers above), then write your message here. It is added to that request, and the volunteer handling it sees it.
+edit-not-applied = This edit changes nothing: the bot keeps that message as you first sent it, and so does a volunteer's copy of it. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
+edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.
+edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.
+edit-entry-applied = Your edit replaced that message in your request. If a volunteer had already read it, they get the edited text too; their copy of the first text stays in their chat.

@@ -184,3 +184,4 @@ reopen-not-closed = Your request { $reference } is open: just write here to add 
 desk-reopened = Case { $reference }, which you held, was reopened by its person and is back in the queue.
 desk-take-held = Case { $reference } is held back: its person is blocked silently. /unblock { $reference } puts it in the queue.
 desk-audit-reason = reason (internal): { $reason }
+desk-relayed-edit = ✏️ { $reference }, the person edited a message to: { $text }

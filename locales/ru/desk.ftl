@@ -188,3 +188,4 @@ reopen-not-closed = Ваша заявка { $reference } открыта: про�
 desk-reopened = Заявка { $reference }, которую вы вели, снова открыта её автором и вернулась в очередь.
 desk-take-held = Заявка { $reference } придержана: её автор заблокирован тихо. /unblock { $reference } вернёт её в очередь.
 desk-audit-reason = причина (внутренняя): { $reason }
+desk-relayed-edit = ✏️ { $reference }, человек исправил сообщение: { $text }

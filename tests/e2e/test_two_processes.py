@@ -150,3 +150,61 @@ def _wait_healthy(port: int) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"the bot on health port {port} did not become healthy")
+
+
+def test_an_update_delivered_to_both_processes_runs_once(
+    api: LocalBotApi,
+    balancer: tuple[RoundRobin, list[int]],
+    redis_url: str,
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+) -> None:
+    """Telegram re-delivers a /reply; the balancer hands it to the other process: one reply."""
+    from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
+    from tests.e2e.test_hostile_traffic import redeliver_and_wait, replies_seen, the_update_of
+    from tests.support.people import command, eventually
+
+    server, ports = balancer
+    database = postgres_server.url_for(postgres_server.create_database())
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    base.update(
+        INTAKE_BOT_TOKEN=api.token, INTAKE_API_URL=api.base_url,
+        INTAKE_MASTER_KEYS=generate_master_key(), INTAKE_DATABASE_URL=database,
+        INTAKE_REDIS_URL=redis_url, INTAKE_ADMIN_IDS=str(ADMIN_ID),
+        INTAKE_WEBHOOK_URL=f"http://127.0.0.1:{server.server_address[1]}/telegram",
+        INTAKE_WEBHOOK_SECRET=SECRET, INTAKE_WEBHOOK_LISTEN="127.0.0.1",
+    )  # fmt: skip
+    executable = str(Path(sys.executable).parent / "intake-bot")
+    health = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [executable, "run"],
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**base, "INTAKE_WEBHOOK_PORT": str(port), "INTAKE_HEALTH_PORT": str(hport)},
+        )
+        for port, hport in zip(ports, health, strict=True)
+    ]
+    try:
+        for hport in health:
+            _wait_healthy(hport)
+        admin = admin_of(api)
+        volunteer = join_as_volunteer(api, admin, 6990201)
+        person = api.user(6990202, language_code="en")
+        reference = submit_request(person)
+        command(volunteer, "/take", expect="Case " + reference)
+        words = f"{reference} Both processes got this."
+        command(volunteer, "/reply", args=words, expect="Sent to the person")
+        update_id = the_update_of(api, volunteer, f"/reply {words}")["update_id"]
+        served = dict(server.served)
+        redeliver_and_wait(api, update_id)
+        assert sum(server.served.values()) == sum(served.values()) + 1
+        command(person, "/status", expect="A volunteer is working on your request")
+        eventually(lambda: replies_seen(person, "Both processes got this") >= 1, what="reply")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        outputs = [process.communicate(timeout=30)[1] for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert replies_seen(person, "Both processes got this") == 1

@@ -35,6 +35,7 @@ FUZZ_EXAMPLES = 150
 # People the fuzzed updates pretend to come from; they wrote to the bot once, so it may answer.
 PEOPLE = (7100101, 7100102, 7100103)
 REAL_PERSON = 7100199
+FORGED_IDS = 10**9  # update ids of the updates posted here start at this
 ANSWERING = {"sendmessage", "editmessagetext", "editmessagereplymarkup", "answercallbackquery",
              "deletemessage", "deletemessages"}  # fmt: skip
 
@@ -175,7 +176,9 @@ def callback_queries(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def updates(draw: st.DrawFn) -> dict[str, Any]:
     """A well-formed update of a kind the bot handles, or of a kind it never asked for."""
-    update: dict[str, Any] = {"update_id": draw(st.integers(0, 2**31))}
+    # Ids far above the local Bot API's own (from 1 up): a re-used update_id is now handled
+    # only once, and a forged one must not swallow a real person's later update.
+    update: dict[str, Any] = {"update_id": draw(st.integers(FORGED_IDS, 2**31))}
     kind = draw(st.sampled_from(["message", "message", "callback_query", "callback_query",
                                  "edited_message", "channel_post", "poll", "my_chat_member",
                                  "business_message", "something_new"]))  # fmt: skip
@@ -270,7 +273,7 @@ def text_update(size: int) -> bytes:
         chat = {"id": PEOPLE[0], "type": "private", "first_name": "X"}
         message = {"message_id": 1, "date": 1_700_000_000, "text": text, "chat": chat,
                    "from": person}  # fmt: skip
-        return encoded({"update_id": 1, "message": message})
+        return encoded({"update_id": FORGED_IDS, "message": message})
 
     body = build("")
     return build("x" * (size - len(body)))

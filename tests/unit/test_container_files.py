@@ -470,3 +470,17 @@ def test_dockerignore_keeps_secrets_and_data_out_of_the_build_context() -> None:
         for source in rest.split()[:-1]:
             if not source.startswith("--"):
                 assert source.strip("/").removeprefix("./") in allowed, f"{source} not in context"
+
+
+# --- listen addresses ----------------------------------------------------------------------------
+
+
+def test_the_webhook_listens_on_loopback_unless_the_container_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch, compose: dict[str, Any]
+) -> None:
+    """Outside a container an unset INTAKE_WEBHOOK_LISTEN must not open the webhook to the
+    network; the image and compose set 0.0.0.0 explicitly so the published port reaches it."""
+    _clean_environment(monkeypatch)
+    assert Settings(_env_file=None).webhook_listen == "127.0.0.1"  # type: ignore[call-arg]
+    assert "INTAKE_WEBHOOK_LISTEN=0.0.0.0" in " ".join(arguments(runtime_stage(), "ENV"))
+    assert environment(compose["services"]["bot"])["INTAKE_WEBHOOK_LISTEN"] == "0.0.0.0"  # noqa: S104
