@@ -71,11 +71,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             await stop.wait()
             log.info("stopping: finishing updates in flight")
             await stop_receiving()
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_background(background)
             await app.stop()
     finally:
         if health is not None:
@@ -86,6 +82,23 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
 
 
 serve_polling = serve  # the name the first version used
+
+RECANCEL_SECONDS = 1.0
+
+
+async def stop_background(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the background loops and wait until each has ended.
+
+    A cancellation that lands inside a library's I/O can be swallowed (redis-py, a database
+    driver): the loop then goes on to sleep for its whole interval, an hour for housekeeping,
+    and the bot would not stop. So a loop still running a moment later is cancelled again.
+    """
+    for task in tasks:
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def check_bot_api(settings: Settings) -> None:
