@@ -46,6 +46,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import socket
 import threading
 from types import TracebackType
@@ -79,7 +80,7 @@ class LocalBotApi:
 
     def __init__(
         self,
-        token: str = "123456:TEST-TOKEN",  # noqa: S107 - a fake token for a fake server
+        token: str | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -98,7 +99,9 @@ class LocalBotApi:
         figure, so this is an approximation. ``webhook_retry_delay`` is the pause before
         re-delivering an update the webhook did not accept.
         """
-        self.token = token
+        # Each server has its own token, as each real bot has: state a bot keeps per token in a
+        # shared Redis (its polling lease, its handled update ids) never crosses between servers.
+        self.token = token or f"{bot_id}:TEST-{secrets.token_hex(8)}"
         self.host = host
         self._requested_port = port
         self._port: int | None = None

@@ -235,15 +235,15 @@ async def test_redis_keys_expire(redis_url: str) -> None:
         await limiter.hit(OWNER)
         await counter.add("new_case")
         await counter.once("alert", 0.5)
-        assert sorted(await client.keys("*")) == [
+        assert sorted(await client.keys("t:*")) == [
             b"t:count:new_case",
             f"t:flood:{OWNER}".encode(),
             b"t:once:alert",
         ]
-        for key in await client.keys("*"):
+        for key in await client.keys("t:*"):
             assert 0 < await client.pttl(key) <= 1000
         await asyncio.sleep(1.0 + SLACK)
-        assert await client.keys("*") == []
+        assert await client.keys("t:*") == []
     finally:
         await limiter.aclose()
         await counter.aclose()
