@@ -6,7 +6,10 @@ import logging
 from dataclasses import dataclass, field
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import AuthenticationError, RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -105,9 +108,13 @@ class Services:
             # One client (one connection pool) for drafts, locks, limits and message ids.
             # A blocking pool: under a surge, updates wait for a free connection instead of
             # failing with "too many connections" (redis-py's default pool raises at 100).
+            # A command on a connection Redis closed (it restarted) is retried on a new one, so
+            # a restart costs nobody a "try again": the flood limit fails closed.
             pool = BlockingConnectionPool.from_url(
                 settings.redis, max_connections=512, timeout=10,
                 socket_timeout=5, socket_connect_timeout=5,
+                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+                retry_on_error=[RedisConnectionError],
             )  # fmt: skip
             redis = Redis.from_pool(pool)  # the client owns the pool and closes it
             drafts = RedisDraftStore(redis, cipher, ttl)

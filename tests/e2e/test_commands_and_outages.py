@@ -182,3 +182,20 @@ def test_the_next_question_is_shown_only_once_the_answer_is_kept(
     assert "Who needs help?" in shown.visible_text  # not a step whose answer was lost
     retried = command(user, "/start", expect="You have an unfinished request")
     assert "Who needs help?" in retried.visible_text
+
+
+def test_a_redis_restart_between_two_answers_costs_the_person_nothing(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, redis_server: RedisServer
+) -> None:
+    """Connections Redis closed when it restarted are retried on new ones, not failed."""
+    user = api.user(language_code="en")
+    with BotRunner(make_settings(redis_url=redis_url)):
+        command(user, "/start", expect="Choose your language")
+        tap(user, "English", expect="not end-to-end encrypted")
+        client = redis.Redis.from_url(redis_url)
+        eventually(lambda: not client.keys("*:lock:*"), what="the turn to end")
+        client.save()  # what Redis's append-only file does in production
+        client.close()
+        redis_server.restart()
+        tap(user, "I understand, continue", expect="Who needs help?")
+        assert not any("Something went wrong" in m.visible_text for m in user.bot_messages())
