@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CommandHandler
@@ -667,11 +668,18 @@ async def _record_copies(context: BotContext, me: Any, item: Outgoing, sent: lis
     if case_id is None or not sent or item.to_person:
         return
     async with context.services.sessions() as db, db.begin():
+        # The volunteer's row is locked first: a /revoke running at this moment either waits
+        # for this record (and takes it) or has finished, and then the copies go at once.
+        holder = await db.scalar(select(Volunteer).where(Volunteer.id == me.id).with_for_update())
         case = await db.get(Case, case_id)
         reference = case.reference if case is not None else item.reference
         await copies_store.record(
             db, case_id=case_id, reference=reference, volunteer_id=me.id, message_ids=sent
         )
+        revoked = holder is None or holder.revoked_at is not None
+        gone = await copies_store.take_of_volunteer(db, me.id) if revoked else []
+    if gone:
+        await case_copies.remove(context.bot, context.services, gone)
 
 
 async def record_command(work: Work, update: Update, case: Case) -> None:
