@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from casework.people import Person
 from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
@@ -45,15 +46,6 @@ class OwnLimit:
     kind: str
     count: int
     reference: str | None
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who wrote, as Telegram told us; lives only in memory for the length of one update."""
-
-    user_id: int
-    chat_id: int
-    client_language: str | None = None
 
 
 @dataclass

@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.desk import age
 from bot.logs import describe
 from bot.services import Services
+from casework.durations import age
+from casework.notices import admin_alerts
 from storage import desk as store
 from storage import repositories as repo
 from storage.models import Case
@@ -111,14 +112,10 @@ async def over_hourly_cap(bot: Bot, services: Services, owner: str) -> bool:
 
 
 async def alert_admins(bot: Bot, services: Services, key: str, **args: object) -> None:
-    async with services.sessions() as db:
-        admins = [
-            (store.volunteer_chat_id(services.cipher, v), v.language)
-            for v in await store.active_volunteers(db)
-            if v.role == "admin"
-        ]
-    for chat_id, language in admins:
-        await _send(bot, chat_id, services.translator.text(language, key, **args))
+    alerts = await admin_alerts(services.sessions, services.cipher, services.translator, key,
+                                **args)  # fmt: skip
+    for alert in alerts:
+        await _send(bot, alert.chat_id, alert.text)
 
 
 async def outbox_loop(bot: Bot, services: Services, interval: float) -> None:

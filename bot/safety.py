@@ -8,24 +8,23 @@ be deleted on both sides when the person asks or when the questionnaire is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, TypeHandler, filters
 
-from bot import copies as case_copies
 from bot.context import BotContext
-from bot.conversation import Person
+from bot.delivery import delete_batches, remove_copies
 from bot.handlers.common import person_of, reply
 from bot.logs import describe
+from casework import copies
+from casework.people import Person
 from storage.desk import volunteer_chat_id
 from storage.erasure import ErasedCase
 from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
 
-DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 START_MARGIN = 2.0  # seconds
 
 
@@ -97,20 +96,6 @@ async def on_auto_delete_changed(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def delete_messages(context: BotContext, chat_id: int, message_ids: Iterable[int]) -> int:
-    """Delete what Telegram still allows, in batches of 100; returns how many batches failed."""
-    ids = sorted(set(message_ids))
-    failed = 0
-    for start in range(0, len(ids), DELETE_BATCH):
-        batch = ids[start : start + DELETE_BATCH]
-        try:
-            await context.bot.delete_messages(chat_id, batch)
-        except TelegramError as error:
-            failed += 1
-            log.warning("could not delete a batch of messages: %s", describe(error))
-    return failed
-
-
 async def clean_questionnaire(
     context: BotContext, person: Person, *, since: float | None, keep: int
 ) -> None:
@@ -126,7 +111,7 @@ async def clean_questionnaire(
     except StateUnavailable as error:
         log.warning("questionnaire not cleaned: %s", describe(error))
         return
-    await delete_messages(context, person.chat_id, ids)
+    await delete_batches(context.bot, person.chat_id, ids)
     try:
         await services.messages.forget(owner, ids)
     except StateUnavailable as error:
@@ -152,7 +137,8 @@ async def forget_everything(
     report = await services.conversations.forget(person)
     # Every message that showed these cases in volunteers' chats (case views, relayed messages):
     # deleted, and what could not be is reported to the admins.
-    removed = await case_copies.remove_of_erased_cases(context.bot, services)
+    removed = await copies.of_erased_cases(services.sessions)
+    await remove_copies(context.bot, services, removed)
     done = {(copy.volunteer_id, copy.message_id) for copy in removed}
     for erased in report.affected:
         await _tell_volunteers(context, erased, done)
@@ -165,7 +151,7 @@ async def forget_everything(
     message_id = getattr(confirm_message, "message_id", None)
     if isinstance(message_id, int):
         ids.append(message_id)
-    failed = await delete_messages(context, person.chat_id, ids)
+    failed = await delete_batches(context.bot, person.chat_id, ids)
     text = context.renderer.text(language, "forget-done", cases=report.cases)
     if failed or unavailable:
         # Only when a deletion really failed (or the ids could not be read) do we say so.
@@ -205,7 +191,7 @@ async def _tell_volunteers(
         chat_id = volunteer_chat_id(services.cipher, copy.volunteer)
         by_chat.setdefault(chat_id, []).append(copy.message_id)
     for chat_id, message_ids in by_chat.items():
-        await delete_messages(context, chat_id, message_ids)
+        await delete_batches(context.bot, chat_id, message_ids)
     if erased.holder is not None:
         text = context.renderer.text(
             erased.holder.language, "desk-person-erased", reference=erased.reference

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.conversation import Person
 from bot.render import Screen
+from casework.people import Person
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -20,6 +21,15 @@ def person_of(update: Update) -> Person:
     if user is None or chat is None:
         raise ValueError("update without a user or chat")
     return Person(user_id=user.id, chat_id=chat.id, client_language=user.language_code)
+
+
+async def on_help(update: Update, context: BotContext) -> None:
+    person = person_of(update)
+    async with context.conversations.turn(person) as turn:
+        await reply(update, context, turn.language, "help")
+    language = await context.services.desk.language_of(person)
+    if language is not None:  # only volunteers learn that the desk exists
+        await reply(update, context, language, "desk-help")
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
@@ -33,8 +43,10 @@ async def send(update: Update, context: BotContext, screen: Screen) -> Message:
     return await context.bot.send_message(chat.id, screen.text, reply_markup=screen.keyboard)
 
 
-async def reply(update: Update, context: BotContext, language: str, key: str) -> Message:
-    return await send(update, context, Screen(context.renderer.text(language, key)))
+async def reply(
+    update: Update, context: BotContext, language: str, key: str, **args: Any
+) -> Message:
+    return await send(update, context, Screen(context.renderer.text(language, key, **args)))
 
 
 async def edit(context: BotContext, query: CallbackQuery, screen: Screen) -> None:

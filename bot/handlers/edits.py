@@ -21,11 +21,11 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.desk import Outgoing
-from bot.handlers import desk as desk_handlers
+from bot.delivery import deliver
 from bot.handlers.common import person_of, reply
 from bot.logs import describe
 from bot.services import Services
+from casework import relay
 from storage import desk as store
 from storage import repositories as repo
 from storage.editlog import (
@@ -35,7 +35,6 @@ from storage.editlog import (
     find_person_entry,
     replace_person_entry,
 )
-from storage.models import Volunteer
 from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -109,23 +108,16 @@ async def _added_to_open_case(context: BotContext, owner: str, text: str) -> str
 async def _edit_entry(context: BotContext, entry_id: str, text: str) -> bool:
     """Replace a follow-up's stored text; the volunteer who was shown it gets the edit."""
     services = context.services
-    outbox: list[Outgoing] = []
-    holder: Volunteer | None = None
     async with services.sessions() as db, db.begin():
         found = await replace_person_entry(db, services.cipher, entry_id, text)
         if found is None:
             return False
         case, entry = found
-        holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
-        held = holder is not None and holder.revoked_at is None and case.status == "taken"
-        if held and entry.delivered and holder is not None:
-            relayed = context.renderer.text(
-                holder.language, "desk-relayed-edit", reference=case.reference, text=text
-            )
-            chat_id = store.volunteer_chat_id(services.cipher, holder)
-            outbox.append(Outgoing(chat_id, relayed, relay_case_id=case.id))
-    if outbox and holder is not None:
-        await desk_handlers.deliver(context, holder, outbox)
+        passed = await relay.edited_to_holder(
+            db, services.cipher, services.translator, case, entry.delivered, text
+        )
+    if passed.holder is not None:
+        await deliver(context.bot, services, passed.holder, passed.sends)
     return True
 
 

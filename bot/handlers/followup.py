@@ -12,11 +12,15 @@ from telegram.ext import Application, CommandHandler
 from bot import callback_data as cb
 from bot import notifications
 from bot.context import BotContext
-from bot.conversation import Person, Turn
-from bot.desk import NotAVolunteer, Outgoing
-from bot.handlers import desk as desk_handlers
+from bot.conversation import Turn
+from bot.delivery import deliver
 from bot.handlers.common import PRIVATE, edit, person_of, reply, send
 from bot.render import Screen
+from casework import relay
+from casework.desk import talk
+from casework.desk.access import NotAVolunteer
+from casework.outgoing import Message
+from casework.people import Person
 from storage import desk as store
 from storage import repositories as repo
 from storage.models import Volunteer
@@ -63,26 +67,15 @@ async def offer_new_request(update: Update, context: BotContext, reference: str,
 async def add_to_open_case(update: Update, context: BotContext, text: str) -> bool:
     """Store a message in the person's open case and pass it on; False if there is none."""
     services = context.services
-    outbox: list[Outgoing] = []
     async with services.sessions() as db, db.begin():
         row = await repo.find_person(db, services.conversations.owner(person_of(update)))
         case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
         if row is None or case is None:
             return False
-        holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
-        held = holder is not None and holder.revoked_at is None and case.status == "taken"
-        await store.add_entry(
-            db, services.cipher, case, kind="person", body=text, author=None, delivered=held
-        )
-        if held and holder is not None:
-            relayed = context.renderer.text(
-                holder.language, "desk-relayed", reference=case.reference, text=text
-            )
-            chat_id = store.volunteer_chat_id(services.cipher, holder)
-            outbox.append(Outgoing(chat_id, relayed, relay_case_id=case.id))
+        passed = await relay.from_person(db, services.cipher, services.translator, case, text)
         language, reference = row.language, case.reference
-    if outbox and holder is not None:
-        await desk_handlers.deliver(context, holder, outbox)
+    if passed.holder is not None:
+        await deliver(context.bot, services, passed.holder, passed.sends)
         await reply(update, context, language, "message-delivered")
     else:
         await send(
@@ -99,31 +92,24 @@ async def volunteer_reply(update: Update, context: BotContext) -> bool:
     if message is None or message.reply_to_message is None or not message.text:
         return False
     person = person_of(update)
+    desk = context.services.desk
     try:
-        async with context.services.desk.work(person) as work:
-            case = await store.case_for_relay(
-                work.db, volunteer=work.me, message_id=message.reply_to_message.message_id
-            )
-            if case is None or case.volunteer_id != work.me.id or case.status != "taken":
+        async with desk.work(person, command_message_id=message.message_id) as work:
+            replied = message.reply_to_message.message_id
+            if not await talk.reply_to_relayed(work, replied, message.text):
                 return False
-            await desk_handlers.relay_to_person(context, work, case, message.text)
-            await desk_handlers.record_command(work, update, case)
-            outbox, me = work.outbox, work.me
+            sends, me = work.sends, work.me
     except NotAVolunteer:
         return False
-    await desk_handlers.deliver(context, me, outbox)
+    await deliver(context.bot, context.services, me, sends)
     return True
 
 
 async def volunteer_hint(update: Update, context: BotContext) -> bool:
     """A volunteer's stray text is not a new request: remind them how to write to a person."""
-    person = person_of(update)
-    desk = context.services.desk
-    async with desk.sessions() as db, db.begin():
-        me = await desk.member(db, person)
-        if me is None:
-            return False
-        language = me.language
+    language = await context.services.desk.language_of(person_of(update))
+    if language is None:
+        return False
     await reply(update, context, language, "desk-text-hint")
     return True
 
@@ -178,7 +164,7 @@ async def reopen_pressed(
     services = context.services
     person = person_of(update)
     await query.answer()
-    outbox: list[Outgoing] = []
+    outbox: list[Message] = []
     async with services.sessions() as db, db.begin():
         row = await repo.find_person(db, services.conversations.owner(person))
         case = await repo.get_case_by_reference(db, reference)
@@ -201,12 +187,12 @@ async def reopen_pressed(
         holder = await db.get(Volunteer, holder_id) if holder_id else None
         if holder is not None and holder.revoked_at is None:
             told = context.renderer.text(holder.language, "desk-reopened", reference=reference)
-            outbox.append(Outgoing(store.volunteer_chat_id(services.cipher, holder), told))
+            outbox.append(Message(services.desk.chat_of(holder), told))
         case_id = case.id
     turn.pending = []
     await edit(
         context, query, Screen(context.renderer.text(language, "reopened", reference=reference))
     )
     if holder is not None:
-        await desk_handlers.deliver(context, holder, outbox)
+        await deliver(context.bot, services, holder, outbox)
     await notifications.announce_new_case(context.bot, services, case_id)

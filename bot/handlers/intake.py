@@ -22,6 +22,7 @@ from bot.handlers import followup
 from bot.handlers.common import (
     PRIVATE,
     edit,
+    on_help,
     on_unknown_command,
     person_of,
     reply,
@@ -117,17 +118,6 @@ async def on_language(update: Update, context: BotContext) -> None:
     async with context.conversations.turn(person_of(update)) as turn:
         screen = context.renderer.language_choice(turn.language, context.engine.spec.languages)
         await send(update, context, screen)
-
-
-async def on_help(update: Update, context: BotContext) -> None:
-    person = person_of(update)
-    async with context.conversations.turn(person) as turn:
-        await reply(update, context, turn.language, "help")
-    async with context.services.desk.sessions() as db, db.begin():
-        me = await context.services.desk.member(db, person)
-        language = me.language if me is not None else None
-    if language is not None:  # only volunteers learn that the desk exists
-        await reply(update, context, language, "desk-help")
 
 
 async def on_forget(update: Update, context: BotContext) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.conversation import Person
 from bot.housekeeping import purge
 from bot.localapi import LocalBotApi
 from bot.services import Services
+from casework.people import Person
 from dialogs.events import Completed
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
 from storage.models import Case, CaseEntry

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.conversation import Person
 from bot.services import Services
 from bot.settings import Settings
+from casework.people import Person
 from storage.crypto import generate_master_key
 
 PEOPLE = 600  # more than redis-py's default pool allowed before it raised
