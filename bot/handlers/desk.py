@@ -24,6 +24,7 @@ from bot.desk import NotAllowed, NotAVolunteer, Outgoing, Work, age, split_durat
 from bot.handlers.common import PRIVATE, on_unknown_command, person_of
 from bot.handlers.intake import on_help
 from bot.logs import describe
+from bot.telegram_limits import split_message
 from locales.translator import Translator
 from storage import copies as copies_store
 from storage import desk as store
@@ -33,7 +34,6 @@ from storage.models import Case, Volunteer
 log = logging.getLogger(__name__)
 
 CANNED = ("wait", "safety", "legal", "secure", "details")
-MAX_MESSAGE = 4096
 
 Handler = Callable[[Update, BotContext, Work, list[str]], Awaitable[None]]
 
@@ -694,30 +694,6 @@ async def record_command(work: Work, update: Update, case: Case) -> None:
             volunteer_id=work.me.id,
             message_ids=[message.message_id],
         )
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Telegram takes 4096 characters a message: split long case views at line breaks."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
 
 
 COMMANDS: dict[str, Handler] = {
