@@ -122,10 +122,6 @@ class Desk:
             return None
         return volunteer
 
-    async def is_volunteer(self, person: Person) -> bool:
-        async with self.sessions() as db, db.begin():
-            return await self.member(db, person) is not None
-
     @asynccontextmanager
     async def work(self, person: Person) -> AsyncIterator[Work]:
         """A transaction on behalf of an active volunteer, or NotAVolunteer before anything."""
