@@ -6,7 +6,6 @@ New cases are announced once; an urgent case nobody took is announced again afte
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.logs import describe
+from bot.loops import every
 from bot.services import Services
 from casework.durations import age
 from casework.notices import admin_alerts
@@ -72,12 +72,7 @@ async def escalate(bot: Bot, services: Services) -> int:
 
 async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
     """Runs until cancelled; a failed round is logged (without content) and retried later."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await escalate(bot, services)
-        except Exception as error:
-            log.warning("escalation round failed: %s", describe(error))
+    await every(interval, lambda: escalate(bot, services), "escalation", log)
 
 
 async def _send(bot: Bot, chat_id: int, text: str) -> None:
@@ -120,12 +115,7 @@ async def alert_admins(bot: Bot, services: Services, key: str, **args: object) -
 
 async def outbox_loop(bot: Bot, services: Services, interval: float) -> None:
     """Submit questionnaires kept while the database was away; tell each person when done."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await flush_outbox(bot, services)
-        except Exception as error:
-            log.warning("outbox round failed: %s", describe(error))
+    await every(interval, lambda: flush_outbox(bot, services), "outbox", log)
 
 
 async def flush_outbox(bot: Bot, services: Services) -> int:
