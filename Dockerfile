@@ -18,6 +18,7 @@ COPY bot ./bot
 COPY dialogs ./dialogs
 COPY storage ./storage
 COPY locales ./locales
+COPY localapi ./localapi
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- runtime ---------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.localapi import ApiError, LocalBotApi
-from bot.localapi.state import BotState, Params
+from localapi import ApiError, LocalBotApi
+from localapi.state import BotState, Params
 
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "answerCallbackQuery"})
 SCREEN_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})

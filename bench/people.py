@@ -14,7 +14,7 @@ from functools import partial
 from typing import TypeVar
 
 from bench.metered import Event, MeteredApi, Phase
-from bot.localapi import FakeUser
+from localapi import FakeUser
 
 REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 TAKEN = re.compile(r"You took case ([0-9A-Z]{4}-[0-9A-Z]{4})")

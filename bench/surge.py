@@ -4,7 +4,7 @@
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
-Bot API server (``bot.localapi``, in this process, on 127.0.0.1), and two bots as separate
+Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
 processes, one after the other, against that same server:
 
 1. ``bench/echo_bot.py``, a bare python-telegram-bot echo bot (the baseline): N people send it the

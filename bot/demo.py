@@ -1,7 +1,7 @@
 """`intake-bot demo`: the whole product in a terminal, with no token and no network.
 
 A practice copy for training volunteers. It starts the local Bot API server
-(:class:`~bot.localapi.LocalBotApi`) on 127.0.0.1 in this process, runs the real bot against it
+(:class:`~localapi.LocalBotApi`) on 127.0.0.1 in this process, runs the real bot against it
 (the same :func:`~bot.runner.serve` as ``intake-bot run``, long polling) in a thread with its own
 event loop, on SQLite in a temporary directory, in-memory state and a throwaway master key, and lets
 the user play both sides: a person who writes to the bot, and a volunteer who is an admin of the
@@ -48,11 +48,11 @@ from typing import Any, TextIO
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot import logs
-from bot.localapi import Button, ChatMessage, FakeUser, LocalBotApi
 from bot.runner import serve
 from bot.services import Services
 from bot.settings import Settings
 from dialogs import spec as dialog_spec
+from localapi import Button, ChatMessage, FakeUser, LocalBotApi
 from locales.translator import Translator
 from storage.crypto import generate_master_key
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import LocalBotApi
 from bot.settings import Settings
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.support.botrunner import BotRunner
 

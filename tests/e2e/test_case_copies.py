@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, CaseCopy
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request

@@ -5,8 +5,8 @@ from __future__ import annotations
 import redis
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, Person
 from storage.state import StateUnavailable
 from tests.conftest import RedisServer

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.handlers.desk import COMMANDS
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import AuditEvent, CaseEntry, Volunteer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request

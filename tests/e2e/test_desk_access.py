@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Volunteer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE, submit_request, submit_request_from_language

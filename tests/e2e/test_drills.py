@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request, submit_request_from_language

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import LocalBotApi
 from bot.services import Services
+from localapi import LocalBotApi
 from storage import desk as store
 from storage.models import Case
 from storage.repositories import case_answers

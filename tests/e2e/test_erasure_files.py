@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 
 from bot.conversation import Person
 from bot.housekeeping import purge
-from bot.localapi import LocalBotApi
 from bot.services import Services
 from dialogs.events import Completed
+from localapi import LocalBotApi
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import FakeUser, LocalBotApi
+from localapi import FakeUser, LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage import repositories as repo
 from storage.models import Case
 from tests.support.botrunner import BotRunner

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.localapi import ChatMessage, FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import ChatMessage, FakeUser, LocalBotApi
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE, submit_request

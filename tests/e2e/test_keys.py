@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request

@@ -6,7 +6,7 @@ import io
 import logging
 
 from bot import logs
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.support.botrunner import BotRunner

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.support.botrunner import BotRunner

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.conftest import RedisServer
 from tests.e2e.conftest import SettingsFactory

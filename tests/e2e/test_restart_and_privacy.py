@@ -8,7 +8,7 @@ from pathlib import Path
 import redis
 
 from bot import logs
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner
 from tests.support.database import dump_rows

@@ -10,8 +10,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, CaseEntry, Person
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request

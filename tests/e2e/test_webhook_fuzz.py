@@ -24,8 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.localapi import LocalBotApi
 from bot.webhook import MAX_BODY, SECRET_HEADER
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner
 from tests.support.people import command

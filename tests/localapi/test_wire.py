@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.localapi.conftest import BotClient
 
 KEYBOARD = {

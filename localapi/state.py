@@ -2,7 +2,7 @@
 
 :class:`BotState` holds users, chats, messages, the update queue and the webhook settings, and
 implements the Bot API methods as plain synchronous functions that either return a result or
-raise :class:`~bot.localapi.models.ApiError` with Telegram's description. Keeping it free of
+raise :class:`~localapi.models.ApiError` with Telegram's description. Keeping it free of
 HTTP and asyncio makes the Telegram rules (who may write first, the 48-hour delete window,
 "message is not modified"...) easy to read and to test, and lets the user side (tests, the
 terminal demo) mutate it from any thread.
@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.localapi.formatting import FormattingError, parse_formatted_text
-from bot.localapi.models import ApiCall, ApiError, Button, ChatMessage, FaultKind, bad_request
+from localapi.formatting import FormattingError, parse_formatted_text
+from localapi.models import ApiCall, ApiError, Button, ChatMessage, FaultKind, bad_request
 
 __all__ = ["METHODS", "BotState", "Params", "decode_params"]
 
