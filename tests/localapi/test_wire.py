@@ -805,7 +805,7 @@ def test_logs_carry_no_text_ids_or_names(
     server_logs = "\n".join(
         record.getMessage()
         for record in caplog.records
-        if record.name.startswith(("bot.", "tornado"))
+        if record.name.startswith(("localapi.", "tornado"))
     )
     assert "sendMessage" in server_logs
     for secret in ("secret", "987654321", "5550001", "Zinaida", "zina", api.token):
