@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localapi import ApiError, LocalBotApi
-from localapi.state import BotState, Params
+from localapi.params import Params
+from localapi.state import BotState
 
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "answerCallbackQuery"})
 SCREEN_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})

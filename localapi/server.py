@@ -33,7 +33,7 @@ which is what python-telegram-bot sends) or a JSON body. Answers are
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": N, "description": ...}``
 with Telegram's descriptions. Deliberate differences from Telegram: webhooks may use plain
 http and any port (they are local), getUpdates accepts fractional timeouts and does not throttle
-repeated short polls, and only the methods in :data:`~localapi.state.METHODS` exist (others
+repeated short polls, and only the methods in :data:`~localapi.methods.METHODS` exist (others
 answer 404 like an unknown method).
 
 Privacy: the server logs only method names, status codes and timings at DEBUG level, never
@@ -58,8 +58,11 @@ import tornado.ioloop
 import tornado.web
 
 from localapi.chats import FakeGroup, FakeUser
+from localapi.methods import METHODS
 from localapi.models import ApiCall, ApiError, FaultKind
-from localapi.state import LONG_POLL_MAX_TIMEOUT, METHODS, BotState, Params, decode_params
+from localapi.params import Params, decode_params
+from localapi.state import BotState
+from localapi.updates import LONG_POLL_MAX_TIMEOUT
 
 __all__ = ["LocalBotApi"]
 
