@@ -60,6 +60,7 @@ import tornado.web
 from localapi.chats import FakeGroup, FakeUser
 from localapi.methods import METHODS
 from localapi.models import ApiCall, ApiError, FaultKind
+from localapi.observer import Observer
 from localapi.params import Params, decode_params
 from localapi.state import BotState
 from localapi.updates import LONG_POLL_MAX_TIMEOUT
@@ -303,6 +304,12 @@ class LocalBotApi:
     def menu_button(self, chat_id: int | None = None) -> dict[str, Any] | None:
         """The menu button set with setChatMenuButton (None: never set)."""
         return self.state.menu_button(chat_id)
+
+    def observe(self, observer: Observer | None) -> None:
+        """The bench's hook (``bench/metered.py``): report people's actions, getUpdates and the
+        bot's calls to ``observer`` as they happen; None stops it. Changes no answer."""
+        with self.state.cond:
+            self.state.observer = observer
 
     def webhook_info(self) -> dict[str, Any]:
         """What getWebhookInfo would answer."""

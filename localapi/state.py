@@ -25,6 +25,7 @@ from localapi.faults import CallsAndFaults
 from localapi.methods import CANONICAL_METHODS
 from localapi.methods.messages import MessageMethods
 from localapi.methods.profile import ProfileMethods
+from localapi.models import ApiError
 from localapi.params import Params
 from localapi.users import UserSide
 from localapi.webhook import Webhook
@@ -75,6 +76,7 @@ class BotState(CallsAndFaults, Webhook, MessageMethods, ProfileMethods, UserSide
         self._webhook = None
         self._faults = {}
         self._calls = deque(maxlen=20_000)
+        self.observer = None
         self._handlers = {
             name: getattr(self, "_m_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
             for name in CANONICAL_METHODS
@@ -84,5 +86,16 @@ class BotState(CallsAndFaults, Webhook, MessageMethods, ProfileMethods, UserSide
     def execute(self, method: str, params: Params) -> tuple[Any, str | None]:
         """Run a Bot API method (not getUpdates): ``(result, description)`` or ApiError."""
         handler = self._handlers[method]
-        with self.cond:
-            return handler(params)
+        observer = self.observer
+        if observer is None:
+            with self.cond:
+                return handler(params)
+        at = self.now()
+        try:
+            with self.cond:
+                outcome = handler(params)
+        except ApiError as error:
+            observer.bot_called(method, params, at, None, error.description)
+            raise
+        observer.bot_called(method, params, at, outcome[0], None)
+        return outcome

@@ -57,10 +57,14 @@ class Updates(World):
                     self._updates.popleft()
             if len(self._updates) != before:
                 self._touch()
-            return [
+            updates = [
                 {"update_id": update_id, kind: copy.deepcopy(payload)}
                 for update_id, kind, payload in list(self._updates)[:limit]
             ]
+        observer = self.observer
+        if observer is not None:
+            observer.updates_fetched(updates, self.now())
+        return updates
 
     def pending_updates(self) -> int:
         with self.cond:

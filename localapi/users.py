@@ -78,6 +78,7 @@ class UserSide(Updates):
     ) -> int:
         """The user sends a message; the bot gets a ``message`` update. Returns its id."""
         with self.cond:
+            at = self.now()
             chat = self._private(user_id)
             if chat.blocked:
                 raise AssertionError("this user has blocked the bot; call unblock() before sending")
@@ -102,6 +103,8 @@ class UserSide(Updates):
                 reply_to=reply_to,
             )
             self._enqueue("message", self.message_json(message))
+            if self.observer is not None:
+                self.observer.person_acted(user_id, at, None)
             return message.message_id
 
     def _register_files(self, value: Any) -> None:
@@ -153,6 +156,7 @@ class UserSide(Updates):
     def user_press(self, user_id: int, message_id: int, data: str) -> str:
         """The user presses an inline button; the bot gets ``callback_query``. Returns its id."""
         with self.cond:
+            at = self.now()
             chat = self._private(user_id)
             if chat.blocked:
                 raise AssertionError("this user has blocked the bot; call unblock() first")
@@ -173,6 +177,8 @@ class UserSide(Updates):
                     "data": data,
                 },
             )
+            if self.observer is not None:
+                self.observer.person_acted(user_id, at, query_id)
             return query_id
 
     def user_set_auto_delete(self, user_id: int, seconds: int) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localapi.models import ApiError, Button, ChatMessage, bad_request
+from localapi.observer import Observer
 from localapi.params import Params, to_bool, to_int
 
 DELETE_WINDOW_SECONDS = 48 * 3600
@@ -112,6 +113,7 @@ class World:
     _listeners: list[Callable[[], None]]
     _queries: dict[str, CallbackQuery]
     _files: dict[str, dict[str, Any]]
+    observer: Observer | None
 
     def add_listener(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` (under the lock) whenever updates or the webhook change."""
