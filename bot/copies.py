@@ -20,8 +20,8 @@ from bot.logs import describe
 from bot.notifications import alert_admins
 from bot.services import Services
 from storage import copies as store
-from storage.desk import volunteer_chat_id
 from storage.models import Volunteer
+from storage.volunteers import volunteer_chat_id
 
 log = logging.getLogger(__name__)
 

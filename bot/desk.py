@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import Person
-from storage import desk as store
-from storage import repositories as repo
+from storage import cases, errors, persons
+from storage import volunteers as volunteer_store
 from storage.copies import Copy
 from storage.crypto import Cipher, Pseudonymizer
 from storage.models import Case, Volunteer
@@ -100,7 +100,7 @@ class Desk:
 
     def invite_hash(self, code: str) -> str:
         """The stored form of an invite code; raises InviteInvalid when it cannot be one."""
-        return store.hash_invite_code(self.pseudonyms, code)
+        return volunteer_store.hash_invite_code(self.pseudonyms, code)
 
     async def member(self, db: AsyncSession, person: Person) -> Volunteer | None:
         """The active volunteer behind this Telegram account.
@@ -109,9 +109,9 @@ class Desk:
         before: one an admin revoked stays revoked, listed or not, until invited again.
         """
         pseudonym = self.volunteer_pseudonym(person)
-        volunteer = await store.find_volunteer(db, pseudonym)
+        volunteer = await volunteer_store.find_volunteer(db, pseudonym)
         if volunteer is None and pseudonym in self._admin_pseudonyms:
-            volunteer = await store.ensure_admin(
+            volunteer = await volunteer_store.ensure_admin(
                 db,
                 self.cipher,
                 pseudonym=pseudonym,
@@ -133,28 +133,28 @@ class Desk:
             me = await self.member(db, person)
             if me is None:
                 raise NotAVolunteer
-            await store.touch(db, me)
+            await volunteer_store.touch(db, me)
             yield Work(db=db, me=me)
 
     # -- helpers used by the handlers -----------------------------------------------------------
 
     async def case(self, db: AsyncSession, reference: str) -> Case:
-        case = await repo.get_case_by_reference(db, reference)
+        case = await cases.get_case_by_reference(db, reference)
         if case is None:
-            raise store.CaseNotFound(reference)
+            raise errors.CaseNotFound(reference)
         return case
 
     async def person_of(self, db: AsyncSession, case: Case) -> tuple[PersonRow, int]:
         person = await db.get_one(PersonRow, case.person_id)
-        return person, repo.person_chat_id(self.cipher, person)
+        return person, persons.person_chat_id(self.cipher, person)
 
     async def recipients(self, db: AsyncSession) -> list[tuple[int, str]]:
         """Where desk notices go: the desk group if one is set, else every active volunteer."""
         if self.desk_chat_id is not None:
             return [(self.desk_chat_id, self.desk_language)]
         return [
-            (store.volunteer_chat_id(self.cipher, v), v.language)
-            for v in await store.active_volunteers(db)
+            (volunteer_store.volunteer_chat_id(self.cipher, v), v.language)
+            for v in await volunteer_store.active_volunteers(db)
         ]
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from storage import desk as store
+from storage import stats as stats_store
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -36,7 +36,7 @@ class Metrics:
 
     async def refresh(self, services: Services) -> None:
         async with services.lookups() as db:  # a scrape never waits for a submission
-            stats = await store.desk_stats(db)
+            stats = await stats_store.desk_stats(db)
         for status in ("waiting", "taken", "closed"):
             self.cases.labels(status=status).set(getattr(stats, status))
         self.queue_length.set(stats.waiting)

@@ -36,7 +36,7 @@ from telegram.ext import Application
 from bot.dedupe import Claim, MemoryUpdateDeduper, UpdateDeduper
 from bot.logs import describe
 from bot.update_processor import PerPersonUpdateProcessor
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,13 @@ from bot.handlers.common import PRIVATE, on_unknown_command, person_of
 from bot.handlers.intake import on_help
 from bot.logs import describe
 from locales.translator import Translator
+from storage import audit as audit_store
+from storage import cases as case_store
 from storage import copies as copies_store
-from storage import desk as store
-from storage import repositories as repo
+from storage import entries as entry_store
+from storage import errors, persons
+from storage import stats as stats_store
+from storage import volunteers as volunteer_store
 from storage.models import Case, Volunteer
 
 log = logging.getLogger(__name__)
@@ -82,13 +86,13 @@ def fail(work: Work, key: str, **args: Any) -> _Reply:
 
 
 async def on_queue(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
-    cases = await store.waiting_cases(work.db)
+    cases = await case_store.waiting_cases(work.db)
     t = context.renderer.t
     lang = work.me.language
     if not cases:
         text = t.text(lang, "desk-queue-empty")
         if work.is_admin:
-            held = await store.held_back_cases(work.db)
+            held = await case_store.held_back_cases(work.db)
             if held:
                 references = ", ".join(c.reference for c in held)
                 text += "\n" + t.text(lang, "desk-queue-held", references=references)
@@ -98,7 +102,7 @@ async def on_queue(update: Update, context: BotContext, work: Work, args: list[s
     lines += _case_lines(context, lang, cases)
     lines.append(t.text(lang, "desk-queue-priorities"))
     if work.is_admin:
-        held = await store.held_back_cases(work.db)
+        held = await case_store.held_back_cases(work.db)
         if held:
             references = ", ".join(c.reference for c in held)
             lines.append(t.text(lang, "desk-queue-held", references=references))
@@ -135,11 +139,11 @@ async def on_take(update: Update, context: BotContext, work: Work, args: list[st
     if args:
         case = await _claim(work, args[0])
     else:
-        found = await store.claim_next(work.db, work.me)
+        found = await case_store.claim_next(work.db, work.me)
         if found is None:
             raise fail(work, "desk-nothing-to-take")
         case = found
-    await store.record(work.db, "claim", actor=work.me, case=case)
+    await audit_store.record(work.db, "claim", actor=work.me, case=case)
     _to_me(
         work,
         update,
@@ -150,13 +154,13 @@ async def on_take(update: Update, context: BotContext, work: Work, args: list[st
 
 async def _claim(work: Work, reference: str) -> Case:
     try:
-        return await store.claim(work.db, work.me, reference)
-    except store.CaseNotFound:
+        return await case_store.claim(work.db, work.me, reference)
+    except errors.CaseNotFound:
         raise fail(work, "desk-not-found", reference=reference.upper()) from None
-    except store.CaseNotAvailable as refusal:
-        case = await repo.get_case_by_reference(work.db, reference)
+    except errors.CaseNotAvailable as refusal:
+        case = await case_store.get_case_by_reference(work.db, reference)
         held = refusal.status == "waiting" and case is not None
-        if held and case is not None and await store.is_held_back(work.db, case):
+        if held and case is not None and await case_store.is_held_back(work.db, case):
             raise fail(work, "desk-take-held", reference=case.reference) from None
         raise fail(work, "desk-not-available", reference=reference.upper()) from None
 
@@ -170,8 +174,8 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
     """The answers and the conversation, decrypted, for the holder (or an admin) only."""
     t = context.renderer.t
     lang = work.me.language
-    answers = repo.case_answers(context.services.cipher, case)
-    entries = await store.case_entries(work.db, context.services.cipher, case)
+    answers = case_store.case_answers(context.services.cipher, case)
+    entries = await entry_store.case_entries(work.db, context.services.cipher, case)
     holder = await work.db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
     lines = [
         t.text(
@@ -187,10 +191,10 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
     ]
     if holder is not None:
         lines.append(t.text(lang, "desk-case-holder", handle=holder.handle))
-    reason = store.close_reason(context.services.cipher, case)
+    reason = case_store.close_reason(context.services.cipher, case)
     if case.status == "closed" and reason:
         lines.append(t.text(lang, "desk-case-close-reason", reason=reason))
-    if await store.is_held_back(work.db, case):
+    if await case_store.is_held_back(work.db, case):
         lines.append(t.text(lang, "desk-case-held"))
     lines += ["", t.text(lang, "desk-case-answers")]
     lines += [context.renderer.answer_line(lang, step, answer) for step, answer in answers.items()]
@@ -210,8 +214,8 @@ async def _show_case(update: Update, context: BotContext, work: Work, case: Case
         )
     undelivered = [e for e, _ in entries if e.kind == "person" and not e.delivered]
     if undelivered and case.volunteer_id == work.me.id:
-        await store.mark_delivered(work.db, undelivered)
-    await store.record(work.db, "view", actor=work.me, case=case)
+        await entry_store.mark_delivered(work.db, undelivered)
+    await audit_store.record(work.db, "view", actor=work.me, case=case)
     assert update.effective_chat is not None
     work.outbox.append(
         Outgoing(
@@ -254,10 +258,10 @@ async def relay_to_person(
 
     Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
     services = context.services
-    await store.add_entry(
+    await entry_store.add_entry(
         work.db, services.cipher, case, kind="volunteer", body=text, author=work.me
     )
-    await store.record(work.db, action, actor=work.me, case=case, detail=detail)
+    await audit_store.record(work.db, action, actor=work.me, case=case, detail=detail)
     _, chat_id = await services.desk.person_of(work.db, case)
     said = context.renderer.t.text(case.language, "volunteer-says", text=text)
     work.outbox.append(Outgoing(chat_id, said, to_person=True, reference=case.reference))
@@ -297,7 +301,7 @@ async def on_note(update: Update, context: BotContext, work: Work, args: list[st
     if len(args) < 2:
         raise fail(work, "desk-usage", usage="/note REF text")
     case = await _case_for(work, context, args[:1], "/note REF text", or_admin=True)
-    await store.add_entry(
+    await entry_store.add_entry(
         work.db,
         context.services.cipher,
         case,
@@ -305,7 +309,7 @@ async def on_note(update: Update, context: BotContext, work: Work, args: list[st
         body=_rest_of(update, 2),
         author=work.me,
     )
-    await store.record(work.db, "note", actor=work.me, case=case)
+    await audit_store.record(work.db, "note", actor=work.me, case=case)
     await record_command(work, update, case)
     _to_me(
         work,
@@ -319,10 +323,10 @@ async def on_release(update: Update, context: BotContext, work: Work, args: list
     if case.status != "taken":
         raise fail(work, f"desk-release-{case.status}", reference=case.reference)
     try:
-        await store.release(work.db, case)
-    except store.CaseStateError:  # taken back or closed by someone else a moment ago
+        await case_store.release(work.db, case)
+    except errors.CaseStateError:  # taken back or closed by someone else a moment ago
         raise fail(work, "desk-release-waiting", reference=case.reference) from None
-    await store.record(work.db, "release", actor=work.me, case=case)
+    await audit_store.record(work.db, "release", actor=work.me, case=case)
     _to_me(
         work,
         update,
@@ -337,12 +341,12 @@ async def on_close(update: Update, context: BotContext, work: Work, args: list[s
     reason = _rest_of(update, 2) or None
     services = context.services
     try:
-        await store.close(work.db, services.cipher, case, reason)
-    except store.CaseStateError:  # closed by someone else a moment ago
+        await case_store.close(work.db, services.cipher, case, reason)
+    except errors.CaseStateError:  # closed by someone else a moment ago
         raise fail(work, "desk-close-closed", reference=case.reference) from None
     # The reason stays internal (encrypted in the case; /case and /audit show it to the desk):
     # the person only ever gets the neutral notice.
-    await store.record(work.db, "close", actor=work.me, case=case)
+    await audit_store.record(work.db, "close", actor=work.me, case=case)
     if reason:
         await record_command(work, update, case)
     _, chat_id = await services.desk.person_of(work.db, case)
@@ -358,8 +362,8 @@ async def on_block(update: Update, context: BotContext, work: Work, args: list[s
         raise fail(work, "desk-usage", usage=usage)
     silent = len(args) == 2
     case = await _case_for(work, context, args[:1], usage, or_admin=True, any_status=True)
-    await store.block_person_of_case(work.db, case, silent=silent)
-    await store.record(
+    await persons.block_person_of_case(work.db, case, silent=silent)
+    await audit_store.record(
         work.db, "block", actor=work.me, case=case, detail="silent" if silent else "told"
     )
     key = "desk-blocked-silently" if silent else "desk-blocked"
@@ -370,8 +374,8 @@ async def on_unblock(update: Update, context: BotContext, work: Work, args: list
     if len(args) != 1:
         raise fail(work, "desk-usage", usage="/unblock REF")
     case = await _case_for(work, context, args, "/unblock REF", or_admin=True, any_status=True)
-    _, back = await store.unblock_person_of_case(work.db, case)
-    await store.record(work.db, "unblock", actor=work.me, case=case)
+    _, back = await persons.unblock_person_of_case(work.db, case)
+    await audit_store.record(work.db, "unblock", actor=work.me, case=case)
     text = context.renderer.t.text(
         work.me.language, "desk-unblocked", reference=case.reference, count=back
     )
@@ -381,7 +385,7 @@ async def on_unblock(update: Update, context: BotContext, work: Work, args: list
 async def on_mine(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
     t = context.renderer.t
     lang = work.me.language
-    cases = await store.cases_held_by(work.db, work.me)
+    cases = await case_store.cases_held_by(work.db, work.me)
     if not cases:
         _to_me(work, update, t.text(lang, "desk-mine-empty"))
         return
@@ -393,7 +397,7 @@ async def on_mine(update: Update, context: BotContext, work: Work, args: list[st
 async def on_stats(update: Update, context: BotContext, work: Work, args: list[str]) -> None:
     t = context.renderer.t
     lang = work.me.language
-    stats = await store.desk_stats(work.db)
+    stats = await stats_store.desk_stats(work.db)
     none = t.text(lang, "desk-none")
     median = (
         t.text(lang, "duration", **split_duration(stats.median_first_reply))
@@ -428,15 +432,15 @@ async def on_invite(update: Update, context: BotContext, work: Work, args: list[
     _admin(work)
     role = "admin" if args and args[0].lower() == "admin" else "volunteer"
     settings = context.services.settings
-    code = store.new_invite_code()
-    await store.create_invite(
+    code = volunteer_store.new_invite_code()
+    await volunteer_store.create_invite(
         work.db,
         code_hash=context.services.desk.invite_hash(code),
         role=role,
         created_by=work.me,
         ttl=timedelta(hours=settings.invite_ttl_hours),
     )
-    await store.record(work.db, "invite", actor=work.me, detail=role)
+    await audit_store.record(work.db, "invite", actor=work.me, detail=role)
     _to_me(
         work,
         update,
@@ -456,7 +460,7 @@ async def on_join(update: Update, context: BotContext) -> None:
         return
     try:
         async with desk.sessions() as db, db.begin():
-            volunteer = await store.redeem_invite(
+            volunteer = await volunteer_store.redeem_invite(
                 db,
                 context.services.cipher,
                 code_hash=desk.invite_hash(args[0]),
@@ -464,12 +468,12 @@ async def on_join(update: Update, context: BotContext) -> None:
                 chat_id=person.chat_id,
                 language=context.engine.suggest_language(person.client_language),
             )
-            await store.record(db, "join", actor=volunteer)
+            await audit_store.record(db, "join", actor=volunteer)
             handle, language = volunteer.handle, volunteer.language
-    except store.InviteInvalid:
+    except errors.InviteInvalid:
         await on_unknown_command(update, context)
         return
-    except store.AlreadyVolunteer:
+    except errors.AlreadyVolunteer:
         await on_help(update, context)
         return
     await say(update, context, language, "desk-joined", handle=handle)
@@ -481,7 +485,7 @@ async def on_volunteers(update: Update, context: BotContext, work: Work, args: l
     t = context.renderer.t
     lang = work.me.language
     lines = [t.text(lang, "desk-volunteers-title")]
-    for v in await store.list_volunteers(work.db):
+    for v in await volunteer_store.list_volunteers(work.db):
         lines.append(
             t.text(
                 lang,
@@ -508,10 +512,10 @@ async def on_revoke(update: Update, context: BotContext, work: Work, args: list[
     if len(args) != 1:
         raise fail(work, "desk-usage", usage="/revoke HANDLE")
     try:
-        volunteer, released = await store.revoke(work.db, args[0])
-    except store.VolunteerNotFound:
+        volunteer, released = await volunteer_store.revoke(work.db, args[0])
+    except errors.VolunteerNotFound:
         raise fail(work, "desk-revoke-unknown", handle=args[0]) from None
-    await store.record(work.db, "revoke", actor=work.me, detail=volunteer.handle)
+    await audit_store.record(work.db, "revoke", actor=work.me, detail=volunteer.handle)
     # What they were shown leaves their chat (deleted once this commits; the rest is reported).
     shown = await copies_store.take_of_volunteer(work.db, volunteer.id)
     assert update.effective_chat is not None
@@ -530,8 +534,8 @@ async def on_audit(update: Update, context: BotContext, work: Work, args: list[s
     _admin(work)
     if len(args) != 1:
         raise fail(work, "desk-usage", usage="/audit REF")
-    reference = repo.normalize_reference(args[0]) or args[0].upper()
-    events = await store.trail(work.db, reference)
+    reference = case_store.normalize_reference(args[0]) or args[0].upper()
+    events = await audit_store.trail(work.db, reference)
     t = context.renderer.t
     lang = work.me.language
     if not events:
@@ -539,8 +543,8 @@ async def on_audit(update: Update, context: BotContext, work: Work, args: list[s
     # The reason a case was closed is content (it may name the person's situation): it is
     # kept encrypted in the case, never in the plaintext trail, and shown here, on the close
     # that gave it, while the case exists.
-    case = await repo.get_case_by_reference(work.db, reference)
-    reason = store.close_reason(context.services.cipher, case) if case is not None else None
+    case = await case_store.get_case_by_reference(work.db, reference)
+    reason = case_store.close_reason(context.services.cipher, case) if case is not None else None
     if case is None or case.status != "closed":
         reason = None
     last_close = max((i for i, e in enumerate(events) if e.action == "close"), default=None)
@@ -580,7 +584,7 @@ async def _case_for(
         raise fail(work, "desk-usage", usage=usage)
     try:
         case = await context.services.desk.case(work.db, args[0])
-    except store.CaseNotFound:
+    except errors.CaseNotFound:
         raise fail(work, "desk-not-found", reference=args[0].upper()) from None
     allowed = work.is_admin if or_admin else False
     if any_status and case.volunteer_id == work.me.id:
@@ -601,7 +605,7 @@ def _admin(work: Work) -> None:
 
 
 def _my_chat(work: Work, services: Any) -> int:
-    return store.volunteer_chat_id(services.cipher, work.me)
+    return volunteer_store.volunteer_chat_id(services.cipher, work.me)
 
 
 def _to_me(work: Work, update: Update, text: str) -> None:
@@ -645,7 +649,7 @@ async def deliver(context: BotContext, me: Any, outbox: list[Outgoing]) -> None:
             if item.to_person:
                 with contextlib.suppress(Forbidden, BadRequest):
                     await context.bot.send_message(
-                        store.volunteer_chat_id(services.cipher, me),
+                        volunteer_store.volunteer_chat_id(services.cipher, me),
                         context.renderer.t.text(
                             me.language, "desk-reply-failed", reference=item.reference
                         ),
@@ -656,7 +660,9 @@ async def deliver(context: BotContext, me: Any, outbox: list[Outgoing]) -> None:
             async with services.sessions() as db, db.begin():
                 case = await db.get(Case, item.relay_case_id)
                 if case is not None:
-                    await store.link_relay(db, volunteer=me, message_id=sent.message_id, case=case)
+                    await entry_store.link_relay(
+                        db, volunteer=me, message_id=sent.message_id, case=case
+                    )
 
 
 async def _record_copies(context: BotContext, me: Any, item: Outgoing, sent: list[int]) -> None:

@@ -26,8 +26,7 @@ from bot.handlers import desk as desk_handlers
 from bot.handlers.common import person_of, reply
 from bot.logs import describe
 from bot.services import Services
-from storage import desk as store
-from storage import repositories as repo
+from storage import cases, persons, volunteers
 from storage.editlog import (
     EditLog,
     MemoryEditLog,
@@ -36,7 +35,7 @@ from storage.editlog import (
     replace_person_entry,
 )
 from storage.models import Volunteer
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +98,8 @@ async def remember_answer(update: Update, context: BotContext) -> None:
 async def _added_to_open_case(context: BotContext, owner: str, text: str) -> str | None:
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, owner)
-        case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, owner)
+        case = await cases.latest_open_case_of_person(db, row.id) if row is not None else None
         if case is None:
             return None
         return await find_person_entry(db, services.cipher, case, text)
@@ -122,7 +121,7 @@ async def _edit_entry(context: BotContext, entry_id: str, text: str) -> bool:
             relayed = context.renderer.text(
                 holder.language, "desk-relayed-edit", reference=case.reference, text=text
             )
-            chat_id = store.volunteer_chat_id(services.cipher, holder)
+            chat_id = volunteers.volunteer_chat_id(services.cipher, holder)
             outbox.append(Outgoing(chat_id, relayed, relay_case_id=case.id))
     if outbox and holder is not None:
         await desk_handlers.deliver(context, holder, outbox)

@@ -17,8 +17,8 @@ from bot.desk import NotAVolunteer, Outgoing
 from bot.handlers import desk as desk_handlers
 from bot.handlers.common import PRIVATE, edit, person_of, reply, send
 from bot.render import Screen
-from storage import desk as store
-from storage import repositories as repo
+from storage import audit, cases, entries, persons
+from storage import volunteers as volunteer_store
 from storage.models import Volunteer
 
 
@@ -31,8 +31,8 @@ async def on_status(update: Update, context: BotContext) -> None:
     services = context.services
     language = context.engine.suggest_language(person.client_language)
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person))
-        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person))
+        case = await cases.latest_case_of_person(db, row.id) if row is not None else None
         if row is not None:
             language = row.language
     if case is None:
@@ -46,10 +46,10 @@ async def open_case_reference(context: BotContext, update: Update) -> tuple[str,
     """The reference and language of this person's open request, if they have one."""
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
         if row is None:
             return None
-        case = await store.latest_open_case_of_person(db, row.id)
+        case = await cases.latest_open_case_of_person(db, row.id)
         return (case.reference, row.language) if case is not None else None
 
 
@@ -65,20 +65,20 @@ async def add_to_open_case(update: Update, context: BotContext, text: str) -> bo
     services = context.services
     outbox: list[Outgoing] = []
     async with services.sessions() as db, db.begin():
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
-        case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
+        case = await cases.latest_open_case_of_person(db, row.id) if row is not None else None
         if row is None or case is None:
             return False
         holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
         held = holder is not None and holder.revoked_at is None and case.status == "taken"
-        await store.add_entry(
+        await entries.add_entry(
             db, services.cipher, case, kind="person", body=text, author=None, delivered=held
         )
         if held and holder is not None:
             relayed = context.renderer.text(
                 holder.language, "desk-relayed", reference=case.reference, text=text
             )
-            chat_id = store.volunteer_chat_id(services.cipher, holder)
+            chat_id = volunteer_store.volunteer_chat_id(services.cipher, holder)
             outbox.append(Outgoing(chat_id, relayed, relay_case_id=case.id))
         language, reference = row.language, case.reference
     if outbox and holder is not None:
@@ -101,7 +101,7 @@ async def volunteer_reply(update: Update, context: BotContext) -> bool:
     person = person_of(update)
     try:
         async with context.services.desk.work(person) as work:
-            case = await store.case_for_relay(
+            case = await entries.case_for_relay(
                 work.db, volunteer=work.me, message_id=message.reply_to_message.message_id
             )
             if case is None or case.volunteer_id != work.me.id or case.status != "taken":
@@ -132,7 +132,7 @@ async def is_blocked(context: BotContext, person: Person) -> bool:
     """Whether a volunteer blocked this person from opening new requests, telling them (/block).
 
     A silent block (/block REF silent) is not one here: that person goes on as before, and
-    their requests are held back from the desk instead (`storage.desk.held_back_cases`).
+    their requests are held back from the desk instead (`storage.cases.held_back_cases`).
     """
     return await blocked_language(context, person) is not None
 
@@ -141,7 +141,7 @@ async def blocked_language(context: BotContext, person: Person) -> str | None:
     """The language of their last questionnaire if this person is blocked (and told so)."""
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person))
+        row = await persons.find_person(db, services.conversations.owner(person))
         if row is None or row.blocked_at is None or row.blocked_silently:
             return None
         return row.language
@@ -155,8 +155,8 @@ async def after_closed(update: Update, context: BotContext, turn: Turn, text: st
     """
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
-        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
+        case = await cases.latest_case_of_person(db, row.id) if row is not None else None
         if row is None or case is None or case.status != "closed":
             return False
         reference, language = case.reference, row.language
@@ -180,8 +180,8 @@ async def reopen_pressed(
     await query.answer()
     outbox: list[Outgoing] = []
     async with services.sessions() as db, db.begin():
-        row = await repo.find_person(db, services.conversations.owner(person))
-        case = await repo.get_case_by_reference(db, reference)
+        row = await persons.find_person(db, services.conversations.owner(person))
+        case = await cases.get_case_by_reference(db, reference)
         if row is None or case is None or case.person_id != row.id:
             language = row.language if row is not None else turn.language
             await edit(context, query, Screen(context.renderer.text(language, "no-draft")))
@@ -194,14 +194,18 @@ async def reopen_pressed(
             text = context.renderer.text(language, "reopen-not-closed", reference=reference)
             await edit(context, query, Screen(text))
             return
-        holder_id = await store.reopen(db, case)
+        holder_id = await cases.reopen(db, case)
         for text in turn.pending:
-            await store.add_entry(db, services.cipher, case, kind="person", body=text, author=None)
-        await store.record(db, "reopen", actor=None, case=case)
+            await entries.add_entry(
+                db, services.cipher, case, kind="person", body=text, author=None
+            )
+        await audit.record(db, "reopen", actor=None, case=case)
         holder = await db.get(Volunteer, holder_id) if holder_id else None
         if holder is not None and holder.revoked_at is None:
             told = context.renderer.text(holder.language, "desk-reopened", reference=reference)
-            outbox.append(Outgoing(store.volunteer_chat_id(services.cipher, holder), told))
+            outbox.append(
+                Outgoing(volunteer_store.volunteer_chat_id(services.cipher, holder), told)
+            )
         case_id = case.id
     turn.pending = []
     await edit(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
 from storage.models import Case, Person
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 from tests.conftest import RedisServer
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner

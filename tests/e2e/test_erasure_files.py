@@ -22,10 +22,11 @@ from bot.housekeeping import purge
 from bot.localapi import LocalBotApi
 from bot.services import Services
 from dialogs.events import Completed
+from storage.cases import create_case
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
-from storage.repositories import create_case, upsert_person
+from storage.persons import upsert_person
 from tests.conftest import PostgresServer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
