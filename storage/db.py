@@ -192,12 +192,6 @@ def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
     return tuple(row) if row is not None else None
 
 
-async def sqlite_pragma(engine: AsyncEngine, pragma: str) -> tuple[Any, ...] | None:
-    """`run_pragma` on a connection of its own."""
-    async with engine.connect() as connection:
-        return await connection.run_sync(run_pragma, pragma)
-
-
 async def ping(engine: AsyncEngine) -> None:
     """Fail fast at start (and in health checks) if the database cannot be reached."""
     async with engine.connect() as connection:
