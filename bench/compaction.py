@@ -29,13 +29,15 @@ from redis.asyncio import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from storage.cases import create_case  # noqa: E402
 from storage.compaction import ERASED_TABLES, LOCK_TIMEOUT_SECONDS, Compactor  # noqa: E402
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys  # noqa: E402
-from storage.db import create_schema, make_engine, make_sessionmaker, vacuum_full  # noqa: E402
-from storage.desk import add_entry  # noqa: E402
+from storage.db import make_engine, make_sessionmaker, vacuum_full  # noqa: E402
+from storage.drafts import RedisDraftStore  # noqa: E402
+from storage.entries import add_entry  # noqa: E402
 from storage.erasure import checkpoint, erase_person  # noqa: E402
-from storage.repositories import create_case, upsert_person  # noqa: E402
-from storage.state import RedisDraftStore  # noqa: E402
+from storage.persons import upsert_person  # noqa: E402
+from storage.schema import upgrade_engine  # noqa: E402
 from tests.support.redisfiles import start_aof_redis  # noqa: E402
 from tests.support.servers import PostgresServer, postgres_bindir  # noqa: E402
 
@@ -119,7 +121,7 @@ async def bench_redis(drafts: int, cipher: Cipher) -> dict[str, float]:
 
 async def _fill(url: str, cipher: Cipher, cases: int) -> tuple[object, list[str]]:
     engine = make_engine(url)
-    await create_schema(engine)
+    await upgrade_engine(engine)
     sessions = make_sessionmaker(engine)
     pseudonyms = []
     for n in range(cases // 2):

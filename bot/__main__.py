@@ -305,7 +305,8 @@ def _check(settings: Settings) -> int:
 
 
 def _stats(settings: Settings) -> int:
-    from storage import desk, schema
+    from storage import schema
+    from storage import stats as stats_store
     from storage.db import make_engine, make_sessionmaker
 
     async def run() -> str:
@@ -314,8 +315,8 @@ def _stats(settings: Settings) -> int:
             if await schema.schema_state(engine) != "current":
                 raise SettingsError("INTAKE_DATABASE_URL: the schema is not current")
             async with make_sessionmaker(engine)() as session:
-                stats = await desk.desk_stats(session)
-                categories = await desk.category_counts(session)
+                stats = await stats_store.desk_stats(session)
+                categories = await stats_store.category_counts(session)
         finally:
             await engine.dispose()
         median = stats.median_first_reply

@@ -19,14 +19,13 @@ from casework.people import Person
 from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
-from storage import desk as desk_store
-from storage import repositories as repo
+from storage import cases, entries, persons
 from storage.compaction import Compactor
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
+from storage.deferred import DeferredIndex, MemoryDeferredIndex
+from storage.drafts import DraftStore
 from storage.erasure import ErasureReport, checkpoint, erase_person
 from storage.models import Case
-from storage.outbox import MemoryOutboxIndex, OutboxIndex
-from storage.state import DraftStore
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +132,9 @@ class Conversations:
         cipher: Cipher,
         pseudonyms: Pseudonymizer,
         sessions: Any,
-        outbox: OutboxIndex | None = None,
+        outbox: DeferredIndex | None = None,
     ) -> None:
-        self.outbox = outbox or MemoryOutboxIndex()
+        self.outbox = outbox or MemoryDeferredIndex()
         self.engine = engine
         self.drafts = drafts
         self.cipher = cipher
@@ -225,7 +224,7 @@ class Conversations:
         self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str]
     ) -> Case:
         async with self.sessions() as db, db.begin():
-            stored_person = await repo.upsert_person(
+            stored_person = await persons.upsert_person(
                 db,
                 self.cipher,
                 pseudonym=owner,
@@ -235,7 +234,7 @@ class Conversations:
             already = await self._same_submission(db, stored_person.id, completed)
             if already is not None:
                 return already
-            case = await repo.create_case(
+            case = await cases.create_case(
                 db,
                 self.cipher,
                 person=stored_person,
@@ -245,7 +244,7 @@ class Conversations:
                 language=completed.language,
             )
             for text in pending:
-                await desk_store.add_entry(
+                await entries.add_entry(
                     db, self.cipher, case, kind="person", body=text, author=None
                 )
             return case
@@ -259,9 +258,9 @@ class Conversations:
         before Telegram heard back) harmless.
         """
         since = datetime.now(UTC) - DUPLICATE_WINDOW
-        for case in await repo.cases_of_person(db, person_id):
+        for case in await cases.cases_of_person(db, person_id):
             recent = case.status == "waiting" and case.created_at >= since
-            if recent and repo.case_answers(self.cipher, case) == completed.answers:
+            if recent and cases.case_answers(self.cipher, case) == completed.answers:
                 return case
         return None
 
@@ -279,17 +278,17 @@ class Conversations:
         not a new one, so they pass. Read-only: the caller's draft is left as it is.
         """
         async with self.sessions() as db:
-            row = await repo.find_person(db, self.owner(person))
+            row = await persons.find_person(db, self.owner(person))
             if row is None:
                 return None
             if await self._same_submission(db, row.id, completed) is not None:
                 return None
-            open_ = await repo.open_cases_of_person(db, row.id)
+            open_ = await cases.open_cases_of_person(db, row.id)
             newest = open_[0].reference if open_ else None
             if len(open_) >= open_cases:
                 return OwnLimit("open", len(open_), newest)
             since = datetime.now(UTC) - NEW_CASES_WINDOW
-            recent = await repo.cases_of_person_since(db, row.id, since)
+            recent = await cases.cases_of_person_since(db, row.id, since)
             if recent >= new_per_day:
                 return OwnLimit("daily", recent, newest)
         return None

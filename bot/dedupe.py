@@ -31,7 +31,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bot.services import Services
 from casework import copies
 from storage import retention
 from storage.erasure import checkpoint
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 

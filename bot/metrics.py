@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import desk as store
+from storage import stats as stats_store
 
 
 class Metrics:
@@ -32,7 +32,7 @@ class Metrics:
 
     async def refresh(self, lookups: async_sessionmaker[AsyncSession]) -> None:
         async with lookups() as db:  # a scrape never waits for a submission
-            stats = await store.desk_stats(db)
+            stats = await stats_store.desk_stats(db)
         for status in ("waiting", "taken", "closed"):
             self.cases.labels(status=status).set(getattr(stats, status))
         self.queue_length.set(stats.waiting)

@@ -17,10 +17,10 @@ from bot.loops import every
 from bot.services import Services
 from casework.durations import age
 from casework.notices import admin_alerts
-from storage import desk as store
-from storage import repositories as repo
+from storage import cases as case_store
+from storage import persons
 from storage.models import Case
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +31,10 @@ CAP_WINDOW = timedelta(hours=1)
 async def announce_new_case(bot: Bot, services: Services, case_id: str) -> None:
     async with services.sessions() as db, db.begin():
         case = await db.get(Case, case_id)
-        if case is None or await store.is_held_back(db, case):
+        if case is None or await case_store.is_held_back(db, case):
             return  # a silently blocked person's request never reaches the desk
         recipients = await services.desk.recipients(db)
-        await store.mark_announced(db, case)
+        await case_store.mark_announced(db, case)
         reference, priority, language = case.reference, case.priority, case.language
     for chat_id, volunteer_language in recipients:
         text = services.translator.text(
@@ -52,7 +52,7 @@ async def escalate(bot: Bot, services: Services) -> int:
     after = timedelta(minutes=services.settings.escalate_after_minutes)
     outgoing: list[tuple[int, str]] = []
     async with services.sessions() as db, db.begin():
-        due = await store.due_for_announcement(db, older_than=after, max_priority=URGENT)
+        due = await case_store.due_for_announcement(db, older_than=after, max_priority=URGENT)
         if not due:
             return 0
         recipients = await services.desk.recipients(db)
@@ -64,7 +64,7 @@ async def escalate(bot: Bot, services: Services) -> int:
                     lang, "desk-urgent-waiting", reference=case.reference, waited=waited
                 )
                 outgoing.append((chat_id, text))
-            await store.mark_announced(db, case)
+            await case_store.mark_announced(db, case)
     for chat_id, text in outgoing:
         await _send(bot, chat_id, text)
     return len(due)
@@ -92,10 +92,10 @@ async def over_hourly_cap(bot: Bot, services: Services, owner: str) -> bool:
     """
     since = datetime.now(UTC) - CAP_WINDOW
     async with services.lookups() as db:
-        if await repo.senders_since(db, since) < services.settings.cases_per_hour_cap:
+        if await case_store.senders_since(db, since) < services.settings.cases_per_hour_cap:
             return False
-        row = await repo.find_person(db, owner)
-        if row is not None and await repo.cases_of_person_since(db, row.id, since) > 0:
+        row = await persons.find_person(db, owner)
+        if row is not None and await case_store.cases_of_person_since(db, row.id, since) > 0:
             return False
     try:
         if await services.counter.once("cap-alert", 3600):

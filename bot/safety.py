@@ -19,9 +19,9 @@ from bot.handlers.common import person_of, reply
 from bot.logs import describe
 from casework import copies
 from casework.people import Person
-from storage.desk import volunteer_chat_id
 from storage.erasure import ErasedCase
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
+from storage.volunteers import volunteer_chat_id
 
 log = logging.getLogger(__name__)
 

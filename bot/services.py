@@ -23,9 +23,12 @@ from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
 from dialogs.spec import Questionnaire
 from locales.translator import Translator
-from storage import db, repositories, schema
+from storage import db, schema
+from storage import keyring as keyring_store
 from storage.compaction import Compactor, redis_warnings
 from storage.crypto import Cipher, DecryptionError, MasterKeyWrapper, wrapped_key_id
+from storage.deferred import DeferredIndex, MemoryDeferredIndex, RedisDeferredIndex
+from storage.drafts import DraftStore, MemoryDraftStore, RedisDraftStore
 from storage.limits import (
     EventCounter,
     FloodLimiter,
@@ -36,8 +39,6 @@ from storage.limits import (
 )
 from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
 from storage.models import KeyringEntry
-from storage.outbox import MemoryOutboxIndex, OutboxIndex, RedisOutboxIndex
-from storage.state import DraftStore, MemoryDraftStore, RedisDraftStore
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class Services:
             await prepare_schema(database)
             async with sessions() as session, session.begin():
                 try:
-                    pseudonyms = await repositories.load_pseudonymizer(session, cipher)
+                    pseudonyms = await keyring_store.load_pseudonymizer(session, cipher)
                 except DecryptionError:
                     raise await _keyring_error(session, [key.key_id for key in keys]) from None
         except Exception:
@@ -133,7 +134,9 @@ class Services:
                 "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
                 " will not survive a restart"
             )
-        outbox: OutboxIndex = RedisOutboxIndex(redis) if redis is not None else MemoryOutboxIndex()
+        outbox: DeferredIndex = (
+            RedisDeferredIndex(redis) if redis is not None else MemoryDeferredIndex()
+        )
         conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions, outbox)
         compactor = Compactor(database, redis, interval=settings.compact_interval_seconds)
         conversations.compactor = compactor
@@ -266,7 +269,7 @@ async def _keyring_error(session: AsyncSession, configured: list[str]) -> Settin
     """The stored pseudonym key did not unwrap: say which master key it needs (ids are not
     secret: they are stored in the clear next to each wrapped key)."""
     blob = await session.scalar(
-        select(KeyringEntry.blob).where(KeyringEntry.name == repositories.PSEUDONYM_KEY_NAME)
+        select(KeyringEntry.blob).where(KeyringEntry.name == keyring_store.PSEUDONYM_KEY_NAME)
     )
     try:
         key_id = wrapped_key_id(blob) if blob is not None else None

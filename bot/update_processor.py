@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from storage.state import OwnerLocks
+from storage.drafts import OwnerLocks
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):

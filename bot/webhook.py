@@ -37,7 +37,7 @@ from bot.dedupe import Claim, MemoryUpdateDeduper, UpdateDeduper
 from bot.listening import listen
 from bot.logs import describe
 from bot.update_processor import PerPersonUpdateProcessor
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import copies as store
+from storage import copies as copy_store
 from storage.crypto import Cipher
-from storage.desk import volunteer_chat_id
 from storage.models import Case, Volunteer
+from storage.volunteers import volunteer_chat_id
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,13 @@ class Removal:
 
     chat_id: int
     handle: str
-    deletable: list[store.Copy]
-    kept: list[store.Copy] = field(default_factory=list)
+    deletable: list[copy_store.Copy]
+    kept: list[copy_store.Copy] = field(default_factory=list)
     """Too old to delete (by the record), or refused by Telegram (added by the transport)."""
 
 
 async def plan(
-    sessions: async_sessionmaker[AsyncSession], cipher: Cipher, copies: Sequence[store.Copy]
+    sessions: async_sessionmaker[AsyncSession], cipher: Cipher, copies: Sequence[copy_store.Copy]
 ) -> list[Removal]:
     """Group copies by the chat they are in; a volunteer whose row is gone has no chat id left,
     and nothing can be done for theirs."""
@@ -52,7 +52,7 @@ async def plan(
             for v in [await db.get(Volunteer, vid) for vid in {c.volunteer_id for c in copies}]
             if v is not None
         }
-    by_volunteer: dict[str, list[store.Copy]] = {}
+    by_volunteer: dict[str, list[copy_store.Copy]] = {}
     for copy in copies:
         by_volunteer.setdefault(copy.volunteer_id, []).append(copy)
     removals = []
@@ -87,7 +87,7 @@ async def record_sent(
     case_id: str,
     reference: str,
     message_ids: list[int],
-) -> list[store.Copy]:
+) -> list[copy_store.Copy]:
     """Record messages that showed a case in a volunteer's chat; if the volunteer was revoked
     meanwhile, their copies come back at once, to be deleted.
 
@@ -100,7 +100,7 @@ async def record_sent(
             select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()
         )
         case = await db.get(Case, case_id)
-        await store.record(
+        await copy_store.record(
             db,
             case_id=case_id,
             reference=case.reference if case is not None else reference,
@@ -108,16 +108,16 @@ async def record_sent(
             message_ids=message_ids,
         )
         revoked = holder is None or holder.revoked_at is not None
-        return list(await store.take_of_volunteer(db, volunteer_id)) if revoked else []
+        return list(await copy_store.take_of_volunteer(db, volunteer_id)) if revoked else []
 
 
-async def of_erased_cases(sessions: async_sessionmaker[AsyncSession]) -> list[store.Copy]:
+async def of_erased_cases(sessions: async_sessionmaker[AsyncSession]) -> list[copy_store.Copy]:
     """After an erasure or a purge: the copies of every case that no longer exists."""
     async with sessions() as db, db.begin():
-        return list(await store.take_of_erased_cases(db))
+        return list(await copy_store.take_of_erased_cases(db))
 
 
 async def expire(sessions: async_sessionmaker[AsyncSession]) -> int:
     """Drop message ids Telegram no longer lets the bot delete (the rows stay, to be reported)."""
     async with sessions() as db, db.begin():
-        return await store.expire(db)
+        return await copy_store.expire(db)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework.outgoing import Message
 from locales.translator import Translator
-from storage import desk as store
+from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 
 
@@ -21,8 +21,8 @@ async def admin_alerts(
 ) -> list[Message]:
     """One text for every active admin, each in their language."""
     async with sessions() as db:
-        admins = [v for v in await store.active_volunteers(db) if v.role == "admin"]
+        admins = [v for v in await volunteer_store.active_volunteers(db) if v.role == "admin"]
         return [
-            Message(store.volunteer_chat_id(cipher, v), t.text(v.language, key, **args))
+            Message(volunteer_store.volunteer_chat_id(cipher, v), t.text(v.language, key, **args))
             for v in admins
         ]

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from casework.desk.access import Work
 from casework.outgoing import Message
 from locales.translator import Translator
-from storage import desk as store
+from storage import audit as audit_store
+from storage import entries as entry_store
+from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Case, Volunteer
 
@@ -25,8 +27,10 @@ async def to_person(
     """Store the volunteer's message in the case and queue it for the person, unsigned.
 
     Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
-    await store.add_entry(work.db, work.cipher, case, kind="volunteer", body=text, author=work.me)
-    await store.record(work.db, action, actor=work.me, case=case, detail=detail)
+    await entry_store.add_entry(
+        work.db, work.cipher, case, kind="volunteer", body=text, author=work.me
+    )
+    await audit_store.record(work.db, action, actor=work.me, case=case, detail=detail)
     said = work.t.text(case.language, "volunteer-says", text=text)
     work.sends.append(
         Message(await work.person_chat(case), said, to_person=True, reference=case.reference)
@@ -39,7 +43,7 @@ async def to_person(
 async def case_replied_to(work: Work, message_id: int) -> Case | None:
     """The case a volunteer answers by replying (Telegram's reply) to a relayed message, if
     they hold it now."""
-    case = await store.case_for_relay(work.db, volunteer=work.me, message_id=message_id)
+    case = await entry_store.case_for_relay(work.db, volunteer=work.me, message_id=message_id)
     if case is None or case.volunteer_id != work.me.id or case.status != "taken":
         return None
     return case
@@ -58,13 +62,13 @@ async def from_person(
 ) -> ToHolder:
     """Store the person's message in their open case; pass it to the holder, if any."""
     holder = await _active_holder(db, case)
-    await store.add_entry(
+    await entry_store.add_entry(
         db, cipher, case, kind="person", body=text, author=None, delivered=holder is not None
     )
     if holder is None:
         return ToHolder(None, [])
     relayed = t.text(holder.language, "desk-relayed", reference=case.reference, text=text)
-    chat_id = store.volunteer_chat_id(cipher, holder)
+    chat_id = volunteer_store.volunteer_chat_id(cipher, holder)
     return ToHolder(holder, [Message(chat_id, relayed, relay_case_id=case.id)])
 
 
@@ -77,7 +81,7 @@ async def edited_to_holder(
     if holder is None or not delivered:
         return ToHolder(None, [])
     relayed = t.text(holder.language, "desk-relayed-edit", reference=case.reference, text=text)
-    chat_id = store.volunteer_chat_id(cipher, holder)
+    chat_id = volunteer_store.volunteer_chat_id(cipher, holder)
     return ToHolder(holder, [Message(chat_id, relayed, relay_case_id=case.id)])
 
 
@@ -96,4 +100,4 @@ async def link(
     async with sessions() as db, db.begin():
         case = await db.get(Case, case_id)
         if case is not None:
-            await store.link_relay(db, volunteer=volunteer, message_id=message_id, case=case)
+            await entry_store.link_relay(db, volunteer=volunteer, message_id=message_id, case=case)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.models import Base
 
 _SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
@@ -146,14 +149,30 @@ def make_lookup_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSes
     return async_sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Bring the schema up to date with the migrations (creating it in an empty database).
+async def insert_unless_conflict(
+    session: AsyncSession,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict_columns: Sequence[str] | None = None,
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True if the row was inserted.
 
-    Kept for callers that hold an engine; `storage.schema.upgrade` does the same from a URL.
+    Used where two processes may race to create the same row: the loser sees no error and no
+    aborted transaction (which a caught IntegrityError would leave on PostgreSQL), and re-reads.
+    `conflict_columns` names the unique columns to watch; None means any unique constraint.
     """
-    from storage.schema import upgrade_engine  # storage.schema imports this module
-
-    await upgrade_engine(engine)
+    table = model.__table__
+    target = None if conflict_columns is None else [table.c[name] for name in conflict_columns]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(model).on_conflict_do_nothing(index_elements=target)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).on_conflict_do_nothing(index_elements=target)
+    else:  # pragma: no cover - normalize_url admits only these two
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    statement = statement.values(**values).returning(*table.primary_key.columns)
+    result = await session.execute(statement)
+    return result.first() is not None
 
 
 def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
@@ -171,12 +190,6 @@ def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
     finally:
         cursor.close()
     return tuple(row) if row is not None else None
-
-
-async def sqlite_pragma(engine: AsyncEngine, pragma: str) -> tuple[Any, ...] | None:
-    """`run_pragma` on a connection of its own."""
-    async with engine.connect() as connection:
-        return await connection.run_sync(run_pragma, pragma)
 
 
 async def ping(engine: AsyncEngine) -> None:

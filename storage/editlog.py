@@ -14,15 +14,15 @@ from collections.abc import Callable
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import desk
+from storage import entries as entry_store
+from storage.cases import case_record
 from storage.crypto import Cipher
+from storage.drafts import RedisKeys
 from storage.models import Case, CaseEntry
-from storage.repositories import case_record
-from storage.state import RedisKeys, StateUnavailable
+from storage.unavailable import redis_errors
 
 MAX_AGE = 48 * 3600
 MAX_PER_OWNER = 200
@@ -69,27 +69,21 @@ class RedisEditLog:
 
     async def remember(self, owner: str, message_id: int, target: str) -> None:
         key = self._keys.build("edits", owner)
-        try:
+        with redis_errors("edit log", "remember"):
             async with self._redis.pipeline(transaction=True) as pipe:
                 if await self._redis.hlen(key) >= MAX_PER_OWNER:
                     pipe.delete(key)  # a bound, not a queue: the oldest edits stop applying
                 pipe.hset(key, str(message_id), target)
                 pipe.expire(key, MAX_AGE)
                 await pipe.execute()
-        except RedisError as error:
-            raise StateUnavailable("edit log (Redis) unavailable during remember") from error
 
     async def forget(self, owner: str) -> None:
-        try:
+        with redis_errors("edit log", "forget"):
             await self._redis.delete(self._keys.build("edits", owner))
-        except RedisError as error:
-            raise StateUnavailable("edit log (Redis) unavailable during forget") from error
 
     async def target(self, owner: str, message_id: int) -> str | None:
-        try:
+        with redis_errors("edit log", "lookup"):
             found = await self._redis.hget(self._keys.build("edits", owner), str(message_id))
-        except RedisError as error:
-            raise StateUnavailable("edit log (Redis) unavailable during lookup") from error
         return found.decode() if isinstance(found, bytes) else found
 
 
@@ -106,7 +100,9 @@ async def find_person_entry(
         .order_by(CaseEntry.created_at.desc(), CaseEntry.id.desc())
         .limit(among)
     )
-    for entry, text in desk.decrypt_entries(cipher, case, (await session.scalars(query)).all()):
+    for entry, text in entry_store.decrypt_entries(
+        cipher, case, (await session.scalars(query)).all()
+    ):
         if text == body:
             return entry.id
     return None

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from storage.state import RedisKeys, StateUnavailable
+from storage.drafts import RedisKeys
+from storage.unavailable import redis_errors
 
 
 @dataclass(frozen=True)
@@ -90,14 +89,6 @@ _EPSILON = 1e-9
 def _milliseconds(seconds: float) -> int:
     """Whole milliseconds for PX/PEXPIRE, never 0 (which Redis rejects)."""
     return max(1, math.ceil(seconds * 1000))
-
-
-@contextmanager
-def _redis_errors(what: str, action: str) -> Iterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise StateUnavailable(f"{what} (Redis) unavailable during {action}") from exc
 
 
 def _client(redis: str | Redis, socket_timeout: float) -> tuple[Redis, bool]:
@@ -243,7 +234,7 @@ class RedisFloodLimiter:
 
     async def hit(self, owner: str) -> Decision:
         _check_name(owner, "owner")
-        with _redis_errors("flood limit", "hit"):
+        with redis_errors("flood limit", "hit"):
             allowed, first, wait_ms = await self._script(
                 keys=[self.key(owner)], args=[self._burst, self._window_ms, repr(_EPSILON)]
             )
@@ -251,7 +242,7 @@ class RedisFloodLimiter:
 
     async def forget(self, owner: str) -> None:
         _check_name(owner, "owner")
-        with _redis_errors("flood limit", "forget"):
+        with redis_errors("flood limit", "forget"):
             await self._redis.delete(self.key(owner))
 
     async def aclose(self) -> None:
@@ -335,7 +326,7 @@ class RedisEventCounter:
 
     async def add(self, name: str) -> int:
         _check_name(name, "event name")
-        with _redis_errors("event counter", "add"):
+        with redis_errors("event counter", "add"):
             count = await self._script(
                 keys=[self.keys.build("count", name)], args=[self._window_ms]
             )
@@ -344,7 +335,7 @@ class RedisEventCounter:
     async def once(self, name: str, ttl: float) -> bool:
         _check_name(name, "event name")
         _check_positive(ttl, "ttl")
-        with _redis_errors("event counter", "once"):
+        with redis_errors("event counter", "once"):
             created = await self._redis.set(
                 self.keys.build("once", name), b"1", nx=True, px=_milliseconds(ttl)
             )

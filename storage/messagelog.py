@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from storage.state import RedisKeys, StateUnavailable
+from storage.drafts import RedisKeys
+from storage.unavailable import redis_errors
 
 TELEGRAM_DELETE_WINDOW = 48 * 3600  # seconds a bot may delete messages in a private chat
 MAX_PER_OWNER = 1000  # the newest ids kept per owner; a flood cannot grow the log without bound
@@ -167,14 +166,6 @@ def _escape_glob(text: str) -> str:
     return "".join(f"\\{c}" if c in "\\*?[]" else c for c in text)
 
 
-@contextmanager
-def _redis_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise StateUnavailable(f"message log (Redis) unavailable during {action}") from exc
-
-
 class RedisMessageLog:
     """Message ids in Redis: per owner a sorted set of ids scored by the time they were sent.
 
@@ -226,7 +217,7 @@ class RedisMessageLog:
             pipe.zadd(key, {str(message_id): sent}, lt=True)  # keep the earliest time
             pipe.zremrangebyrank(key, 0, -self._max_per_owner - 1)
             pipe.expire(key, self._expire)
-            with _redis_errors("remember"):
+            with redis_errors("message log", "remember"):
                 await pipe.execute()
 
     async def recent(self, owner: str, *, since: float | None = None) -> list[int]:
@@ -236,20 +227,20 @@ class RedisMessageLog:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(key, "-inf", cutoff)
             pipe.zrangebyscore(key, low, "+inf")
-            with _redis_errors("recent"):
+            with redis_errors("message log", "recent"):
                 _, members = await pipe.execute()
         return sorted({int(m) for m in members})
 
     async def forget(self, owner: str, message_ids: Iterable[int] | None = None) -> None:
         key = self.key(owner)
         if message_ids is None:
-            with _redis_errors("forget"):
+            with redis_errors("message log", "forget"):
                 await self._redis.delete(key)
             return
         drop = _ids(message_ids)
         if not drop:
             return
-        with _redis_errors("forget"):
+        with redis_errors("message log", "forget"):
             await self._redis.zrem(key, *(str(i) for i in sorted(drop)))
 
     async def sweep(self) -> int:
@@ -258,7 +249,7 @@ class RedisMessageLog:
         stem = self.keys.build("messages", "-")[:-1]  # "<prefix>:messages:"
         pattern = _escape_glob(stem) + "*"
         dropped = 0
-        with _redis_errors("sweep"):
+        with redis_errors("message log", "sweep"):
             async for key in self._redis.scan_iter(match=pattern, count=500, _type="zset"):
                 dropped += int(await self._redis.zremrangebyscore(key, "-inf", cutoff))
         return dropped

@@ -27,10 +27,13 @@ from typing import Any
 from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.cases import case_record
 from storage.crypto import Cipher, DecryptionError, wrapped_key_id
-from storage.desk import _entry_field, volunteer_record
+from storage.entries import _entry_field
+from storage.keyring import keyring_record
 from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
-from storage.repositories import case_record, keyring_record, person_record
+from storage.persons import person_record
+from storage.volunteers import volunteer_record
 
 UNREADABLE = "(unreadable)"
 _PASSES = 5

@@ -161,7 +161,7 @@ async def _command(
 
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade the database behind an existing engine (used by `storage.db.create_schema`)."""
+    """Upgrade the database behind an existing engine (the tests and the bench hold one)."""
     await _command(engine, "upgrade", revision)
 
 

@@ -26,8 +26,7 @@ from bot.handlers.common import person_of, reply
 from bot.logs import describe
 from bot.services import Services
 from casework import relay
-from storage import desk as store
-from storage import repositories as repo
+from storage import cases, persons
 from storage.editlog import (
     EditLog,
     MemoryEditLog,
@@ -35,7 +34,7 @@ from storage.editlog import (
     find_person_entry,
     replace_person_entry,
 )
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +97,8 @@ async def remember_answer(update: Update, context: BotContext) -> None:
 async def _added_to_open_case(context: BotContext, owner: str, text: str) -> str | None:
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, owner)
-        case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, owner)
+        case = await cases.latest_open_case_of_person(db, row.id) if row is not None else None
         if case is None:
             return None
         return await find_person_entry(db, services.cipher, case, text)

@@ -21,8 +21,7 @@ from casework.desk import talk
 from casework.desk.access import NotAVolunteer
 from casework.outgoing import Message
 from casework.people import Person
-from storage import desk as store
-from storage import repositories as repo
+from storage import audit, cases, entries, persons
 from storage.models import Volunteer
 
 
@@ -35,8 +34,8 @@ async def on_status(update: Update, context: BotContext) -> None:
     services = context.services
     language = context.engine.suggest_language(person.client_language)
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person))
-        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person))
+        case = await cases.latest_case_of_person(db, row.id) if row is not None else None
         if row is not None:
             language = row.language
     if case is None:
@@ -50,10 +49,10 @@ async def open_case_reference(context: BotContext, update: Update) -> tuple[str,
     """The reference and language of this person's open request, if they have one."""
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
         if row is None:
             return None
-        case = await store.latest_open_case_of_person(db, row.id)
+        case = await cases.latest_open_case_of_person(db, row.id)
         return (case.reference, row.language) if case is not None else None
 
 
@@ -68,8 +67,8 @@ async def add_to_open_case(update: Update, context: BotContext, text: str) -> bo
     """Store a message in the person's open case and pass it on; False if there is none."""
     services = context.services
     async with services.sessions() as db, db.begin():
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
-        case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
+        case = await cases.latest_open_case_of_person(db, row.id) if row is not None else None
         if row is None or case is None:
             return False
         passed = await relay.from_person(db, services.cipher, services.translator, case, text)
@@ -118,7 +117,7 @@ async def is_blocked(context: BotContext, person: Person) -> bool:
     """Whether a volunteer blocked this person from opening new requests, telling them (/block).
 
     A silent block (/block REF silent) is not one here: that person goes on as before, and
-    their requests are held back from the desk instead (`storage.desk.held_back_cases`).
+    their requests are held back from the desk instead (`storage.cases.held_back_cases`).
     """
     return await blocked_language(context, person) is not None
 
@@ -127,7 +126,7 @@ async def blocked_language(context: BotContext, person: Person) -> str | None:
     """The language of their last questionnaire if this person is blocked (and told so)."""
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person))
+        row = await persons.find_person(db, services.conversations.owner(person))
         if row is None or row.blocked_at is None or row.blocked_silently:
             return None
         return row.language
@@ -141,8 +140,8 @@ async def after_closed(update: Update, context: BotContext, turn: Turn, text: st
     """
     services = context.services
     async with services.lookups() as db:
-        row = await repo.find_person(db, services.conversations.owner(person_of(update)))
-        case = await store.latest_case_of_person(db, row.id) if row is not None else None
+        row = await persons.find_person(db, services.conversations.owner(person_of(update)))
+        case = await cases.latest_case_of_person(db, row.id) if row is not None else None
         if row is None or case is None or case.status != "closed":
             return False
         reference, language = case.reference, row.language
@@ -166,8 +165,8 @@ async def reopen_pressed(
     await query.answer()
     outbox: list[Message] = []
     async with services.sessions() as db, db.begin():
-        row = await repo.find_person(db, services.conversations.owner(person))
-        case = await repo.get_case_by_reference(db, reference)
+        row = await persons.find_person(db, services.conversations.owner(person))
+        case = await cases.get_case_by_reference(db, reference)
         if row is None or case is None or case.person_id != row.id:
             language = row.language if row is not None else turn.language
             await edit(context, query, Screen(context.renderer.text(language, "no-draft")))
@@ -180,10 +179,12 @@ async def reopen_pressed(
             text = context.renderer.text(language, "reopen-not-closed", reference=reference)
             await edit(context, query, Screen(text))
             return
-        holder_id = await store.reopen(db, case)
+        holder_id = await cases.reopen(db, case)
         for text in turn.pending:
-            await store.add_entry(db, services.cipher, case, kind="person", body=text, author=None)
-        await store.record(db, "reopen", actor=None, case=case)
+            await entries.add_entry(
+                db, services.cipher, case, kind="person", body=text, author=None
+            )
+        await audit.record(db, "reopen", actor=None, case=case)
         holder = await db.get(Volunteer, holder_id) if holder_id else None
         if holder is not None and holder.revoked_at is None:
             told = context.renderer.text(holder.language, "desk-reopened", reference=reference)

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from casework.outgoing import Message
 from casework.people import Person
 from locales.translator import Translator
+from storage import cases as case_store
 from storage import copies as copies_store
-from storage import desk as store
-from storage import repositories as repo
+from storage import persons as person_store
+from storage import volunteers as volunteer_store
 from storage.crypto import Cipher, Pseudonymizer
 from storage.models import Case, Volunteer
 from storage.models import Person as PersonRow
@@ -100,7 +101,7 @@ class Work:
 
     async def case(self, reference: str, policy: Policy) -> Case:
         """The case with this reference, if `policy` lets this volunteer act on it."""
-        case = await repo.get_case_by_reference(self.db, reference)
+        case = await case_store.get_case_by_reference(self.db, reference)
         if case is None:
             raise self.refuse("desk-not-found", reference=reference.upper())
         if not policy(self, case):
@@ -109,7 +110,7 @@ class Work:
 
     async def person_chat(self, case: Case) -> int:
         person = await self.db.get_one(PersonRow, case.person_id)
-        return repo.person_chat_id(self.cipher, person)
+        return person_store.person_chat_id(self.cipher, person)
 
     def my_chat(self) -> int:
         """The volunteer's stored chat (where the bot writes to them unprompted)."""
@@ -164,9 +165,9 @@ class Desk:
         before: one an admin revoked stays revoked, listed or not, until invited again.
         """
         pseudonym = self.volunteer_pseudonym(person)
-        volunteer = await store.find_volunteer(db, pseudonym)
+        volunteer = await volunteer_store.find_volunteer(db, pseudonym)
         if volunteer is None and pseudonym in self._admin_pseudonyms:
-            volunteer = await store.ensure_admin(
+            volunteer = await volunteer_store.ensure_admin(
                 db,
                 self.cipher,
                 pseudonym=pseudonym,
@@ -179,7 +180,7 @@ class Desk:
 
     def chat_of(self, volunteer: Volunteer) -> int:
         """A volunteer's stored chat (where the bot writes to them unprompted)."""
-        return store.volunteer_chat_id(self.cipher, volunteer)
+        return volunteer_store.volunteer_chat_id(self.cipher, volunteer)
 
     async def language_of(self, person: Person) -> str | None:
         """The desk language of this sender if they are an active volunteer, else None."""
@@ -196,7 +197,7 @@ class Desk:
             me = await self.member(db, person)
             if me is None:
                 raise NotAVolunteer
-            await store.touch(db, me)
+            await volunteer_store.touch(db, me)
             yield Work(self, db, me, person.chat_id, command_message_id)
 
     async def recipients(self, db: AsyncSession) -> list[tuple[int, str]]:
@@ -205,6 +206,6 @@ class Desk:
         if self.desk_chat_id is not None:
             return [(self.desk_chat_id, self.desk_language or self.default_language)]
         return [
-            (store.volunteer_chat_id(self.cipher, v), v.language)
-            for v in await store.active_volunteers(db)
+            (volunteer_store.volunteer_chat_id(self.cipher, v), v.language)
+            for v in await volunteer_store.active_volunteers(db)
         ]

@@ -6,8 +6,11 @@ from casework.answers import answer_line, category_name
 from casework.desk.access import Work, holder_or_admin, last_holder_or_admin
 from casework.durations import age
 from casework.outgoing import Message
-from storage import desk as store
-from storage import repositories as repo
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import errors
+from storage import persons as person_store
 from storage.models import Case, Volunteer
 
 
@@ -18,8 +21,8 @@ async def view(work: Work, reference: str) -> None:
 async def show(work: Work, case: Case) -> None:
     """The answers and the conversation, decrypted, for the holder (or an admin) only."""
     t, lang = work.t, work.me.language
-    answers = repo.case_answers(work.cipher, case)
-    entries = await store.case_entries(work.db, work.cipher, case)
+    answers = case_store.case_answers(work.cipher, case)
+    entries = await entry_store.case_entries(work.db, work.cipher, case)
     holder = await work.db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
     lines = [
         work.text(
@@ -34,10 +37,10 @@ async def show(work: Work, case: Case) -> None:
     ]
     if holder is not None:
         lines.append(work.text("desk-case-holder", handle=holder.handle))
-    reason = store.close_reason(work.cipher, case)
+    reason = case_store.close_reason(work.cipher, case)
     if case.status == "closed" and reason:
         lines.append(work.text("desk-case-close-reason", reason=reason))
-    if await store.is_held_back(work.db, case):
+    if await case_store.is_held_back(work.db, case):
         lines.append(work.text("desk-case-held"))
     lines += ["", work.text("desk-case-answers")]
     lines += [answer_line(t, lang, step, answer) for step, answer in answers.items()]
@@ -55,8 +58,8 @@ async def show(work: Work, case: Case) -> None:
         )
     undelivered = [e for e, _ in entries if e.kind == "person" and not e.delivered]
     if undelivered and case.volunteer_id == work.me.id:
-        await store.mark_delivered(work.db, undelivered)
-    await store.record(work.db, "view", actor=work.me, case=case)
+        await entry_store.mark_delivered(work.db, undelivered)
+    await audit_store.record(work.db, "view", actor=work.me, case=case)
     work.sends.append(
         Message(work.chat_id, "\n".join(lines), shows_case=case.id, reference=case.reference)
     )
@@ -72,8 +75,8 @@ async def _handle_of(work: Work, volunteer_id: str | None) -> str:
 async def note(work: Work, reference: str, text: str) -> None:
     """An internal note: in the case's conversation for the desk, never sent to the person."""
     case = await work.case(reference, holder_or_admin)
-    await store.add_entry(work.db, work.cipher, case, kind="note", body=text, author=work.me)
-    await store.record(work.db, "note", actor=work.me, case=case)
+    await entry_store.add_entry(work.db, work.cipher, case, kind="note", body=text, author=work.me)
+    await audit_store.record(work.db, "note", actor=work.me, case=case)
     await work.keep_command(case)
     work.tell_me(work.text("desk-note-added", reference=case.reference))
 
@@ -84,10 +87,10 @@ async def release(work: Work, reference: str) -> None:
     if case.status != "taken":
         raise work.refuse(f"desk-release-{case.status}", reference=case.reference)
     try:
-        await store.release(work.db, case)
-    except store.CaseStateError:  # taken back or closed by someone else a moment ago
+        await case_store.release(work.db, case)
+    except errors.CaseStateError:  # taken back or closed by someone else a moment ago
         raise work.refuse("desk-release-waiting", reference=case.reference) from None
-    await store.record(work.db, "release", actor=work.me, case=case)
+    await audit_store.record(work.db, "release", actor=work.me, case=case)
     work.tell_me(work.text("desk-released", reference=case.reference))
 
 
@@ -96,12 +99,12 @@ async def close(work: Work, reference: str, reason: str | None) -> None:
     if case.status == "closed":
         raise work.refuse("desk-close-closed", reference=case.reference)
     try:
-        await store.close(work.db, work.cipher, case, reason)
-    except store.CaseStateError:  # closed by someone else a moment ago
+        await case_store.close(work.db, work.cipher, case, reason)
+    except errors.CaseStateError:  # closed by someone else a moment ago
         raise work.refuse("desk-close-closed", reference=case.reference) from None
     # The reason stays internal (encrypted in the case; /case and /audit show it to the desk):
     # the person only ever gets the neutral notice.
-    await store.record(work.db, "close", actor=work.me, case=case)
+    await audit_store.record(work.db, "close", actor=work.me, case=case)
     if reason:
         await work.keep_command(case)
     told = work.t.text(case.language, "case-closed", reference=case.reference)
@@ -115,8 +118,8 @@ async def block(work: Work, reference: str, *, silent: bool) -> None:
     """No new requests from this case's person: told at their next /start, or (`silent`)
     never told, their requests held back from the desk instead."""
     case = await work.case(reference, last_holder_or_admin)
-    await store.block_person_of_case(work.db, case, silent=silent)
-    await store.record(
+    await person_store.block_person_of_case(work.db, case, silent=silent)
+    await audit_store.record(
         work.db, "block", actor=work.me, case=case, detail="silent" if silent else "told"
     )
     key = "desk-blocked-silently" if silent else "desk-blocked"
@@ -125,6 +128,6 @@ async def block(work: Work, reference: str, *, silent: bool) -> None:
 
 async def unblock(work: Work, reference: str) -> None:
     case = await work.case(reference, last_holder_or_admin)
-    _, back = await store.unblock_person_of_case(work.db, case)
-    await store.record(work.db, "unblock", actor=work.me, case=case)
+    _, back = await person_store.unblock_person_of_case(work.db, case)
+    await audit_store.record(work.db, "unblock", actor=work.me, case=case)
     work.tell_me(work.text("desk-unblocked", reference=case.reference, count=back))

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from casework.desk.access import Desk, Work
 from casework.outgoing import Message
 from casework.people import Person
+from storage import audit as audit_store
+from storage import cases as case_store
 from storage import copies as copies_store
-from storage import desk as store
-from storage import repositories as repo
+from storage import errors
+from storage import volunteers as volunteer_store
 from storage.models import Volunteer
 
 
@@ -18,16 +20,16 @@ async def invite(work: Work, *, admin: bool) -> None:
     """A one-time code that makes whoever redeems it a volunteer (or an admin)."""
     work.require_admin()
     role = "admin" if admin else "volunteer"
-    code = store.new_invite_code()
+    code = volunteer_store.new_invite_code()
     hours = work.desk.invite_ttl_hours
-    await store.create_invite(
+    await volunteer_store.create_invite(
         work.db,
-        code_hash=store.hash_invite_code(work.desk.pseudonyms, code),
+        code_hash=volunteer_store.hash_invite_code(work.desk.pseudonyms, code),
         role=role,
         created_by=work.me,
         ttl=timedelta(hours=hours),
     )
-    await store.record(work.db, "invite", actor=work.me, detail=role)
+    await audit_store.record(work.db, "invite", actor=work.me, detail=role)
     work.tell_me(work.text("desk-invite", role=role, hours=hours, code=code))
 
 
@@ -46,26 +48,26 @@ async def join(desk: Desk, person: Person, code: str) -> Joined | None:
     answers exactly as an unknown command)."""
     try:
         async with desk.sessions() as db, db.begin():
-            volunteer = await store.redeem_invite(
+            volunteer = await volunteer_store.redeem_invite(
                 db,
                 desk.cipher,
-                code_hash=store.hash_invite_code(desk.pseudonyms, code),
+                code_hash=volunteer_store.hash_invite_code(desk.pseudonyms, code),
                 pseudonym=desk.volunteer_pseudonym(person),
                 chat_id=person.chat_id,
                 language=desk.suggest_language(person.client_language),
             )
-            await store.record(db, "join", actor=volunteer)
+            await audit_store.record(db, "join", actor=volunteer)
             return Joined(volunteer.handle, volunteer.language)
-    except store.InviteInvalid:
+    except errors.InviteInvalid:
         return None
-    except store.AlreadyVolunteer:
+    except errors.AlreadyVolunteer:
         raise AlreadyMember from None
 
 
 async def volunteers(work: Work) -> None:
     work.require_admin()
     lines = [work.text("desk-volunteers-title")]
-    for v in await store.list_volunteers(work.db):
+    for v in await volunteer_store.list_volunteers(work.db):
         lines.append(
             work.text(
                 "desk-volunteer-line",
@@ -91,10 +93,10 @@ async def revoke(work: Work, handle: str) -> None:
     were shown leaves their chat (deleted once this commits; the rest is reported)."""
     work.require_admin()
     try:
-        volunteer, released = await store.revoke(work.db, handle)
-    except store.VolunteerNotFound:
+        volunteer, released = await volunteer_store.revoke(work.db, handle)
+    except errors.VolunteerNotFound:
         raise work.refuse("desk-revoke-unknown", handle=handle) from None
-    await store.record(work.db, "revoke", actor=work.me, detail=volunteer.handle)
+    await audit_store.record(work.db, "revoke", actor=work.me, detail=volunteer.handle)
     shown = await copies_store.take_of_volunteer(work.db, volunteer.id)
     text = work.text("desk-revoked", handle=volunteer.handle, count=released)
     work.sends.append(Message(work.chat_id, text, removes=tuple(shown)))
@@ -103,15 +105,15 @@ async def revoke(work: Work, handle: str) -> None:
 async def audit(work: Work, reference: str) -> None:
     """Who did what with a case, and when (to the minute; to the day once it is closed)."""
     work.require_admin()
-    reference = repo.normalize_reference(reference) or reference.upper()
-    events = await store.trail(work.db, reference)
+    reference = case_store.normalize_reference(reference) or reference.upper()
+    events = await audit_store.trail(work.db, reference)
     if not events:
         raise work.refuse("desk-audit-empty", reference=reference)
     # The reason a case was closed is content (it may name the person's situation): it is
     # kept encrypted in the case, never in the plaintext trail, and shown here, on the close
     # that gave it, while the case exists.
-    case = await repo.get_case_by_reference(work.db, reference)
-    reason = store.close_reason(work.cipher, case) if case is not None else None
+    case = await case_store.get_case_by_reference(work.db, reference)
+    reason = case_store.close_reason(work.cipher, case) if case is not None else None
     if case is None or case.status != "closed":
         reason = None
     last_close = max((i for i, e in enumerate(events) if e.action == "close"), default=None)

@@ -8,8 +8,10 @@ from casework.answers import category_name
 from casework.desk.access import Work
 from casework.desk.case import show
 from casework.durations import age, split_duration
-from storage import desk as store
-from storage import repositories as repo
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import errors
+from storage import stats as stats_store
 from storage.models import Case
 
 URGENT_PRIORITY = 1
@@ -17,7 +19,7 @@ URGENT_PRIORITY = 1
 
 
 async def queue(work: Work) -> None:
-    cases = await store.waiting_cases(work.db)
+    cases = await case_store.waiting_cases(work.db)
     if not cases:
         text = work.text("desk-queue-empty")
         held = await _held_back_line(work)
@@ -36,7 +38,7 @@ async def _held_back_line(work: Work) -> str | None:
     """Admins see which requests a silent block holds back; nobody else learns of them."""
     if not work.is_admin:
         return None
-    held = await store.held_back_cases(work.db)
+    held = await case_store.held_back_cases(work.db)
     if not held:
         return None
     return work.text("desk-queue-held", references=", ".join(c.reference for c in held))
@@ -61,30 +63,30 @@ async def take(work: Work, reference: str | None) -> None:
     if reference is not None:
         case = await _claim(work, reference)
     else:
-        found = await store.claim_next(work.db, work.me)
+        found = await case_store.claim_next(work.db, work.me)
         if found is None:
             raise work.refuse("desk-nothing-to-take")
         case = found
-    await store.record(work.db, "claim", actor=work.me, case=case)
+    await audit_store.record(work.db, "claim", actor=work.me, case=case)
     work.tell_me(work.text("desk-taken", reference=case.reference))
     await show(work, case)
 
 
 async def _claim(work: Work, reference: str) -> Case:
     try:
-        return await store.claim(work.db, work.me, reference)
-    except store.CaseNotFound:
+        return await case_store.claim(work.db, work.me, reference)
+    except errors.CaseNotFound:
         raise work.refuse("desk-not-found", reference=reference.upper()) from None
-    except store.CaseNotAvailable as refusal:
-        case = await repo.get_case_by_reference(work.db, reference)
+    except errors.CaseNotAvailable as refusal:
+        case = await case_store.get_case_by_reference(work.db, reference)
         waiting = refusal.status == "waiting" and case is not None
-        if waiting and case is not None and await store.is_held_back(work.db, case):
+        if waiting and case is not None and await case_store.is_held_back(work.db, case):
             raise work.refuse("desk-take-held", reference=case.reference) from None
         raise work.refuse("desk-not-available", reference=reference.upper()) from None
 
 
 async def mine(work: Work) -> None:
-    cases = await store.cases_held_by(work.db, work.me)
+    cases = await case_store.cases_held_by(work.db, work.me)
     if not cases:
         work.tell_me(work.text("desk-mine-empty"))
         return
@@ -92,7 +94,7 @@ async def mine(work: Work) -> None:
 
 
 async def stats(work: Work) -> None:
-    figures = await store.desk_stats(work.db)
+    figures = await stats_store.desk_stats(work.db)
     none = work.text("desk-none")
     median, oldest = figures.median_first_reply, figures.oldest_waiting_age
     work.tell_me(

@@ -9,7 +9,7 @@ from bot.inprocess import BotThread
 from bot.services import Services
 from localapi import FakeUser, LocalBotApi
 from storage.models import Case, Person
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 from tests.e2e.conftest import SettingsFactory
 from tests.support.people import command, eventually, say, tap
 from tests.support.servers import RedisServer

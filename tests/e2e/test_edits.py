@@ -8,9 +8,9 @@ from sqlalchemy import select
 from bot.inprocess import BotThread
 from bot.services import Services
 from localapi import LocalBotApi
-from storage import desk as store
+from storage import entries as entry_store
+from storage.cases import case_answers
 from storage.models import Case
-from storage.repositories import case_answers
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
@@ -110,7 +110,9 @@ def test_an_edited_follow_up_replaces_the_entry_and_reaches_the_volunteer_as_an_
         async def entries(services: Services) -> list[str]:
             async with services.sessions() as db:
                 case = (await db.scalars(select(Case))).one()
-                return [text for _, text in await store.case_entries(db, services.cipher, case)]
+                return [
+                    text for _, text in await entry_store.case_entries(db, services.cipher, case)
+                ]
 
         stored = runner.run(entries)
     assert "They hold my passport." in stored

@@ -23,10 +23,11 @@ from bot.services import Services
 from casework.people import Person
 from dialogs.events import Completed
 from localapi import LocalBotApi
+from storage.cases import create_case
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
-from storage.repositories import create_case, upsert_person
+from storage.persons import upsert_person
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_safety import pseudonym_of

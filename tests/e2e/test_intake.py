@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.inprocess import BotThread
 from bot.services import Services
 from localapi import FakeUser, LocalBotApi
-from storage import repositories as repo
+from storage import cases as case_store
 from storage.models import Case
 from tests.support.people import command, eventually, say, send_media, tap, toast_shown
 
@@ -21,7 +21,7 @@ def stored_cases(bot: BotThread) -> list[tuple[Case, dict[str, Any]]]:
     async def read(services: Services) -> list[tuple[Case, dict[str, Any]]]:
         async with services.sessions() as db:
             cases = (await db.scalars(select(Case).order_by(Case.created_at))).all()
-            return [(case, repo.case_answers(services.cipher, case)) for case in cases]
+            return [(case, case_store.case_answers(services.cipher, case)) for case in cases]
 
     return bot.run(read)  # type: ignore[no-any-return]
 

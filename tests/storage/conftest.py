@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import create_schema, make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker
+from storage.schema import upgrade_engine
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
-    await create_schema(engine)
+    await upgrade_engine(engine)
     try:
         yield engine
     finally:

@@ -9,10 +9,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk, erasure, retention
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import erasure, retention, stats
+from storage import persons as person_store
+from storage import volunteers as volunteer_store
+from storage.cases import create_case
 from storage.crypto import Cipher
+from storage.keyring import load_pseudonymizer
 from storage.models import AuditEvent, Case, Person, Volunteer
-from storage.repositories import create_case, load_pseudonymizer, upsert_person
+from storage.persons import upsert_person
 from tests.storage.raw import stored_times
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -20,7 +27,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def _admin(sessions: Sessions, cipher: Cipher) -> Volunteer:
     async with sessions.begin() as session:
-        return await desk.ensure_admin(
+        return await volunteer_store.ensure_admin(
             session, cipher, pseudonym="admin", chat_id=4242, language="en"
         )
 
@@ -48,32 +55,34 @@ async def _everything_a_desk_does(sessions: Sessions, cipher: Cipher) -> tuple[V
     admin = await _admin(sessions, cipher)
     async with sessions.begin() as session:
         await load_pseudonymizer(session, cipher)
-        await desk.create_invite(
+        await volunteer_store.create_invite(
             session, code_hash="h1", role="volunteer", created_by=admin, ttl=timedelta(hours=1)
         )
-        await desk.create_invite(
+        await volunteer_store.create_invite(
             session, code_hash="h2", role="volunteer", created_by=admin, ttl=timedelta(hours=1)
         )
     async with sessions.begin() as session:
-        helper = await desk.redeem_invite(
+        helper = await volunteer_store.redeem_invite(
             session, cipher, code_hash="h1", pseudonym="helper", chat_id=5, language="en"
         )
     _, person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person, priority=1)
     async with sessions.begin() as session:
-        case = await desk.claim(session, helper, case.reference)
-        await desk.record(session, "claim", actor=helper, case=case)
-        await desk.add_entry(session, cipher, case, kind="person", body="hello", author=None)
-        await desk.add_entry(session, cipher, case, kind="volunteer", body="hi", author=helper)
-        await desk.add_entry(session, cipher, case, kind="note", body="n", author=helper)
-        await desk.link_relay(session, volunteer=helper, message_id=7, case=case)
+        case = await case_store.claim(session, helper, case.reference)
+        await audit_store.record(session, "claim", actor=helper, case=case)
+        await entry_store.add_entry(session, cipher, case, kind="person", body="hello", author=None)
+        await entry_store.add_entry(
+            session, cipher, case, kind="volunteer", body="hi", author=helper
+        )
+        await entry_store.add_entry(session, cipher, case, kind="note", body="n", author=helper)
+        await entry_store.link_relay(session, volunteer=helper, message_id=7, case=case)
     held = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        await desk.mark_announced(session, held)
-        held = await desk.claim(session, admin, held.reference)  # stays taken: keeps taken_at
-        await desk.link_relay(session, volunteer=admin, message_id=8, case=held)
-        await desk.block_person_of_case(session, case)
-        await desk.revoke(session, helper.handle)
+        await case_store.mark_announced(session, held)
+        held = await case_store.claim(session, admin, held.reference)  # stays taken: keeps taken_at
+        await entry_store.link_relay(session, volunteer=admin, message_id=8, case=held)
+        await person_store.block_person_of_case(session, case)
+        await volunteer_store.revoke(session, helper.handle)
     return admin, case
 
 
@@ -101,20 +110,24 @@ async def test_closing_a_case_keeps_only_the_day_of_its_times(
     case = await _case(sessions, cipher, person)
     other = await _case(sessions, cipher, person)  # stays open: keeps its minute
     async with sessions.begin() as session:
-        case = await desk.claim(session, admin, case.reference)
-        await desk.record(session, "claim", actor=admin, case=case)
-        await desk.add_entry(session, cipher, case, kind="person", body="one", author=None)
-        await desk.add_entry(session, cipher, case, kind="volunteer", body="two", author=admin)
-        await desk.record(session, "reply", actor=admin, case=case)
+        case = await case_store.claim(session, admin, case.reference)
+        await audit_store.record(session, "claim", actor=admin, case=case)
+        await entry_store.add_entry(session, cipher, case, kind="person", body="one", author=None)
+        await entry_store.add_entry(
+            session, cipher, case, kind="volunteer", body="two", author=admin
+        )
+        await audit_store.record(session, "reply", actor=admin, case=case)
     async with sessions.begin() as session:
-        closed = await desk.close(session, cipher, case, "r")
-        await desk.record(session, "close", actor=admin, case=closed)
-        await desk.add_entry(session, cipher, closed, kind="note", body="three", author=admin)
+        closed = await case_store.close(session, cipher, case, "r")
+        await audit_store.record(session, "close", actor=admin, case=closed)
+        await entry_store.add_entry(
+            session, cipher, closed, kind="note", body="three", author=admin
+        )
     async with sessions() as session:
-        assert [body for _, body in await desk.case_entries(session, cipher, closed)] == [
+        assert [body for _, body in await entry_store.case_entries(session, cipher, closed)] == [
             "one", "two", "three",
         ]  # fmt: skip
-        assert [e.action for e in await desk.trail(session, closed.reference)] == [
+        assert [e.action for e in await audit_store.trail(session, closed.reference)] == [
             "claim", "reply", "close",
         ]  # fmt: skip
     # Raw, as a copy of the database shows them: the closed case's rows hold midnight only.
@@ -150,10 +163,10 @@ async def test_an_erased_case_leaves_no_reference_and_no_times_in_the_audit(
     pseudonym, person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        case = await desk.claim(session, admin, case.reference)
-        await desk.record(session, "claim", actor=admin, case=case)
-        await desk.record(session, "reply", actor=admin, case=case)
-        await desk.record(session, "invite", actor=admin, detail="volunteer")
+        case = await case_store.claim(session, admin, case.reference)
+        await audit_store.record(session, "claim", actor=admin, case=case)
+        await audit_store.record(session, "reply", actor=admin, case=case)
+        await audit_store.record(session, "invite", actor=admin, detail="volunteer")
     async with sessions.begin() as session:
         assert (await erasure.erase_person(session, pseudonym)).cases == 1
     async with engine.connect() as connection:
@@ -184,10 +197,10 @@ async def test_a_purged_case_leaves_no_reference_and_no_times_in_the_audit(
     _, person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        case = await desk.claim(session, admin, case.reference)
-        await desk.record(session, "claim", actor=admin, case=case)
-        closed = await desk.close(session, cipher, case, None)
-        await desk.record(session, "close", actor=admin, case=closed)
+        case = await case_store.claim(session, admin, case.reference)
+        await audit_store.record(session, "claim", actor=admin, case=case)
+        closed = await case_store.close(session, cipher, case, None)
+        await audit_store.record(session, "close", actor=admin, case=closed)
     async with sessions.begin() as session:
         await session.execute(
             update(Case)
@@ -214,7 +227,7 @@ async def test_a_closed_case_is_kept_its_whole_retention(
     _, person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        await desk.close(session, cipher, case, None)
+        await case_store.close(session, cipher, case, None)
     now = datetime.now(UTC)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     async with sessions.begin() as session:  # exactly 90 days after that day's midnight
@@ -238,9 +251,9 @@ async def test_the_queue_keeps_its_order_within_a_minute(
     async with sessions.begin() as session:  # all in one minute, as in a surge
         await session.execute(update(Case).values(created_at=minute))
     async with sessions() as session:
-        queue = await desk.waiting_cases(session)
+        queue = await case_store.waiting_cases(session)
         assert [c.reference for c in queue] == [c.reference for c in made]
-        latest = await desk.latest_case_of_person(session, person.id)
+        latest = await case_store.latest_case_of_person(session, person.id)
         assert latest is not None
         assert latest.id == made[-1].id
 
@@ -253,12 +266,12 @@ async def test_a_person_s_newest_case_is_still_the_newest_after_closing(
     older = await _case(sessions, cipher, person)
     newer = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        await desk.close(session, cipher, newer, None)
+        await case_store.close(session, cipher, newer, None)
     async with sessions() as session:
-        latest = await desk.latest_case_of_person(session, person.id)
+        latest = await case_store.latest_case_of_person(session, person.id)
         assert latest is not None
         assert latest.id == newer.id
-        open_ = await desk.latest_open_case_of_person(session, person.id)
+        open_ = await case_store.latest_open_case_of_person(session, person.id)
         assert open_ is not None
         assert open_.id == older.id
 
@@ -274,14 +287,16 @@ async def test_time_to_first_reply_outlives_closing(sessions: Sessions, cipher: 
             .values(created_at=datetime.now(UTC) - timedelta(minutes=37))
         )
     async with sessions.begin() as session:
-        case = await desk.claim(session, admin, case.reference)
-        await desk.add_entry(session, cipher, case, kind="volunteer", body="hi", author=admin)
+        case = await case_store.claim(session, admin, case.reference)
+        await entry_store.add_entry(
+            session, cipher, case, kind="volunteer", body="hi", author=admin
+        )
     async with sessions() as session:
-        before = (await desk.desk_stats(session)).median_first_reply
+        before = (await stats.desk_stats(session)).median_first_reply
     assert before is not None
     # 37 minutes, or 38 if a minute turned between the two statements above
     assert timedelta(minutes=37) <= before <= timedelta(minutes=38)
     async with sessions.begin() as session:
-        await desk.close(session, cipher, case, None)
+        await case_store.close(session, cipher, case, None)
     async with sessions() as session:
-        assert (await desk.desk_stats(session)).median_first_reply == before
+        assert (await stats.desk_stats(session)).median_first_reply == before

@@ -14,13 +14,15 @@ from redis.asyncio import Redis
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import compaction, desk
+from storage import compaction
+from storage import entries as entry_store
+from storage.cases import create_case
 from storage.compaction import ERASED_TABLES, Compactor, redis_warnings
 from storage.crypto import Cipher
+from storage.drafts import RedisDraftStore
 from storage.erasure import erase_person
 from storage.models import Case, CaseEntry, Person
-from storage.repositories import create_case, upsert_person
-from storage.state import RedisDraftStore
+from storage.persons import upsert_person
 from tests.support.dbfiles import database_files, found
 from tests.support.redisfiles import (
     every_string,
@@ -48,7 +50,7 @@ async def _people(sessions: Sessions, cipher: Cipher, count: int) -> list[tuple[
                     session, cipher, person=person, answers={"story": story}, priority=1,
                     category="c", language="ru",
                 )  # fmt: skip
-                await desk.add_entry(
+                await entry_store.add_entry(
                     session, cipher, case, kind="person", body="where now? " * 40, author=None
                 )
         out.append((pseudonym, person))

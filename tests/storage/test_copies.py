@@ -8,11 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import copies, desk
+from storage import copies
+from storage import volunteers as volunteer_store
+from storage.cases import create_case
 from storage.crypto import Cipher
 from storage.erasure import erase_person
 from storage.models import CaseCopy, utcnow
-from storage.repositories import create_case, upsert_person
+from storage.persons import upsert_person
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -21,7 +23,7 @@ async def _setup(sessions: Sessions, cipher: Cipher) -> tuple[str, str, str, str
     """A volunteer and two cases of one person; returns (volunteer, pseudonym, case, other)."""
     pseudonym = secrets.token_hex(32)
     async with sessions.begin() as db:
-        volunteer = await desk.ensure_admin(
+        volunteer = await volunteer_store.ensure_admin(
             db, cipher, pseudonym="v-copies", chat_id=4242, language="en"
         )
         person = await upsert_person(db, cipher, pseudonym=pseudonym, chat_id=1, language="en")

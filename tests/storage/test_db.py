@@ -11,10 +11,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import repositories as repo
+from storage import cases as case_store
+from storage import persons as person_store
 from storage.crypto import Cipher
 from storage.db import (
-    create_schema,
     make_engine,
     make_lookup_sessionmaker,
     make_sessionmaker,
@@ -22,6 +22,7 @@ from storage.db import (
     ping,
 )
 from storage.models import Case
+from storage.schema import upgrade_engine
 
 
 @pytest.mark.parametrize(
@@ -68,7 +69,7 @@ async def test_sqlite_creates_directory_and_enables_pragmas(tmp_path: Path) -> N
 
 async def test_schema_and_ping(engine: AsyncEngine) -> None:
     await ping(engine)
-    await create_schema(engine)  # idempotent
+    await upgrade_engine(engine)  # idempotent
     async with engine.connect() as connection:
         for table in ("keyring", "persons", "cases"):
             await connection.execute(text(f"SELECT count(*) FROM {table}"))  # noqa: S608
@@ -133,16 +134,16 @@ async def test_many_people_submitting_at_once_on_sqlite_all_get_their_case(
     tmp_path: Path, cipher: Cipher
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'surge.db'}")
-    await create_schema(engine)
+    await upgrade_engine(engine)
     sessions = make_sessionmaker(engine)
 
     async def submit(n: int) -> str:
         async with sessions() as session, session.begin():
-            person = await repo.upsert_person(
+            person = await person_store.upsert_person(
                 session, cipher, pseudonym=f"person-{n}", chat_id=n, language="en"
             )
             await asyncio.sleep(0)  # let the others interleave between the read and the write
-            case = await repo.create_case(
+            case = await case_store.create_case(
                 session, cipher, person=person, answers={"n": n}, priority=2,
                 category="serving", language="en",
             )  # fmt: skip

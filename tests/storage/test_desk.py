@@ -13,9 +13,16 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import errors, persons
+from storage import stats as stats_store
+from storage import volunteers as volunteer_store
+from storage.cases import create_case
 from storage.crypto import Cipher, DecryptionError, Pseudonymizer
-from storage.db import create_schema, make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker
+from storage.erasure import erase_person
 from storage.models import (
     AuditEvent,
     Case,
@@ -26,7 +33,8 @@ from storage.models import (
     Volunteer,
     today,
 )
-from storage.repositories import create_case, forget_person, upsert_person
+from storage.persons import upsert_person
+from storage.schema import upgrade_engine
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -52,7 +60,7 @@ def hasher() -> Pseudonymizer:
 
 async def _admin(sessions: Sessions, cipher: Cipher, name: str = "admin") -> Volunteer:
     async with sessions.begin() as session:
-        return await desk.ensure_admin(
+        return await volunteer_store.ensure_admin(
             session, cipher, pseudonym=f"v-{name}", chat_id=VOLUNTEER_CHAT, language="ru"
         )
 
@@ -64,12 +72,12 @@ async def _volunteers(sessions: Sessions, cipher: Cipher, count: int) -> list[Vo
     for number in range(count):
         code_hash = f"hash-{number}-{secrets.token_hex(4)}"
         async with sessions.begin() as session:
-            await desk.create_invite(
+            await volunteer_store.create_invite(
                 session, code_hash=code_hash, role="volunteer", created_by=admin, ttl=timedelta(1)
             )
         async with sessions.begin() as session:
             out.append(
-                await desk.redeem_invite(
+                await volunteer_store.redeem_invite(
                     session,
                     cipher,
                     code_hash=code_hash,
@@ -129,27 +137,27 @@ async def test_ensure_admin_creates_once_and_never_undoes_a_revocation(
     assert admin.role == "admin"
     assert HANDLE_RE.fullmatch(admin.handle)
     assert str(VOLUNTEER_CHAT) not in admin.handle
-    assert desk.volunteer_chat_id(cipher, admin) == VOLUNTEER_CHAT
+    assert volunteer_store.volunteer_chat_id(cipher, admin) == VOLUNTEER_CHAT
     assert admin.revoked_at is None
 
     async with sessions.begin() as session:
-        revoked, released = await desk.revoke(session, admin.handle)
+        revoked, released = await volunteer_store.revoke(session, admin.handle)
     assert released == 0
     assert revoked.revoked_at is not None
     async with sessions() as session:
-        assert await desk.find_volunteer(session, "v-admin") is None
+        assert await volunteer_store.find_volunteer(session, "v-admin") is None
 
     # The configured list only bootstraps accounts never seen: a revoked admin stays revoked.
     async with sessions.begin() as session:
-        again = await desk.ensure_admin(
+        again = await volunteer_store.ensure_admin(
             session, cipher, pseudonym="v-admin", chat_id=42, language="en"
         )
     assert (again.id, again.handle) == (admin.id, admin.handle)
     assert again.revoked_at is not None
-    assert desk.volunteer_chat_id(cipher, again) == VOLUNTEER_CHAT
+    assert volunteer_store.volunteer_chat_id(cipher, again) == VOLUNTEER_CHAT
     async with sessions() as session:
-        assert await desk.find_volunteer(session, "v-admin") is None
-        assert len(await desk.list_volunteers(session)) == 1
+        assert await volunteer_store.find_volunteer(session, "v-admin") is None
+        assert len(await volunteer_store.list_volunteers(session)) == 1
 
 
 async def test_volunteer_chat_id_is_ciphertext_bound_to_its_volunteer(
@@ -162,7 +170,7 @@ async def test_volunteer_chat_id_is_ciphertext_bound_to_its_volunteer(
         assert str(VOLUNTEER_CHAT).encode() not in value
     two.chat_enc = one.chat_enc
     with pytest.raises(DecryptionError):
-        desk.volunteer_chat_id(cipher, two)
+        volunteer_store.volunteer_chat_id(cipher, two)
 
 
 async def test_touch_keeps_only_the_hour(sessions: Sessions, cipher: Cipher) -> None:
@@ -175,7 +183,7 @@ async def test_touch_keeps_only_the_hour(sessions: Sessions, cipher: Cipher) -> 
         )
     admin.last_active_at = datetime(2024, 1, 1, tzinfo=UTC)
     async with sessions.begin() as session:
-        await desk.touch(session, admin)
+        await volunteer_store.touch(session, admin)
     async with sessions() as session:
         stored = await session.get_one(Volunteer, admin.id)
     now = datetime.now(UTC)
@@ -188,10 +196,10 @@ async def test_touch_keeps_only_the_hour(sessions: Sessions, cipher: Cipher) -> 
 async def test_active_and_all_volunteers(sessions: Sessions, cipher: Cipher) -> None:
     first, second = await _volunteers(sessions, cipher, 2)
     async with sessions.begin() as session:
-        await desk.revoke(session, f" @{first.handle.upper()} ")
+        await volunteer_store.revoke(session, f" @{first.handle.upper()} ")
     async with sessions() as session:
-        active = [v.handle for v in await desk.active_volunteers(session)]
-        everyone = [v.handle for v in await desk.list_volunteers(session)]
+        active = [v.handle for v in await volunteer_store.active_volunteers(session)]
+        everyone = [v.handle for v in await volunteer_store.list_volunteers(session)]
     assert first.handle not in active
     assert second.handle in active
     assert {first.handle, second.handle} <= set(everyone)
@@ -204,65 +212,67 @@ async def test_revoke_returns_cases_to_the_queue_and_closes_open_doors(
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     cases = await _cases(sessions, cipher, [1, 2, 3])
     async with sessions.begin() as session:
-        taken = [await desk.claim_next(session, volunteer) for _ in range(3)]
+        taken = [await case_store.claim_next(session, volunteer) for _ in range(3)]
         assert all(case is not None for case in taken)
-        await desk.close(session, cipher, cases[2], None)
-        await desk.link_relay(session, volunteer=volunteer, message_id=10, case=cases[0])
-        await desk.create_invite(
+        await case_store.close(session, cipher, cases[2], None)
+        await entry_store.link_relay(session, volunteer=volunteer, message_id=10, case=cases[0])
+        await volunteer_store.create_invite(
             session, code_hash="left-open", role="volunteer", created_by=volunteer, ttl=timedelta(1)
         )
     async with sessions.begin() as session:
-        revoked, released = await desk.revoke(session, volunteer.handle)
+        revoked, released = await volunteer_store.revoke(session, volunteer.handle)
     assert released == 2
     assert revoked.revoked_at is not None
     async with sessions() as session:
-        assert [c.id for c in await desk.waiting_cases(session)] == [c.id for c in cases[:2]]
-        assert all(c.volunteer_id is None for c in await desk.waiting_cases(session))
-        assert await desk.case_for_relay(session, volunteer=volunteer, message_id=10) is None
+        assert [c.id for c in await case_store.waiting_cases(session)] == [c.id for c in cases[:2]]
+        assert all(c.volunteer_id is None for c in await case_store.waiting_cases(session))
+        assert await entry_store.case_for_relay(session, volunteer=volunteer, message_id=10) is None
     assert (await _get(sessions, cases[2])).status == "closed"
     async with sessions() as session:
-        with pytest.raises(desk.InviteInvalid):
-            await desk.redeem_invite(
+        with pytest.raises(errors.InviteInvalid):
+            await volunteer_store.redeem_invite(
                 session, cipher, code_hash="left-open", pseudonym="x", chat_id=1, language="ru"
             )
-        with pytest.raises(desk.VolunteerRevoked):
-            await desk.claim_next(session, revoked)
+        with pytest.raises(errors.VolunteerRevoked):
+            await case_store.claim_next(session, revoked)
     async with sessions.begin() as session:
-        with pytest.raises(desk.VolunteerNotFound):
-            await desk.revoke(session, "no-such-handle-00")
+        with pytest.raises(errors.VolunteerNotFound):
+            await volunteer_store.revoke(session, "no-such-handle-00")
 
 
 # --- invites -----------------------------------------------------------------------------------
 
 
 def test_invite_codes_are_typeable_and_forgiving(hasher: Pseudonymizer) -> None:
-    codes = {desk.new_invite_code() for _ in range(200)}
+    codes = {volunteer_store.new_invite_code() for _ in range(200)}
     assert len(codes) == 200
     for code in codes:
         assert re.fullmatch(
             r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", code
         )
-        assert desk.normalize_invite_code(code.lower().replace("-", " ")) == code
-    assert desk.normalize_invite_code("oil0-abcd-efgh") == "0110-ABCD-EFGH"
-    assert desk.normalize_invite_code("ABCD-EFGH") is None
-    code = desk.new_invite_code()
-    assert desk.hash_invite_code(hasher, code) == desk.hash_invite_code(hasher, code.lower())
-    assert desk.hash_invite_code(hasher, code) != desk.hash_invite_code(
+        assert volunteer_store.normalize_invite_code(code.lower().replace("-", " ")) == code
+    assert volunteer_store.normalize_invite_code("oil0-abcd-efgh") == "0110-ABCD-EFGH"
+    assert volunteer_store.normalize_invite_code("ABCD-EFGH") is None
+    code = volunteer_store.new_invite_code()
+    assert volunteer_store.hash_invite_code(hasher, code) == volunteer_store.hash_invite_code(
+        hasher, code.lower()
+    )
+    assert volunteer_store.hash_invite_code(hasher, code) != volunteer_store.hash_invite_code(
         Pseudonymizer(secrets.token_bytes(32)), code
     )
-    with pytest.raises(desk.InviteInvalid):
-        desk.hash_invite_code(hasher, "not a code")
+    with pytest.raises(errors.InviteInvalid):
+        volunteer_store.hash_invite_code(hasher, "not a code")
 
 
 async def test_invite_is_used_once_and_only_its_hash_is_stored(
     engine: AsyncEngine, sessions: Sessions, cipher: Cipher, hasher: Pseudonymizer
 ) -> None:
     admin = await _admin(sessions, cipher)
-    code = desk.new_invite_code()
+    code = volunteer_store.new_invite_code()
     async with sessions.begin() as session:
-        invite = await desk.create_invite(
+        invite = await volunteer_store.create_invite(
             session,
-            code_hash=desk.hash_invite_code(hasher, code),
+            code_hash=volunteer_store.hash_invite_code(hasher, code),
             role="admin",
             created_by=admin,
             ttl=timedelta(hours=24),
@@ -273,32 +283,32 @@ async def test_invite_is_used_once_and_only_its_hash_is_stored(
     assert code.replace("-", "").encode() not in stored
 
     async with sessions.begin() as session:
-        joined = await desk.redeem_invite(
+        joined = await volunteer_store.redeem_invite(
             session,
             cipher,
-            code_hash=desk.hash_invite_code(hasher, code.lower()),
+            code_hash=volunteer_store.hash_invite_code(hasher, code.lower()),
             pseudonym="v-new",
             chat_id=31337,
             language="en",
         )
     assert joined.role == "admin"
     assert HANDLE_RE.fullmatch(joined.handle)
-    assert desk.volunteer_chat_id(cipher, joined) == 31337
+    assert volunteer_store.volunteer_chat_id(cipher, joined) == 31337
     async with sessions() as session:
         used = await session.get_one(Invite, invite.id)
         assert used.used_by == joined.id
         assert used.used_at is not None
-        with pytest.raises(desk.InviteInvalid):
-            await desk.redeem_invite(
+        with pytest.raises(errors.InviteInvalid):
+            await volunteer_store.redeem_invite(
                 session,
                 cipher,
-                code_hash=desk.hash_invite_code(hasher, code),
+                code_hash=volunteer_store.hash_invite_code(hasher, code),
                 pseudonym="v-other",
                 chat_id=1,
                 language="en",
             )
-        with pytest.raises(desk.InviteInvalid):
-            await desk.redeem_invite(
+        with pytest.raises(errors.InviteInvalid):
+            await volunteer_store.redeem_invite(
                 session, cipher, code_hash="unknown", pseudonym="v-other", chat_id=1, language="en"
             )
 
@@ -306,18 +316,18 @@ async def test_invite_is_used_once_and_only_its_hash_is_stored(
 async def test_expired_invite_is_refused(sessions: Sessions, cipher: Cipher) -> None:
     admin = await _admin(sessions, cipher)
     async with sessions.begin() as session:
-        invite = await desk.create_invite(
+        invite = await volunteer_store.create_invite(
             session, code_hash="h", role="volunteer", created_by=admin, ttl=timedelta(minutes=5)
         )
         invite.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     async with sessions() as session:
-        with pytest.raises(desk.InviteInvalid):
-            await desk.redeem_invite(
+        with pytest.raises(errors.InviteInvalid):
+            await volunteer_store.redeem_invite(
                 session, cipher, code_hash="h", pseudonym="late", chat_id=1, language="ru"
             )
     with pytest.raises(ValueError, match="positive"):
         async with sessions() as session:
-            await desk.create_invite(
+            await volunteer_store.create_invite(
                 session, code_hash="z", role="volunteer", created_by=admin, ttl=timedelta(0)
             )
 
@@ -328,21 +338,21 @@ async def test_active_volunteer_cannot_spend_an_invite_revoked_one_returns_anew(
     admin = await _admin(sessions, cipher)
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     async with sessions.begin() as session:
-        invite = await desk.create_invite(
+        invite = await volunteer_store.create_invite(
             session, code_hash="again", role="volunteer", created_by=admin, ttl=timedelta(1)
         )
     async with sessions() as session:
-        with pytest.raises(desk.AlreadyVolunteer):
-            await desk.redeem_invite(
+        with pytest.raises(errors.AlreadyVolunteer):
+            await volunteer_store.redeem_invite(
                 session, cipher, code_hash="again", pseudonym="v-0", chat_id=5, language="ru"
             )
     async with sessions() as session:
         assert (await session.get_one(Invite, invite.id)).used_at is None
 
     async with sessions.begin() as session:
-        await desk.revoke(session, volunteer.handle)
+        await volunteer_store.revoke(session, volunteer.handle)
     async with sessions.begin() as session:
-        back = await desk.redeem_invite(
+        back = await volunteer_store.redeem_invite(
             session, cipher, code_hash="again", pseudonym="v-0", chat_id=6, language="uk"
         )
     # A fresh identity: nothing the revoked one held is theirs again.
@@ -350,7 +360,7 @@ async def test_active_volunteer_cannot_spend_an_invite_revoked_one_returns_anew(
     assert back.handle != volunteer.handle
     assert back.revoked_at is None
     assert back.language == "uk"
-    assert desk.volunteer_chat_id(cipher, back) == 6
+    assert volunteer_store.volunteer_chat_id(cipher, back) == 6
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -360,42 +370,42 @@ async def test_queue_is_most_urgent_then_oldest_first(sessions: Sessions, cipher
     cases = await _cases(sessions, cipher, [3, 1, 2, 1])
     expected = [cases[1].id, cases[3].id, cases[2].id, cases[0].id]
     async with sessions() as session:
-        assert [c.id for c in await desk.waiting_cases(session)] == expected
-        assert [c.id for c in await desk.waiting_cases(session, limit=2)] == expected[:2]
+        assert [c.id for c in await case_store.waiting_cases(session)] == expected
+        assert [c.id for c in await case_store.waiting_cases(session, limit=2)] == expected[:2]
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     claimed = []
     async with sessions.begin() as session:
-        while (case := await desk.claim_next(session, volunteer)) is not None:
+        while (case := await case_store.claim_next(session, volunteer)) is not None:
             claimed.append(case)
     assert [c.id for c in claimed] == expected
     for case in claimed:
         assert (case.status, case.volunteer_id) == ("taken", volunteer.id)
         assert case.taken_at is not None
     async with sessions() as session:
-        held = await desk.cases_held_by(session, volunteer)
+        held = await case_store.cases_held_by(session, volunteer)
         assert {c.id for c in held} == set(expected)
-        assert await desk.waiting_cases(session) == []
+        assert await case_store.waiting_cases(session) == []
 
 
 async def test_claim_by_reference(sessions: Sessions, cipher: Cipher) -> None:
     one, two = await _volunteers(sessions, cipher, 2)
     (case, other) = await _cases(sessions, cipher, [2, 2])
     async with sessions.begin() as session:
-        taken = await desk.claim(session, one, case.reference.lower().replace("-", ""))
+        taken = await case_store.claim(session, one, case.reference.lower().replace("-", ""))
     assert (taken.id, taken.status, taken.volunteer_id) == (case.id, "taken", one.id)
     async with sessions.begin() as session:
-        assert (await desk.claim(session, one, case.reference)).id == case.id  # already mine
-        with pytest.raises(desk.CaseNotAvailable) as info:
-            await desk.claim(session, two, case.reference)
+        assert (await case_store.claim(session, one, case.reference)).id == case.id  # already mine
+        with pytest.raises(errors.CaseNotAvailable) as info:
+            await case_store.claim(session, two, case.reference)
         assert info.value.status == "taken"
-        with pytest.raises(desk.CaseNotFound):
-            await desk.claim(session, two, "ZZZZ-ZZZZ")
-        with pytest.raises(desk.CaseNotFound):
-            await desk.claim(session, two, "nonsense")
-        await desk.close(session, cipher, other, None)
+        with pytest.raises(errors.CaseNotFound):
+            await case_store.claim(session, two, "ZZZZ-ZZZZ")
+        with pytest.raises(errors.CaseNotFound):
+            await case_store.claim(session, two, "nonsense")
+        await case_store.close(session, cipher, other, None)
     async with sessions() as session:
-        with pytest.raises(desk.CaseNotAvailable) as info:
-            await desk.claim(session, two, other.reference)
+        with pytest.raises(errors.CaseNotAvailable) as info:
+            await case_store.claim(session, two, other.reference)
         assert info.value.status == "closed"
 
 
@@ -403,40 +413,42 @@ async def test_release_and_close(sessions: Sessions, cipher: Cipher) -> None:
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     (case,) = await _cases(sessions, cipher, [1])
     async with sessions.begin() as session:
-        held = await desk.claim_next(session, volunteer)
+        held = await case_store.claim_next(session, volunteer)
         assert held is not None
-        await desk.mark_announced(session, held)
-        await desk.link_relay(session, volunteer=volunteer, message_id=77, case=held)
+        await case_store.mark_announced(session, held)
+        await entry_store.link_relay(session, volunteer=volunteer, message_id=77, case=held)
     async with sessions.begin() as session:
         held = await session.get_one(Case, case.id)
-        released = await desk.release(session, held)
+        released = await case_store.release(session, held)
     assert (released.status, released.volunteer_id, released.taken_at) == ("waiting", None, None)
     assert released.announced_at is None  # announced again
     async with sessions.begin() as session:
-        assert await desk.case_for_relay(session, volunteer=volunteer, message_id=77) is None
-        with pytest.raises(desk.CaseStateError):
-            await desk.release(session, released)
+        assert await entry_store.case_for_relay(session, volunteer=volunteer, message_id=77) is None
+        with pytest.raises(errors.CaseStateError):
+            await case_store.release(session, released)
 
     async with sessions.begin() as session:
-        held = await desk.claim(session, volunteer, case.reference)
+        held = await case_store.claim(session, volunteer, case.reference)
     async with sessions.begin() as session:
         # a detached object from an earlier session is brought up to date as well
-        closed = await desk.close(session, cipher, held, f"moved on {MARKER}")
+        closed = await case_store.close(session, cipher, held, f"moved on {MARKER}")
     assert held.status == closed.status == "closed"
     assert closed.closed_at is not None
     assert closed.volunteer_id == volunteer.id
-    assert desk.close_reason(cipher, closed) == f"moved on {MARKER}"
+    assert case_store.close_reason(cipher, closed) == f"moved on {MARKER}"
     async with sessions.begin() as session:
-        with pytest.raises(desk.CaseStateError):
-            await desk.close(session, cipher, closed, None)
-        with pytest.raises(desk.CaseStateError):
-            await desk.release(session, closed)
-        assert await desk.cases_held_by(session, volunteer) == []
+        with pytest.raises(errors.CaseStateError):
+            await case_store.close(session, cipher, closed, None)
+        with pytest.raises(errors.CaseStateError):
+            await case_store.release(session, closed)
+        assert await case_store.cases_held_by(session, volunteer) == []
 
     (waiting,) = await _cases(sessions, cipher, [2])
     async with sessions.begin() as session:
-        spam = await desk.close(session, cipher, waiting, None)  # an admin may close unclaimed
-    assert desk.close_reason(cipher, spam) is None
+        spam = await case_store.close(
+            session, cipher, waiting, None
+        )  # an admin may close unclaimed
+    assert case_store.close_reason(cipher, spam) is None
 
 
 async def test_close_reason_is_encrypted_under_the_case_key(
@@ -444,28 +456,28 @@ async def test_close_reason_is_encrypted_under_the_case_key(
 ) -> None:
     one, two = await _cases(sessions, cipher, [1, 1])
     async with sessions.begin() as session:
-        one = await desk.close(session, cipher, one, MARKER)
-        two = await desk.close(session, cipher, two, "other")
+        one = await case_store.close(session, cipher, one, MARKER)
+        two = await case_store.close(session, cipher, two, "other")
     for value in await _raw_rows(engine, "cases"):
         assert MARKER.encode() not in value
     two.close_reason_enc = one.close_reason_enc
     with pytest.raises(DecryptionError):
-        desk.close_reason(cipher, two)
+        case_store.close_reason(cipher, two)
 
 
 async def test_latest_cases_of_a_person(sessions: Sessions, cipher: Cipher) -> None:
     person = await _person(sessions, cipher, "a")
     stranger = await _person(sessions, cipher, "b")
     async with sessions() as session:
-        assert await desk.latest_case_of_person(session, person.id) is None
-        assert await desk.latest_open_case_of_person(session, person.id) is None
+        assert await case_store.latest_case_of_person(session, person.id) is None
+        assert await case_store.latest_open_case_of_person(session, person.id) is None
     older, newer = await _cases(sessions, cipher, [2, 2], person)
     await _cases(sessions, cipher, [1], stranger)
     async with sessions.begin() as session:
-        await desk.close(session, cipher, newer, None)
+        await case_store.close(session, cipher, newer, None)
     async with sessions() as session:
-        latest = await desk.latest_case_of_person(session, person.id)
-        open_ = await desk.latest_open_case_of_person(session, person.id)
+        latest = await case_store.latest_case_of_person(session, person.id)
+        open_ = await case_store.latest_open_case_of_person(session, person.id)
     assert latest is not None
     assert latest.id == newer.id
     assert open_ is not None
@@ -478,17 +490,17 @@ async def test_announcements_repeat_for_urgent_waiting_cases(
     urgent, routine, taken = await _cases(sessions, cipher, [1, 3, 1])
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     async with sessions.begin() as session:
-        await desk.claim(session, volunteer, taken.reference)
+        await case_store.claim(session, volunteer, taken.reference)
     hour = timedelta(hours=1)
     async with sessions.begin() as session:
-        due = await desk.due_for_announcement(session, older_than=hour, max_priority=2)
+        due = await case_store.due_for_announcement(session, older_than=hour, max_priority=2)
         assert [c.id for c in due] == [urgent.id]
         for case in due:
-            await desk.mark_announced(session, case)
+            await case_store.mark_announced(session, case)
         assert due[0].announced_at is not None
     async with sessions.begin() as session:
-        assert await desk.due_for_announcement(session, older_than=hour, max_priority=2) == []
-        everything = await desk.due_for_announcement(session, older_than=hour, max_priority=9)
+        assert await case_store.due_for_announcement(session, older_than=hour, max_priority=2) == []
+        everything = await case_store.due_for_announcement(session, older_than=hour, max_priority=9)
         assert [c.id for c in everything] == [routine.id]
         await session.execute(
             update(Case)
@@ -496,7 +508,7 @@ async def test_announcements_repeat_for_urgent_waiting_cases(
             .values(announced_at=datetime.now(UTC) - 2 * hour)
         )
     async with sessions() as session:
-        due = await desk.due_for_announcement(session, older_than=hour, max_priority=2)
+        due = await case_store.due_for_announcement(session, older_than=hour, max_priority=2)
         assert [c.id for c in due] == [urgent.id]
 
 
@@ -509,25 +521,27 @@ async def test_entries_round_trip_oldest_first(
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     (case,) = await _cases(sessions, cipher, [1])
     async with sessions.begin() as session:
-        case = await desk.claim(session, volunteer, case.reference)
-        await desk.add_entry(
+        case = await case_store.claim(session, volunteer, case.reference)
+        await entry_store.add_entry(
             session, cipher, case, kind="person", body=f"help {MARKER}", author=None
         )
         assert case.first_reply_at is None
-        await desk.add_entry(session, cipher, case, kind="note", body="check", author=volunteer)
+        await entry_store.add_entry(
+            session, cipher, case, kind="note", body="check", author=volunteer
+        )
         assert case.first_reply_at is None
-        reply = await desk.add_entry(
+        reply = await entry_store.add_entry(
             session, cipher, case, kind="volunteer", body="we are here", author=volunteer
         )
         assert case.first_reply_at == reply.created_at
-        await desk.add_entry(
+        await entry_store.add_entry(
             session, cipher, case, kind="volunteer", body="second", author=volunteer
         )
         assert case.first_reply_at == reply.created_at
     async with sessions() as session:
         stored = await session.get_one(Case, case.id)
         assert stored.first_reply_at == reply.created_at
-        entries = await desk.case_entries(session, cipher, stored)
+        entries = await entry_store.case_entries(session, cipher, stored)
     assert [(e.kind, body) for e, body in entries] == [
         ("person", f"help {MARKER}"),
         ("note", "check"),
@@ -535,7 +549,7 @@ async def test_entries_round_trip_oldest_first(
         ("volunteer", "second"),
     ]
     assert [e.author_id for e, _ in entries] == [None, volunteer.id, volunteer.id, volunteer.id]
-    assert desk.entry_text(cipher, stored, entries[0][0]) == f"help {MARKER}"
+    assert entry_store.entry_text(cipher, stored, entries[0][0]) == f"help {MARKER}"
     for value in await _raw_rows(engine, "case_entries"):
         assert MARKER.encode() not in value
         assert b"we are here" not in value
@@ -546,17 +560,23 @@ async def test_entry_ciphertext_is_bound_to_entry_and_case(
 ) -> None:
     one, two = await _cases(sessions, cipher, [1, 1])
     async with sessions.begin() as session:
-        first = await desk.add_entry(session, cipher, one, kind="person", body="a", author=None)
-        second = await desk.add_entry(session, cipher, one, kind="person", body="b", author=None)
-        elsewhere = await desk.add_entry(session, cipher, two, kind="person", body="c", author=None)
+        first = await entry_store.add_entry(
+            session, cipher, one, kind="person", body="a", author=None
+        )
+        second = await entry_store.add_entry(
+            session, cipher, one, kind="person", body="b", author=None
+        )
+        elsewhere = await entry_store.add_entry(
+            session, cipher, two, kind="person", body="c", author=None
+        )
     second.body_enc = first.body_enc
     with pytest.raises(DecryptionError):
-        desk.entry_text(cipher, one, second)
+        entry_store.entry_text(cipher, one, second)
     with pytest.raises(ValueError, match="another case"):
-        desk.entry_text(cipher, one, elsewhere)
+        entry_store.entry_text(cipher, one, elsewhere)
     elsewhere.case_id = one.id
     with pytest.raises(DecryptionError):
-        desk.entry_text(cipher, one, elsewhere)
+        entry_store.entry_text(cipher, one, elsewhere)
 
 
 async def test_entry_authors_are_checked(sessions: Sessions, cipher: Cipher) -> None:
@@ -564,11 +584,17 @@ async def test_entry_authors_are_checked(sessions: Sessions, cipher: Cipher) -> 
     (case,) = await _cases(sessions, cipher, [1])
     async with sessions() as session:
         with pytest.raises(ValueError, match="author"):
-            await desk.add_entry(session, cipher, case, kind="person", body="x", author=volunteer)
+            await entry_store.add_entry(
+                session, cipher, case, kind="person", body="x", author=volunteer
+            )
         with pytest.raises(ValueError, match="author"):
-            await desk.add_entry(session, cipher, case, kind="volunteer", body="x", author=None)
+            await entry_store.add_entry(
+                session, cipher, case, kind="volunteer", body="x", author=None
+            )
         with pytest.raises(ValueError, match="kind"):
-            await desk.add_entry(session, cipher, case, kind="gossip", body="x", author=volunteer)
+            await entry_store.add_entry(
+                session, cipher, case, kind="gossip", body="x", author=volunteer
+            )
 
 
 async def test_undelivered_person_messages(sessions: Sessions, cipher: Cipher) -> None:
@@ -576,19 +602,24 @@ async def test_undelivered_person_messages(sessions: Sessions, cipher: Cipher) -
     (case,) = await _cases(sessions, cipher, [1])
     async with sessions.begin() as session:
         for body in ("one", "two"):
-            await desk.add_entry(session, cipher, case, kind="person", body=body, author=None)
-        await desk.add_entry(
+            await entry_store.add_entry(
+                session, cipher, case, kind="person", body=body, author=None
+            )
+        await entry_store.add_entry(
             session, cipher, case, kind="person", body="seen", author=None, delivered=True
         )
-        await desk.add_entry(session, cipher, case, kind="note", body="n", author=volunteer)
+        await entry_store.add_entry(session, cipher, case, kind="note", body="n", author=volunteer)
     async with sessions.begin() as session:
-        pending = await desk.undelivered_person_entries(session, case)
-        assert [text for _, text in desk.decrypt_entries(cipher, case, pending)] == ["one", "two"]
-        await desk.mark_delivered(session, pending)
-        await desk.mark_delivered(session, [])
+        pending = await entry_store.undelivered_person_entries(session, case)
+        assert [text for _, text in entry_store.decrypt_entries(cipher, case, pending)] == [
+            "one",
+            "two",
+        ]
+        await entry_store.mark_delivered(session, pending)
+        await entry_store.mark_delivered(session, [])
         assert all(entry.delivered for entry in pending)
     async with sessions() as session:
-        assert await desk.undelivered_person_entries(session, case) == []
+        assert await entry_store.undelivered_person_entries(session, case) == []
 
 
 # --- relay links -------------------------------------------------------------------------------
@@ -598,23 +629,25 @@ async def test_relay_links_find_the_case_per_volunteer(sessions: Sessions, ciphe
     one, two = await _volunteers(sessions, cipher, 2)
     first, second = await _cases(sessions, cipher, [1, 1])
     async with sessions.begin() as session:
-        await desk.link_relay(session, volunteer=one, message_id=5, case=first)
-        await desk.link_relay(session, volunteer=two, message_id=5, case=second)
-        await desk.link_relay(session, volunteer=one, message_id=2**40, case=second)
+        await entry_store.link_relay(session, volunteer=one, message_id=5, case=first)
+        await entry_store.link_relay(session, volunteer=two, message_id=5, case=second)
+        await entry_store.link_relay(session, volunteer=one, message_id=2**40, case=second)
     async with sessions.begin() as session:
-        found = await desk.case_for_relay(session, volunteer=one, message_id=5)
+        found = await entry_store.case_for_relay(session, volunteer=one, message_id=5)
         assert found is not None
         assert found.id == first.id
-        found = await desk.case_for_relay(session, volunteer=two, message_id=5)
+        found = await entry_store.case_for_relay(session, volunteer=two, message_id=5)
         assert found is not None
         assert found.id == second.id
-        found = await desk.case_for_relay(session, volunteer=one, message_id=2**40)
+        found = await entry_store.case_for_relay(session, volunteer=one, message_id=2**40)
         assert found is not None
         assert found.id == second.id
-        assert await desk.case_for_relay(session, volunteer=two, message_id=6) is None
-        await desk.link_relay(session, volunteer=one, message_id=5, case=second)  # re-pointed
+        assert await entry_store.case_for_relay(session, volunteer=two, message_id=6) is None
+        await entry_store.link_relay(
+            session, volunteer=one, message_id=5, case=second
+        )  # re-pointed
     async with sessions() as session:
-        found = await desk.case_for_relay(session, volunteer=one, message_id=5)
+        found = await entry_store.case_for_relay(session, volunteer=one, message_id=5)
         assert found is not None
         assert found.id == second.id
 
@@ -627,11 +660,11 @@ async def test_blocking_the_person_of_a_case(sessions: Sessions, cipher: Cipher)
     bystander = await _person(sessions, cipher, "n")
     (case,) = await _cases(sessions, cipher, [2], person)
     (other,) = await _cases(sessions, cipher, [2], bystander)
-    assert not desk.is_blocked(person)
+    assert not persons.is_blocked(person)
     async with sessions.begin() as session:
-        blocked = await desk.block_person_of_case(session, case)
+        blocked = await persons.block_person_of_case(session, case)
     assert blocked.id == person.id
-    assert desk.is_blocked(blocked)
+    assert persons.is_blocked(blocked)
     assert blocked.blocked_at is not None
     assert blocked.blocked_at.tzinfo == UTC
     # kept to the day, like everything else stored about a person
@@ -647,12 +680,12 @@ async def test_blocking_the_person_of_a_case(sessions: Sessions, cipher: Cipher)
             .values(blocked_at=first - timedelta(days=3))
         )
     async with sessions.begin() as session:
-        again = await desk.block_person_of_case(session, case)  # idempotent: first date kept
+        again = await persons.block_person_of_case(session, case)  # idempotent: first date kept
     assert again.blocked_at == first - timedelta(days=3)
     async with sessions() as session:
         stored = await session.get_one(Person, person.id)
-        assert desk.is_blocked(stored)
-        assert not desk.is_blocked(await session.get_one(Person, bystander.id))
+        assert persons.is_blocked(stored)
+        assert not persons.is_blocked(await session.get_one(Person, bystander.id))
         # the case itself is untouched
         assert (await session.get_one(Case, case.id)).status == "waiting"
         assert (await session.get_one(Case, other.id)).status == "waiting"
@@ -662,10 +695,10 @@ async def test_blocking_survives_a_new_visit(sessions: Sessions, cipher: Cipher)
     person = await _person(sessions, cipher, "r")
     (case,) = await _cases(sessions, cipher, [1], person)
     async with sessions.begin() as session:
-        await desk.block_person_of_case(session, case)
+        await persons.block_person_of_case(session, case)
     returned = await _person(sessions, cipher, "r")  # upsert on their next submission
     assert returned.id == person.id
-    assert desk.is_blocked(returned)
+    assert persons.is_blocked(returned)
 
 
 async def test_a_silent_block_holds_their_requests_back_until_unblocked(
@@ -677,43 +710,44 @@ async def test_a_silent_block_holds_their_requests_back_until_unblocked(
     (other,) = await _cases(sessions, cipher, [2], bystander)
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     async with sessions.begin() as session:
-        blocked = await desk.block_person_of_case(session, case, silent=True)
-    assert desk.is_blocked(blocked)
+        blocked = await persons.block_person_of_case(session, case, silent=True)
+    assert persons.is_blocked(blocked)
     assert blocked.blocked_silently
     async with sessions.begin() as session:
-        assert [c.id for c in await desk.waiting_cases(session)] == [other.id]
-        assert [c.id for c in await desk.held_back_cases(session)] == [case.id, later.id]
+        assert [c.id for c in await case_store.waiting_cases(session)] == [other.id]
+        assert [c.id for c in await case_store.held_back_cases(session)] == [case.id, later.id]
         assert (
-            await desk.due_for_announcement(session, older_than=timedelta(0), max_priority=1) == []
+            await case_store.due_for_announcement(session, older_than=timedelta(0), max_priority=1)
+            == []
         )
-        with pytest.raises(desk.CaseNotAvailable):
-            await desk.claim(session, volunteer, case.reference)
-        assert (await desk.claim_next(session, volunteer)).id == other.id  # type: ignore[union-attr]
-        assert await desk.claim_next(session, volunteer) is None
+        with pytest.raises(errors.CaseNotAvailable):
+            await case_store.claim(session, volunteer, case.reference)
+        assert (await case_store.claim_next(session, volunteer)).id == other.id  # type: ignore[union-attr]
+        assert await case_store.claim_next(session, volunteer) is None
 
     async with sessions.begin() as session:
-        person_row, back = await desk.unblock_person_of_case(session, later)
+        person_row, back = await persons.unblock_person_of_case(session, later)
     assert (person_row.blocked_at, person_row.blocked_silently, back) == (None, False, 2)
     async with sessions() as session:
-        assert [c.id for c in await desk.waiting_cases(session)] == [case.id, later.id]
-        assert await desk.held_back_cases(session) == []
+        assert [c.id for c in await case_store.waiting_cases(session)] == [case.id, later.id]
+        assert await case_store.held_back_cases(session) == []
 
 
 async def test_a_closed_case_reopens_into_the_queue(sessions: Sessions, cipher: Cipher) -> None:
     (volunteer,) = await _volunteers(sessions, cipher, 1)
     (case,) = await _cases(sessions, cipher, [2])
     async with sessions.begin() as session:
-        case = await desk.claim(session, volunteer, case.reference)
-        await desk.close(session, cipher, case, "internal note")
+        case = await case_store.claim(session, volunteer, case.reference)
+        await case_store.close(session, cipher, case, "internal note")
     async with sessions.begin() as session:
-        holder = await desk.reopen(session, case)
+        holder = await case_store.reopen(session, case)
     assert holder == volunteer.id
     reopened = await _get(sessions, case)
     assert (reopened.status, reopened.volunteer_id, reopened.closed_at) == ("waiting", None, None)
     async with sessions.begin() as session:
-        assert [c.id for c in await desk.waiting_cases(session)] == [case.id]
-        with pytest.raises(desk.CaseStateError):
-            await desk.reopen(session, reopened)
+        assert [c.id for c in await case_store.waiting_cases(session)] == [case.id]
+        with pytest.raises(errors.CaseStateError):
+            await case_store.reopen(session, reopened)
 
 
 # --- audit and erasure -------------------------------------------------------------------------
@@ -726,17 +760,21 @@ async def test_audit_trail_survives_erasure_of_the_person(
     person = await _person(sessions, cipher, "e")
     (case, unrelated) = await _cases(sessions, cipher, [1, 1], person)
     async with sessions.begin() as session:
-        case = await desk.claim(session, volunteer, case.reference)
-        await desk.record(session, "claim", actor=volunteer, case=case)
-        await desk.record(session, "view", actor=volunteer, case=case)
-        await desk.add_entry(session, cipher, case, kind="person", body=MARKER, author=None)
-        await desk.add_entry(session, cipher, case, kind="volunteer", body="hi", author=volunteer)
-        await desk.record(session, "reply", actor=volunteer, case=case, detail="canned:hello")
-        await desk.link_relay(session, volunteer=volunteer, message_id=9, case=case)
-        await desk.record(session, "invite", actor=None)
-        await desk.record(session, "view", actor=volunteer, case=unrelated)
+        case = await case_store.claim(session, volunteer, case.reference)
+        await audit_store.record(session, "claim", actor=volunteer, case=case)
+        await audit_store.record(session, "view", actor=volunteer, case=case)
+        await entry_store.add_entry(session, cipher, case, kind="person", body=MARKER, author=None)
+        await entry_store.add_entry(
+            session, cipher, case, kind="volunteer", body="hi", author=volunteer
+        )
+        await audit_store.record(
+            session, "reply", actor=volunteer, case=case, detail="canned:hello"
+        )
+        await entry_store.link_relay(session, volunteer=volunteer, message_id=9, case=case)
+        await audit_store.record(session, "invite", actor=None)
+        await audit_store.record(session, "view", actor=volunteer, case=unrelated)
     async with sessions() as session:
-        events = await desk.trail(session, case.reference.lower())
+        events = await audit_store.trail(session, case.reference.lower())
     assert [(e.action, e.actor_handle, e.detail) for e in events] == [
         ("claim", volunteer.handle, None),
         ("view", volunteer.handle, None),
@@ -745,13 +783,13 @@ async def test_audit_trail_survives_erasure_of_the_person(
     assert all(e.at.tzinfo == UTC for e in events)
 
     async with sessions.begin() as session:
-        assert await forget_person(session, "e" * 64) == 2
+        assert (await erase_person(session, "e" * 64)).cases == 2
     async with sessions() as session:
         assert (await session.scalars(select(CaseEntry))).all() == []
         assert (await session.scalars(select(RelayLink))).all() == []
-        assert await desk.case_for_relay(session, volunteer=volunteer, message_id=9) is None
+        assert await entry_store.case_for_relay(session, volunteer=volunteer, message_id=9) is None
         # The events stay, but no longer name the erased case, and keep only their day.
-        assert await desk.trail(session, case.reference) == []
+        assert await audit_store.trail(session, case.reference) == []
         every = (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()
         assert [(e.action, e.actor_handle, e.case_reference) for e in every] == [
             ("claim", volunteer.handle, None),
@@ -763,7 +801,7 @@ async def test_audit_trail_survives_erasure_of_the_person(
             ("erased", None, None),
         ]
         assert {e.at for i, e in enumerate(every) if i != 3} == {today()}
-        assert await desk.trail(session, "nonsense") == []
+        assert await audit_store.trail(session, "nonsense") == []
     audit = b"".join(await _raw_rows(engine, "audit_events"))
     assert MARKER.encode() not in audit
     assert person.id.encode() not in audit
@@ -773,9 +811,9 @@ async def test_audit_trail_survives_erasure_of_the_person(
 async def test_audit_refuses_long_details(sessions: Sessions) -> None:
     async with sessions() as session:
         with pytest.raises(ValueError, match="detail"):
-            await desk.record(session, "note", actor=None, detail="x" * 101)
+            await audit_store.record(session, "note", actor=None, detail="x" * 101)
         with pytest.raises(ValueError, match="action"):
-            await desk.record(session, "", actor=None)
+            await audit_store.record(session, "", actor=None)
 
 
 # --- statistics --------------------------------------------------------------------------------
@@ -783,15 +821,15 @@ async def test_audit_refuses_long_details(sessions: Sessions) -> None:
 
 async def test_desk_stats(sessions: Sessions, cipher: Cipher) -> None:
     async with sessions() as session:
-        empty = await desk.desk_stats(session)
-    assert empty == desk.DeskStats(0, 0, 0, None, None, 0)
+        empty = await stats_store.desk_stats(session)
+    assert empty == stats_store.DeskStats(0, 0, 0, None, None, 0)
 
     one, two = await _volunteers(sessions, cipher, 2)
     cases = await _cases(sessions, cipher, [1, 1, 1, 1, 2])
     delays = [timedelta(minutes=10), timedelta(minutes=30), timedelta(minutes=50)]
     async with sessions.begin() as session:
         for case, delay in zip(cases[:3], delays, strict=True):
-            held = await desk.claim(session, one, case.reference)
+            held = await case_store.claim(session, one, case.reference)
             await session.execute(
                 update(Case)
                 .where(Case.id == case.id)
@@ -800,11 +838,11 @@ async def test_desk_stats(sessions: Sessions, cipher: Cipher) -> None:
                     first_reply_minutes=delay // timedelta(minutes=1),
                 )
             )
-        await desk.close(session, cipher, cases[0], None)
+        await case_store.close(session, cipher, cases[0], None)
     async with sessions.begin() as session:
-        await desk.revoke(session, two.handle)
+        await volunteer_store.revoke(session, two.handle)
     async with sessions() as session:
-        stats = await desk.desk_stats(session)
+        stats = await stats_store.desk_stats(session)
     assert (stats.waiting, stats.taken, stats.closed) == (2, 2, 1)
     assert stats.median_first_reply == timedelta(minutes=30)
     assert stats.active_volunteers == 2  # the admin and `one`
@@ -820,7 +858,7 @@ async def test_desk_stats(sessions: Sessions, cipher: Cipher) -> None:
 async def wide_sessions(database_url: str) -> AsyncIterator[Sessions]:
     """Sessions on an engine whose pool lets 25 connections be open at once."""
     engine = make_engine(database_url, pool_size=25, max_overflow=0)
-    await create_schema(engine)
+    await upgrade_engine(engine)
     try:
         yield make_sessionmaker(engine)
     finally:
@@ -848,7 +886,7 @@ async def _all_at_once(
                     if not one_at_a_time:
                         await barrier.wait()
                     return await act(session, number)  # type: ignore[misc]
-            except desk.DeskError as error:
+            except errors.DeskError as error:
                 return error
 
     return list(await asyncio.gather(*(one(n) for n in range(count))))
@@ -862,7 +900,7 @@ async def test_claim_race_gives_each_case_to_exactly_one_volunteer(
     queue = await _cases(wide_sessions, cipher, [1 + n % 3 for n in range(cases)])
 
     async def claim_next(session: AsyncSession, number: int) -> str | None:
-        case = await desk.claim_next(session, team[number])
+        case = await case_store.claim_next(session, team[number])
         return None if case is None else case.id
 
     results = await _all_at_once(wide_sessions, volunteers, claim_next)
@@ -886,22 +924,22 @@ async def test_claim_by_reference_race_has_one_winner(
     (case,) = await _cases(wide_sessions, cipher, [1])
 
     async def claim(session: AsyncSession, number: int) -> str:
-        return (await desk.claim(session, team[number], case.reference)).id
+        return (await case_store.claim(session, team[number], case.reference)).id
 
     results = await _all_at_once(wide_sessions, 5, claim)
     assert results.count(case.id) == 1
-    assert sum(isinstance(r, desk.CaseNotAvailable) for r in results) == 4
+    assert sum(isinstance(r, errors.CaseNotAvailable) for r in results) == 4
 
 
 async def test_invite_race_has_one_winner(wide_sessions: Sessions, cipher: Cipher) -> None:
     admin = await _admin(wide_sessions, cipher)
     async with wide_sessions.begin() as session:
-        await desk.create_invite(
+        await volunteer_store.create_invite(
             session, code_hash="shared", role="volunteer", created_by=admin, ttl=timedelta(1)
         )
 
     async def redeem(session: AsyncSession, number: int) -> str:
-        volunteer = await desk.redeem_invite(
+        volunteer = await volunteer_store.redeem_invite(
             session,
             cipher,
             code_hash="shared",
@@ -914,7 +952,7 @@ async def test_invite_race_has_one_winner(wide_sessions: Sessions, cipher: Ciphe
     results = await _all_at_once(wide_sessions, 2, redeem)
     winners = [r for r in results if isinstance(r, str)]
     assert len(winners) == 1
-    assert sum(isinstance(r, desk.InviteInvalid) for r in results) == 1
+    assert sum(isinstance(r, errors.InviteInvalid) for r in results) == 1
     async with wide_sessions() as session:
         joined = await session.scalars(select(Volunteer).where(Volunteer.role == "volunteer"))
         assert [v.id for v in joined.all()] == winners
@@ -927,7 +965,7 @@ async def test_claim_next_waits_for_a_briefly_locked_case_instead_of_saying_none
     [case] = await _cases(sessions, cipher, [2])
     [volunteer] = await _volunteers(sessions, cipher, 1)
     async with sessions.begin() as holder:
-        await desk.mark_announced(holder, await holder.get_one(Case, case.id))  # row locked
+        await case_store.mark_announced(holder, await holder.get_one(Case, case.id))  # row locked
         claiming = asyncio.create_task(_claim_next(sessions, volunteer))
         await asyncio.sleep(0.3)
     claimed = await asyncio.wait_for(claiming, 10)
@@ -937,4 +975,4 @@ async def test_claim_next_waits_for_a_briefly_locked_case_instead_of_saying_none
 
 async def _claim_next(sessions: Sessions, volunteer: Volunteer) -> Case | None:
     async with sessions.begin() as session:
-        return await desk.claim_next(session, volunteer)
+        return await case_store.claim_next(session, volunteer)

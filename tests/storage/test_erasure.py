@@ -9,7 +9,11 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import persons, volunteers
+from storage.cases import case_answers, cases_of_person, create_case, get_case_by_reference
 from storage.crypto import Cipher
 from storage.erasure import (
     ErasedCase,
@@ -20,16 +24,7 @@ from storage.erasure import (
     shred_case,
 )
 from storage.models import AuditEvent, Case, CaseEntry, Person, RelayLink, Volunteer, today
-from storage.repositories import (
-    case_answers,
-    cases_of_person,
-    create_case,
-    find_person,
-    forget_person,
-    get_case_by_reference,
-    person_chat_id,
-    upsert_person,
-)
+from storage.persons import find_person, person_chat_id, upsert_person
 from tests.storage.raw import leftovers
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -39,7 +34,7 @@ ANSWERS = {"situation": "contract soldier", "needs": ["route"], "story": "x" * 5
 
 async def _volunteer(sessions: Sessions, cipher: Cipher, name: str) -> Volunteer:
     async with sessions.begin() as session:
-        return await desk.ensure_admin(
+        return await volunteers.ensure_admin(
             session, cipher, pseudonym=f"v-{name}", chat_id=4000 + len(name), language="en"
         )
 
@@ -85,14 +80,16 @@ async def test_shred_case_leaves_no_key_or_ciphertext_anywhere(
     _, person = await _person(sessions, cipher)
     doomed, kept = await _case(sessions, cipher, person), await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        doomed = await desk.claim(session, volunteer, doomed.reference)
-        await desk.add_entry(
+        doomed = await case_store.claim(session, volunteer, doomed.reference)
+        await entry_store.add_entry(
             session, cipher, doomed, kind="person", body="help " * 900, author=None
         )
-        await desk.add_entry(session, cipher, doomed, kind="note", body="n", author=volunteer)
-        await desk.link_relay(session, volunteer=volunteer, message_id=41, case=doomed)
-        await desk.record(session, "claim", actor=volunteer, case=doomed)
-        await desk.close(session, cipher, doomed, "moved to a closed channel")
+        await entry_store.add_entry(
+            session, cipher, doomed, kind="note", body="n", author=volunteer
+        )
+        await entry_store.link_relay(session, volunteer=volunteer, message_id=41, case=doomed)
+        await audit_store.record(session, "claim", actor=volunteer, case=doomed)
+        await case_store.close(session, cipher, doomed, "moved to a closed channel")
     doomed_secrets = await _secrets_of(sessions, [doomed], None)
     kept_secrets = await _secrets_of(sessions, [kept], person)
     assert len(doomed_secrets) == 5
@@ -110,8 +107,8 @@ async def test_shred_case_leaves_no_key_or_ciphertext_anywhere(
         assert await session.get(Case, doomed.id) is None
         assert (await session.scalars(select(CaseEntry))).all() == []
         assert (await session.scalars(select(RelayLink))).all() == []
-        assert await desk.case_for_relay(session, volunteer=volunteer, message_id=41) is None
-        assert [e.action for e in await desk.trail(session, doomed.reference)] == ["claim"]
+        assert await entry_store.case_for_relay(session, volunteer=volunteer, message_id=41) is None
+        assert [e.action for e in await audit_store.trail(session, doomed.reference)] == ["claim"]
         survivor = await session.get_one(Case, kept.id)
         assert case_answers(cipher, survivor) == ANSWERS
         assert (await session.get_one(Person, person.id)).id == person.id
@@ -149,19 +146,23 @@ async def test_erase_person_reports_what_volunteers_saw_and_shreds_everything(
     taken, closed, waiting, quiet = [await _case(sessions, cipher, person) for _ in range(4)]
     unrelated = await _case(sessions, cipher, other)
     async with sessions.begin() as session:
-        taken = await desk.claim(session, holder, taken.reference)
-        await desk.add_entry(session, cipher, taken, kind="person", body="where?", author=None)
-        await desk.link_relay(session, volunteer=holder, message_id=11, case=taken)
-        await desk.link_relay(session, volunteer=colleague, message_id=12, case=taken)
-        await desk.add_entry(session, cipher, taken, kind="volunteer", body="hi", author=holder)
-        closed = await desk.claim(session, colleague, closed.reference)
-        await desk.link_relay(session, volunteer=colleague, message_id=21, case=closed)
-        await desk.close(session, cipher, closed, "done")
+        taken = await case_store.claim(session, holder, taken.reference)
+        await entry_store.add_entry(
+            session, cipher, taken, kind="person", body="where?", author=None
+        )
+        await entry_store.link_relay(session, volunteer=holder, message_id=11, case=taken)
+        await entry_store.link_relay(session, volunteer=colleague, message_id=12, case=taken)
+        await entry_store.add_entry(
+            session, cipher, taken, kind="volunteer", body="hi", author=holder
+        )
+        closed = await case_store.claim(session, colleague, closed.reference)
+        await entry_store.link_relay(session, volunteer=colleague, message_id=21, case=closed)
+        await case_store.close(session, cipher, closed, "done")
         # released back to the queue: the relay link of whoever held it is gone
-        waiting = await desk.claim(session, colleague, waiting.reference)
-        await desk.link_relay(session, volunteer=colleague, message_id=31, case=waiting)
-        await desk.release(session, waiting)
-        await desk.link_relay(session, volunteer=holder, message_id=51, case=unrelated)
+        waiting = await case_store.claim(session, colleague, waiting.reference)
+        await entry_store.link_relay(session, volunteer=colleague, message_id=31, case=waiting)
+        await case_store.release(session, waiting)
+        await entry_store.link_relay(session, volunteer=holder, message_id=51, case=unrelated)
     secrets_before = await _secrets_of(sessions, [taken, closed, waiting, quiet], person)
     unrelated_secrets = await _secrets_of(sessions, [unrelated], other)
 
@@ -176,7 +177,7 @@ async def test_erase_person_reports_what_volunteers_saw_and_shreds_everything(
     assert isinstance(told, ErasedCase)
     assert told.holder is not None
     assert told.holder.id == holder.id
-    assert desk.volunteer_chat_id(cipher, told.holder) == 4000 + len("holder")
+    assert volunteers.volunteer_chat_id(cipher, told.holder) == 4000 + len("holder")
     assert [(copy.volunteer.id, copy.message_id) for copy in told.relayed] == sorted(
         [(holder.id, 11), (colleague.id, 12)]
     )
@@ -200,7 +201,7 @@ async def test_erase_person_reports_what_volunteers_saw_and_shreds_everything(
         assert await cases_of_person(session, person.id) == []
         for case in (taken, closed, waiting, quiet):
             assert await session.get(Case, case.id) is None
-            assert await desk.trail(session, case.reference) == []  # the trail is unlinked
+            assert await audit_store.trail(session, case.reference) == []  # the trail is unlinked
         links = (await session.scalars(select(RelayLink))).all()
         assert [(link.message_id, link.case_id) for link in links] == [(51, unrelated.id)]
         survivor = await find_person(session, other.pseudonym)
@@ -223,7 +224,7 @@ async def test_erasing_someone_unknown_or_twice_is_harmless(
     assert (first.found, first.cases, first.affected) == (True, 1, ())
     assert (second.found, second.cases) == (False, 0)
     async with sessions.begin() as session:
-        assert await forget_person(session, pseudonym) == 0
+        assert (await erase_person(session, pseudonym)).cases == 0
 
 
 async def test_erasure_is_undone_by_a_rollback(sessions: Sessions, cipher: Cipher) -> None:
@@ -245,7 +246,7 @@ async def test_a_blocked_person_can_still_be_erased(sessions: Sessions, cipher: 
     pseudonym, person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        await desk.block_person_of_case(session, case)
+        await persons.block_person_of_case(session, case)
     async with sessions.begin() as session:
         assert (await erase_person(session, pseudonym)).cases == 1
     async with sessions() as session:
@@ -276,12 +277,12 @@ async def test_nothing_of_an_erased_case_outlives_it_in_the_audit(
     case = await _case(sessions, cipher, person)
     if closed:
         async with sessions.begin() as session:
-            await desk.close(session, cipher, case, None)
+            await case_store.close(session, cipher, case, None)
     async with sessions.begin() as session:
         assert (await erase_person(session, pseudonym)).cases == 1
     async with sessions() as session:
         assert await get_case_by_reference(session, case.reference) is None
-        assert await desk.trail(session, case.reference) == []
+        assert await audit_store.trail(session, case.reference) == []
         events = (await session.scalars(select(AuditEvent))).all()
     # One event says a case was erased that day: not which one, nor when exactly.
     assert [(e.action, e.actor_handle, e.detail, e.case_reference) for e in events] == [

@@ -22,7 +22,7 @@ from storage.limits import (
     RedisEventCounter,
     RedisFloodLimiter,
 )
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 from tests.support.servers import RedisServer
 
 OWNER = "a1b2c3d4e5f6"

@@ -20,7 +20,7 @@ from storage.messagelog import (
     MessageLog,
     RedisMessageLog,
 )
-from storage.state import StateUnavailable
+from storage.unavailable import StateUnavailable
 from tests.support.servers import RedisServer
 
 OWNER = "a1b2c3d4e5f6"

@@ -17,19 +17,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage import desk, schema
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import persons as person_store
+from storage import schema
+from storage import volunteers as volunteer_store
+from storage.cases import case_answers, case_record, create_case
 from storage.crypto import Cipher
 from storage.db import make_engine, make_sessionmaker
 from storage.models import AuditEvent, Base, Case, CaseEntry, Person, UTCDateTime, to_minute
-from storage.repositories import (
-    case_answers,
-    case_record,
-    create_case,
-    find_person,
-    person_chat_id,
-    person_record,
-    upsert_person,
-)
+from storage.persons import find_person, person_chat_id, person_record, upsert_person
 from tests.storage.raw import stored_times
 from tests.support.servers import PostgresServer
 
@@ -204,13 +201,15 @@ async def test_data_written_at_the_baseline_survives_the_upgrade(
         assert (case.status, case.volunteer_id, case.erased_by_person) == ("waiting", None, False)
         assert case.created_at == to_minute(now)  # 0006 keeps times to the minute
     async with sessions.begin() as session:
-        admin = await desk.ensure_admin(
+        admin = await volunteer_store.ensure_admin(
             session, cipher, pseudonym="admin", chat_id=1, language="ru"
         )
-        claimed = await desk.claim_next(session, admin)
+        claimed = await case_store.claim_next(session, admin)
         assert claimed is not None
         assert claimed.id == case_id
-        await desk.add_entry(session, cipher, claimed, kind="volunteer", body="hi", author=admin)
+        await entry_store.add_entry(
+            session, cipher, claimed, kind="volunteer", body="hi", author=admin
+        )
     # ... and the baseline's constraints still hold
     async with sessions() as session:
         with pytest.raises(IntegrityError):
@@ -231,7 +230,7 @@ async def test_people_and_cases_survive_stepping_0003_down_and_up(
             session, cipher, person=person, answers={"a": 1}, priority=1, category="c",
             language="ru",
         )  # fmt: skip
-        await desk.block_person_of_case(session, case)
+        await person_store.block_person_of_case(session, case)
     await schema.downgrade(database_url, "0002")
     await schema.upgrade(database_url)
     async with sessions() as session:
@@ -399,13 +398,13 @@ async def test_0006_coarsens_the_times_already_stored(database_url: str, bare: A
     minute = t0.replace(second=0, microsecond=0)
     sessions = make_sessionmaker(bare)
     async with sessions() as session:
-        queue = await desk.waiting_cases(session)
+        queue = await case_store.waiting_cases(session)
         assert [c.reference for c in queue] == ["AAAA-0001", "BBBB-0002", "CCCC-0003"]
         assert {c.created_at for c in queue} == {minute}
         closed = await session.get_one(Case, "c0")
         assert (closed.created_at, closed.closed_at, closed.first_reply_at) == (day, day, day)
         assert closed.first_reply_minutes == 38  # 15:07:56 to 15:45:46, to the minute
-        latest = await desk.latest_case_of_person(session, "p1")
+        latest = await case_store.latest_case_of_person(session, "p1")
         assert latest is not None
         assert latest.id == "c3"
         c1 = await session.get_one(Case, "c1")

@@ -10,6 +10,14 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.cases import (
+    REFERENCE_ALPHABET,
+    case_answers,
+    cases_of_person,
+    create_case,
+    get_case_by_reference,
+    normalize_reference,
+)
 from storage.crypto import (
     Cipher,
     DecryptionError,
@@ -17,20 +25,10 @@ from storage.crypto import (
     generate_master_key,
     parse_master_keys,
 )
+from storage.erasure import erase_person
+from storage.keyring import load_pseudonymizer
 from storage.models import Case, KeyringEntry, Person
-from storage.repositories import (
-    REFERENCE_ALPHABET,
-    case_answers,
-    cases_of_person,
-    create_case,
-    find_person,
-    forget_person,
-    get_case_by_reference,
-    load_pseudonymizer,
-    normalize_reference,
-    person_chat_id,
-    upsert_person,
-)
+from storage.persons import find_person, person_chat_id, upsert_person
 
 MARKER = "PLAINTEXT-MARKER-Z9Q"
 CHAT_ID = 987654321012
@@ -165,7 +163,7 @@ async def test_reference_collision_is_retried(
 ) -> None:
     person = await _person(sessions, cipher)
     drawn = iter(["AAAA-AAAA", "AAAA-AAAA", "AAAA-AAAA", "BBBB-BBBB"])
-    monkeypatch.setattr("storage.repositories.new_reference", lambda: next(drawn))
+    monkeypatch.setattr("storage.cases.new_reference", lambda: next(drawn))
     async with sessions.begin() as session:
         first = await create_case(
             session, cipher, person=person, answers={}, priority=1, category="c", language="ru"
@@ -289,8 +287,8 @@ async def test_forget_person_erases_them_and_their_cases_only(
                 language="ru",
             )
     async with sessions.begin() as session:
-        assert await forget_person(session, "a" * 64) == 2
-        assert await forget_person(session, "never-seen") == 0
+        assert (await erase_person(session, "a" * 64)).cases == 2
+        assert (await erase_person(session, "never-seen")).cases == 0
     async with sessions() as session:
         assert await find_person(session, "a" * 64) is None
         assert await cases_of_person(session, leaving.id) == []

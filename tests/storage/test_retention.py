@@ -9,16 +9,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk, erasure, retention
+from storage import audit, entries, erasure, retention, volunteers
+from storage import cases as case_store
+from storage import persons as person_store
+from storage.cases import case_answers, create_case
 from storage.crypto import Cipher
 from storage.models import AuditEvent, Case, CaseEntry, Invite, Person, RelayLink, Volunteer, today
-from storage.repositories import (
-    case_answers,
-    create_case,
-    find_person,
-    person_chat_id,
-    upsert_person,
-)
+from storage.persons import find_person, person_chat_id, upsert_person
 from tests.storage.raw import leftovers
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -29,7 +26,7 @@ RETENTION = timedelta(days=90)
 
 async def _admin(sessions: Sessions, cipher: Cipher) -> Volunteer:
     async with sessions.begin() as session:
-        return await desk.ensure_admin(
+        return await volunteers.ensure_admin(
             session, cipher, pseudonym="admin", chat_id=4242, language="en"
         )
 
@@ -62,7 +59,7 @@ async def _exists(sessions: Sessions, model: type, key: object) -> bool:
 async def _closed(sessions: Sessions, cipher: Cipher, person: Person, days_ago: float) -> Case:
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
-        await desk.close(session, cipher, case, "reason")
+        await case_store.close(session, cipher, case, "reason")
         closed_at = datetime.now(UTC) - days_ago * DAY
         await session.execute(update(Case).where(Case.id == case.id).values(closed_at=closed_at))
     return case
@@ -77,12 +74,12 @@ async def test_purge_shreds_old_closed_cases_and_keeps_open_and_recent_ones(
     old_waiting = await _case(sessions, cipher, person, created_at=long_ago, updated_at=long_ago)
     old_taken = await _case(sessions, cipher, person, created_at=long_ago)
     async with sessions.begin() as session:
-        await desk.claim(session, admin, old_taken.reference)
+        await case_store.claim(session, admin, old_taken.reference)
     recent = await _closed(sessions, cipher, person, days_ago=89)
     expired = await _closed(sessions, cipher, person, days_ago=91)
     async with sessions.begin() as session:
-        await desk.add_entry(session, cipher, expired, kind="note", body="n", author=admin)
-        await desk.link_relay(session, volunteer=admin, message_id=7, case=expired)
+        await entries.add_entry(session, cipher, expired, kind="note", body="n", author=admin)
+        await entries.link_relay(session, volunteer=admin, message_id=7, case=expired)
         stored = await session.get_one(Case, expired.id)
         entry = (await session.scalars(select(CaseEntry))).one()
         doomed = [stored.key_blob, stored.answers_enc, stored.close_reason_enc, entry.body_enc]
@@ -100,7 +97,7 @@ async def test_purge_shreds_old_closed_cases_and_keeps_open_and_recent_ones(
         assert case_answers(cipher, await session.get_one(Case, recent.id)) == {"a": "secret"}
         assert (await session.scalars(select(CaseEntry))).all() == []
         assert (await session.scalars(select(RelayLink))).all() == []
-        assert await desk.trail(session, expired.reference) == []  # unlinked, to the day
+        assert await audit.trail(session, expired.reference) == []  # unlinked, to the day
         purged = (
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "purged"))
         ).all()
@@ -126,7 +123,7 @@ async def test_purge_forgets_people_left_with_nothing(
     blocked = await _person(sessions, cipher, seen_days_ago=300)
     blocked_case = await _closed(sessions, cipher, blocked, days_ago=200)
     async with sessions.begin() as session:
-        await desk.block_person_of_case(session, blocked_case)
+        await person_store.block_person_of_case(session, blocked_case)
     doomed = [
         value
         for person in (gone_with_case, never_submitted)
@@ -144,7 +141,7 @@ async def test_purge_forgets_people_left_with_nothing(
     assert await leftovers(engine, doomed) == []
     async with sessions() as session:
         still_blocked = await session.get_one(Person, blocked.id)
-        assert desk.is_blocked(still_blocked)
+        assert person_store.is_blocked(still_blocked)
         assert person_chat_id(cipher, still_blocked) == 31337
 
 
@@ -156,7 +153,7 @@ async def test_purge_drops_spent_invites_and_old_relay_links(
     invites = {}
     async with sessions.begin() as session:
         for name in ("used-long-ago", "expired-long-ago", "used-lately", "expired-lately", "open"):
-            invite = await desk.create_invite(
+            invite = await volunteers.create_invite(
                 session, code_hash=f"hash-{name}", role="volunteer", created_by=admin, ttl=DAY
             )
             invites[name] = invite.id
@@ -172,7 +169,7 @@ async def test_purge_drops_spent_invites_and_old_relay_links(
     case = await _case(sessions, cipher, person)
     async with sessions.begin() as session:
         for message_id, hours in ((1, 49), (2, 47), (3, 0)):
-            await desk.link_relay(session, volunteer=admin, message_id=message_id, case=case)
+            await entries.link_relay(session, volunteer=admin, message_id=message_id, case=case)
             await session.execute(
                 update(RelayLink)
                 .where(RelayLink.message_id == message_id)
@@ -234,8 +231,8 @@ async def test_stale_open_cases_are_waiting_or_taken_and_untouched(
     person = await _person(sessions, cipher)
     waiting, taken, closed, fresh = [await _case(sessions, cipher, person) for _ in range(4)]
     async with sessions.begin() as session:
-        await desk.claim(session, admin, taken.reference)
-        await desk.close(session, cipher, closed, None)
+        await case_store.claim(session, admin, taken.reference)
+        await case_store.close(session, cipher, closed, None)
     await _age(sessions, waiting, days=10)
     await _age(sessions, taken, days=5)
     await _age(sessions, closed, days=30)
@@ -262,35 +259,37 @@ async def test_every_change_to_a_case_counts_as_touching_it(
 ) -> None:
     admin = await _admin(sessions, cipher)
     async with sessions.begin() as session:
-        await desk.create_invite(
+        await volunteers.create_invite(
             session, code_hash="h", role="volunteer", created_by=admin, ttl=DAY
         )
     async with sessions.begin() as session:
-        helper = await desk.redeem_invite(
+        helper = await volunteers.redeem_invite(
             session, cipher, code_hash="h", pseudonym="helper", chat_id=5, language="en"
         )
     person = await _person(sessions, cipher)
     case = await _case(sessions, cipher, person)
     if action in ("release", "revoke", "reply", "note"):
         async with sessions.begin() as session:
-            case = await desk.claim(session, helper, case.reference)
+            case = await case_store.claim(session, helper, case.reference)
     await _age(sessions, case)
     assert await _stale(sessions) == [case.reference]
     async with sessions.begin() as session:
         if action == "claim":
-            await desk.claim(session, helper, case.reference)
+            await case_store.claim(session, helper, case.reference)
         elif action == "release":
-            await desk.release(session, case)
+            await case_store.release(session, case)
         elif action == "revoke":
-            await desk.revoke(session, helper.handle)
+            await volunteers.revoke(session, helper.handle)
         elif action == "close":
-            await desk.close(session, cipher, case, "r")
+            await case_store.close(session, cipher, case, "r")
         elif action == "person-entry":
-            await desk.add_entry(session, cipher, case, kind="person", body="?", author=None)
+            await entries.add_entry(session, cipher, case, kind="person", body="?", author=None)
         elif action == "reply":
-            await desk.add_entry(session, cipher, case, kind="volunteer", body="!", author=helper)
+            await entries.add_entry(
+                session, cipher, case, kind="volunteer", body="!", author=helper
+            )
         else:
-            await desk.add_entry(session, cipher, case, kind="note", body="n", author=helper)
+            await entries.add_entry(session, cipher, case, kind="note", body="n", author=helper)
     assert await _stale(sessions) == []
     async with sessions() as session:
         stored = await session.get_one(Case, case.id)
@@ -306,7 +305,7 @@ async def test_announcing_a_case_is_not_touching_it(sessions: Sessions, cipher: 
     case = await _case(sessions, cipher, person)
     await _age(sessions, case)
     async with sessions.begin() as session:
-        await desk.mark_announced(session, case)
+        await case_store.mark_announced(session, case)
     assert await _stale(sessions) == [case.reference]
 
 

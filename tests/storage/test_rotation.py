@@ -11,23 +11,20 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import desk, rotation
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import rotation
+from storage import volunteers as volunteer_store
+from storage.cases import case_answers, case_record, create_case
 from storage.crypto import (
     Cipher,
     DecryptionError,
     MasterKey,
     MasterKeyWrapper,
 )
+from storage.keyring import keyring_record, load_pseudonymizer
 from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
-from storage.repositories import (
-    case_answers,
-    case_record,
-    create_case,
-    keyring_record,
-    load_pseudonymizer,
-    person_chat_id,
-    upsert_person,
-)
+from storage.persons import person_chat_id, upsert_person
 from tests.storage.raw import every_value
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -63,7 +60,7 @@ async def _write(
     async with sessions.begin() as session:
         if start:
             world.pseudonym_of_42 = (await load_pseudonymizer(session, cipher))("person", 42)
-        volunteer = await desk.ensure_admin(
+        volunteer = await volunteer_store.ensure_admin(
             session, cipher, pseudonym=f"v-{tag}", chat_id=9000 + count, language="en"
         )
         world.volunteers[volunteer.id] = 9000 + count
@@ -80,12 +77,12 @@ async def _write(
                 language="ru",
             )  # fmt: skip
             world.answers[case.id] = answers
-            entry = await desk.add_entry(
+            entry = await entry_store.add_entry(
                 session, cipher, case, kind="person", body=f"entry {tag} {number}", author=None
             )
             world.entries[entry.id] = f"entry {tag} {number}"
             if number % 3 == 0:
-                await desk.close(session, cipher, case, f"closed {number}")
+                await case_store.close(session, cipher, case, f"closed {number}")
                 world.reasons[case.id] = f"closed {number}"
 
 
@@ -98,15 +95,17 @@ async def _check(sessions: Sessions, cipher: Cipher, world: World) -> None:
         cases = {case.id: case for case in (await session.scalars(select(Case))).all()}
         assert {cid: case_answers(cipher, case) for cid, case in cases.items()} == world.answers
         assert {
-            cid: desk.close_reason(cipher, case)
+            cid: case_store.close_reason(cipher, case)
             for cid, case in cases.items()
             if case.close_reason_enc is not None
         } == world.reasons
         entries = (await session.scalars(select(CaseEntry))).all()
-        texts = {e.id: desk.entry_text(cipher, cases[e.case_id], e) for e in entries}
+        texts = {e.id: entry_store.entry_text(cipher, cases[e.case_id], e) for e in entries}
         assert texts == world.entries
         volunteers = (await session.scalars(select(Volunteer))).all()
-        assert {v.id: desk.volunteer_chat_id(cipher, v) for v in volunteers} == world.volunteers
+        assert {
+            v.id: volunteer_store.volunteer_chat_id(cipher, v) for v in volunteers
+        } == world.volunteers
 
 
 async def _updated_at(sessions: Sessions) -> dict[str, datetime]:
@@ -226,7 +225,7 @@ async def test_rotation_while_the_bot_writes_loses_nothing(sessions: Sessions) -
                 world.answers[case.id] = answers
             async with sessions.begin() as session:
                 case = await session.get_one(Case, next(iter(world.answers)))
-                entry = await desk.add_entry(
+                entry = await entry_store.add_entry(
                     session, serving, case, kind="person", body=f"more {number}", author=None
                 )
                 world.entries[entry.id] = f"more {number}"
@@ -387,7 +386,7 @@ async def test_rekey_while_the_bot_writes_loses_nothing(sessions: Sessions) -> N
                 # The case is loaded, then the re-key may commit before the entry is written.
                 case = await session.get_one(Case, existing[number % len(existing)])
                 await asyncio.sleep(0.005)
-                entry = await desk.add_entry(
+                entry = await entry_store.add_entry(
                     session, serving, case, kind="person", body=f"during {number}", author=None
                 )
                 world.entries[entry.id] = f"during {number}"
@@ -395,7 +394,7 @@ async def test_rekey_while_the_bot_writes_loses_nothing(sessions: Sessions) -> N
                 async with sessions.begin() as session:
                     case = await session.get_one(Case, existing[number % len(existing)])
                     await asyncio.sleep(0.005)
-                    await desk.close(session, serving, case, f"late {number}")
+                    await case_store.close(session, serving, case, f"late {number}")
                     world.reasons[case.id] = f"late {number}"
             await asyncio.sleep(0)
 

@@ -11,15 +11,15 @@ import pytest
 from redis.asyncio import Redis
 
 from storage.crypto import Cipher, DecryptionError
-from storage.state import (
+from storage.drafts import (
     DraftStore,
     MemoryDraftStore,
     RedisDraftStore,
     RedisKeys,
-    StateUnavailable,
     open_draft,
     seal_draft,
 )
+from storage.unavailable import StateUnavailable
 from tests.support.servers import RedisServer
 
 MARKER = "PLAINTEXT-MARKER-DRAFT"
@@ -304,7 +304,7 @@ async def test_a_held_redis_lock_outlives_its_short_timeout_but_a_dead_holders_d
     """Held locks are kept alive; a lock left by a crashed process frees within seconds."""
     import redis.asyncio as aioredis
 
-    from storage.state import RedisDraftStore
+    from storage.drafts import RedisDraftStore
 
     client = aioredis.Redis.from_url(redis_url)
     store = RedisDraftStore(client, cipher, 60, lock_timeout=0.6, lock_wait=5)

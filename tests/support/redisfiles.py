@@ -22,7 +22,7 @@ from pathlib import Path
 import redis
 
 from storage.crypto import Cipher, DecryptionError
-from storage.state import open_draft
+from storage.drafts import open_draft
 from tests.support.servers import free_port, stop_pid
 
 ENVELOPE = re.compile(rb'\{"v":1,"key":"[A-Za-z0-9+/=]+","data":"[A-Za-z0-9+/=]+"\}')

@@ -16,8 +16,8 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,15 +26,12 @@ from redis.asyncio.lock import Lock as RedisLock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 from storage.crypto import Cipher, DecryptionError
+from storage.unavailable import StateUnavailable, redis_errors
 
 logger = logging.getLogger(__name__)
 
 _ENVELOPE_VERSION = 1
 _DRAFT_FIELD = "draft"
-
-
-class StateUnavailable(Exception):
-    """The draft store cannot be reached (or its lock not taken in time); retry later."""
 
 
 class DraftStore(Protocol):
@@ -203,14 +200,6 @@ class RedisKeys:
         return self.build("lock", owner)
 
 
-@contextmanager
-def _redis_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise StateUnavailable(f"draft store (Redis) unavailable during {action}") from exc
-
-
 class RedisDraftStore:
     """Drafts in Redis, shared by every bot process, with a Redis lock per owner.
 
@@ -248,7 +237,7 @@ class RedisDraftStore:
         self._local = OwnerLocks()
 
     async def load(self, owner: str) -> dict[str, Any] | None:
-        with _redis_errors("load"):
+        with redis_errors("draft store", "load"):
             blob = await self._redis.get(self.keys.draft(owner))
         if blob is None:
             return None
@@ -257,11 +246,11 @@ class RedisDraftStore:
 
     async def save(self, owner: str, draft: dict[str, Any]) -> None:
         blob = seal_draft(self._cipher, owner, draft)
-        with _redis_errors("save"):
+        with redis_errors("draft store", "save"):
             await self._redis.set(self.keys.draft(owner), blob, ex=self._ttl)
 
     async def delete(self, owner: str) -> None:
-        with _redis_errors("delete"):
+        with redis_errors("draft store", "delete"):
             await self._redis.delete(self.keys.draft(owner))
 
     def lock(self, owner: str) -> AbstractAsyncContextManager[None]:
@@ -279,7 +268,7 @@ class RedisDraftStore:
                 blocking_timeout=self._lock_wait,
                 thread_local=False,
             )
-            with _redis_errors("lock"):
+            with redis_errors("draft store", "lock"):
                 acquired = await redis_lock.acquire()
             if not acquired:
                 raise StateUnavailable("timed out waiting for a draft lock")
@@ -323,7 +312,7 @@ class RedisDraftStore:
             logger.warning("could not release a draft lock; it will expire by itself")
 
     async def ping(self) -> None:
-        with _redis_errors("ping"):
+        with redis_errors("draft store", "ping"):
             await self._redis.ping()
 
     async def aclose(self) -> None:

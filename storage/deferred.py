@@ -1,4 +1,4 @@
-"""Which people have a finished questionnaire waiting for the database (the outbox index).
+"""Which people have a finished questionnaire waiting for the database (deferred submissions).
 
 The answers themselves wait in the person's encrypted draft; this index only says whose drafts
 to retry, so a retry loop need not scan every draft. Owners are pseudonyms.
@@ -11,10 +11,11 @@ from typing import Protocol
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from storage.state import RedisKeys, StateUnavailable
+from storage.drafts import RedisKeys
+from storage.unavailable import StateUnavailable
 
 
-class OutboxIndex(Protocol):
+class DeferredIndex(Protocol):
     async def add(self, owner: str) -> None: ...
 
     async def remove(self, owner: str) -> None: ...
@@ -22,7 +23,7 @@ class OutboxIndex(Protocol):
     async def members(self) -> list[str]: ...
 
 
-class MemoryOutboxIndex:
+class MemoryDeferredIndex:
     def __init__(self) -> None:
         self._owners: set[str] = set()
 
@@ -36,11 +37,12 @@ class MemoryOutboxIndex:
         return sorted(self._owners)
 
 
-class RedisOutboxIndex:
+class RedisDeferredIndex:
     """A Redis set shared by every bot process, so any of them can retry."""
 
     def __init__(self, redis: Redis, *, prefix: str = "intake") -> None:
         self._redis = redis
+        # The key still says "outbox": stored sets must survive an upgrade.
         self.key = RedisKeys(prefix).build("outbox", "index")
 
     async def add(self, owner: str) -> None:

@@ -1,0 +1,190 @@
+"""Persistence of a case's thread (the person's messages, replies, notes) and relay links.
+
+Every entry is encrypted under its case's data key. Functions never commit: the caller owns
+the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.cases import case_record, current_key_blob
+from storage.coarse import minutes_between, next_entry_seq
+from storage.crypto import Cipher
+from storage.models import (
+    ENTRY_KINDS,
+    Case,
+    CaseEntry,
+    RelayLink,
+    Volunteer,
+    new_id,
+    this_minute,
+    today,
+    utcnow,
+)
+
+
+def _entry_field(entry_id: str) -> str:
+    return f"entry:{entry_id}"
+
+
+async def add_entry(
+    session: AsyncSession,
+    cipher: Cipher,
+    case: Case,
+    *,
+    kind: str,
+    body: str,
+    author: Volunteer | None,
+    delivered: bool = False,
+) -> CaseEntry:
+    """Append a message to a case, encrypted under the case's data key.
+
+    kind "person" (what the person wrote; no author), "volunteer" (a reply relayed to the
+    person) or "note" (internal, between volunteers); the last two need an author. The first
+    "volunteer" entry sets the case's first_reply_at.
+    """
+    if kind not in ENTRY_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(ENTRY_KINDS)}")
+    if (kind == "person") != (author is None):
+        raise ValueError("person entries have no author; volunteer entries and notes need one")
+    record = case_record(case.id)
+    data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
+    entry_id = new_id()
+    now = today() if case.status == "closed" else this_minute()  # see storage.coarse
+    entry = CaseEntry(
+        id=entry_id,
+        case_id=case.id,
+        kind=kind,
+        author_id=None if author is None else author.id,
+        body_enc=cipher.encrypt(data_key, record, _entry_field(entry_id), body.encode()),
+        created_at=now,
+        delivered=delivered,
+        seq=await next_entry_seq(session, case.id),
+    )
+    session.add(entry)
+    if kind == "volunteer" and case.first_reply_at is None:
+        result = await session.execute(
+            update(Case)
+            .where(Case.id == case.id, Case.first_reply_at.is_(None))
+            .values(first_reply_at=now, first_reply_minutes=minutes_between(case.created_at, now))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            set_committed_value(case, "first_reply_at", now)
+    # A new message is a change to the case (see `storage.retention.stale_open_cases`).
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(case, "updated_at", now)
+    await session.flush()
+    return entry
+
+
+def entry_text(cipher: Cipher, case: Case, entry: CaseEntry) -> str:
+    """Decrypt one entry of `case`."""
+    return decrypt_entries(cipher, case, [entry])[0][1]
+
+
+def decrypt_entries(
+    cipher: Cipher, case: Case, entries: Iterable[CaseEntry]
+) -> list[tuple[CaseEntry, str]]:
+    """Decrypt entries of one case, unwrapping its key once; keeps the given order."""
+    record = case_record(case.id)
+    data_key = cipher.unwrap_key(case.key_blob, record)
+    out = []
+    for entry in entries:
+        if entry.case_id != case.id:
+            raise ValueError("entry belongs to another case")
+        text = cipher.decrypt(data_key, record, _entry_field(entry.id), entry.body_enc).decode()
+        out.append((entry, text))
+    return out
+
+
+async def case_entries(
+    session: AsyncSession, cipher: Cipher, case: Case
+) -> list[tuple[CaseEntry, str]]:
+    """The whole conversation of a case, decrypted, oldest first."""
+    query = (
+        select(CaseEntry)
+        .where(CaseEntry.case_id == case.id)
+        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
+    )
+    return decrypt_entries(cipher, case, (await session.scalars(query)).all())
+
+
+async def undelivered_person_entries(session: AsyncSession, case: Case) -> Sequence[CaseEntry]:
+    """What the person wrote that no volunteer has been shown yet, oldest first."""
+    query = (
+        select(CaseEntry)
+        .where(
+            CaseEntry.case_id == case.id,
+            CaseEntry.kind == "person",
+            CaseEntry.delivered.is_(False),
+        )
+        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def mark_delivered(session: AsyncSession, entries: Iterable[CaseEntry]) -> None:
+    entries = list(entries)
+    if not entries:
+        return
+    await session.execute(
+        update(CaseEntry)
+        .where(CaseEntry.id.in_([entry.id for entry in entries]))
+        .values(delivered=True)
+        .execution_options(synchronize_session=False)
+    )
+    for entry in entries:
+        set_committed_value(entry, "delivered", True)
+
+
+# --- relayed messages --------------------------------------------------------------------------
+
+
+async def link_relay(
+    session: AsyncSession, *, volunteer: Volunteer, message_id: int, case: Case
+) -> None:
+    """Remember that the bot's message `message_id` in this volunteer's chat is about `case`."""
+    values = {
+        "volunteer_id": volunteer.id,
+        "message_id": message_id,
+        "case_id": case.id,
+        "created_at": utcnow(),
+    }
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(RelayLink)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(RelayLink)
+    else:  # pragma: no cover - normalize_url admits only these two
+        raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    statement = statement.values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[RelayLink.volunteer_id, RelayLink.message_id],
+        set_={"case_id": statement.excluded.case_id, "created_at": statement.excluded.created_at},
+    )
+    await session.execute(statement)
+
+
+async def case_for_relay(
+    session: AsyncSession, *, volunteer: Volunteer, message_id: int
+) -> Case | None:
+    """The case a relayed message belongs to; the caller checks the volunteer still holds it."""
+    query = (
+        select(Case)
+        .join(RelayLink, RelayLink.case_id == Case.id)
+        .where(RelayLink.volunteer_id == volunteer.id, RelayLink.message_id == message_id)
+    )
+    return await session.scalar(query)
