@@ -26,6 +26,7 @@ from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
 from storage.repositories import create_case, upsert_person
+from tests.cli.test_cli import run
 from tests.conftest import PostgresServer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
@@ -40,7 +41,6 @@ from tests.support.redisfiles import (
     start_aof_redis,
     strings_in,
 )
-from tests.unit.test_cli import run
 
 
 @pytest.fixture
