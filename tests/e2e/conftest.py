@@ -17,6 +17,38 @@ from storage.crypto import generate_master_key
 
 SettingsFactory = Callable[..., Settings]
 
+HERE = Path(__file__).parent
+# Crash, restart and outage drills: whole files, and single tests in other files (by file and
+# function name). `-m "not drill"` leaves them out.
+DRILL_FILES = frozenset(
+    {
+        "test_commands_and_outages.py",
+        "test_crash_drills.py",
+        "test_drills.py",
+        "test_one_poller.py",
+        "test_redis_full.py",
+        "test_two_processes.py",
+    }
+)
+DRILL_TESTS = frozenset(
+    {
+        "test_desk_access.py::test_a_revoked_configured_admin_stays_revoked_also_after_a_restart",
+        "test_restart_and_privacy.py::test_a_draft_survives_a_restart_in_the_middle",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test here `e2e`, and the drill files' tests `drill` (this hook sees the whole
+    session's items, so it picks out this directory's own)."""
+    for item in items:
+        if HERE not in item.path.parents:
+            continue
+        item.add_marker(pytest.mark.e2e)
+        function = getattr(item, "originalname", item.name)
+        if item.path.name in DRILL_FILES or f"{item.path.name}::{function}" in DRILL_TESTS:
+            item.add_marker(pytest.mark.drill)
+
 
 @pytest.fixture
 def api() -> Iterator[LocalBotApi]:

@@ -28,6 +28,7 @@ from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
 from storage.persons import upsert_person
+from tests.cli.test_cli import run
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_safety import pseudonym_of
@@ -41,7 +42,6 @@ from tests.support.redisfiles import (
     strings_in,
 )
 from tests.support.servers import PostgresServer
-from tests.unit.test_cli import run
 
 
 @pytest.fixture

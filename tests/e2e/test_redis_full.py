@@ -17,11 +17,11 @@ import redis
 from bot.inprocess import BotThread
 from localapi import LocalBotApi
 from storage.crypto import generate_master_key
+from tests.cli.test_cli import run
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.support.people import command, eventually, tap
 from tests.support.servers import RedisServer
-from tests.unit.test_cli import run
 
 SORRY = "Something went wrong on our side"
 

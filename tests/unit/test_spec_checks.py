@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from dialogs import diagram
 from dialogs.spec import SpecError, load, missing_texts, parse
 from locales.translator import Translator
 
@@ -88,10 +87,3 @@ def test_a_category_without_a_name_for_volunteers_is_reported() -> None:
     available = {lang: Translator.load().keys(lang) for lang in spec.languages}
     available["ru"].discard("category-summons")
     assert missing_texts(spec, available) == ["ru: category-summons"]
-
-
-def test_the_diagram_in_docs_is_in_step_with_the_data() -> None:
-    drawn = Path(__file__).resolve().parents[2] / "docs" / "questionnaire.mmd"
-    assert drawn.read_text(encoding="utf-8") == diagram.mermaid(load()), (
-        "docs/questionnaire.mmd is stale: run `python -m dialogs.diagram`"
-    )
