@@ -76,9 +76,14 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The fast lane (`scripts/test --fast`) runs these on SQLite only; the whole suite on both.
+DATABASES = os.environ.get("INTAKE_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+@pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database per test; every test using this runs on SQLite and PostgreSQL."""
+    """A fresh empty database per test; every test using this runs on SQLite and PostgreSQL
+    (in the whole suite)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'intake.db'}"
         return
