@@ -15,6 +15,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY casework ./casework
 COPY dialogs ./dialogs
 COPY storage ./storage
 COPY locales ./locales

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
 from bot.logs import describe
-from bot.notifications import alert_admins
+from bot.notices import send_notices
 from bot.services import Services
 from storage import copies as store
 from storage.desk import volunteer_chat_id
@@ -66,14 +66,10 @@ async def remove(bot: Bot, services: Services, copies: Sequence[store.Copy]) -> 
                 left[(copy.reference, volunteer.handle)] += 1
     report = [Left(ref, handle, n) for (ref, handle), n in sorted(left.items())]
     for item in report:
-        await alert_admins(
-            bot,
-            services,
-            "desk-copies-left",
-            count=item.count,
-            reference=item.reference,
-            handle=item.handle,
+        alerts = await services.notices.admin_alerts(
+            "desk-copies-left", count=item.count, reference=item.reference, handle=item.handle
         )
+        await send_notices(bot, alerts)
     return report
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation import Person
+from casework.people import Person
 from storage import desk as store
 from storage import repositories as repo
 from storage.copies import Copy

@@ -16,7 +16,7 @@ from telegram import Bot
 
 from bot import copies as case_copies
 from bot.logs import describe
-from bot.notifications import alert_admins
+from bot.notices import send_notices
 from bot.services import Services
 from storage import retention
 from storage.erasure import checkpoint
@@ -68,8 +68,10 @@ async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
     except StateUnavailable:
         first_today = True
     if first_today:
-        await alert_admins(bot, services, "desk-stale", days=days,
-                           references=", ".join(references))  # fmt: skip
+        alerts = await services.notices.admin_alerts(
+            "desk-stale", days=days, references=", ".join(references)
+        )
+        await send_notices(bot, alerts)
     return len(references)
 
 

@@ -1,4 +1,5 @@
-"""Pieces every handler shares: who sent an update, and sending, editing and replying."""
+"""Pieces every handler shares: who sent an update, sending, editing and replying, and the
+commands everyone gets the same way (/help, an unknown command)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import filters
 
 from bot.context import BotContext
-from bot.conversation import Person
 from bot.render import Screen
+from casework.people import Person
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
@@ -23,8 +24,19 @@ def person_of(update: Update) -> Person:
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
+    async with context.turns.turn(person_of(update)) as turn:
         await reply(update, context, turn.language, "unknown-command")
+
+
+async def on_help(update: Update, context: BotContext) -> None:
+    person = person_of(update)
+    async with context.turns.turn(person) as turn:
+        await reply(update, context, turn.language, "help")
+    async with context.services.desk.sessions() as db, db.begin():
+        me = await context.services.desk.member(db, person)
+        language = me.language if me is not None else None
+    if language is not None:  # only volunteers learn that the desk exists
+        await reply(update, context, language, "desk-help")
 
 
 async def send(update: Update, context: BotContext, screen: Screen) -> Message:

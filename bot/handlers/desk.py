@@ -21,8 +21,7 @@ from telegram.ext import Application, CommandHandler
 from bot import copies as case_copies
 from bot.context import BotContext
 from bot.desk import NotAllowed, NotAVolunteer, Outgoing, Work, age, split_duration
-from bot.handlers.common import PRIVATE, on_unknown_command, person_of
-from bot.handlers.intake import on_help
+from bot.handlers.common import PRIVATE, on_help, on_unknown_command, person_of
 from bot.logs import describe
 from locales.translator import Translator
 from storage import copies as copies_store

@@ -1,0 +1,59 @@
+"""Sending casework's notices, and the two loops beside the bot that produce them: urgent
+cases announced again (`casework.notices`), deferred submissions retried (`casework.submission`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.logs import describe
+from bot.services import Services
+from casework.outgoing import Message
+
+log = logging.getLogger(__name__)
+
+
+async def send_notices(bot: Bot, messages: Iterable[Message]) -> None:
+    """Send each notice; one that fails (a volunteer who blocked the bot) stops no other."""
+    for message in messages:
+        try:
+            await bot.send_message(message.chat_id, message.text)
+        except TelegramError as error:
+            log.warning("desk notice not delivered: %s", describe(error))
+
+
+async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Runs until cancelled; a failed round is logged (without content) and retried later."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await send_notices(bot, await services.notices.escalate())
+        except Exception as error:
+            log.warning("escalation round failed: %s", describe(error))
+
+
+async def deferred_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Submit questionnaires deferred while the database was away; tell each person when done."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await submit_deferred(bot, services)
+        except Exception as error:
+            log.warning("deferred submissions round failed: %s", describe(error))
+
+
+async def submit_deferred(bot: Bot, services: Services) -> int:
+    """One round: every deferred submission the database now takes; how many went."""
+    sent = 0
+    for owner in await services.submission.deferred.members():
+        messages = await services.submission.submit_deferred(owner)
+        if messages is None:
+            continue
+        await send_notices(bot, messages)
+        sent += 1
+    return sent
