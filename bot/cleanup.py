@@ -3,35 +3,13 @@ decides: the data goes first, then what Telegram still allows of the chats (48 h
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-
 from telegram import Bot
-from telegram.error import TelegramError
 
-from bot import copies as case_copies
+from bot.delivery import delete_batches, remove_copies
 from bot.flood import quietly
-from bot.logs import describe
 from bot.services import Services
+from casework import copies
 from casework.people import Person
-
-log = logging.getLogger(__name__)
-
-DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
-
-
-async def delete_messages(bot: Bot, chat_id: int, message_ids: Iterable[int]) -> int:
-    """Delete what Telegram still allows, in batches of 100; returns how many batches failed."""
-    ids = sorted(set(message_ids))
-    failed = 0
-    for start in range(0, len(ids), DELETE_BATCH):
-        batch = ids[start : start + DELETE_BATCH]
-        try:
-            await bot.delete_messages(chat_id, batch)
-        except TelegramError as error:
-            failed += 1
-            log.warning("could not delete a batch of messages: %s", describe(error))
-    return failed
 
 
 async def clean_questionnaire(
@@ -41,7 +19,7 @@ async def clean_questionnaire(
     ids = await services.erasure.questionnaire_ids(person, since=since, keep=keep)
     if ids is None:
         return
-    await delete_messages(bot, person.chat_id, ids)
+    await delete_batches(bot, person.chat_id, ids)
     await services.erasure.forget_ids(person, ids)
 
 
@@ -57,11 +35,12 @@ async def forget_everything(
     report = await erasure.forget(person)
     # Every message that showed these cases in volunteers' chats (case views, relayed messages):
     # deleted, and what could not be is reported to the admins.
-    removed = await case_copies.remove_of_erased_cases(bot, services)
+    removed = await copies.of_erased_cases(services.sessions)
+    await remove_copies(bot, services, removed)
     done = {(copy.volunteer_id, copy.message_id) for copy in removed}
     for notice in erasure.tell_holders(report, done):
         for chat_id, message_ids in notice.deletions.items():
-            await delete_messages(bot, chat_id, message_ids)
+            await delete_batches(bot, chat_id, message_ids)
         if notice.message is not None:
             await quietly(bot.send_message(notice.message.chat_id, notice.message.text))
     ids = await erasure.message_ids(owner)
@@ -69,7 +48,7 @@ async def forget_everything(
     ids = ids or []
     if confirm_message_id is not None:
         ids.append(confirm_message_id)
-    failed = await delete_messages(bot, person.chat_id, ids)
+    failed = await delete_batches(bot, person.chat_id, ids)
     renderer = services.renderer
     text = renderer.text(language, "forget-done", cases=report.cases)
     if failed or unavailable:

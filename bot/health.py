@@ -89,7 +89,7 @@ class _Metrics(tornado.web.RequestHandler):
 
     async def get(self) -> None:
         try:
-            await self.owner.metrics.refresh(self.owner.services)
+            await self.owner.metrics.refresh(self.owner.services.lookups)
         except Exception as error:
             log.warning("metrics refresh failed: %s", describe(error))
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)

@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from telegram import Bot
 
-from bot import copies as case_copies
+from bot.delivery import remove_copies, send_quietly
 from bot.logs import describe
-from bot.notices import send_notices
 from bot.services import Services
+from casework import copies
+from casework.notices import admin_alerts
 from storage import retention
 from storage.erasure import checkpoint
 from storage.state import StateUnavailable
@@ -52,8 +53,8 @@ async def purge(services: Services) -> retention.PurgeReport:
 async def remove_case_copies(bot: Bot, services: Services) -> None:
     """After a purge: the purged cases' copies leave volunteers' chats (the rest is reported);
     copies past Telegram's 48 hours lose their message id."""
-    await case_copies.remove_of_erased_cases(bot, services)
-    await case_copies.expire(services)
+    await remove_copies(bot, services, await copies.of_erased_cases(services.sessions))
+    await copies.expire(services.sessions)
 
 
 async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
@@ -68,10 +69,11 @@ async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
     except StateUnavailable:
         first_today = True
     if first_today:
-        alerts = await services.notices.admin_alerts(
-            "desk-stale", days=days, references=", ".join(references)
-        )
-        await send_notices(bot, alerts)
+        alerts = await admin_alerts(
+            services.sessions, services.cipher, services.translator, "desk-stale",
+            days=days, references=", ".join(references),
+        )  # fmt: skip
+        await send_quietly(bot, alerts, "desk notice")
     return len(references)
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import desk as store
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 
 class Metrics:
@@ -34,8 +30,8 @@ class Metrics:
             registry=self.registry,
         )  # fmt: skip
 
-    async def refresh(self, services: Services) -> None:
-        async with services.lookups() as db:  # a scrape never waits for a submission
+    async def refresh(self, lookups: async_sessionmaker[AsyncSession]) -> None:
+        async with lookups() as db:  # a scrape never waits for a submission
             stats = await store.desk_stats(db)
         for status in ("waiting", "taken", "closed"):
             self.cases.labels(status=status).set(getattr(stats, status))

@@ -6,25 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
 
 from telegram import Bot
-from telegram.error import TelegramError
 
+from bot.delivery import send_quietly
 from bot.logs import describe
 from bot.services import Services
-from casework.outgoing import Message
 
 log = logging.getLogger(__name__)
-
-
-async def send_notices(bot: Bot, messages: Iterable[Message]) -> None:
-    """Send each notice; one that fails (a volunteer who blocked the bot) stops no other."""
-    for message in messages:
-        try:
-            await bot.send_message(message.chat_id, message.text)
-        except TelegramError as error:
-            log.warning("desk notice not delivered: %s", describe(error))
 
 
 async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
@@ -32,7 +21,7 @@ async def escalation_loop(bot: Bot, services: Services, interval: float) -> None
     while True:
         await asyncio.sleep(interval)
         try:
-            await send_notices(bot, await services.notices.escalate())
+            await send_quietly(bot, await services.notices.escalate(), "desk notice")
         except Exception as error:
             log.warning("escalation round failed: %s", describe(error))
 
@@ -54,6 +43,6 @@ async def submit_deferred(bot: Bot, services: Services) -> int:
         messages = await services.submission.submit_deferred(owner)
         if messages is None:
             continue
-        await send_notices(bot, messages)
+        await send_quietly(bot, messages, "desk notice")
         sent += 1
     return sent

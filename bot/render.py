@@ -8,6 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
+from casework.answers import answer_line
 from dialogs.events import Notice, Prompt
 from locales.translator import Translator
 
@@ -32,9 +33,8 @@ class Renderer:
         parts = [self._notice(lang, n) for n in (*extra, *prompt.notices)]
         if prompt.kind == "review":
             parts.append(self.t.text(lang, "review-question"))
-            parts.append(
-                "\n".join(self.answer_line(lang, line.step, line.answer) for line in prompt.review)
-            )
+            lines = [answer_line(self.t, lang, line.step, line.answer) for line in prompt.review]
+            parts.append("\n".join(lines))
             rows = [
                 [
                     self._button(
@@ -99,20 +99,6 @@ class Renderer:
         if prompt.kind == "yesno":
             return [buttons]  # side by side, as people expect of yes and no
         return [[button] for button in buttons]
-
-    def answer_line(self, lang: str, step: str, answer: Any) -> str:
-        label = self.t.text(lang, f"{step}-label")
-        if isinstance(answer, list):
-            shown = self.t.text(lang, "answer-separator").join(
-                self.t.text(lang, f"{step}-opt-{a}") for a in answer
-            )
-        elif answer == "":
-            shown = self.t.text(lang, "answer-skipped")
-        elif self.t.has(lang, f"{step}-opt-{answer}"):
-            shown = self.t.text(lang, f"{step}-opt-{answer}")
-        else:
-            shown = str(answer)
-        return f"• {label}: {shown}"
 
     def _notice(self, lang: str, notice: Notice) -> str:
         return self.t.text(lang, notice.key, **notice.args)

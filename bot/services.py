@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.desk import Desk
 from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.settings import Settings, SettingsError, check_private_file
+from casework.desk.access import Desk
 from casework.edits import Edits
 from casework.erasure import Erasure
 from casework.followup import Followup
@@ -156,8 +156,11 @@ class Services:
             sessions,
             cipher,
             pseudonyms,
+            translator,
             admin_ids=settings.admin_ids,
             suggest_language=engine.suggest_language,
+            default_language=questionnaire.default_language,
+            invite_ttl_hours=settings.invite_ttl_hours,
             desk_chat_id=settings.desk_chat_id,
             desk_language=settings.desk_language or "",
         )

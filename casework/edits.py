@@ -14,13 +14,12 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from casework.outgoing import Message
+from casework import relay
 from locales.translator import Translator
 from storage import desk as store
 from storage import repositories as repo
 from storage.crypto import Cipher
 from storage.editlog import EditLog, find_person_entry, replace_person_entry
-from storage.models import Volunteer
 from storage.state import StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -68,25 +67,15 @@ class Edits:
                 return None
             return await find_person_entry(db, self.cipher, case, text)
 
-    async def edit_entry(
-        self, entry_id: str, text: str
-    ) -> tuple[bool, Volunteer | None, list[Message]]:
+    async def edit_entry(self, entry_id: str, text: str) -> relay.ToHolder | None:
         """Replace a follow-up's stored text; the volunteer who was shown it gets the edit.
 
-        Whether the entry was still there, and the holder with what to send them."""
-        outgoing: list[Message] = []
-        holder: Volunteer | None = None
+        None when the entry is gone (its case closed or erased)."""
         async with self.sessions() as db, db.begin():
             found = await replace_person_entry(db, self.cipher, entry_id, text)
             if found is None:
-                return False, None, []
+                return None
             case, entry = found
-            holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
-            held = holder is not None and holder.revoked_at is None and case.status == "taken"
-            if held and entry.delivered and holder is not None:
-                relayed = self.translator.text(
-                    holder.language, "desk-relayed-edit", reference=case.reference, text=text
-                )
-                chat_id = store.volunteer_chat_id(self.cipher, holder)
-                outgoing.append(Message(chat_id, relayed, relay_case_id=case.id))
-        return True, holder, outgoing
+            return await relay.edited_to_holder(
+                db, self.cipher, self.translator, case, entry.delivered, text
+            )

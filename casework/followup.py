@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from casework import relay
 from casework.outgoing import Message
 from casework.people import Person
 from casework.submission import STORAGE_AWAY
@@ -33,13 +34,12 @@ class Status:
 
 @dataclass(frozen=True)
 class Added:
-    """A follow-up stored in the person's open case: what to tell the holder (if they hold
-    it now), and what the person is told in their language."""
+    """A follow-up stored in the person's open case (`reference`), in the person's language,
+    on its way to the holder if anyone holds the case now."""
 
     language: str
     reference: str
-    holder: Volunteer | None
-    to_holder: list[Message]
+    passed: relay.ToHolder
 
 
 @dataclass(frozen=True)
@@ -116,24 +116,13 @@ class Followup:
 
     async def add_to_open_case(self, person: Person, text: str) -> Added | None:
         """Store a message in the person's open case and pass it on; None if there is none."""
-        to_holder: list[Message] = []
         async with self.sessions() as db, db.begin():
             row = await repo.find_person(db, self.turns.owner(person))
             case = await store.latest_open_case_of_person(db, row.id) if row is not None else None
             if row is None or case is None:
                 return None
-            holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
-            held = holder is not None and holder.revoked_at is None and case.status == "taken"
-            await store.add_entry(
-                db, self.cipher, case, kind="person", body=text, author=None, delivered=held
-            )
-            if held and holder is not None:
-                relayed = self.translator.text(
-                    holder.language, "desk-relayed", reference=case.reference, text=text
-                )
-                chat_id = store.volunteer_chat_id(self.cipher, holder)
-                to_holder.append(Message(chat_id, relayed, relay_case_id=case.id))
-            return Added(row.language, case.reference, holder, to_holder)
+            passed = await relay.from_person(db, self.cipher, self.translator, case, text)
+            return Added(row.language, case.reference, passed)
 
     async def after_closed(self, person: Person, turn: Turn, text: str) -> tuple[str, str] | None:
         """A message from someone whose latest request is closed: kept, and they choose what next.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -86,15 +87,18 @@ class Notices:
                 await store.mark_announced(db, case)
         return outgoing
 
-    async def admin_alerts(self, key: str, **args: object) -> list[Message]:
-        """The text `key` for every active admin, each in their language."""
-        async with self.sessions() as db:
-            admins = [
-                (store.volunteer_chat_id(self.cipher, v), v.language)
-                for v in await store.active_volunteers(db)
-                if v.role == "admin"
-            ]
+
+async def admin_alerts(
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: Cipher,
+    t: Translator,
+    key: str,
+    **args: Any,
+) -> list[Message]:
+    """One text for every active admin, each in their language."""
+    async with sessions() as db:
+        admins = [v for v in await store.active_volunteers(db) if v.role == "admin"]
         return [
-            Message(chat_id, self.translator.text(language, key, **args))
-            for chat_id, language in admins
+            Message(store.volunteer_chat_id(cipher, v), t.text(v.language, key, **args))
+            for v in admins
         ]

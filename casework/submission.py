@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from casework.notices import Notices
+from casework.notices import Notices, admin_alerts
 from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
@@ -233,6 +233,9 @@ class Submission:
                 first = False
             if not first:
                 return []
-            return await self.notices.admin_alerts("desk-cap-reached", cap=cap)
+            notices = self.notices
+            return await admin_alerts(
+                notices.sessions, self.cipher, self.translator, "desk-cap-reached", cap=cap
+            )
         except STORAGE_AWAY:
             return None

@@ -4,6 +4,7 @@ commands everyone gets the same way (/help, an unknown command)."""
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest, Forbidden
@@ -23,20 +24,18 @@ def person_of(update: Update) -> Person:
     return Person(user_id=user.id, chat_id=chat.id, client_language=user.language_code)
 
 
-async def on_unknown_command(update: Update, context: BotContext) -> None:
-    async with context.turns.turn(person_of(update)) as turn:
-        await reply(update, context, turn.language, "unknown-command")
-
-
 async def on_help(update: Update, context: BotContext) -> None:
     person = person_of(update)
     async with context.turns.turn(person) as turn:
         await reply(update, context, turn.language, "help")
-    async with context.services.desk.sessions() as db, db.begin():
-        me = await context.services.desk.member(db, person)
-        language = me.language if me is not None else None
+    language = await context.services.desk.language_of(person)
     if language is not None:  # only volunteers learn that the desk exists
         await reply(update, context, language, "desk-help")
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    async with context.turns.turn(person_of(update)) as turn:
+        await reply(update, context, turn.language, "unknown-command")
 
 
 async def send(update: Update, context: BotContext, screen: Screen) -> Message:
@@ -45,8 +44,10 @@ async def send(update: Update, context: BotContext, screen: Screen) -> Message:
     return await context.bot.send_message(chat.id, screen.text, reply_markup=screen.keyboard)
 
 
-async def reply(update: Update, context: BotContext, language: str, key: str) -> Message:
-    return await send(update, context, Screen(context.renderer.text(language, key)))
+async def reply(
+    update: Update, context: BotContext, language: str, key: str, **args: Any
+) -> Message:
+    return await send(update, context, Screen(context.renderer.text(language, key, **args)))
 
 
 async def edit(context: BotContext, query: CallbackQuery, screen: Screen) -> None:

@@ -11,13 +11,12 @@ from telegram.ext import Application, CommandHandler
 
 from bot import callback_data as cb
 from bot.context import BotContext
-from bot.desk import NotAVolunteer
-from bot.handlers import desk as desk_handlers
+from bot.delivery import deliver, send_quietly
 from bot.handlers.common import PRIVATE, edit, person_of, reply, send
-from bot.notices import send_notices
 from bot.render import Screen
+from casework.desk import talk
+from casework.desk.access import NotAVolunteer
 from casework.turns import Turn
-from storage import desk as store  # until casework.relay
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -49,8 +48,8 @@ async def add_to_open_case(update: Update, context: BotContext, text: str) -> bo
     added = await context.services.followup.add_to_open_case(person_of(update), text)
     if added is None:
         return False
-    if added.holder is not None and added.to_holder:
-        await desk_handlers.deliver(context, added.holder, list(added.to_holder))
+    if added.passed.holder is not None:
+        await deliver(context.bot, context.services, added.passed.holder, added.passed.sends)
         await reply(update, context, added.language, "message-delivered")
     else:
         text = context.renderer.text(added.language, "message-added", reference=added.reference)
@@ -64,31 +63,24 @@ async def volunteer_reply(update: Update, context: BotContext) -> bool:
     if message is None or message.reply_to_message is None or not message.text:
         return False
     person = person_of(update)
+    desk = context.services.desk
     try:
-        async with context.services.desk.work(person) as work:
-            case = await store.case_for_relay(
-                work.db, volunteer=work.me, message_id=message.reply_to_message.message_id
-            )
-            if case is None or case.volunteer_id != work.me.id or case.status != "taken":
+        async with desk.work(person, command_message_id=message.message_id) as work:
+            replied = message.reply_to_message.message_id
+            if not await talk.reply_to_relayed(work, replied, message.text):
                 return False
-            await desk_handlers.relay_to_person(context, work, case, message.text)
-            await desk_handlers.record_command(work, update, case)
-            outbox, me = work.outbox, work.me
+            sends, me = work.sends, work.me
     except NotAVolunteer:
         return False
-    await desk_handlers.deliver(context, me, outbox)
+    await deliver(context.bot, context.services, me, sends)
     return True
 
 
 async def volunteer_hint(update: Update, context: BotContext) -> bool:
     """A volunteer's stray text is not a new request: remind them how to write to a person."""
-    person = person_of(update)
-    desk = context.services.desk
-    async with desk.sessions() as db, db.begin():
-        me = await desk.member(db, person)
-        if me is None:
-            return False
-        language = me.language
+    language = await context.services.desk.language_of(person_of(update))
+    if language is None:
+        return False
     await reply(update, context, language, "desk-text-hint")
     return True
 
@@ -128,7 +120,7 @@ async def reopen_pressed(
         text = renderer.text(reopened.language, "reopened", reference=reference)
     await edit(context, query, Screen(text))
     if reopened.holder is not None:
-        await desk_handlers.deliver(context, reopened.holder, list(reopened.to_holder))
+        await deliver(context.bot, services, reopened.holder, reopened.to_holder)
     if reopened.case_id is not None:
         announcements = await services.notices.announce_new_case(reopened.case_id)
-        await send_notices(context.bot, announcements)
+        await send_quietly(context.bot, announcements, "desk notice")

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers import desk as desk_handlers
+from bot.delivery import deliver
 from bot.handlers.common import person_of, reply
 from casework.edits import ANSWER, ENTRY
 
@@ -68,10 +68,12 @@ async def remember_answer(update: Update, context: BotContext) -> None:
 
 async def _edit_entry(context: BotContext, entry_id: str, text: str) -> bool:
     """Replace a follow-up's stored text; the volunteer who was shown it gets the edit."""
-    applied, holder, outgoing = await context.services.edits.edit_entry(entry_id, text)
-    if outgoing and holder is not None:
-        await desk_handlers.deliver(context, holder, list(outgoing))
-    return applied
+    passed = await context.services.edits.edit_entry(entry_id, text)
+    if passed is None:
+        return False
+    if passed.holder is not None:
+        await deliver(context.bot, context.services, passed.holder, passed.sends)
+    return True
 
 
 async def on_edit(update: Update, context: BotContext) -> None:

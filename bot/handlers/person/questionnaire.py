@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import callback_data as cb
 from bot import cleanup
 from bot.context import BotContext
+from bot.delivery import send_quietly
 from bot.handlers.common import (
     PRIVATE,
     edit,
@@ -31,7 +32,6 @@ from bot.handlers.common import (
     strip_keyboard,
 )
 from bot.handlers.person import after_submission
-from bot.notices import send_notices
 from bot.render import Screen
 from casework.turns import Turn
 from dialogs import events as ev
@@ -268,7 +268,7 @@ async def _may_submit(
     cap = services.settings.cases_per_hour_cap
     alerts = await services.submission.over_hourly_cap(turn.owner, cap)
     if alerts is not None:
-        await send_notices(context.bot, alerts)
+        await send_quietly(context.bot, alerts, "desk notice")
         await query.answer(context.renderer.text(turn.language, "busy-try-later"), show_alert=True)
         await reply(update, context, turn.language, "busy-try-later")
         return False
@@ -403,7 +403,8 @@ async def show(
         screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))
         shown = await _replace_prompt(context, turn, update, screen, edit, keep=False)
         await cleanup.clean_questionnaire(context.bot, services, person, since=started, keep=shown)
-        await send_notices(context.bot, await services.notices.announce_new_case(case.id))
+        announcements = await services.notices.announce_new_case(case.id)
+        await send_quietly(context.bot, announcements, "desk notice")
         return
     if isinstance(outcome, ev.Finished):
         screen = Screen(renderer.text(outcome.language, f"{outcome.step}-question"))

@@ -1,0 +1,130 @@
+"""One case at the desk: its view, internal notes, release, close, and blocking its person."""
+
+from __future__ import annotations
+
+from casework.answers import answer_line, category_name
+from casework.desk.access import Work, holder_or_admin, last_holder_or_admin
+from casework.durations import age
+from casework.outgoing import Message
+from storage import desk as store
+from storage import repositories as repo
+from storage.models import Case, Volunteer
+
+
+async def view(work: Work, reference: str) -> None:
+    await show(work, await work.case(reference, last_holder_or_admin))
+
+
+async def show(work: Work, case: Case) -> None:
+    """The answers and the conversation, decrypted, for the holder (or an admin) only."""
+    t, lang = work.t, work.me.language
+    answers = repo.case_answers(work.cipher, case)
+    entries = await store.case_entries(work.db, work.cipher, case)
+    holder = await work.db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
+    lines = [
+        work.text(
+            "desk-case-header",
+            reference=case.reference,
+            status=work.text(f"desk-status-{case.status}"),
+            priority=case.priority,
+            category=category_name(t, lang, case.category),
+            language=case.language,
+            age=work.text("duration", **age(case.created_at)),
+        ),
+    ]
+    if holder is not None:
+        lines.append(work.text("desk-case-holder", handle=holder.handle))
+    reason = store.close_reason(work.cipher, case)
+    if case.status == "closed" and reason:
+        lines.append(work.text("desk-case-close-reason", reason=reason))
+    if await store.is_held_back(work.db, case):
+        lines.append(work.text("desk-case-held"))
+    lines += ["", work.text("desk-case-answers")]
+    lines += [answer_line(t, lang, step, answer) for step, answer in answers.items()]
+    lines += ["", work.text("desk-case-conversation")]
+    if not entries:
+        lines.append(work.text("desk-case-no-conversation"))
+    for entry, text in entries:
+        lines.append(
+            work.text(
+                f"desk-entry-{entry.kind}",
+                text=text,
+                author=await _handle_of(work, entry.author_id),
+                age=work.text("duration", **age(entry.created_at)),
+            )
+        )
+    undelivered = [e for e, _ in entries if e.kind == "person" and not e.delivered]
+    if undelivered and case.volunteer_id == work.me.id:
+        await store.mark_delivered(work.db, undelivered)
+    await store.record(work.db, "view", actor=work.me, case=case)
+    work.sends.append(
+        Message(work.chat_id, "\n".join(lines), shows_case=case.id, reference=case.reference)
+    )
+
+
+async def _handle_of(work: Work, volunteer_id: str | None) -> str:
+    if volunteer_id is None:
+        return "?"
+    volunteer = await work.db.get(Volunteer, volunteer_id)
+    return volunteer.handle if volunteer else "?"
+
+
+async def note(work: Work, reference: str, text: str) -> None:
+    """An internal note: in the case's conversation for the desk, never sent to the person."""
+    case = await work.case(reference, holder_or_admin)
+    await store.add_entry(work.db, work.cipher, case, kind="note", body=text, author=work.me)
+    await store.record(work.db, "note", actor=work.me, case=case)
+    await work.keep_command(case)
+    work.tell_me(work.text("desk-note-added", reference=case.reference))
+
+
+async def release(work: Work, reference: str) -> None:
+    """Back to the queue for someone else to take."""
+    case = await work.case(reference, holder_or_admin)
+    if case.status != "taken":
+        raise work.refuse(f"desk-release-{case.status}", reference=case.reference)
+    try:
+        await store.release(work.db, case)
+    except store.CaseStateError:  # taken back or closed by someone else a moment ago
+        raise work.refuse("desk-release-waiting", reference=case.reference) from None
+    await store.record(work.db, "release", actor=work.me, case=case)
+    work.tell_me(work.text("desk-released", reference=case.reference))
+
+
+async def close(work: Work, reference: str, reason: str | None) -> None:
+    case = await work.case(reference, holder_or_admin)
+    if case.status == "closed":
+        raise work.refuse("desk-close-closed", reference=case.reference)
+    try:
+        await store.close(work.db, work.cipher, case, reason)
+    except store.CaseStateError:  # closed by someone else a moment ago
+        raise work.refuse("desk-close-closed", reference=case.reference) from None
+    # The reason stays internal (encrypted in the case; /case and /audit show it to the desk):
+    # the person only ever gets the neutral notice.
+    await store.record(work.db, "close", actor=work.me, case=case)
+    if reason:
+        await work.keep_command(case)
+    told = work.t.text(case.language, "case-closed", reference=case.reference)
+    work.sends.append(
+        Message(await work.person_chat(case), told, to_person=True, reference=case.reference)
+    )
+    work.tell_me(work.text("desk-closed", reference=case.reference))
+
+
+async def block(work: Work, reference: str, *, silent: bool) -> None:
+    """No new requests from this case's person: told at their next /start, or (`silent`)
+    never told, their requests held back from the desk instead."""
+    case = await work.case(reference, last_holder_or_admin)
+    await store.block_person_of_case(work.db, case, silent=silent)
+    await store.record(
+        work.db, "block", actor=work.me, case=case, detail="silent" if silent else "told"
+    )
+    key = "desk-blocked-silently" if silent else "desk-blocked"
+    work.tell_me(work.text(key, reference=case.reference))
+
+
+async def unblock(work: Work, reference: str) -> None:
+    case = await work.case(reference, last_holder_or_admin)
+    _, back = await store.unblock_person_of_case(work.db, case)
+    await store.record(work.db, "unblock", actor=work.me, case=case)
+    work.tell_me(work.text("desk-unblocked", reference=case.reference, count=back))

@@ -1,0 +1,99 @@
+"""The relay between a person and the volunteer who holds their case, both ways.
+
+Neither side ever sees the other's account: the person gets the volunteer's words unsigned,
+from the bot; the volunteer gets the person's words with the case reference. Every message is
+stored in the case (encrypted) before it is passed on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from casework.desk.access import Work
+from casework.outgoing import Message
+from locales.translator import Translator
+from storage import desk as store
+from storage.crypto import Cipher
+from storage.models import Case, Volunteer
+
+
+async def to_person(
+    work: Work, case: Case, text: str, *, action: str = "reply", detail: str | None = None
+) -> None:
+    """Store the volunteer's message in the case and queue it for the person, unsigned.
+
+    Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
+    await store.add_entry(work.db, work.cipher, case, kind="volunteer", body=text, author=work.me)
+    await store.record(work.db, action, actor=work.me, case=case, detail=detail)
+    said = work.t.text(case.language, "volunteer-says", text=text)
+    work.sends.append(
+        Message(await work.person_chat(case), said, to_person=True, reference=case.reference)
+    )
+    work.sends.append(
+        Message(work.my_chat(), work.text("desk-reply-sent", reference=case.reference))
+    )
+
+
+async def case_replied_to(work: Work, message_id: int) -> Case | None:
+    """The case a volunteer answers by replying (Telegram's reply) to a relayed message, if
+    they hold it now."""
+    case = await store.case_for_relay(work.db, volunteer=work.me, message_id=message_id)
+    if case is None or case.volunteer_id != work.me.id or case.status != "taken":
+        return None
+    return case
+
+
+@dataclass(frozen=True)
+class ToHolder:
+    """A person's message on its way to the volunteer holding their case (if anyone does)."""
+
+    holder: Volunteer | None
+    sends: list[Message]
+
+
+async def from_person(
+    db: AsyncSession, cipher: Cipher, t: Translator, case: Case, text: str
+) -> ToHolder:
+    """Store the person's message in their open case; pass it to the holder, if any."""
+    holder = await _active_holder(db, case)
+    await store.add_entry(
+        db, cipher, case, kind="person", body=text, author=None, delivered=holder is not None
+    )
+    if holder is None:
+        return ToHolder(None, [])
+    relayed = t.text(holder.language, "desk-relayed", reference=case.reference, text=text)
+    chat_id = store.volunteer_chat_id(cipher, holder)
+    return ToHolder(holder, [Message(chat_id, relayed, relay_case_id=case.id)])
+
+
+async def edited_to_holder(
+    db: AsyncSession, cipher: Cipher, t: Translator, case: Case, delivered: bool, text: str
+) -> ToHolder:
+    """A follow-up the person edited: the holder who was shown it gets the new text, marked as
+    an edit (their copy of the first text stays as it was)."""
+    holder = await _active_holder(db, case)
+    if holder is None or not delivered:
+        return ToHolder(None, [])
+    relayed = t.text(holder.language, "desk-relayed-edit", reference=case.reference, text=text)
+    chat_id = store.volunteer_chat_id(cipher, holder)
+    return ToHolder(holder, [Message(chat_id, relayed, relay_case_id=case.id)])
+
+
+async def _active_holder(db: AsyncSession, case: Case) -> Volunteer | None:
+    holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
+    if holder is None or holder.revoked_at is not None or case.status != "taken":
+        return None
+    return holder
+
+
+async def link(
+    sessions: async_sessionmaker[AsyncSession], volunteer: Volunteer, message_id: int, case_id: str
+) -> None:
+    """Remember a message relayed to a volunteer, so that their Telegram reply to it reaches
+    the case (the case may have been erased meanwhile: then nothing is remembered)."""
+    async with sessions() as db, db.begin():
+        case = await db.get(Case, case_id)
+        if case is not None:
+            await store.link_relay(db, volunteer=volunteer, message_id=message_id, case=case)
