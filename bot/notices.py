@@ -1,4 +1,4 @@
-"""Sending casework's notices, and the two loops beside the bot that produce them: urgent
+"""Two loops beside the bot that send what casework produces (with `bot.delivery`): urgent
 cases announced again (`casework.notices`), deferred submissions retried (`casework.submission`).
 """
 
