@@ -36,8 +36,8 @@ from storage.desk import add_entry  # noqa: E402
 from storage.erasure import checkpoint, erase_person  # noqa: E402
 from storage.repositories import create_case, upsert_person  # noqa: E402
 from storage.state import RedisDraftStore  # noqa: E402
-from tests.conftest import PostgresServer, _postgres_bindir  # noqa: E402
 from tests.support.redisfiles import start_aof_redis  # noqa: E402
+from tests.support.servers import PostgresServer, postgres_bindir  # noqa: E402
 
 DRAFT = {
     "session": {
@@ -140,7 +140,7 @@ async def _fill(url: str, cipher: Cipher, cases: int) -> tuple[object, list[str]
 
 
 async def bench_postgres(cases: int, cipher: Cipher) -> dict[str, float]:
-    bindir = _postgres_bindir()
+    bindir = postgres_bindir()
     assert bindir is not None, "PostgreSQL binaries not found"
     server = PostgresServer(bindir)
     server.start()

@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 import redis
 
-from bench.processes import ROOT, BenchError, BotProcess
+from bench.processes import ROOT, BotProcess
+from tests.support.servers import ServerError
 
 
 @dataclass
@@ -89,7 +90,7 @@ class Profiler:
     def __init__(self, pid: int, out: Path) -> None:
         binary = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         if not Path(binary).exists():
-            raise BenchError("--profile needs py-spy: .venv/bin/pip install py-spy")
+            raise ServerError("--profile needs py-spy: .venv/bin/pip install py-spy")
         self.out = out
         self.started = time.time()
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line

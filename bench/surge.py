@@ -61,17 +61,17 @@ try:
         intake_person,
         volunteer,
     )
-    from bench.processes import (
-        ROOT,
-        START_TIMEOUT,
-        BenchError,
-        BotProcess,
-        PostgresServer,
-        RedisServer,
-        tail,
-    )
+    from bench.processes import ROOT, START_TIMEOUT, BotProcess
     from bench.report import PhaseResult, build_report, plot, table
     from storage.crypto import generate_master_key
+    from tests.support.servers import (
+        PostgresServer,
+        RedisServer,
+        ServerError,
+        postgres_bindir,
+        redis_binary,
+        tail,
+    )
 except ImportError as missing:  # pragma: no cover - a hint for the wrong interpreter
     sys.exit(f"surge.py: {missing}; run it with the project's venv: .venv/bin/python {__file__}")
 
@@ -84,9 +84,9 @@ async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) ->
     end = min(deadline, time.monotonic() + START_TIMEOUT)
     while not api.state.polled.is_set():
         if not process.running():
-            raise BenchError(f"{process.name} exited at start:\n{tail(process.log)}")
+            raise ServerError(f"{process.name} exited at start:\n{tail(process.log)}")
         if time.monotonic() > end:
-            raise BenchError(f"{process.name} did not poll within {START_TIMEOUT:g} s")
+            raise ServerError(f"{process.name} did not poll within {START_TIMEOUT:g} s")
         await asyncio.sleep(0.1)
 
 
@@ -284,7 +284,7 @@ async def intake_phase(
     )
     try:
         result.database = await asyncio.to_thread(inspect)
-    except (BenchError, sqlite3.Error) as error:
+    except (ServerError, sqlite3.Error) as error:
         notes.append(f"could not read the database: {error}")
     if code not in (0, None):
         notes.append(f"intake-bot exit status {code}; log tail:\n{tail(process.log)}")
@@ -408,15 +408,25 @@ def main(argv: list[str] | None = None) -> int:
         cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         cleanup.callback(keep_logs, workdir, args.out)
         try:
-            redis_server = RedisServer(workdir)
+            binary = redis_binary()
+            if binary is None:
+                raise ServerError("redis-server is not installed (apt-get install redis-server)")
+            redis_server = RedisServer(binary, workdir, start_timeout=START_TIMEOUT)
             cleanup.callback(redis_server.stop)
             redis_server.start()
             if args.database == "postgresql":
-                postgres = PostgresServer()
+                bindir = postgres_bindir()
+                if bindir is None:
+                    raise ServerError(
+                        "PostgreSQL (initdb, pg_ctl) is not installed (apt-get install postgresql)"
+                    )
+                postgres = PostgresServer(
+                    bindir, prefix="intake-surge-pg-", start_timeout=START_TIMEOUT
+                )
                 cleanup.callback(postgres.stop)
                 postgres.start()
                 postgres.psql('CREATE DATABASE "surge"')
-                database_url = postgres.url("surge")
+                database_url = postgres.url_for("surge")
 
                 def inspect() -> dict[str, Any]:
                     return inspect_postgres(postgres, "surge")
@@ -443,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                     notes,
                 )
             )
-        except BenchError as error:
+        except ServerError as error:
             failure = str(error)
         except KeyboardInterrupt:
             failure = "interrupted"

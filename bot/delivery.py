@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.logs import describe
 from bot.services import Services
+from bot.telegram_limits import split_message
 from casework import copies, relay
 from casework.notices import admin_alerts
 from casework.outgoing import Message
@@ -21,7 +22,6 @@ from storage.models import Volunteer
 log = logging.getLogger(__name__)
 
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
-MAX_MESSAGE = 4096
 
 
 async def deliver(bot: Bot, services: Services, me: Volunteer, messages: Sequence[Message]) -> None:
@@ -131,27 +131,3 @@ async def delete_batches(bot: Bot, chat_id: int, message_ids: Sequence[int]) -> 
             failed += 1
             log.warning("could not delete a batch of messages: %s", describe(error))
     return failed
-
-
-def split_message(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Telegram takes 4096 characters a message: split long case views at line breaks."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks

@@ -18,6 +18,7 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from telegram import Bot
 
+from bot.listening import listen
 from bot.logs import describe
 from bot.metrics import Metrics
 from bot.services import Services
@@ -58,9 +59,7 @@ class HealthServer:
             [(r"/healthz", _Health, {"owner": self}), (r"/metrics", _Metrics, {"owner": self})]
         )
         self._server = tornado.httpserver.HTTPServer(web)
-        self._server.listen(port, address)
-        sockets = list(self._server._sockets.values())
-        return int(sockets[0].getsockname()[1]) if sockets else port
+        return listen(self._server, port, address)
 
     async def stop(self) -> None:
         if self._server is not None:

@@ -8,14 +8,13 @@ expired draft stays in them at most one round (`storage.compaction`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 from telegram import Bot
 
 from bot.delivery import remove_copies, send_quietly
-from bot.logs import describe
+from bot.loops import every
 from bot.services import Services
 from casework import copies
 from casework.notices import admin_alerts
@@ -78,17 +77,19 @@ async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
 
 
 async def housekeeping_loop(bot: Bot, services: Services, interval: float) -> None:
-    """Runs until cancelled; a failed round is logged without content and tried again later."""
-    while True:
-        try:
-            await purge(services)
-            await remove_case_copies(bot, services)
-            if services.compactor is not None:
-                # Drafts that expired since the last round leave Redis's files; this also
-                # finishes a compaction a crash interrupted.
-                services.compactor.request()
-            await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
-            await warn_about_stale_cases(bot, services)
-        except Exception as error:
-            log.warning("housekeeping round failed: %s", describe(error))
-        await asyncio.sleep(interval)
+    """Runs until cancelled, a round at once and then every `interval`; a failed round is
+    logged without content and tried again later."""
+    await every(
+        interval, lambda: housekeeping_round(bot, services), "housekeeping", log, first_now=True
+    )
+
+
+async def housekeeping_round(bot: Bot, services: Services) -> None:
+    await purge(services)
+    await remove_case_copies(bot, services)
+    if services.compactor is not None:
+        # Drafts that expired since the last round leave Redis's files; this also
+        # finishes a compaction a crash interrupted.
+        services.compactor.request()
+    await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
+    await warn_about_stale_cases(bot, services)

@@ -4,13 +4,12 @@ cases announced again (`casework.notices`), deferred submissions retried (`casew
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram import Bot
 
 from bot.delivery import send_quietly
-from bot.logs import describe
+from bot.loops import every
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -18,22 +17,16 @@ log = logging.getLogger(__name__)
 
 async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
     """Runs until cancelled; a failed round is logged (without content) and retried later."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await send_quietly(bot, await services.notices.escalate(), "desk notice")
-        except Exception as error:
-            log.warning("escalation round failed: %s", describe(error))
+    await every(interval, lambda: escalate(bot, services), "escalation", log)
+
+
+async def escalate(bot: Bot, services: Services) -> None:
+    await send_quietly(bot, await services.notices.escalate(), "desk notice")
 
 
 async def deferred_loop(bot: Bot, services: Services, interval: float) -> None:
     """Submit questionnaires deferred while the database was away; tell each person when done."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await submit_deferred(bot, services)
-        except Exception as error:
-            log.warning("deferred submissions round failed: %s", describe(error))
+    await every(interval, lambda: submit_deferred(bot, services), "deferred submissions", log)
 
 
 async def submit_deferred(bot: Bot, services: Services) -> int:

@@ -8,11 +8,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cb
+from bot.telegram_limits import truncate
 from casework.answers import answer_line
 from dialogs.events import Notice, Prompt
 from locales.translator import Translator
-
-MAX_TEXT = 4096
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Renderer:
             ]
             rows.append([self._button(self.t.text(lang, "review-submit"), cb.SUBMIT)])
             rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
-            return Screen(_fit("\n\n".join(parts)), InlineKeyboardMarkup(rows))
+            return Screen(truncate("\n\n".join(parts)), InlineKeyboardMarkup(rows))
         parts.append(self.t.text(lang, f"{prompt.step}-question", max=prompt.max_length))
         rows = self._option_rows(prompt)
         if prompt.kind == "multi":
@@ -59,7 +58,7 @@ class Renderer:
         if prompt.can_go_back:
             rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
         keyboard = InlineKeyboardMarkup(rows) if rows else None
-        return Screen(_fit("\n\n".join(parts)), keyboard)
+        return Screen(truncate("\n\n".join(parts)), keyboard)
 
     def notice(self, language: str, key: str, **args: Any) -> str:
         return self.t.text(language, key, **args)
@@ -106,8 +105,3 @@ class Renderer:
     @staticmethod
     def _button(label: str, kind: str, *args: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=cb.encode(kind, *args))
-
-
-def _fit(text: str) -> str:
-    """Telegram rejects texts over 4096 characters; a review with a long description could be."""
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"

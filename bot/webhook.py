@@ -34,6 +34,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.dedupe import Claim, MemoryUpdateDeduper, UpdateDeduper
+from bot.listening import listen
 from bot.logs import describe
 from bot.update_processor import PerPersonUpdateProcessor
 from storage.state import StateUnavailable
@@ -85,9 +86,7 @@ class WebhookServer:
         assert isinstance(self._server, _GuardedServer)
         self._server.cap = self.open_connections
         quiet_noisy_loggers()
-        self._server.listen(port, address)
-        sockets = list(self._server._sockets.values())
-        return int(sockets[0].getsockname()[1]) if sockets else port
+        return listen(self._server, port, address)
 
     async def stop(self) -> None:
         """Stop accepting, then wait for the updates being handled (SIGTERM)."""

@@ -9,10 +9,10 @@ from bot.localapi import FakeUser, LocalBotApi
 from bot.services import Services
 from storage.models import Case, Person
 from storage.state import StateUnavailable
-from tests.conftest import RedisServer
 from tests.e2e.conftest import SettingsFactory
 from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say, tap
+from tests.support.servers import RedisServer
 
 
 def test_language_can_be_changed_mid_way(api: LocalBotApi, bot: BotRunner) -> None:

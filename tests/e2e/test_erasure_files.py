@@ -26,7 +26,6 @@ from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
 from storage.repositories import create_case, upsert_person
-from tests.conftest import PostgresServer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_safety import pseudonym_of
@@ -40,6 +39,7 @@ from tests.support.redisfiles import (
     start_aof_redis,
     strings_in,
 )
+from tests.support.servers import PostgresServer
 from tests.unit.test_cli import run
 
 

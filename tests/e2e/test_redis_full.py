@@ -16,11 +16,11 @@ import redis
 
 from bot.localapi import LocalBotApi
 from storage.crypto import generate_master_key
-from tests.conftest import RedisServer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, tap
+from tests.support.servers import RedisServer
 from tests.unit.test_cli import run
 
 SORRY = "Something went wrong on our side"

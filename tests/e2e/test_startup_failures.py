@@ -22,7 +22,7 @@ from bot.services import Services
 from bot.settings import Settings
 from storage.crypto import generate_master_key, parse_master_keys
 from storage.db import make_engine
-from tests.conftest import PostgresServer
+from tests.support.servers import PostgresServer
 
 EXECUTABLE = str(Path(sys.executable).parent / "intake-bot")
 REJECTED_TOKEN = "123456:REJECTED-7f3c9a1e5b2d8c4f6a0e9d3b1c7f5a2e"  # not a real token

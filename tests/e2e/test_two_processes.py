@@ -23,9 +23,9 @@ from sqlalchemy import text
 from bot.localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from storage.db import make_engine
-from tests.conftest import PostgresServer
 from tests.e2e.flows import submit_request
 from tests.e2e.test_operations import free_port, get
+from tests.support.servers import PostgresServer
 
 SECRET = "two-processes-webhook-secret"
 PEOPLE = 8

@@ -21,7 +21,6 @@ from storage.erasure import erase_person
 from storage.models import Case, CaseEntry, Person
 from storage.repositories import create_case, upsert_person
 from storage.state import RedisDraftStore
-from tests.conftest import PostgresServer
 from tests.support.dbfiles import database_files, found
 from tests.support.redisfiles import (
     every_string,
@@ -30,6 +29,7 @@ from tests.support.redisfiles import (
     start_aof_redis,
     strings_in,
 )
+from tests.support.servers import PostgresServer
 
 Sessions = async_sessionmaker[AsyncSession]
 

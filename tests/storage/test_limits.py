@@ -23,7 +23,7 @@ from storage.limits import (
     RedisFloodLimiter,
 )
 from storage.state import StateUnavailable
-from tests.conftest import RedisServer
+from tests.support.servers import RedisServer
 
 OWNER = "a1b2c3d4e5f6"
 OTHER = "f6e5d4c3b2a1"

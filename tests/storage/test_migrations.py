@@ -30,8 +30,8 @@ from storage.repositories import (
     person_record,
     upsert_person,
 )
-from tests.conftest import PostgresServer
 from tests.storage.raw import stored_times
+from tests.support.servers import PostgresServer
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from storage.state import (
     open_draft,
     seal_draft,
 )
-from tests.conftest import RedisServer
+from tests.support.servers import RedisServer
 
 MARKER = "PLAINTEXT-MARKER-DRAFT"
 DRAFT = {"step": "situation", "answers": {"situation": f"мобилизован {MARKER}"}}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import PostgresServer
 from tests.storage.raw import read_sqlite_files
+from tests.support.servers import PostgresServer
 
 
 async def postgres_files(engine: AsyncEngine, server: PostgresServer) -> bytes:

@@ -23,7 +23,7 @@ import redis
 
 from storage.crypto import Cipher, DecryptionError
 from storage.state import open_draft
-from tests.conftest import _free_port, _stop_pid
+from tests.support.servers import free_port, stop_pid
 
 ENVELOPE = re.compile(rb'\{"v":1,"key":"[A-Za-z0-9+/=]+","data":"[A-Za-z0-9+/=]+"\}')
 
@@ -272,7 +272,7 @@ def start_aof_redis(directory: Path, *extra: str) -> Iterator[AofRedis]:
     pid at the end; `extra` arguments go to redis-server."""
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     directory.mkdir(parents=True)
-    port = _free_port()
+    port = free_port()
     command = [
         binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
         "--appendonly", "yes", "--save", DEFAULT_SAVE, *extra,
@@ -293,7 +293,7 @@ def start_aof_redis(directory: Path, *extra: str) -> Iterator[AofRedis]:
     try:
         yield server
     finally:
-        _stop_pid(process.pid, signal.SIGTERM)
+        stop_pid(process.pid, signal.SIGTERM)
         process.wait(10)
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from telegram import Update
 
 from bot.context import BotContext
-from bot.delivery import deliver, split_message
+from bot.delivery import deliver
 from bot.handlers.common import on_unknown_command, person_of
+from bot.telegram_limits import split_message
 from casework.desk.access import NotAVolunteer, Refused, Work
 
 
