@@ -19,6 +19,7 @@ COPY casework ./casework
 COPY dialogs ./dialogs
 COPY storage ./storage
 COPY locales ./locales
+COPY localapi ./localapi
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- runtime ---------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.localapi import ApiError, LocalBotApi
-from bot.localapi.state import BotState, Params
+from localapi import LocalBotApi
+from localapi.params import Params
 
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "answerCallbackQuery"})
 SCREEN_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
@@ -79,15 +79,13 @@ class Phase:
             self.reply_latencies.append((enqueued, at - enqueued))
 
 
-class MeteredState(BotState):
-    """BotState that timestamps what people enqueue, what getUpdates delivers and every reply.
+class Meter:
+    """Timestamps what people enqueue, what getUpdates delivers and every reply, through the
+    server's public hook (:meth:`localapi.LocalBotApi.observe`), so the server is unchanged."""
 
-    Only public methods are wrapped (``user_send``, ``user_press``, ``poll``, ``execute``), each
-    calling the original, so the server's behaviour is unchanged.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, now: Callable[[], float]) -> None:
+        self.now = now  # the server's clock
+        self.lock = threading.RLock()
         self.phase: Phase | None = None
         self.sink: Callable[[int, Event], None] | None = None
         self.polled = threading.Event()
@@ -96,57 +94,33 @@ class MeteredState(BotState):
         self._query_chat: dict[str, int] = {}
         self._last_update_id = 0
 
-    def user_send(self, user_id: int, **kwargs: Any) -> int:
-        with self.cond:  # timestamp and enqueue at once: the bot cannot see it in between
-            at = self.now()
-            message_id = super().user_send(user_id, **kwargs)
-            self._enqueued(user_id, at)
-            return message_id
+    def person_acted(self, chat_id: int, at: float, callback_query_id: str | None) -> None:
+        with self.lock:
+            if callback_query_id is not None:
+                self._query_chat[callback_query_id] = chat_id
+            self.last_enqueued[chat_id] = at
+            if self.phase is not None:
+                self.phase.enqueued(chat_id, at)
 
-    def user_press(self, user_id: int, message_id: int, data: str) -> str:
-        with self.cond:
-            at = self.now()
-            query_id = super().user_press(user_id, message_id, data)
-            self._query_chat[query_id] = user_id
-            self._enqueued(user_id, at)
-            return query_id
-
-    def _enqueued(self, chat_id: int, at: float) -> None:
-        self.last_enqueued[chat_id] = at
-        if self.phase is not None:
-            self.phase.enqueued(chat_id, at)
-
-    def poll(self, offset: int, limit: int) -> list[dict[str, Any]]:
-        updates = super().poll(offset, limit)
+    def updates_fetched(self, updates: list[dict[str, Any]], at: float) -> None:
         self.polled.set()
-        if updates:
-            at = self.now()
-            with self.cond:
-                fresh = [u for u in updates if u["update_id"] > self._last_update_id]
-                if fresh:
-                    self._last_update_id = max(u["update_id"] for u in fresh)
-                    for update in fresh:
-                        chat_id = _chat_of(update)
-                        if chat_id is not None:
-                            self.last_delivered[chat_id] = at
-                    if self.phase is not None:
-                        self.phase.delivered.extend([at] * len(fresh))
-        return updates
+        if not updates:
+            return
+        with self.lock:
+            fresh = [u for u in updates if u["update_id"] > self._last_update_id]
+            if fresh:
+                self._last_update_id = max(u["update_id"] for u in fresh)
+                for update in fresh:
+                    chat_id = _chat_of(update)
+                    if chat_id is not None:
+                        self.last_delivered[chat_id] = at
+                if self.phase is not None:
+                    self.phase.delivered.extend([at] * len(fresh))
 
-    def execute(self, method: str, params: Params) -> tuple[Any, str | None]:
-        at = self.now()
-        try:
-            outcome = super().execute(method, params)
-        except ApiError as error:
-            self._observe(method, params, at, None, error.description)
-            raise
-        self._observe(method, params, at, outcome[0], None)
-        return outcome
-
-    def _observe(
+    def bot_called(
         self, method: str, params: Params, at: float, result: Any, error: str | None
     ) -> None:
-        with self.cond:
+        with self.lock:
             if method == "answerCallbackQuery":
                 chat_id = self._query_chat.pop(params.str("callback_query_id") or "", None)
             else:
@@ -184,14 +158,9 @@ def _int(value: object) -> int | None:
 
 
 class MeteredApi(LocalBotApi):
-    """The local Bot API server with a :class:`MeteredState` behind it."""
+    """The local Bot API server with a :class:`Meter` on its observer hook."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        plain = self.state
-        self.state: MeteredState = MeteredState(
-            bot_id=plain.bot_id,
-            bot_username=plain.bot_username,
-            bot_first_name=plain.bot_first_name,
-            callback_query_ttl=plain.callback_query_ttl,
-        )
+        self.meter = Meter(self.now)
+        self.observe(self.meter)

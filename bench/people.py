@@ -14,7 +14,7 @@ from functools import partial
 from typing import TypeVar
 
 from bench.metered import Event, MeteredApi, Phase
-from bot.localapi import FakeUser
+from localapi import FakeUser
 
 REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 TAKEN = re.compile(r"You took case ([0-9A-Z]{4}-[0-9A-Z]{4})")
@@ -164,7 +164,7 @@ class Surge:
         self.retry_pause: float = args.retry_pause
         step_timeout: float = args.step_timeout
         self.api = api
-        self.state = api.state
+        self.meter = api.meter
         self.hub = hub
         self.phase = phase
         self.deadline = deadline
@@ -174,7 +174,7 @@ class Surge:
         return min(self.step_timeout, self.deadline - time.monotonic())
 
     def record_screen(self, chat_id: int, at: float, step: str | None = None) -> None:
-        enqueued = self.state.last_enqueued.get(chat_id)
+        enqueued = self.meter.last_enqueued.get(chat_id)
         if enqueued is not None:
             self.phase.screen_latencies.append((enqueued, at - enqueued))
             if step is not None:
@@ -218,8 +218,8 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                     seen = {mid: s.shown for mid, s in feed.screens.items()}
                     shown = await feed.wait(partial(changed, SENT_LATER, seen), surge.timeout())
             except StepTimeout:
-                sent = surge.state.last_enqueued.get(user.id, 0.0)
-                fetched = surge.state.last_delivered.get(user.id, 0.0) >= sent
+                sent = surge.meter.last_enqueued.get(user.id, 0.0)
+                fetched = surge.meter.last_delivered.get(user.id, 0.0) >= sent
                 answers = [_said(e) for e in feed.events if e.at >= sent] or ["nothing"]
                 outcome.unanswered = answers == ["nothing"]
                 outcome.failed_at = (
@@ -227,7 +227,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                     f"{'' if fetched else 'NOT '}fetched by getUpdates; the bot answered with: "
                     f"{', '.join(answers)})"
                 )
-                outcome.finished_at = surge.state.now()
+                outcome.finished_at = surge.meter.now()
                 newest = max(feed.screens.values(), key=lambda s: s.at, default=None)
                 outcome.last_screen = newest.text[:100] if newest else None
                 return outcome
@@ -239,7 +239,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
             if attempt > surge.retries:
                 outcome.failed_at = f"{kind} {label!r}: still failing after {surge.retries} retries"
                 outcome.last_screen = shown.text[:100]
-                outcome.finished_at = surge.state.now()
+                outcome.finished_at = surge.meter.now()
                 return outcome
             await asyncio.sleep(surge.retry_pause)
         surge.record_screen(user.id, screen.at, f"{kind} {value}")
@@ -248,7 +248,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
     outcome.done = outcome.reference is not None
     if not outcome.done:
         outcome.failed_at = "no reference in the confirmation"
-    outcome.finished_at = surge.state.now()
+    outcome.finished_at = surge.meter.now()
     return outcome
 
 
@@ -274,13 +274,13 @@ async def echo_person(surge: Surge, user: FakeUser) -> Outcome:
             event = await feed.wait(answered, surge.timeout())
         except StepTimeout:
             outcome.failed_at = f"{kind} {value!r}"
-            outcome.finished_at = surge.state.now()
+            outcome.finished_at = surge.meter.now()
             return outcome
         if event.message is not None and target is None:
             target = int(event.message["message_id"])
         surge.record_screen(user.id, event.at)
     outcome.done = True
-    outcome.finished_at = surge.state.now()
+    outcome.finished_at = surge.meter.now()
     return outcome
 
 

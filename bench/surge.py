@@ -4,7 +4,7 @@
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
-Bot API server (``bot.localapi``, in this process, on 127.0.0.1), and two bots as separate
+Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
 processes, one after the other, against that same server:
 
 1. ``bench/echo_bot.py``, a bare python-telegram-bot echo bot (the baseline): N people send it the
@@ -82,7 +82,7 @@ VOLUNTEER_BASE = 7_000_000
 
 async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) -> None:
     end = min(deadline, time.monotonic() + START_TIMEOUT)
-    while not api.state.polled.is_set():
+    while not api.meter.polled.is_set():
         if not process.running():
             raise ServerError(f"{process.name} exited at start:\n{tail(process.log)}")
         if time.monotonic() > end:
@@ -139,7 +139,7 @@ async def echo_phase(
     phase = Phase("echo", {user.id for user in users})
     env = clean_env()
     env.update(ECHO_BOT_TOKEN=api.token, ECHO_API_URL=api.base_url)
-    api.state.polled.clear()
+    api.meter.polled.clear()
     process = BotProcess(
         "echo-bot", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, workdir
     )
@@ -150,7 +150,7 @@ async def echo_phase(
     profile: dict[str, Any] | None = None
     try:
         await wait_polling(api, process, deadline)
-        api.state.sink, api.state.phase = hub.sink, phase
+        api.meter.sink, api.meter.phase = hub.sink, phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
         surge = Surge(api, hub, phase, deadline, args)
         profiler = (
@@ -167,7 +167,7 @@ async def echo_phase(
     finally:
         if profiler is not None and profile is None:
             profile = profiler.stop()
-        api.state.sink = api.state.phase = None
+        api.meter.sink = api.meter.phase = None
         stop.set()
         process.sample()
         code = process.stop()
@@ -215,7 +215,7 @@ async def intake_phase(
     command = [str(executable), "run"]
     if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
-    api.state.polled.clear()
+    api.meter.polled.clear()
     process = BotProcess("intake-bot", command, env, workdir)
     notes: list[str] = []
     series: list[Sample] = []
@@ -228,14 +228,14 @@ async def intake_phase(
     profile: dict[str, Any] | None = None
     try:
         await wait_polling(api, process, deadline)
-        api.state.sink = hub.sink
+        api.meter.sink = hub.sink
         surge = Surge(api, hub, phase, deadline, args)
         # A volunteer is known to the desk from their first message: say hello before the surge.
         for helper in volunteers:
             await desk_command(
                 surge, helper, "/queue", lambda t: "queue" in t.lower() or "waiting" in t
             )
-        api.state.phase = phase
+        api.meter.phase = phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
         sampler = asyncio.create_task(watch_drafts(redis_url, people_done, drafts))
         desk = [asyncio.create_task(volunteer(surge, v, people_done, work)) for v in volunteers]
@@ -274,7 +274,7 @@ async def intake_phase(
     finally:
         if profiler is not None and profile is None:
             profile = profiler.stop()
-        api.state.sink = api.state.phase = None
+        api.meter.sink = api.meter.phase = None
         people_done.set()
         stop.set()
         process.sample()

@@ -1,13 +1,14 @@
 """`intake-bot demo`: the whole product in a terminal, with no token and no network.
 
 A practice copy for training volunteers. It starts the local Bot API server
-(:class:`~bot.localapi.LocalBotApi`) on 127.0.0.1 in this process, runs the real bot against it
+(:class:`~localapi.LocalBotApi`) on 127.0.0.1 in this process, runs the real bot against it
 (the same :func:`~bot.runner.serve` as ``intake-bot run``, long polling) in a thread with its own
-event loop, on SQLite in a temporary directory, in-memory state and a throwaway master key, and lets
-the user play both sides: a person who writes to the bot, and a volunteer who is an admin of the
-desk. Nothing is read from the environment or a ``.env`` file, nothing leaves the machine, and
-the temporary directory is removed on the way out. Nothing listens but the local server (the
-health and metrics endpoint is off).
+event loop (:class:`~bot.inprocess.BotThread`, the one the end-to-end tests use), on SQLite in a
+temporary directory, in-memory state and a throwaway master key, and lets the user play both
+sides: a person who writes to the bot, and a volunteer who is an admin of the desk. Nothing is
+read from the environment or a ``.env`` file, nothing leaves the machine, and the temporary
+directory is removed on the way out. Nothing listens but the local server (the health and
+metrics endpoint is off).
 
 The terminal side is plain line input (``readline()`` on the given stream, no curses, no GNU
 readline), so it works in any terminal and through a pipe:
@@ -30,7 +31,6 @@ Entry point: :func:`main` (``python -m bot.demo`` runs it too).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import logging
 import os
@@ -48,11 +48,10 @@ from typing import Any, TextIO
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from bot import logs
-from bot.localapi import Button, ChatMessage, FakeUser, LocalBotApi
-from bot.runner import serve
-from bot.services import Services
+from bot.inprocess import BotThread, BotThreadError
 from bot.settings import Settings
 from dialogs import spec as dialog_spec
+from localapi import Button, ChatMessage, FakeUser, LocalBotApi
 from locales.translator import Translator
 from storage.crypto import generate_master_key
 
@@ -69,7 +68,6 @@ MAX_SETTLE = 15.0
 """Upper bound on one wait for the chats to go quiet (a chatty bot still gets the prompt back)."""
 POLL = 0.03
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 30.0
 
 INDENT = "     "
 
@@ -121,57 +119,6 @@ def demo_settings(api: LocalBotApi, data_dir: Path) -> Settings:
         poll_timeout=1,
         health_port=0,  # no health/metrics endpoint: nothing but the local server listens
     )
-
-
-class _BotThread:
-    """The real bot (`bot.runner.serve`) in a daemon thread with an event loop of its own."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._main, name="intake-demo-bot", daemon=True)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def start(self) -> None:
-        self._thread.start()
-        while not self._ready.wait(0.1):  # short waits, so that Ctrl-C gets through
-            if not self._thread.is_alive():
-                break
-        if self.error is not None:
-            raise RuntimeError("the bot failed to start") from self.error
-        if not self._ready.is_set():
-            raise RuntimeError("the bot stopped while starting")
-
-    def stop(self) -> None:
-        loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):  # the loop may be closing already
-                loop.call_soon_threadsafe(stop.set)
-        if self._thread.ident is not None:
-            self._thread.join(STOP_TIMEOUT)
-
-    def _main(self) -> None:
-        try:
-            asyncio.run(self._serve())
-        except BaseException as error:  # reported to the terminal thread
-            self.error = error
-        finally:
-            self._ready.set()
-
-    async def _serve(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-
-        def started(_: Services) -> None:
-            self._ready.set()
-
-        await serve(self.settings, self._stop, started=started)
 
 
 # ------------------------------------------------------------------------------ the terminal
@@ -270,7 +217,7 @@ class _Session:
     def __init__(
         self,
         api: LocalBotApi,
-        bot: _BotThread,
+        bot: BotThread,
         stdin: TextIO,
         stdout: TextIO,
         *,
@@ -524,7 +471,7 @@ def main(
     status = 0
     with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="intake-demo-") as tmp:
         api = LocalBotApi(bot_username="intake_demo_bot", bot_first_name="Intake Demo")
-        bot: _BotThread | None = None
+        bot: BotThread | None = None
         try:
             write("Starting the practice bot...\n")
             stdout.flush()
@@ -533,13 +480,14 @@ def main(
                 _quiet_logging(api.token)
             api.user(PERSON_ID, language_code=args.language, first_name="Person")
             api.user(VOLUNTEER_ID, language_code="en", first_name="Volunteer")
-            bot = _BotThread(demo_settings(api, Path(tmp) / "data"))
+            bot = BotThread(demo_settings(api, Path(tmp) / "data"), name="intake-demo-bot")
             try:
-                bot.start()
-            except RuntimeError as error:
-                cause = error.__cause__
-                reason = f": {logs.describe(cause)}" if cause is not None else ""
-                write(f"intake-bot demo: {error}{reason}\n")
+                bot.start(timeout=None)
+            except BotThreadError as error:
+                write(f"intake-bot demo: {error}\n")
+                return 1
+            except Exception as error:
+                write(f"intake-bot demo: the bot failed to start: {logs.describe(error)}\n")
                 return 1
             session = _Session(api, bot, stdin, stdout, first_wait=args.wait, quiet=args.quiet)
             session.register_volunteer()

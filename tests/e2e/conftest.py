@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
 from bot.settings import Settings
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
-from tests.support.botrunner import BotRunner
 
 SettingsFactory = Callable[..., Settings]
 
@@ -52,8 +52,8 @@ def make_settings(
 
 
 @pytest.fixture
-def bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
-    with BotRunner(make_settings()) as runner:
+def bot(make_settings: SettingsFactory) -> Iterator[BotThread]:
+    with BotThread(make_settings()) as runner:
         yield runner
 
 

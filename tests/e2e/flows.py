@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.localapi import FakeUser
+from localapi import FakeUser
 from tests.support.people import command, say, tap
 
 REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, CaseCopy
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say, tap
 
 ADMIN_ID = 7770001
@@ -26,8 +26,8 @@ SECRET = "Secret detail Nightjar-57."
 
 
 @pytest.fixture
-def desk_bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as runner:
+def desk_bot(make_settings: SettingsFactory) -> Iterator[BotThread]:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])) as runner:
         yield runner
 
 
@@ -51,7 +51,7 @@ def showing(user: FakeUser, text: str) -> list[int]:
     return [m.message_id for m in user.messages() if text in m.visible_text]
 
 
-def copies(runner: BotRunner) -> int:
+def copies(runner: BotThread) -> int:
     async def read(services: Services) -> int:
         async with services.sessions() as db:
             return int(await db.scalar(select(func.count()).select_from(CaseCopy)) or 0)
@@ -60,7 +60,7 @@ def copies(runner: BotRunner) -> int:
 
 
 def test_forget_removes_every_copy_from_the_volunteers_and_admins_chats(
-    api: LocalBotApi, desk_bot: BotRunner
+    api: LocalBotApi, desk_bot: BotThread
 ) -> None:
     admin = admin_of(api)
     volunteer, _ = join_as_volunteer(api, admin, 7770002)
@@ -92,7 +92,7 @@ def test_forget_removes_every_copy_from_the_volunteers_and_admins_chats(
 
 
 def test_revoke_removes_the_revoked_volunteers_case_views(
-    api: LocalBotApi, desk_bot: BotRunner
+    api: LocalBotApi, desk_bot: BotThread
 ) -> None:
     admin = admin_of(api)
     volunteer, handle = join_as_volunteer(api, admin, 7770003)
@@ -113,7 +113,7 @@ def test_the_retention_purge_removes_the_case_views(
 ) -> None:
     settings = make_settings(admin_ids=[ADMIN_ID], housekeeping_interval_minutes=0.01,
                              retention_days=30)  # fmt: skip
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         admin = admin_of(api)
         volunteer, _ = join_as_volunteer(api, admin, 7770004)
         reference = submit_request(api.user(7770103, language_code="en"), details=SECRET)
@@ -135,7 +135,7 @@ def test_the_retention_purge_removes_the_case_views(
 
 
 def test_a_copy_telegram_will_not_delete_is_reported_to_the_admins(
-    api: LocalBotApi, desk_bot: BotRunner
+    api: LocalBotApi, desk_bot: BotThread
 ) -> None:
     admin = admin_of(api)
     volunteer, handle = join_as_volunteer(api, admin, 7770005)
@@ -156,7 +156,7 @@ def test_a_copy_telegram_will_not_delete_is_reported_to_the_admins(
     eventually(lambda: copies(desk_bot) == 0, what="the record of the copies gone")
 
 
-def test_a_case_view_in_several_messages_goes_whole(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_a_case_view_in_several_messages_goes_whole(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     person = api.user(7770105, language_code="en")
     reference = submit_request(person, details=SECRET)

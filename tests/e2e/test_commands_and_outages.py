@@ -5,17 +5,17 @@ from __future__ import annotations
 import redis
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, Person
 from storage.state import StateUnavailable
 from tests.e2e.conftest import SettingsFactory
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say, tap
 from tests.support.servers import RedisServer
 
 
-def test_language_can_be_changed_mid_way(api: LocalBotApi, bot: BotRunner) -> None:
+def test_language_can_be_changed_mid_way(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -28,20 +28,20 @@ def test_language_can_be_changed_mid_way(api: LocalBotApi, bot: BotRunner) -> No
 
 
 def test_help_before_anything_else_uses_the_client_language(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     command(api.user(language_code="en"), "/help", expect="Commands:")
     command(api.user(language_code="ru"), "/help", expect="Команды:")
 
 
-def test_the_command_menu_is_set_in_both_languages(api: LocalBotApi, bot: BotRunner) -> None:
+def test_the_command_menu_is_set_in_both_languages(api: LocalBotApi, bot: BotThread) -> None:
     calls = api.calls("setMyCommands")
     languages = {call.params.get("language_code") for call in calls}
     assert {"ru", "en"} <= languages
     assert all("forget" in str(call.params.get("commands")) for call in calls)
 
 
-def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotRunner) -> None:
+def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -73,7 +73,7 @@ def test_redis_away_for_a_moment_loses_nothing(
     api: LocalBotApi, make_settings: SettingsFactory, redis_url: str, redis_server: RedisServer
 ) -> None:
     user = api.user(language_code="en")
-    with BotRunner(make_settings(redis_url=redis_url)):
+    with BotThread(make_settings(redis_url=redis_url)):
         command(user, "/start", expect="Choose your language")
         tap(user, "English", expect="not end-to-end encrypted")
         tap(user, "I understand, continue", expect="Who needs help?")
@@ -96,7 +96,7 @@ def test_database_away_at_submission_keeps_the_answers_and_sends_them_later(
     api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
 ) -> None:
     user = api.user(language_code="en")
-    with BotRunner(make_settings(redis_url=redis_url, outbox_retry_seconds=0.3)) as runner:
+    with BotThread(make_settings(redis_url=redis_url, outbox_retry_seconds=0.3)) as runner:
         review_up_to_send(user, details="keep this")
         runner.run(_break_database)
         tap(user, "Send the request", expect="We could not store your request right now")
@@ -136,7 +136,7 @@ async def _mend_database(services: Services) -> None:
     services.submission.sessions = services.sessions
 
 
-def count(runner: BotRunner, model: type) -> int:
+def count(runner: BotThread, model: type) -> int:
     async def read(services: Services) -> int:
         async with services.sessions() as db:
             return int(await db.scalar(select(func.count()).select_from(model)) or 0)
@@ -162,7 +162,7 @@ class _SavesFailOnce:
 
 
 def test_the_next_question_is_shown_only_once_the_answer_is_kept(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     """If the answer cannot be kept, the person still sees the question they were on."""
     user = api.user(language_code="en")
@@ -189,7 +189,7 @@ def test_a_redis_restart_between_two_answers_costs_the_person_nothing(
 ) -> None:
     """Connections Redis closed when it restarted are retried on new ones, not failed."""
     user = api.user(language_code="en")
-    with BotRunner(make_settings(redis_url=redis_url)):
+    with BotThread(make_settings(redis_url=redis_url)):
         command(user, "/start", expect="Choose your language")
         tap(user, "English", expect="not end-to-end encrypted")
         client = redis.Redis.from_url(redis_url)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.e2e.flows import REFERENCE, submit_request
 from tests.e2e.test_operations import free_port, get

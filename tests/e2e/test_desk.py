@@ -8,30 +8,30 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.handlers.desk import COMMANDS
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import AuditEvent, CaseEntry, Volunteer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say
 
 ADMIN_ID = 5550001
 
 
 @pytest.fixture
-def desk_bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as runner:
+def desk_bot(make_settings: SettingsFactory) -> Iterator[BotThread]:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])) as runner:
         yield runner
 
 
 @pytest.fixture
-def hasty_desk_bot(make_settings: SettingsFactory) -> Iterator[BotRunner]:
+def hasty_desk_bot(make_settings: SettingsFactory) -> Iterator[BotThread]:
     """Urgent cases are announced again after about a second."""
     settings = make_settings(
         admin_ids=[ADMIN_ID], escalate_after_minutes=0.02, escalate_check_seconds=0.2
     )
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         yield runner
 
 
@@ -49,7 +49,7 @@ def join_as_volunteer(api: LocalBotApi, admin: FakeUser, user_id: int) -> FakeUs
     return volunteer
 
 
-def rows(bot: BotRunner, model: type) -> int:
+def rows(bot: BotThread, model: type) -> int:
     async def read(services: Services) -> int:
         async with services.sessions() as db:
             return int(await db.scalar(select(func.count()).select_from(model)) or 0)
@@ -57,7 +57,7 @@ def rows(bot: BotRunner, model: type) -> int:
     return bot.run(read)  # type: ignore[no-any-return]
 
 
-def test_a_case_from_submission_to_closing(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_a_case_from_submission_to_closing(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     volunteer = join_as_volunteer(api, admin, 5550002)
     person = api.user(5550100, language_code="en", username="person_username_y",
@@ -119,7 +119,7 @@ def test_a_case_from_submission_to_closing(api: LocalBotApi, desk_bot: BotRunner
         assert action in actions, trail.visible_text
 
 
-def test_take_a_named_case_and_release_it(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_take_a_named_case_and_release_it(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     first = submit_request(api.user(5550201, language_code="en"))
     urgent = submit_request(api.user(5550202, language_code="en"), urgent=True)
@@ -139,7 +139,7 @@ def test_take_a_named_case_and_release_it(api: LocalBotApi, desk_bot: BotRunner)
 
 
 def test_an_urgent_case_nobody_takes_is_announced_again(
-    api: LocalBotApi, hasty_desk_bot: BotRunner
+    api: LocalBotApi, hasty_desk_bot: BotThread
 ) -> None:
     admin = admin_of(api)
     reference = submit_request(api.user(5550301, language_code="en"), urgent=True)
@@ -150,7 +150,7 @@ def test_an_urgent_case_nobody_takes_is_announced_again(
 
 
 def test_messages_while_nobody_holds_the_case_wait_in_it(
-    api: LocalBotApi, desk_bot: BotRunner
+    api: LocalBotApi, desk_bot: BotThread
 ) -> None:
     admin = admin_of(api)
     person = api.user(5550401, language_code="en")
@@ -165,11 +165,11 @@ def test_non_volunteers_get_the_unknown_command_reply_for_every_desk_command(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
     settings = make_settings(admin_ids=[ADMIN_ID], flood_burst=500)  # ~50 commands in a row
-    with BotRunner(settings) as desk_bot:
+    with BotThread(settings) as desk_bot:
         _outsider_tries_everything(api, desk_bot)
 
 
-def _outsider_tries_everything(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def _outsider_tries_everything(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin_of(api)
     outsider = api.user(5550501, language_code="en")
     reference = submit_request(outsider)
@@ -186,7 +186,7 @@ def _outsider_tries_everything(api: LocalBotApi, desk_bot: BotRunner) -> None:
     assert "/queue" not in help_text.visible_text
 
 
-def test_a_revoked_volunteer_loses_access_at_once(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_a_revoked_volunteer_loses_access_at_once(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     volunteer = join_as_volunteer(api, admin, 5550602)
     reference = submit_request(api.user(5550601, language_code="en"))
@@ -203,7 +203,7 @@ def test_a_revoked_volunteer_loses_access_at_once(api: LocalBotApi, desk_bot: Bo
     command(admin, "/queue", expect=reference)
 
 
-def test_an_invite_works_once(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_an_invite_works_once(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     invite = command(admin, "/invite", expect="One-time invite")
     code = invite.visible_text.split("/join ")[1].split()[0].rstrip(".")
@@ -213,7 +213,7 @@ def test_an_invite_works_once(api: LocalBotApi, desk_bot: BotRunner) -> None:
     command(second, "/queue", expect="I do not know this command")
 
 
-def test_desk_content_at_rest_is_ciphertext(api: LocalBotApi, desk_bot: BotRunner) -> None:
+def test_desk_content_at_rest_is_ciphertext(api: LocalBotApi, desk_bot: BotThread) -> None:
     admin = admin_of(api)
     person = api.user(5550801, language_code="en")
     reference = submit_request(person)
@@ -236,7 +236,7 @@ def test_notices_go_to_the_desk_group_when_one_is_set(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
     group = api.group(-100555000111)
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID], desk_chat_id=group.id)):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], desk_chat_id=group.id)):
         admin = admin_of(api)
         reference = submit_request(api.user(5550901, language_code="en"), details="Group test.")
         notice = group.wait_for_text(f"Новая заявка {reference}")  # the default language
@@ -249,6 +249,6 @@ def test_the_desk_group_gets_its_notices_in_its_own_language(
 ) -> None:
     group = api.group(-100555000112)
     settings = make_settings(admin_ids=[ADMIN_ID], desk_chat_id=group.id, desk_language="en")
-    with BotRunner(settings):
+    with BotThread(settings):
         reference = submit_request(api.user(5550902, language_code="ru"))
         group.wait_for_text(f"New case {reference}")

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Volunteer
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE, submit_request, submit_request_from_language
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
 SECOND_ADMIN_ID = 5551001
 
 
-def handle_of(bot: BotRunner, user_id: int) -> str:
+def handle_of(bot: BotThread, user_id: int) -> str:
     """The desk handle of a Telegram account, read the way the bot finds it (by pseudonym)."""
 
     async def read(services: Services) -> str:
@@ -57,7 +57,7 @@ def test_a_revoked_configured_admin_stays_revoked_also_after_a_restart(
     settings = make_settings(admin_ids=[ADMIN_ID, SECOND_ADMIN_ID])
     first = api.user(ADMIN_ID, language_code="en")
     second = api.user(SECOND_ADMIN_ID, language_code="en")
-    with BotRunner(settings) as bot:
+    with BotThread(settings) as bot:
         command(first, "/queue", expect="The queue is empty")
         command(second, "/queue", expect="The queue is empty")
         unknown = command(second, "/teleport", expect="I do not know this command").visible_text
@@ -68,7 +68,7 @@ def test_a_revoked_configured_admin_stays_revoked_also_after_a_restart(
         listing = command(first, "/volunteers", expect="Volunteers:").visible_text
         assert f"{handle} · admin · " in listing
         assert "revoked" in next(line for line in listing.splitlines() if handle in line)
-    with BotRunner(settings):
+    with BotThread(settings):
         assert command(second, "/queue", expect=unknown).visible_text == unknown
         command(first, "/queue", expect="The queue is empty")
         # Only an invite brings the account back.
@@ -84,7 +84,7 @@ def test_a_revoked_configured_admin_stays_revoked_also_after_a_restart(
 def test_a_reinvited_volunteer_does_not_regain_the_cases_they_held(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as bot:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])) as bot:
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5551102)
         reference = submit_request(api.user(5551101, language_code="en"), details="CLOSED-X1")
@@ -114,7 +114,7 @@ def test_a_reinvited_volunteer_does_not_regain_the_cases_they_held(
 def test_release_of_a_waiting_case_and_close_of_a_closed_one_say_so(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
         admin = admin_of(api)
         reference = submit_request(api.user(5551201, language_code="en"))
         waiting = command(admin, "/release", args=reference, expect="not held by anyone")
@@ -135,7 +135,7 @@ def test_release_of_a_waiting_case_and_close_of_a_closed_one_say_so(
 def test_a_blocked_person_is_told_early_in_the_language_of_their_questionnaire(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
         admin = admin_of(api)
         person = api.user(5551301, language_code="ru")  # the app in Russian, answers in English
         reference = submit_request(person)
@@ -157,7 +157,7 @@ def test_a_silent_block_looks_normal_to_them_and_keeps_their_requests_off_the_de
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
     # Two questionnaires and a few messages: more than the default burst of 30 updates a minute.
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5551402)
         provocateur = api.user(5551401, language_code="en")
@@ -204,7 +204,7 @@ def test_a_silent_block_looks_normal_to_them_and_keeps_their_requests_off_the_de
 def test_a_message_after_closing_can_reopen_the_request(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5551502)
         person = api.user(5551501, language_code="en")
@@ -229,7 +229,7 @@ def test_a_message_after_closing_can_reopen_the_request(
 def test_a_message_after_closing_can_start_a_new_request_and_goes_with_it(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
         admin = admin_of(api)
         person = api.user(5551601, language_code="en")
         reference = submit_request(person)
@@ -250,7 +250,7 @@ def test_a_message_after_closing_can_start_a_new_request_and_goes_with_it(
 def test_the_close_reason_never_reaches_the_person(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
         admin = admin_of(api)
         person = api.user(5551701, language_code="en")
         reference = submit_request(person)
@@ -277,7 +277,7 @@ def test_the_close_reason_never_reaches_the_person(
 def test_desk_lists_say_what_their_numbers_mean(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as bot:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])) as bot:
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5551802)
         urgent = submit_request(api.user(5551801, language_code="en"), urgent=True)

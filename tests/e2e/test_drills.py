@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request, submit_request_from_language
@@ -14,12 +15,11 @@ from tests.e2e.test_commands_and_outages import (
     count,
     review_up_to_send,
 )
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, tap
 
 
 def test_telegram_errors_are_retried_and_no_reply_is_lost_or_doubled(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     person = api.user(7110101, language_code="en")
     api.inject_fault("sendMessage", "429", times=2, retry_after=1)
@@ -44,7 +44,7 @@ def test_database_down_for_ten_seconds_while_people_submit(
 ) -> None:
     people = [api.user(7110200 + n, language_code="en") for n in range(5)]
     settings = make_settings(redis_url=redis_url, outbox_retry_seconds=1)
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         for n, person in enumerate(people):
             review_up_to_send(person, details=f"outage person {n}")
         runner.run(_break_database)
@@ -67,7 +67,7 @@ def test_the_same_answers_sent_twice_make_one_case(
 ) -> None:
     """What a re-delivered "Send" looks like after a crash: the same answers, moments later."""
     person = api.user(7110301, language_code="en")
-    with BotRunner(make_settings(redis_url=redis_url)) as runner:
+    with BotThread(make_settings(redis_url=redis_url)) as runner:
         first = submit_request(person, details="only once")
         command(person, "/start", expect="You have an open request")
         tap(person, "Start a new request", expect="Choose your language")

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import LocalBotApi
 from storage import desk as store
 from storage.models import Case
 from storage.repositories import case_answers
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
 NOTE = "This edit changes nothing"
 
 
 def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     person = api.user(5590001, language_code="en")
     command(person, "/start", expect="Choose your language")
@@ -50,7 +50,7 @@ def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
     assert done is not None
 
 
-def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotRunner) -> None:
+def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotThread) -> None:
     """What the volunteer reads is the edited text, not the first one."""
     person = api.user(5590003, language_code="en")
     command(person, "/start", expect="Choose your language")
@@ -81,7 +81,7 @@ def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotRunner) -> Non
     assert "Ivan Petrov" not in stored
 
 
-def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotRunner) -> None:
+def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotThread) -> None:
     person = api.user(5590002, language_code="ru")
     command(person, "/start", expect="Выберите язык")
     tap(person, "Русский", expect="Продолжить на этих условиях?")
@@ -94,7 +94,7 @@ def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotR
 def test_an_edited_follow_up_replaces_the_entry_and_reaches_the_volunteer_as_an_edit(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID])) as runner:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID])) as runner:
         volunteer = join_as_volunteer(api, admin_of(api), 5590102)
         person = api.user(5590101, language_code="en")
         reference = submit_request(person)

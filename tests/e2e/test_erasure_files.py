@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.housekeeping import purge
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
 from casework.people import Person
 from dialogs.events import Completed
+from localapi import LocalBotApi
 from storage.crypto import Cipher, MasterKeyWrapper, generate_master_key, parse_master_keys
 from storage.models import Case, CaseEntry
 from storage.models import Person as StoredPerson
@@ -29,7 +30,6 @@ from storage.repositories import create_case, upsert_person
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_safety import pseudonym_of
-from tests.support.botrunner import BotRunner
 from tests.support.dbfiles import database_files, found
 from tests.support.people import command, eventually, tap
 from tests.support.redisfiles import (
@@ -80,7 +80,7 @@ def test_forget_leaves_nothing_openable_in_redis_or_database_files(
     server = _server(database_url, request)
     person = api.user(6670101, language_code="en")
     settings = make_settings(redis_url=aof_redis.url, compact_interval_seconds=1)
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         owner = pseudonym_of(runner, person)
         submit_request(person, details="A story that must not outlive /forget.")
         # A second questionnaire, half-way: its draft is saved at every step.

@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
+from localapi import FakeUser, LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
 from tests.e2e.test_two_processes import _wait_healthy
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, tap
 
 SECRET = "a-webhook-secret-for-hostile-traffic"
@@ -78,7 +78,7 @@ def test_a_redelivered_reply_reaches_the_person_once(
     with_redis: bool,
 ) -> None:  # fmt: skip
     redis = {"redis_url": request.getfixturevalue("redis_url")} if with_redis else {}
-    with BotRunner(webhook_settings(make_settings, **redis)):
+    with BotThread(webhook_settings(make_settings, **redis)):
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5560002)
         person = api.user(5560100, language_code="en")

@@ -7,17 +7,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage import repositories as repo
 from storage.models import Case
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say, send_media, tap, toast_shown
 
 REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 
 
-def stored_cases(bot: BotRunner) -> list[tuple[Case, dict[str, Any]]]:
+def stored_cases(bot: BotThread) -> list[tuple[Case, dict[str, Any]]]:
     async def read(services: Services) -> list[tuple[Case, dict[str, Any]]]:
         async with services.sessions() as db:
             cases = (await db.scalars(select(Case).order_by(Case.created_at))).all()
@@ -44,7 +44,7 @@ def english_intake_up_to_review(user: FakeUser, details: str = "I need to leave 
 
 
 def test_a_full_intake_in_english_becomes_an_encrypted_case(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     user = api.user(language_code="en")
     english_intake_up_to_review(user)
@@ -80,7 +80,7 @@ def test_a_full_intake_in_english_becomes_an_encrypted_case(
 
 
 def test_a_full_intake_in_russian_with_the_description_skipped(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     user = api.user(language_code="ru")
     say(user, "здравствуйте", expect="Выберите язык")
@@ -109,7 +109,7 @@ def test_a_full_intake_in_russian_with_the_description_skipped(
     assert "location" not in answers
 
 
-def test_back_returns_to_the_previous_question(api: LocalBotApi, bot: BotRunner) -> None:
+def test_back_returns_to_the_previous_question(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -126,7 +126,7 @@ def test_back_returns_to_the_previous_question(api: LocalBotApi, bot: BotRunner)
     tap(user, "← Back", expect="Who needs help?")
 
 
-def test_cancel_asks_first_then_discards_the_draft(api: LocalBotApi, bot: BotRunner) -> None:
+def test_cancel_asks_first_then_discards_the_draft(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -139,7 +139,7 @@ def test_cancel_asks_first_then_discards_the_draft(api: LocalBotApi, bot: BotRun
     command(user, "/cancel", expect="Discard the unfinished questionnaire?")
 
 
-def test_changing_an_answer_from_the_review_screen(api: LocalBotApi, bot: BotRunner) -> None:
+def test_changing_an_answer_from_the_review_screen(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     english_intake_up_to_review(user)
     tap(user, "✏️ Urgency", expect="How urgent is it?")
@@ -152,7 +152,7 @@ def test_changing_an_answer_from_the_review_screen(api: LocalBotApi, bot: BotRun
     assert case.priority == 1
 
 
-def test_an_over_long_text_is_refused_and_nothing_is_lost(api: LocalBotApi, bot: BotRunner) -> None:
+def test_an_over_long_text_is_refused_and_nothing_is_lost(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     english_intake_up_to_review(user)
     tap(user, "✏️ Description", expect="In a few sentences")
@@ -166,7 +166,7 @@ def test_an_over_long_text_is_refused_and_nothing_is_lost(api: LocalBotApi, bot:
     assert answers["status"] == "mobilized"
 
 
-def test_stickers_media_and_text_instead_of_a_button(api: LocalBotApi, bot: BotRunner) -> None:
+def test_stickers_media_and_text_instead_of_a_button(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -179,7 +179,7 @@ def test_stickers_media_and_text_instead_of_a_button(api: LocalBotApi, bot: BotR
     tap(user, "I do", expect="What is the situation right now?")
 
 
-def test_an_old_button_says_the_question_has_passed(api: LocalBotApi, bot: BotRunner) -> None:
+def test_an_old_button_says_the_question_has_passed(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
@@ -194,13 +194,13 @@ def test_an_old_button_says_the_question_has_passed(api: LocalBotApi, bot: BotRu
     tap(user, "Mobilized", expect="Where is the person now?")
 
 
-def test_unknown_command(api: LocalBotApi, bot: BotRunner) -> None:
+def test_unknown_command(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     command(user, "/teleport", expect="I do not know this command")
 
 
 def test_two_answers_sent_at_once_are_both_applied_in_order(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     user = api.user(language_code="en")
     command(user, "/start", expect="Choose your language")
@@ -216,7 +216,7 @@ def test_two_answers_sent_at_once_are_both_applied_in_order(
 
 
 def test_a_yes_no_question_shows_both_answers_side_by_side(
-    api: LocalBotApi, bot: BotRunner
+    api: LocalBotApi, bot: BotThread
 ) -> None:
     user = api.user(language_code="ru")
     command(user, "/start", expect="Выберите язык")

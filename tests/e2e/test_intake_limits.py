@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.localapi import ChatMessage, FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import ChatMessage, FakeUser, LocalBotApi
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE, submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
 ADMIN_ID = 6670001
 FAST = {"flood_burst": 1000}  # several questionnaires in a row go past the flood limit
 
 
-def count(runner: BotRunner) -> int:
+def count(runner: BotThread) -> int:
     async def read(services: Services) -> int:
         async with services.sessions() as db:
             return int(await db.scalar(select(func.count()).select_from(Case)) or 0)
@@ -52,7 +52,7 @@ def send(user: FakeUser, expect: str) -> ChatMessage:
 def test_a_person_with_two_open_requests_is_told_so_and_keeps_the_answers(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID], **FAST)) as runner:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], **FAST)) as runner:
         admin = api.user(ADMIN_ID, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         person = api.user(6670101, language_code="ru")  # answers in English all the same
@@ -80,7 +80,7 @@ def test_a_person_who_sent_the_daily_number_of_requests_is_told_so(
 ) -> None:
     settings = make_settings(admin_ids=[ADMIN_ID], open_cases_per_person=5, **FAST,
                              new_cases_per_person_per_day=2)  # fmt: skip
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         admin = api.user(ADMIN_ID, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         person = api.user(6670102, language_code="en")
@@ -102,7 +102,7 @@ def test_the_hourly_cap_counts_each_person_once(
 ) -> None:
     """Two requests (and extra presses of Send) from one person do not use up the cap of two
     people: a second person still gets through; a third waits, with the answers kept."""
-    with BotRunner(make_settings(admin_ids=[ADMIN_ID], cases_per_hour_cap=2, **FAST)) as runner:
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], cases_per_hour_cap=2, **FAST)) as runner:
         admin = api.user(ADMIN_ID, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         busy = api.user(6670103, language_code="en")

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command
 
 ADMIN_ID = 6770001
@@ -35,13 +35,13 @@ def test_rotate_while_running_then_remove_the_old_key(
     after = api.user(6770102, language_code="en")
     common = {"redis_url": redis_url, "admin_ids": [ADMIN_ID]}
 
-    with BotRunner(make_settings(master_keys=old, **common)):
+    with BotThread(make_settings(master_keys=old, **common)):
         command(admin, "/queue", expect="The queue is empty")
         first = submit_request(before, details="Written under the old key.")
         command(admin, "/take", args=first, expect="Written under the old key.")
         command(admin, "/reply", args=f"{first} A reply under the old key.", expect="Sent")
 
-    with BotRunner(make_settings(master_keys=f"{new},{old}", **common)):
+    with BotThread(make_settings(master_keys=f"{new},{old}", **common)):
         second = submit_request(after, details="Written during the rotation.")
         rotated = intake_bot(
             "keys", "rotate",
@@ -51,7 +51,7 @@ def test_rotate_while_running_then_remove_the_old_key(
         assert "can be removed" in rotated.stdout
         assert old.split(":")[0] not in rotated.stdout.split("master key id:")[1]
 
-    with BotRunner(make_settings(master_keys=new, **common)):
+    with BotThread(make_settings(master_keys=new, **common)):
         view = command(admin, "/case", args=first, expect="Conversation:")
         assert "Written under the old key." in view.visible_text
         assert "A reply under the old key." in view.visible_text
@@ -76,13 +76,13 @@ def test_rekey_while_running_then_only_the_new_key_opens_anything(
     during = api.user(6770104, language_code="en")
     common = {"redis_url": redis_url, "admin_ids": [ADMIN_ID]}
 
-    with BotRunner(make_settings(master_keys=old, **common)):
+    with BotThread(make_settings(master_keys=old, **common)):
         command(admin, "/queue", expect="The queue is empty")
         first = submit_request(before, details="Written before the leak.")
         command(admin, "/take", args=first, expect="Written before the leak.")
         command(admin, "/reply", args=f"{first} A reply before the leak.", expect="Sent")
 
-    with BotRunner(make_settings(master_keys=f"{new},{old}", **common)):
+    with BotThread(make_settings(master_keys=f"{new},{old}", **common)):
         rekey = subprocess.Popen(
             [str(Path(sys.executable).parent / "intake-bot"), "keys", "rotate", "--rekey"],
             env={**{k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")},
@@ -98,7 +98,7 @@ def test_rekey_while_running_then_only_the_new_key_opens_anything(
         assert "busy, not re-keyed: 0" in out
         assert "can be removed" in out
 
-    with BotRunner(make_settings(master_keys=new, **common)):  # the old key is destroyed
+    with BotThread(make_settings(master_keys=new, **common)):  # the old key is destroyed
         view = command(admin, "/case", args=first, expect="Conversation:")
         assert "Written before the leak." in view.visible_text
         assert "A reply before the leak." in view.visible_text

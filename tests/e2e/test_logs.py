@@ -6,10 +6,10 @@ import io
 import logging
 
 from bot import logs
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, say, tap
 
 ADMIN_ID = 7391000001
@@ -30,7 +30,7 @@ def test_debug_logs_of_intake_desk_relay_and_forget_hold_no_identifying_value(
     admin = api.user(ADMIN_ID, language_code="en", first_name="Adminfirst", username="adm_user_q")
     person = api.user(PERSON_ID, language_code="en", first_name="Personfirst",
                       username="per_user_q")  # fmt: skip
-    with BotRunner(settings):
+    with BotThread(settings):
         command(admin, "/queue", expect="The queue is empty")
         reference = submit_request(person, details=ANSWER)
         command(admin, "/take", expect=f"You took case {reference}")

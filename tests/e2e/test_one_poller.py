@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.e2e.test_operations import free_port
 from tests.e2e.test_two_processes import _wait_healthy
 from tests.support.people import command, tap

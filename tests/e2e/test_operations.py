@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command
 
 SECRET = "a-webhook-secret-of-sufficient-length"
@@ -61,7 +61,7 @@ def test_webhook_mode_serves_people_and_refuses_requests_without_the_secret(
     url = f"http://127.0.0.1:{port}/telegram"
     settings = make_settings(webhook_url=url, webhook_secret=SECRET, webhook_port=port,
                              webhook_listen="127.0.0.1")  # fmt: skip
-    with BotRunner(settings):
+    with BotThread(settings):
         assert api.webhook_info()["url"] == url
         person = api.user(6880101, language_code="en")
         reference = submit_request(person)  # delivered by the local API to our webhook
@@ -84,7 +84,7 @@ def test_webhook_mode_serves_people_and_refuses_requests_without_the_secret(
 def test_webhook_needs_a_proper_secret(make_settings: SettingsFactory) -> None:
     settings = make_settings(webhook_url="https://example.invalid/telegram", webhook_secret="x")
     with pytest.raises(Exception, match="INTAKE_WEBHOOK_SECRET"):
-        BotRunner(settings).start()
+        BotThread(settings).start()
 
 
 def test_health_and_metrics_carry_no_personal_data(
@@ -93,7 +93,7 @@ def test_health_and_metrics_carry_no_personal_data(
     port = free_port()
     admin_id = 6880201
     settings = make_settings(health_port=port, redis_url=redis_url, admin_ids=[admin_id])
-    with BotRunner(settings):
+    with BotThread(settings):
         admin = api.user(admin_id, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         person = api.user(6880202, language_code="en")

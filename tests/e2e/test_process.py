@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.support.people import command, tap
 

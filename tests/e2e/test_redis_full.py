@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, tap
 from tests.support.servers import RedisServer
 from tests.unit.test_cli import run
@@ -63,7 +63,7 @@ def test_a_full_redis_refuses_calmly_and_loses_nothing(
     """Nothing is answered that erasure could not find later, and the draft survives."""
     configure(own_redis, maxmemory_policy="noeviction")
     person = api.user(5570001, language_code="en")
-    with BotRunner(make_settings(redis_url=own_redis.url)):
+    with BotThread(make_settings(redis_url=own_redis.url)):
         reference = submit_request(person)
         command(person, "/start", expect="You have an open request")
         tap(person, "Start a new request", expect="Choose your language")  # a second one
@@ -89,7 +89,7 @@ def test_an_eviction_policy_is_reported_once_at_start_and_by_check(
     caplog: pytest.LogCaptureFixture, tmp_path: Path,
 ) -> None:  # fmt: skip
     configure(own_redis, maxmemory_policy="allkeys-lru")
-    with caplog.at_level(logging.INFO), BotRunner(make_settings(redis_url=own_redis.url)):
+    with caplog.at_level(logging.INFO), BotThread(make_settings(redis_url=own_redis.url)):
         command(api.user(5570002, language_code="en"), "/help", expect="Commands:")
         # Not stopped in the middle of the first housekeeping round: a stop then can hang
         # (the round swallows the cancellation; see the report on bot/housekeeping.py).

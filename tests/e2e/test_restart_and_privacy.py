@@ -8,9 +8,9 @@ from pathlib import Path
 import redis
 
 from bot import logs
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
-from tests.support.botrunner import BotRunner
 from tests.support.database import dump_rows
 from tests.support.people import command, say, tap
 
@@ -25,13 +25,13 @@ def test_a_draft_survives_a_restart_in_the_middle(
 ) -> None:
     settings = make_settings(redis_url=redis_url)
     user = api.user(language_code="en")
-    with BotRunner(settings):
+    with BotThread(settings):
         command(user, "/start", expect="Choose your language")
         tap(user, "English", expect="not end-to-end encrypted")
         tap(user, "I understand, continue", expect="Who needs help?")
         tap(user, "I do", expect="What is the situation right now?")
         tap(user, "Contract soldier", expect="Where is the person now?")
-    with BotRunner(settings) as restarted:
+    with BotThread(settings) as restarted:
         resumed = command(user, "/start", expect="You have an unfinished request")
         assert "Where is the person now?" in resumed.visible_text
         tap(user, "In occupied territory", expect="How urgent is it?")
@@ -69,7 +69,7 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
     user = api.user(USER_ID, language_code="en", first_name=FIRST_NAME, username=USERNAME)
     forbidden = [MARKER, str(USER_ID), USERNAME, FIRST_NAME, api.token]
     client = redis.Redis.from_url(redis_url)
-    with BotRunner(settings):
+    with BotThread(settings):
         command(user, "/start", expect="Choose your language")
         tap(user, "English", expect="not end-to-end encrypted")
         tap(user, "I understand, continue", expect="Who needs help?")

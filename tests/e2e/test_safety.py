@@ -10,18 +10,18 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from bot.localapi import FakeUser, LocalBotApi
+from bot.inprocess import BotThread
 from bot.services import Services
+from localapi import FakeUser, LocalBotApi
 from storage.models import Case, CaseEntry, Person
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
-from tests.support.botrunner import BotRunner
 from tests.support.people import command, eventually, say, tap
 
 ADMIN_ID = 6660001
 
 
-def count(runner: BotRunner, model: type) -> int:
+def count(runner: BotThread, model: type) -> int:
     async def read(services: Services) -> int:
         async with services.sessions() as db:
             return int(await db.scalar(select(func.count()).select_from(model)) or 0)
@@ -29,7 +29,7 @@ def count(runner: BotRunner, model: type) -> int:
     return runner.run(read)  # type: ignore[no-any-return]
 
 
-def pseudonym_of(runner: BotRunner, user: FakeUser) -> str:
+def pseudonym_of(runner: BotThread, user: FakeUser) -> str:
     async def compute(services: Services) -> str:
         return services.turns.pseudonyms("person", user.id)
 
@@ -37,13 +37,13 @@ def pseudonym_of(runner: BotRunner, user: FakeUser) -> str:
 
 
 @pytest.fixture
-def safe_bot(make_settings: SettingsFactory, redis_url: str) -> Iterator[BotRunner]:
-    with BotRunner(make_settings(redis_url=redis_url, admin_ids=[ADMIN_ID])) as runner:
+def safe_bot(make_settings: SettingsFactory, redis_url: str) -> Iterator[BotThread]:
+    with BotThread(make_settings(redis_url=redis_url, admin_ids=[ADMIN_ID])) as runner:
         yield runner
 
 
 def test_the_questionnaire_is_deleted_after_submission(
-    api: LocalBotApi, safe_bot: BotRunner
+    api: LocalBotApi, safe_bot: BotThread
 ) -> None:
     person = api.user(6660101, language_code="en")
     reference = submit_request(person, details="Something to clean up.")
@@ -55,7 +55,7 @@ def test_the_questionnaire_is_deleted_after_submission(
 
 
 def test_forget_erases_data_and_deletes_the_conversation(
-    api: LocalBotApi, safe_bot: BotRunner, redis_url: str
+    api: LocalBotApi, safe_bot: BotThread, redis_url: str
 ) -> None:
     admin = api.user(ADMIN_ID, language_code="en")
     command(admin, "/queue", expect="The queue is empty")
@@ -88,9 +88,9 @@ def test_forget_says_what_it_could_not_delete(
 ) -> None:
     settings = make_settings()  # no Redis: message ids live in memory
     person = api.user(6660103, language_code="en")
-    with BotRunner(settings):
+    with BotThread(settings):
         first = command(person, "/start", expect="Choose your language")
-    with BotRunner(settings):  # after a restart the bot no longer knows the earlier ids
+    with BotThread(settings):  # after a restart the bot no longer knows the earlier ids
         command(person, "/forget", expect="Erase everything you sent")
         done = tap(person, "Yes, erase everything", expect="Erased.")
         assert "anything older stays in this chat" in done.visible_text
@@ -98,7 +98,7 @@ def test_forget_says_what_it_could_not_delete(
 
 
 def test_forget_does_not_claim_a_failure_when_every_deletion_worked(
-    api: LocalBotApi, safe_bot: BotRunner
+    api: LocalBotApi, safe_bot: BotThread
 ) -> None:
     # Message ids of a private chat are not 1-based per the bot's memory (here: the first
     # /forget's messages came before), and every message below is minutes old.
@@ -120,7 +120,7 @@ def test_forget_does_not_claim_a_failure_when_every_deletion_worked(
 
 
 def test_forget_says_so_when_telegram_refuses_a_deletion(
-    api: LocalBotApi, safe_bot: BotRunner
+    api: LocalBotApi, safe_bot: BotThread
 ) -> None:
     person = api.user(6660109, language_code="en")
     command(person, "/start", expect="Choose your language")
@@ -130,7 +130,7 @@ def test_forget_says_so_when_telegram_refuses_a_deletion(
     assert "Telegram refused to delete some of the messages here" in done.visible_text
 
 
-def test_the_auto_delete_timer_is_noticed(api: LocalBotApi, safe_bot: BotRunner) -> None:
+def test_the_auto_delete_timer_is_noticed(api: LocalBotApi, safe_bot: BotThread) -> None:
     person = api.user(6660104, language_code="en")
     command(person, "/start", expect="Choose your language")
     mark = person.mark()
@@ -147,7 +147,7 @@ def test_a_flood_gets_one_calm_answer_and_the_person_can_go_on(
     # A token bucket: 5 at once, then one every 6 s, so a burst spread over a loaded machine's
     # few seconds still gets no more than one extra answer.
     settings = make_settings(flood_burst=5, flood_window_seconds=30)
-    with BotRunner(settings):
+    with BotThread(settings):
         person = api.user(6660105, language_code="en")
         for n in range(12):
             person.send_text(f"spam {n}")
@@ -165,7 +165,7 @@ def test_a_flood_gets_one_calm_answer_and_the_person_can_go_on(
 def test_the_hourly_cap_keeps_the_draft_and_alerts_admins_once(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotRunner(make_settings(cases_per_hour_cap=1, admin_ids=[ADMIN_ID])) as runner:
+    with BotThread(make_settings(cases_per_hour_cap=1, admin_ids=[ADMIN_ID])) as runner:
         admin = api.user(ADMIN_ID, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         submit_request(api.user(6660106, language_code="en"))
@@ -181,7 +181,7 @@ def test_the_hourly_cap_keeps_the_draft_and_alerts_admins_once(
         assert len(alerts) == 1
 
 
-def test_a_blocked_person_cannot_open_new_requests(api: LocalBotApi, safe_bot: BotRunner) -> None:
+def test_a_blocked_person_cannot_open_new_requests(api: LocalBotApi, safe_bot: BotThread) -> None:
     admin = api.user(ADMIN_ID, language_code="en")
     command(admin, "/queue", expect="The queue is empty")
     person = api.user(6660108, language_code="en")
@@ -194,7 +194,7 @@ def test_a_blocked_person_cannot_open_new_requests(api: LocalBotApi, safe_bot: B
 
 
 def _age_case(
-    runner: BotRunner, reference: str, *, closed_days: int = 0, idle_days: int = 0
+    runner: BotThread, reference: str, *, closed_days: int = 0, idle_days: int = 0
 ) -> None:
     """Move a case back in time, as if days had passed."""
 
@@ -216,7 +216,7 @@ def test_housekeeping_warns_about_stale_cases_and_shreds_old_closed_ones(
 ) -> None:
     settings = make_settings(admin_ids=[ADMIN_ID], housekeeping_interval_minutes=0.01,
                              retention_days=30, stale_warning_days=7)  # fmt: skip
-    with BotRunner(settings) as runner:
+    with BotThread(settings) as runner:
         admin = api.user(ADMIN_ID, language_code="en")
         command(admin, "/queue", expect="The queue is empty")
         old_person = api.user(6660201, language_code="en")
@@ -238,7 +238,7 @@ def test_housekeeping_warns_about_stale_cases_and_shreds_old_closed_ones(
 def test_drafts_expire_in_redis(
     api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
 ) -> None:
-    with BotRunner(make_settings(redis_url=redis_url, draft_ttl_hours=2)):
+    with BotThread(make_settings(redis_url=redis_url, draft_ttl_hours=2)):
         person = api.user(6660203, language_code="en")
         command(person, "/start", expect="Choose your language")
         client = redis.Redis.from_url(redis_url)

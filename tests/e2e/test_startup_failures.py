@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.localapi import LocalBotApi
 from bot.services import Services
 from bot.settings import Settings
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key, parse_master_keys
 from storage.db import make_engine
 from tests.support.servers import PostgresServer

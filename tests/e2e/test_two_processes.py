@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from storage.db import make_engine
 from tests.e2e.flows import submit_request

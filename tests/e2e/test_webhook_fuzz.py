@@ -24,10 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.localapi import LocalBotApi
+from bot.inprocess import BotThread
 from bot.webhook import MAX_BODY, SECRET_HEADER
+from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
-from tests.support.botrunner import BotRunner
 from tests.support.people import command
 
 SECRET = "a-webhook-secret-of-sufficient-length"
@@ -91,7 +91,7 @@ def webhook(api: LocalBotApi, make_settings: SettingsFactory) -> Iterator[Webhoo
     url = f"http://127.0.0.1:{port}/telegram"
     settings_ = make_settings(webhook_url=url, webhook_secret=SECRET, webhook_port=port,
                               webhook_listen="127.0.0.1")  # fmt: skip
-    with BotRunner(settings_):
+    with BotThread(settings_):
         for person_id in PEOPLE:
             command(api.user(person_id, language_code="en"), "/help", expect="Commands:")
         yield Webhook(api, port)

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 
 
 @pytest.fixture

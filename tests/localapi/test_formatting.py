@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.localapi.formatting import FormattingError, parse_formatted_text, utf16_len
+from localapi.formatting import FormattingError, parse_formatted_text, utf16_len
 
 
 def test_html_tags_become_entities_and_disappear_from_text() -> None:

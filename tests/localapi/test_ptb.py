@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 
 MENU = InlineKeyboardMarkup(
     [

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.localapi import LocalBotApi
+from localapi import LocalBotApi
 from tests.localapi.conftest import BotClient
 
 KEYBOARD = {
@@ -805,7 +805,7 @@ def test_logs_carry_no_text_ids_or_names(
     server_logs = "\n".join(
         record.getMessage()
         for record in caplog.records
-        if record.name.startswith(("bot.", "tornado"))
+        if record.name.startswith(("localapi.", "tornado"))
     )
     assert "sendMessage" in server_logs
     for secret in ("secret", "987654321", "5550001", "Zinaida", "zina", api.token):

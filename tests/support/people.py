@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.localapi import ChatMessage, FakeUser
+from localapi import ChatMessage, FakeUser
 
 
 def _shown(message: ChatMessage) -> str:

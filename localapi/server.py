@@ -20,7 +20,7 @@ Telegram. Point the bot at :attr:`LocalBotApi.base_url` and drive simulated user
 
 Design: the server runs tornado on its own asyncio event loop in a daemon thread, so tests
 and terminal UIs on any thread or event loop can drive it. All state lives in
-:class:`~bot.localapi.state.BotState`, guarded by a lock that is only ever held briefly; the
+:class:`~localapi.state.BotState`, guarded by a lock that is only ever held briefly; the
 loop is poked with ``call_soon_threadsafe`` when updates arrive. Every public method is
 thread-safe. The only blocking calls are :meth:`start`, :meth:`stop` and the ``wait_for*``
 methods of users; from a coroutine use ``await user.wait_for_text_async(...)`` or
@@ -33,7 +33,7 @@ which is what python-telegram-bot sends) or a JSON body. Answers are
 ``{"ok": true, "result": ...}`` or ``{"ok": false, "error_code": N, "description": ...}``
 with Telegram's descriptions. Deliberate differences from Telegram: webhooks may use plain
 http and any port (they are local), getUpdates accepts fractional timeouts and does not throttle
-repeated short polls, and only the methods in :data:`~bot.localapi.state.METHODS` exist (others
+repeated short polls, and only the methods in :data:`~localapi.methods.METHODS` exist (others
 answer 404 like an unknown method).
 
 Privacy: the server logs only method names, status codes and timings at DEBUG level, never
@@ -57,9 +57,13 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.web
 
-from bot.localapi.chats import FakeGroup, FakeUser
-from bot.localapi.models import ApiCall, ApiError, FaultKind
-from bot.localapi.state import LONG_POLL_MAX_TIMEOUT, METHODS, BotState, Params, decode_params
+from localapi.chats import FakeGroup, FakeUser
+from localapi.methods import METHODS
+from localapi.models import ApiCall, ApiError, FaultKind
+from localapi.observer import Observer
+from localapi.params import Params, decode_params
+from localapi.state import BotState
+from localapi.updates import LONG_POLL_MAX_TIMEOUT
 
 __all__ = ["LocalBotApi"]
 
@@ -300,6 +304,12 @@ class LocalBotApi:
     def menu_button(self, chat_id: int | None = None) -> dict[str, Any] | None:
         """The menu button set with setChatMenuButton (None: never set)."""
         return self.state.menu_button(chat_id)
+
+    def observe(self, observer: Observer | None) -> None:
+        """The bench's hook (``bench/metered.py``): report people's actions, getUpdates and the
+        bot's calls to ``observer`` as they happen; None stops it. Changes no answer."""
+        with self.state.cond:
+            self.state.observer = observer
 
     def webhook_info(self) -> dict[str, Any]:
         """What getWebhookInfo would answer."""

@@ -20,10 +20,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.localapi.models import Button, ChatMessage
+from localapi.models import Button, ChatMessage
 
 if TYPE_CHECKING:
-    from bot.localapi.state import BotState
+    from localapi.state import BotState
 
 __all__ = ["ChatView", "FakeGroup", "FakeUser"]
 

@@ -1,8 +1,8 @@
 """A local Bot API server that speaks Telegram's wire format, for tests and the demo."""
 
-from bot.localapi.chats import ChatView, FakeGroup, FakeUser
-from bot.localapi.models import ApiCall, ApiError, Button, ChatMessage, FaultKind
-from bot.localapi.server import LocalBotApi
+from localapi.chats import ChatView, FakeGroup, FakeUser
+from localapi.models import ApiCall, ApiError, Button, ChatMessage, FaultKind
+from localapi.server import LocalBotApi
 
 __all__ = [
     "ApiCall",

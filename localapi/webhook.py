@@ -1,0 +1,130 @@
+"""The webhook: setWebhook, deleteWebhook, getWebhookInfo, and delivering the queue to it."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from localapi.models import bad_request
+from localapi.params import Params
+from localapi.updates import Updates
+
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass
+class WebhookSettings:
+    url: str
+    secret_token: str | None
+    max_connections: int
+    ip_address: str | None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+class Webhook(Updates):
+    """While a webhook is set the server POSTs the oldest update to it instead of getUpdates."""
+
+    _webhook: WebhookSettings | None
+    # Updates a webhook accepted, newest last, so that a test can have one re-delivered.
+    _delivered: deque[tuple[int, str, dict[str, Any]]]
+
+    @property
+    def webhook_active(self) -> bool:
+        with self.cond:
+            return self._webhook is not None
+
+    def webhook_next(self) -> tuple[int, dict[str, Any], str, str | None] | None:
+        """The oldest pending update and where to POST it, or None when there is nothing to do."""
+        with self.cond:
+            if self._webhook is None or not self._updates:
+                return None
+            update_id, kind, payload = self._updates[0]
+            body = {"update_id": update_id, kind: copy.deepcopy(payload)}
+            return update_id, body, self._webhook.url, self._webhook.secret_token
+
+    def webhook_delivered(self, update_id: int, url: str) -> None:
+        with self.cond:
+            if self._webhook is None or self._webhook.url != url:
+                return
+            if self._updates and self._updates[0][0] == update_id:
+                self._delivered.append(self._updates.popleft())
+                self._webhook.last_error_date = None
+                self._webhook.last_error_message = None
+                self._touch()
+
+    def delivered_updates(self) -> list[dict[str, Any]]:
+        """Updates the webhook accepted, oldest first, as they were posted."""
+        with self.cond:
+            return [{"update_id": u, kind: copy.deepcopy(p)} for u, kind, p in self._delivered]
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an accepted update again, with the same update_id, as Telegram does when
+        it did not see the answer (a timeout, a dropped connection)."""
+        with self.cond:
+            for entry in self._delivered:
+                if entry[0] == update_id:
+                    self._updates.appendleft(entry)
+                    self._touch()
+                    self._notify()
+                    return
+            raise AssertionError(f"update {update_id} was never delivered")
+
+    def webhook_failed(self, url: str, message: str) -> None:
+        with self.cond:
+            if self._webhook is not None and self._webhook.url == url:
+                self._webhook.last_error_date = int(self.now())
+                self._webhook.last_error_message = message
+                self._touch()
+
+    def _m_set_webhook(self, params: Params) -> tuple[Any, str | None]:
+        url = (params.str("url") or "").strip()
+        if not url:
+            return self._m_delete_webhook(params)
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.str("secret_token")
+        if secret is not None and secret != "" and not _SECRET_RE.match(secret):
+            raise bad_request("secret token contains unallowed characters")
+        max_connections = max(1, min(params.int("max_connections", 40) or 40, 100))
+        self.set_allowed_updates(params)
+        if params.bool("drop_pending_updates"):
+            self._updates.clear()
+        same = self._webhook is not None and self._webhook.url == url
+        self._webhook = WebhookSettings(
+            url, secret or None, max_connections, params.str("ip_address")
+        )
+        self._touch()
+        self._notify()
+        return True, "Webhook is already set" if same else "Webhook was set"
+
+    def _m_delete_webhook(self, params: Params) -> tuple[Any, str | None]:
+        if params.bool("drop_pending_updates"):
+            self._updates.clear()
+        existed = self._webhook is not None
+        self._webhook = None
+        self._touch()
+        self._notify()
+        return True, "Webhook was deleted" if existed else "Webhook is already deleted"
+
+    def _m_get_webhook_info(self, params: Params) -> tuple[Any, str | None]:
+        info: dict[str, Any] = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        hook = self._webhook
+        if hook is not None:
+            info["url"] = hook.url
+            info["max_connections"] = hook.max_connections
+            if hook.ip_address:
+                info["ip_address"] = hook.ip_address
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+        return info, None
