@@ -15,10 +15,11 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import safety
+from bot import flood
 from bot.bounded_request import BoundedHTTPXRequest
 from bot.context import BotContext, attach
-from bot.handlers import desk, edits, errors, followup, intake
+from bot.handlers import desk, errors
+from bot.handlers.person import after_submission, edits, questionnaire
 from bot.recording_bot import RecordingBot
 from bot.services import Services
 from bot.update_processor import PerPersonUpdateProcessor
@@ -49,11 +50,11 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     )
     attach(app, services)
     app.add_handler(TypeHandler(Update, _count_update), group=-3)
-    safety.register(app)
-    intake.register_commands(app)
-    followup.register(app)
+    flood.register(app)
+    questionnaire.register_commands(app)
+    after_submission.register(app)
     desk.register(app)
-    intake.register_catch_alls(app)
+    questionnaire.register_catch_alls(app)
     edits.register(app)  # group -1: ahead of the handlers above for edited messages
     app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
     return app
@@ -67,7 +68,7 @@ def _remember_sent(services: Services) -> Callable[[int, int], Awaitable[None]]:
     """In a private chat the chat id is the person's id: key the message on their pseudonym."""
 
     async def remember(chat_id: int, message_id: int) -> None:
-        await services.messages.remember(services.conversations.pseudonyms("person", chat_id),
+        await services.messages.remember(services.turns.pseudonyms("person", chat_id),
                                          message_id)  # fmt: skip
 
     return remember
@@ -81,7 +82,8 @@ async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
     for language in (None, *services.engine.spec.languages):
         lang = language or default
         commands = [
-            BotCommand(name, translator.text(lang, f"command-{name}")) for name in intake.COMMANDS
+            BotCommand(name, translator.text(lang, f"command-{name}"))
+            for name in questionnaire.COMMANDS
         ]
         await app.bot.set_my_commands(
             commands, scope=BotCommandScopeAllPrivateChats(), language_code=language

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 if TYPE_CHECKING:
-    from bot.conversation import Conversations
     from bot.render import Renderer
     from bot.services import Services
+    from casework.turns import Turns
     from dialogs.engine import Engine
 
 SERVICES_KEY = "services"
@@ -23,8 +23,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
     @property
-    def conversations(self) -> Conversations:
-        return self.services.conversations
+    def turns(self) -> Turns:
+        return self.services.turns
 
     @property
     def renderer(self) -> Renderer:

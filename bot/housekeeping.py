@@ -13,11 +13,11 @@ from datetime import timedelta
 
 from telegram import Bot
 
-from bot.delivery import remove_copies
+from bot.delivery import remove_copies, send_quietly
 from bot.loops import every
-from bot.notifications import alert_admins
 from bot.services import Services
 from casework import copies
+from casework.notices import admin_alerts
 from storage import retention
 from storage.erasure import checkpoint
 from storage.unavailable import StateUnavailable
@@ -68,8 +68,11 @@ async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
     except StateUnavailable:
         first_today = True
     if first_today:
-        await alert_admins(bot, services, "desk-stale", days=days,
-                           references=", ".join(references))  # fmt: skip
+        alerts = await admin_alerts(
+            services.sessions, services.cipher, services.translator, "desk-stale",
+            days=days, references=", ".join(references),
+        )  # fmt: skip
+        await send_quietly(bot, alerts, "desk notice")
     return len(references)
 
 

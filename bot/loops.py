@@ -1,4 +1,5 @@
-"""The bot's timer loops (escalation, outbox, housekeeping): one way to repeat a round."""
+"""The bot's timer loops (escalation, deferred submissions, housekeeping): one way to repeat a
+round."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
-from bot.notifications import escalation_loop, outbox_loop
+from bot.notices import deferred_loop, escalation_loop
 from bot.pollinglease import Lease, take_polling_lease
 from bot.redischeck import eviction_policy, eviction_problem
 from bot.services import Services, check_configuration
@@ -56,7 +56,9 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
                 asyncio.create_task(
                     escalation_loop(app.bot, services, settings.escalate_check_seconds)
                 ),
-                asyncio.create_task(outbox_loop(app.bot, services, settings.outbox_retry_seconds)),
+                asyncio.create_task(
+                    deferred_loop(app.bot, services, settings.outbox_retry_seconds)
+                ),
                 asyncio.create_task(
                     housekeeping_loop(
                         app.bot, services, settings.housekeeping_interval_minutes * 60

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -14,11 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.conversation import Conversations
 from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.settings import Settings, SettingsError, check_private_file
 from casework.desk.access import Desk
+from casework.edits import Edits
+from casework.erasure import Erasure
+from casework.followup import Followup
+from casework.notices import Notices
+from casework.submission import Submission
+from casework.turns import Turns
 from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
 from dialogs.spec import Questionnaire
@@ -29,6 +35,7 @@ from storage.compaction import Compactor, redis_warnings
 from storage.crypto import Cipher, DecryptionError, MasterKeyWrapper, wrapped_key_id
 from storage.deferred import DeferredIndex, MemoryDeferredIndex, RedisDeferredIndex
 from storage.drafts import DraftStore, MemoryDraftStore, RedisDraftStore
+from storage.editlog import EditLog, MemoryEditLog, RedisEditLog
 from storage.limits import (
     EventCounter,
     FloodLimiter,
@@ -54,7 +61,12 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     lookups: async_sessionmaker[AsyncSession]  # for reads only: they do not wait for writers
     drafts: DraftStore
-    conversations: Conversations
+    turns: Turns
+    submission: Submission
+    followup: Followup
+    erasure: Erasure
+    edits: Edits
+    notices: Notices
     desk: Desk
     flood: FloodLimiter
     counter: EventCounter
@@ -134,12 +146,13 @@ class Services:
                 "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
                 " will not survive a restart"
             )
-        outbox: DeferredIndex = (
+        deferred: DeferredIndex = (
             RedisDeferredIndex(redis) if redis is not None else MemoryDeferredIndex()
         )
-        conversations = Conversations(engine, drafts, cipher, pseudonyms, sessions, outbox)
+        edit_log: EditLog = RedisEditLog(redis) if redis is not None else MemoryEditLog()
         compactor = Compactor(database, redis, interval=settings.compact_interval_seconds)
-        conversations.compactor = compactor
+        lookups = db.make_lookup_sessionmaker(database)
+        turns = Turns(engine, drafts, pseudonyms)
         desk = Desk(
             sessions,
             cipher,
@@ -152,6 +165,26 @@ class Services:
             desk_chat_id=settings.desk_chat_id,
             desk_language=settings.desk_language or "",
         )
+        notices = Notices(
+            sessions,
+            cipher,
+            translator,
+            desk.recipients,
+            default_language=engine.spec.default_language,
+            escalate_after=timedelta(minutes=settings.escalate_after_minutes),
+        )
+        erasure = Erasure(
+            turns,
+            sessions,
+            cipher,
+            translator,
+            deferred,
+            messages,
+            flood,
+            edit_log,
+            clean_after_submit=settings.clean_after_submit,
+            compactor=compactor,
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -160,9 +193,16 @@ class Services:
             cipher=cipher,
             database=database,
             sessions=sessions,
-            lookups=db.make_lookup_sessionmaker(database),
+            lookups=lookups,
             drafts=drafts,
-            conversations=conversations,
+            turns=turns,
+            submission=Submission(
+                turns, sessions, lookups, cipher, translator, counter, notices, deferred
+            ),
+            followup=Followup(turns, sessions, lookups, cipher, translator),
+            erasure=erasure,
+            edits=Edits(sessions, lookups, cipher, translator, edit_log),
+            notices=notices,
             desk=desk,
             flood=flood,
             counter=counter,

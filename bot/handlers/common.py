@@ -1,4 +1,5 @@
-"""Pieces every handler shares: who sent an update, and sending, editing and replying."""
+"""Pieces every handler shares: who sent an update, sending, editing and replying, and the
+commands everyone gets the same way (/help, an unknown command)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def person_of(update: Update) -> Person:
 
 async def on_help(update: Update, context: BotContext) -> None:
     person = person_of(update)
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         await reply(update, context, turn.language, "help")
     language = await context.services.desk.language_of(person)
     if language is not None:  # only volunteers learn that the desk exists
@@ -33,7 +34,7 @@ async def on_help(update: Update, context: BotContext) -> None:
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
+    async with context.turns.turn(person_of(update)) as turn:
         await reply(update, context, turn.language, "unknown-command")
 
 

@@ -129,11 +129,11 @@ async def _break_database(services: Services) -> None:
     from storage import db
 
     closed_port = "postgresql://intake@127.0.0.1:1/intake"
-    services.conversations.sessions = db.make_sessionmaker(db.make_engine(closed_port))
+    services.submission.sessions = db.make_sessionmaker(db.make_engine(closed_port))
 
 
 async def _mend_database(services: Services) -> None:
-    services.conversations.sessions = services.sessions
+    services.submission.sessions = services.sessions
 
 
 def count(runner: BotThread, model: type) -> int:
@@ -170,13 +170,13 @@ def test_the_next_question_is_shown_only_once_the_answer_is_kept(
     tap(user, "English", expect="not end-to-end encrypted")
     asked = tap(user, "I understand, continue", expect="Who needs help?")
     assert bot.services is not None
-    conversations = bot.services.conversations
-    failing = _SavesFailOnce(conversations.drafts)
-    conversations.drafts = failing  # type: ignore[assignment]
+    turns = bot.services.turns
+    failing = _SavesFailOnce(turns.drafts)
+    turns.drafts = failing  # type: ignore[assignment]
     try:
         tap(user, "I do", expect="Something went wrong on our side")
     finally:
-        conversations.drafts = failing._store  # type: ignore[assignment]
+        turns.drafts = failing._store  # type: ignore[assignment]
     assert not failing.armed
     shown = next(m for m in user.messages() if m.message_id == asked.message_id)
     assert "Who needs help?" in shown.visible_text  # not a step whose answer was lost

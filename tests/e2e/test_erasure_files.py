@@ -216,7 +216,7 @@ def test_forget_with_a_busy_log_says_so_and_checkpoints_it_later(
             completed = Completed(
                 answers={"story": "b" * 3000}, priority=1, category="c", language="en"
             )
-            await services.conversations.submit(someone, completed)
+            await services.submission.submit(someone, completed)
             doomed = await _stored_secrets(services)
             database = services.database.url.database
             assert database
@@ -224,7 +224,7 @@ def test_forget_with_a_busy_log_says_so_and_checkpoints_it_later(
             reader.execute("BEGIN")
             reader.execute("SELECT count(*) FROM cases").fetchone()  # holds the log
             try:
-                assert (await services.conversations.forget(someone)).cases == 1
+                assert (await services.erasure.forget(someone)).cases == 1
                 before = found(doomed, await database_files(services.database, None))
             finally:
                 reader.execute("COMMIT")
@@ -243,5 +243,5 @@ def test_forget_with_a_busy_log_says_so_and_checkpoints_it_later(
         before, after = asyncio.run(scenario())
     assert before  # the log still held them while the reader kept it busy
     assert after == []
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.conversation"]
+    said = [r.getMessage() for r in caplog.records if r.name == "casework.erasure"]
     assert said == ["the database log is busy after an erasure; checkpoint retried later"]

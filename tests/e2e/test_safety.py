@@ -31,7 +31,7 @@ def count(runner: BotThread, model: type) -> int:
 
 def pseudonym_of(runner: BotThread, user: FakeUser) -> str:
     async def compute(services: Services) -> str:
-        return services.conversations.pseudonyms("person", user.id)
+        return services.turns.pseudonyms("person", user.id)
 
     return runner.run(compute)  # type: ignore[no-any-return]
 

@@ -25,7 +25,7 @@ async def test_hundreds_of_turns_at_once_all_complete_and_release_their_locks(
 
     async def one(n: int) -> None:
         person = Person(user_id=50_000 + n, chat_id=50_000 + n, client_language="en")
-        async with services.conversations.turn(person) as turn:
+        async with services.turns.turn(person) as turn:
             turn.start()
             # Every tenth turn outlasts a third of the lock timeout, so its keep-alive renews
             # the lock while hundreds of other commands share the connection pool.

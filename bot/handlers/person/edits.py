@@ -15,38 +15,16 @@ volunteer has, and the person gets a short note saying so and how to correct or 
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.delivery import deliver
 from bot.handlers.common import person_of, reply
-from bot.logs import describe
-from bot.services import Services
-from casework import relay
-from storage import cases, persons
-from storage.editlog import (
-    EditLog,
-    MemoryEditLog,
-    RedisEditLog,
-    find_person_entry,
-    replace_person_entry,
-)
-from storage.unavailable import StateUnavailable
-
-log = logging.getLogger(__name__)
-
-ANSWER = "answer:"
-ENTRY = "entry:"
+from casework.edits import ANSWER, ENTRY
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    services: Services = app.bot_data["services"]
-    app.bot_data["edit_log"] = (
-        RedisEditLog(services.redis) if services.redis is not None else MemoryEditLog()
-    )
     # Group -1: before the commands and catch-alls, which would take an edit for a new message.
     app.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, on_edit),
@@ -62,10 +40,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     )
 
 
-def _edit_log(context: BotContext) -> EditLog:
-    return context.application.bot_data["edit_log"]  # type: ignore[no-any-return]
-
-
 async def remember_answer(update: Update, context: BotContext) -> None:
     """If this message is now the answer to a text question of the draft, remember that."""
     message = update.message
@@ -75,7 +49,7 @@ async def remember_answer(update: Update, context: BotContext) -> None:
     person = person_of(update)
     if not text:
         return
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         session = turn.session
         steps = context.engine.spec.steps
         answered = [
@@ -83,40 +57,22 @@ async def remember_answer(update: Update, context: BotContext) -> None:
             for step_id, answer in (session.answers.items() if session is not None else ())
             if step_id in steps and steps[step_id].kind == "text" and answer == text
         ]
+    edits = context.services.edits
     target = ANSWER + answered[0] if answered else None
     if session is None:
-        entry_id = await _added_to_open_case(context, turn.owner, text)
+        entry_id = await edits.entry_in_open_case(turn.owner, text)
         target = ENTRY + entry_id if entry_id is not None else None
     if target is not None:
-        try:
-            await _edit_log(context).remember(turn.owner, message.message_id, target)
-        except StateUnavailable as error:
-            log.warning("a message id not remembered for edits: %s", describe(error))
-
-
-async def _added_to_open_case(context: BotContext, owner: str, text: str) -> str | None:
-    services = context.services
-    async with services.lookups() as db:
-        row = await persons.find_person(db, owner)
-        case = await cases.latest_open_case_of_person(db, row.id) if row is not None else None
-        if case is None:
-            return None
-        return await find_person_entry(db, services.cipher, case, text)
+        await edits.remember(turn.owner, message.message_id, target)
 
 
 async def _edit_entry(context: BotContext, entry_id: str, text: str) -> bool:
     """Replace a follow-up's stored text; the volunteer who was shown it gets the edit."""
-    services = context.services
-    async with services.sessions() as db, db.begin():
-        found = await replace_person_entry(db, services.cipher, entry_id, text)
-        if found is None:
-            return False
-        case, entry = found
-        passed = await relay.edited_to_holder(
-            db, services.cipher, services.translator, case, entry.delivered, text
-        )
+    passed = await context.services.edits.edit_entry(entry_id, text)
+    if passed is None:
+        return False
     if passed.holder is not None:
-        await deliver(context.bot, services, passed.holder, passed.sends)
+        await deliver(context.bot, context.services, passed.holder, passed.sends)
     return True
 
 
@@ -125,22 +81,18 @@ async def on_edit(update: Update, context: BotContext) -> None:
     if message is None:
         raise ApplicationHandlerStop
     person = person_of(update)
-    owner = context.conversations.owner(person)
-    try:
-        target = await _edit_log(context).target(owner, message.message_id)
-    except StateUnavailable as error:
-        log.warning("edit log unavailable: %s", describe(error))
-        target = None
+    owner = context.turns.owner(person)
+    target = await context.services.edits.target(owner, message.message_id)
     text = (message.text or "").strip()
     if target is not None and target.startswith(ENTRY) and text:
-        async with context.conversations.turn(person) as turn:
+        async with context.turns.turn(person) as turn:
             language = turn.language
         applied = await _edit_entry(context, target.removeprefix(ENTRY), text)
         await reply(
             update, context, language, "edit-entry-applied" if applied else "edit-not-applied"
         )
         raise ApplicationHandlerStop
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         language = turn.language
         key = "edit-not-applied"
         if target is not None and target.startswith(ANSWER) and turn.session is not None:

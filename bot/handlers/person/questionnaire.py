@@ -1,13 +1,16 @@
-"""Handlers for the person who writes: thin translations between updates and the engine."""
+"""The person's questionnaire: thin translations between updates and the engine.
+
+The submission itself, its checks and the deferred path are `casework.submission`'s.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import CallbackQuery, Message, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -15,10 +18,9 @@ from telegram.ext import (
 )
 
 from bot import callback_data as cb
-from bot import notifications, safety
+from bot import cleanup
 from bot.context import BotContext
-from bot.conversation import Turn
-from bot.handlers import followup
+from bot.delivery import send_quietly
 from bot.handlers.common import (
     PRIVATE,
     edit,
@@ -29,7 +31,9 @@ from bot.handlers.common import (
     send,
     strip_keyboard,
 )
+from bot.handlers.person import after_submission
 from bot.render import Screen
+from casework.turns import Turn
 from dialogs import events as ev
 from dialogs.session import Session
 
@@ -39,6 +43,13 @@ COMMANDS = ("start", "back", "cancel", "language", "status", "help", "forget")
 
 
 def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.StatusUpdate.MESSAGE_AUTO_DELETE_TIMER_CHANGED,
+            on_auto_delete_changed,
+        ),
+        group=-1,
+    )
     app.add_handler(CommandHandler("start", on_start, filters=PRIVATE))
     app.add_handler(CommandHandler("back", on_back, filters=PRIVATE))
     app.add_handler(CommandHandler("cancel", on_cancel, filters=PRIVATE))
@@ -59,16 +70,16 @@ def register_catch_alls(app: Application) -> None:  # type: ignore[type-arg]
 
 
 async def on_start(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
-        if turn.outbox is not None:
-            await reply(update, context, turn.outbox["language"], "outbox-waiting")
+    async with context.turns.turn(person_of(update)) as turn:
+        if turn.deferred is not None:
+            await reply(update, context, turn.deferred["language"], "outbox-waiting")
             return
         if await _refused(update, context, turn):
             return
         if turn.session is None:
-            open_case = await followup.open_case_reference(context, update)
+            open_case = await context.services.followup.open_case(person_of(update))
             if open_case is not None:
-                await followup.offer_new_request(update, context, *open_case)
+                await after_submission.offer_new_request(update, context, *open_case)
                 return
             await show(context, turn, update, turn.start())
         else:
@@ -81,10 +92,7 @@ async def _refused(update: Update, context: BotContext, turn: Turn) -> bool:
 
     With the database away nobody is refused here: the request is checked again on sending.
     """
-    try:
-        stored_language = await followup.blocked_language(context, person_of(update))
-    except STORAGE_AWAY:
-        return False
+    stored_language = await context.services.followup.refusal_language(person_of(update))
     if stored_language is None:
         return False
     language = turn.language if turn.session is not None else stored_language
@@ -102,7 +110,7 @@ async def on_back(update: Update, context: BotContext) -> None:
 
 async def on_cancel(update: Update, context: BotContext) -> None:
     person = person_of(update)
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         if turn.session is None:
             await reply(update, context, turn.language, "cancel-nothing")
             return
@@ -115,13 +123,13 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 
 async def on_language(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
+    async with context.turns.turn(person_of(update)) as turn:
         screen = context.renderer.language_choice(turn.language, context.engine.spec.languages)
         await send(update, context, screen)
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
-    async with context.conversations.turn(person_of(update)) as turn:
+    async with context.turns.turn(person_of(update)) as turn:
         language = turn.language
     screen = context.renderer.choice(
         language,
@@ -131,11 +139,26 @@ async def on_forget(update: Update, context: BotContext) -> None:
     await send(update, context, screen)
 
 
+async def on_auto_delete_changed(update: Update, context: BotContext) -> None:
+    """Telegram's auto-delete timer was switched: thank the person, or suggest it again."""
+    message = update.effective_message
+    timer = message.message_auto_delete_timer_changed if message else None
+    if timer is None:
+        return
+    async with context.turns.turn(person_of(update)) as turn:
+        language = turn.language
+    if timer.message_auto_delete_time:  # a timedelta (PTB_TIMEDELTA is set in main)
+        await reply(update, context, language, "autodelete-on")
+    else:
+        await reply(update, context, language, "autodelete-off")
+    raise ApplicationHandlerStop
+
+
 # -- answers -------------------------------------------------------------------------------------
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    if await followup.volunteer_reply(update, context):
+    if await after_submission.volunteer_reply(update, context):
         return
     text = update.effective_message.text if update.effective_message else None
     await _apply_or_begin(update, context, ev.Text(text or ""))
@@ -148,9 +171,9 @@ async def on_media(update: Update, context: BotContext) -> None:
 async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) -> None:
     """Apply an event to the draft. With no draft, a message goes to the person's open request
     if they have one; otherwise anything a person writes starts a questionnaire."""
-    async with context.conversations.turn(person_of(update)) as turn:
-        if turn.outbox is not None:
-            await reply(update, context, turn.outbox["language"], "outbox-waiting")
+    async with context.turns.turn(person_of(update)) as turn:
+        if turn.deferred is not None:
+            await reply(update, context, turn.deferred["language"], "outbox-waiting")
             return
         if turn.session is None:
             if await _outside_questionnaire(update, context, turn, event):
@@ -165,16 +188,16 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
 async def _outside_questionnaire(
     update: Update, context: BotContext, turn: Turn, event: ev.Event
 ) -> bool:
-    if isinstance(event, ev.Text) and await followup.volunteer_hint(update, context):
+    if isinstance(event, ev.Text) and await after_submission.volunteer_hint(update, context):
         return True
     if isinstance(event, ev.Text) and event.text.strip():
         text = event.text.strip()
-        if await followup.add_to_open_case(update, context, text):
+        if await after_submission.add_to_open_case(update, context, text):
             return True
         if await _refused(update, context, turn):
             return True
-        return await followup.after_closed(update, context, turn, text)
-    open_case = await followup.open_case_reference(context, update)
+        return await after_submission.after_closed(update, context, turn, text)
+    open_case = await context.services.followup.open_case(person_of(update))
     if open_case is not None:
         await reply(update, context, open_case[1], "unsupported-media")
         return True
@@ -193,9 +216,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action is not None and action.kind == cb.FORGET:
         await _forget_pressed(update, context, query, confirmed=action.args[0] == "y")
         return
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         if action is not None and action.kind == cb.REOPEN and turn.session is None:
-            await followup.reopen_pressed(update, context, turn, query, action.args[0])
+            await after_submission.reopen_pressed(update, context, turn, query, action.args[0])
             return
         begins = action is not None and action.kind in (cb.NEW, cb.LANGUAGE)
         if begins and turn.session is None and await _refused(update, context, turn):
@@ -231,7 +254,7 @@ async def _may_submit(
     update: Update, context: BotContext, turn: Turn, query: CallbackQuery
 ) -> bool:
     """Blocked people get a neutral answer; over the hourly cap the draft waits, untouched."""
-    if await followup.is_blocked(context, person_of(update)):
+    if await context.services.followup.is_blocked(person_of(update)):
         await query.answer()
         language = turn.language  # the questionnaire's, read before the draft is discarded
         if turn.last_prompt is not None and query.message is not None:
@@ -241,11 +264,11 @@ async def _may_submit(
         return False
     if await _over_own_limit(update, context, turn, query):
         return False
-    try:
-        over_cap = await notifications.over_hourly_cap(context.bot, context.services, turn.owner)
-    except STORAGE_AWAY:
-        over_cap = False  # the submission itself then waits in the outbox
-    if over_cap:
+    services = context.services
+    cap = services.settings.cases_per_hour_cap
+    alerts = await services.submission.over_hourly_cap(turn.owner, cap)
+    if alerts is not None:
+        await send_quietly(context.bot, alerts, "desk notice")
         await query.answer(context.renderer.text(turn.language, "busy-try-later"), show_alert=True)
         await reply(update, context, turn.language, "busy-try-later")
         return False
@@ -263,15 +286,12 @@ async def _over_own_limit(
     if not isinstance(completed, ev.Completed):
         return False  # not on the review screen: the engine answers this press itself
     settings = context.services.settings
-    try:
-        limit = await context.conversations.own_limit(
-            person_of(update),
-            completed,
-            open_cases=settings.open_cases_per_person,
-            new_per_day=settings.new_cases_per_person_per_day,
-        )
-    except STORAGE_AWAY:
-        return False  # the submission itself then waits in the outbox
+    limit = await context.services.submission.own_limit(
+        person_of(update),
+        completed,
+        open_cases=settings.open_cases_per_person,
+        new_per_day=settings.new_cases_per_person_per_day,
+    )
     if limit is None:
         return False
     renderer = context.renderer
@@ -284,9 +304,6 @@ async def _over_own_limit(
     await query.answer()
     await send(update, context, Screen(text))
     return True
-
-
-STORAGE_AWAY = (SQLAlchemyError, OSError)
 
 
 def _event_of(action: cb.Action) -> ev.Event:
@@ -348,12 +365,15 @@ async def _forget_pressed(
 ) -> None:
     await query.answer()
     person = person_of(update)
-    async with context.conversations.turn(person) as turn:
+    async with context.turns.turn(person) as turn:
         language = turn.language
     if not confirmed:
         await edit(context, query, Screen(context.renderer.text(language, "forget-kept")))
         return
-    await safety.forget_everything(context, person, language, confirm_message=query.message)
+    message_id = query.message.message_id if query.message is not None else None
+    await cleanup.forget_everything(
+        context.bot, context.services, person, language, confirm_message_id=message_id
+    )
 
 
 # -- showing outcomes ----------------------------------------------------------------------------
@@ -371,12 +391,10 @@ async def show(
     renderer = context.renderer
     if isinstance(outcome, ev.Completed):
         person = person_of(update)
-        try:
-            case = await context.conversations.submit(person, outcome, turn.pending)
-        except STORAGE_AWAY:
-            # The database is away: keep the answers and submit them as soon as it is back.
-            turn.keep_for_outbox(outcome, person.chat_id)
-            await context.conversations.outbox.add(turn.owner)
+        services = context.services
+        case = await services.submission.submit_or_defer(turn, person, outcome)
+        if case is None:
+            # The database is away: the answers are kept and submitted as soon as it is back.
             screen = Screen(renderer.text(outcome.language, "outbox-kept"))
             await _replace_prompt(context, turn, update, screen, edit, keep=False)
             return
@@ -384,8 +402,9 @@ async def show(
         turn.discard()
         screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))
         shown = await _replace_prompt(context, turn, update, screen, edit, keep=False)
-        await safety.clean_questionnaire(context, person, since=started, keep=shown)
-        await notifications.announce_new_case(context.bot, context.services, case.id)
+        await cleanup.clean_questionnaire(context.bot, services, person, since=started, keep=shown)
+        announcements = await services.notices.announce_new_case(case.id)
+        await send_quietly(context.bot, announcements, "desk notice")
         return
     if isinstance(outcome, ev.Finished):
         screen = Screen(renderer.text(outcome.language, f"{outcome.step}-question"))
@@ -412,10 +431,10 @@ async def _replace_prompt(
     if query is not None and query.message is not None:
         shown_id = query.message.message_id
         turn.last_prompt = shown_id if keep and turn.session is not None else None
-        await context.conversations.save(turn)
+        await context.turns.save(turn)
         await edit(context, query, screen)
     else:
-        await context.conversations.save(turn)
+        await context.turns.save(turn)
         shown_id = (await send(update, context, screen)).message_id
         turn.last_prompt = shown_id if keep and turn.session is not None else None
     if previous is not None and previous != shown_id:

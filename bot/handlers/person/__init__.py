@@ -1,0 +1,1 @@
+"""Handlers for the person who writes: the questionnaire, after submission, edits."""

@@ -1,0 +1,41 @@
+"""Two loops beside the bot that send what casework produces (with `bot.delivery`): urgent
+cases announced again (`casework.notices`), deferred submissions retried (`casework.submission`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot
+
+from bot.delivery import send_quietly
+from bot.loops import every
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Runs until cancelled; a failed round is logged (without content) and retried later."""
+    await every(interval, lambda: escalate(bot, services), "escalation", log)
+
+
+async def escalate(bot: Bot, services: Services) -> None:
+    await send_quietly(bot, await services.notices.escalate(), "desk notice")
+
+
+async def deferred_loop(bot: Bot, services: Services, interval: float) -> None:
+    """Submit questionnaires deferred while the database was away; tell each person when done."""
+    await every(interval, lambda: submit_deferred(bot, services), "deferred submissions", log)
+
+
+async def submit_deferred(bot: Bot, services: Services) -> int:
+    """One round: every deferred submission the database now takes; how many went."""
+    sent = 0
+    for owner in await services.submission.deferred.members():
+        messages = await services.submission.submit_deferred(owner)
+        if messages is None:
+            continue
+        await send_quietly(bot, messages, "desk notice")
+        sent += 1
+    return sent

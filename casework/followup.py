@@ -1,0 +1,175 @@
+"""The person after their request is sent: its status, where further messages go, a block,
+and reopening a closed request.
+
+The person's own screens are rendered by `bot/` from what these return; what others are to be
+told (the holder of a reopened case, the desk) comes back as `Message`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from casework import relay
+from casework.outgoing import Message
+from casework.people import Person
+from casework.submission import STORAGE_AWAY
+from casework.turns import Turn, Turns
+from locales.translator import Translator
+from storage import audit as audit_store
+from storage import cases as case_store
+from storage import entries as entry_store
+from storage import persons as person_store
+from storage import volunteers as volunteer_store
+from storage.crypto import Cipher
+from storage.models import Volunteer
+
+
+@dataclass(frozen=True)
+class Status:
+    """What /status says: the latest request's status and reference (None: no request)."""
+
+    language: str
+    status: str | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Added:
+    """A follow-up stored in the person's open case (`reference`), in the person's language,
+    on its way to the holder if anyone holds the case now."""
+
+    language: str
+    reference: str
+    passed: relay.ToHolder
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """What pressing "Reopen" did. `outcome`: "reopened", or why not: "gone" (not theirs or
+    no longer there), "blocked", "not-closed". The holder (if still active) is told; once the
+    person has seen it, the desk hears of `case_id` again (`Notices.announce_new_case`)."""
+
+    outcome: str
+    language: str
+    holder: Volunteer | None = None
+    to_holder: list[Message] = field(default_factory=list)
+    case_id: str | None = None
+
+
+class Followup:
+    def __init__(
+        self,
+        turns: Turns,
+        sessions: async_sessionmaker[AsyncSession],
+        lookups: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        translator: Translator,
+    ) -> None:
+        self.turns = turns
+        self.sessions = sessions
+        self.lookups = lookups
+        self.cipher = cipher
+        self.translator = translator
+
+    async def status(self, person: Person, language: str) -> Status:
+        """The latest request of this person; `language` when they never sent one."""
+        async with self.lookups() as db:
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = await case_store.latest_case_of_person(db, row.id) if row is not None else None
+            if row is not None:
+                language = row.language
+        if case is None:
+            return Status(language)
+        return Status(language, case.status, case.reference)
+
+    async def open_case(self, person: Person) -> tuple[str, str] | None:
+        """The reference and language of this person's open request, if they have one."""
+        async with self.lookups() as db:
+            row = await person_store.find_person(db, self.turns.owner(person))
+            if row is None:
+                return None
+            case = await case_store.latest_open_case_of_person(db, row.id)
+            return (case.reference, row.language) if case is not None else None
+
+    async def is_blocked(self, person: Person) -> bool:
+        """Whether a volunteer blocked this person from opening new requests, telling them (/block).
+
+        A silent block (/block REF silent) is not one here: that person goes on as before, and
+        their requests are held back from the desk instead (`storage.desk.held_back_cases`).
+        """
+        return await self.blocked_language(person) is not None
+
+    async def blocked_language(self, person: Person) -> str | None:
+        """The language of their last questionnaire if this person is blocked (and told so)."""
+        async with self.lookups() as db:
+            row = await person_store.find_person(db, self.turns.owner(person))
+            if row is None or row.blocked_at is None or row.blocked_silently:
+                return None
+            return row.language
+
+    async def refusal_language(self, person: Person) -> str | None:
+        """As `blocked_language`, but with the database away nobody is refused: the request
+        is checked again on sending."""
+        try:
+            return await self.blocked_language(person)
+        except STORAGE_AWAY:
+            return None
+
+    async def add_to_open_case(self, person: Person, text: str) -> Added | None:
+        """Store a message in the person's open case and pass it on; None if there is none."""
+        async with self.sessions() as db, db.begin():
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = (
+                await case_store.latest_open_case_of_person(db, row.id) if row is not None else None
+            )
+            if row is None or case is None:
+                return None
+            passed = await relay.from_person(db, self.cipher, self.translator, case, text)
+            return Added(row.language, case.reference, passed)
+
+    async def after_closed(self, person: Person, turn: Turn, text: str) -> tuple[str, str] | None:
+        """A message from someone whose latest request is closed: kept, and they choose what next.
+
+        The text waits (encrypted, in the draft) until they reopen that request or start a new
+        one; it is added to whichever they choose. The reference and language of the closed
+        request, or None if they have none (the text is then not kept).
+        """
+        async with self.lookups() as db:
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = await case_store.latest_case_of_person(db, row.id) if row is not None else None
+            if row is None or case is None or case.status != "closed":
+                return None
+            reference, language = case.reference, row.language
+        turn.pending.append(text)
+        return reference, language
+
+    async def reopen(self, person: Person, turn: Turn, reference: str) -> Reopened:
+        """ "Reopen": the closed request goes back to the queue with what they wrote since."""
+        to_holder: list[Message] = []
+        async with self.sessions() as db, db.begin():
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = await case_store.get_case_by_reference(db, reference)
+            if row is None or case is None or case.person_id != row.id:
+                return Reopened("gone", row.language if row is not None else turn.language)
+            language = row.language
+            if row.blocked_at is not None and not row.blocked_silently:
+                return Reopened("blocked", language)
+            if case.status != "closed":
+                return Reopened("not-closed", language)
+            holder_id = await case_store.reopen(db, case)
+            for text in turn.pending:
+                await entry_store.add_entry(
+                    db, self.cipher, case, kind="person", body=text, author=None
+                )
+            await audit_store.record(db, "reopen", actor=None, case=case)
+            holder = await db.get(Volunteer, holder_id) if holder_id else None
+            if holder is not None and holder.revoked_at is None:
+                told = self.translator.text(holder.language, "desk-reopened", reference=reference)
+                to_holder.append(
+                    Message(volunteer_store.volunteer_chat_id(self.cipher, holder), told)
+                )
+            case_id = case.id
+        turn.pending = []
+        return Reopened("reopened", language, holder, to_holder, case_id)

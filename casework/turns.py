@@ -1,0 +1,173 @@
+"""One person's questionnaire turn: lock, load the draft, apply events, save, unlock.
+
+The lock is taken before the draft is read ("lock, then load"), so two messages sent at once
+are applied one after the other, each to its own question. Transport I/O happens inside the turn
+but outside the engine. Only a pseudonym of the Telegram id is ever used as a key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from casework.people import Person
+from dialogs import events as ev
+from dialogs.engine import Engine
+from dialogs.session import Session
+from storage.crypto import DecryptionError, Pseudonymizer
+from storage.drafts import DraftStore
+
+log = logging.getLogger(__name__)
+
+DEFERRED_KEY = "outbox"
+"""The draft key of a deferred submission: stored drafts keep this name across upgrades."""
+
+
+@dataclass
+class Turn:
+    """A loaded draft (or none) and what the handler did with it, saved when the turn ends."""
+
+    engine: Engine
+    owner: str
+    session: Session | None
+    last_prompt: int | None = None
+    started: float | None = None
+    """When this questionnaire began (epoch seconds): its messages are cleaned after submission."""
+    client_language: str | None = None
+    deferred: dict[str, Any] | None = None
+    """A finished questionnaire the database could not take yet; retried until it does."""
+    pending: list[str] = field(default_factory=list)
+    """What the person wrote after their request was closed, kept (encrypted, in the draft)
+    until they reopen that request or send a new one, which it is then added to."""
+    _discard: bool = field(default=False, repr=False)
+    _stored: dict[str, Any] | None = field(default=None, repr=False)
+    """What the draft store holds for this owner now (as last loaded or saved)."""
+
+    @property
+    def language(self) -> str:
+        if self.session is not None:
+            return self.session.language
+        return self.engine.suggest_language(self.client_language)
+
+    def start(self) -> ev.Prompt:
+        self.session, prompt = self.engine.start(self.client_language)
+        self.started = time.time()
+        self._discard = False
+        return prompt
+
+    def apply(self, event: ev.Event) -> ev.Outcome:
+        if self.session is None:
+            raise RuntimeError("no questionnaire in progress")
+        outcome = self.engine.handle(self.session, event)
+        if isinstance(outcome, ev.Finished):
+            self.discard()
+        return outcome
+
+    def discard(self) -> None:
+        """Forget the draft when the turn ends (cancelled, declined, submitted)."""
+        self.session = None
+        self.last_prompt = None
+        self.pending = []
+        self._discard = True
+
+    def defer(self, completed: ev.Completed, chat_id: int) -> None:
+        """The database is away: keep the answers (encrypted, in the draft) to submit later."""
+        pending = self.pending
+        self.discard()
+        self._discard = False
+        self.deferred = {
+            "answers": completed.answers,
+            "priority": completed.priority,
+            "category": completed.category,
+            "language": completed.language,
+            "chat_id": chat_id,
+        }
+        if pending:
+            self.deferred["pending"] = pending
+
+    def to_draft(self) -> dict[str, Any] | None:
+        if self.session is None:
+            if self.deferred is not None:
+                return {DEFERRED_KEY: self.deferred}
+            return {"pending": self.pending} if self.pending else None
+        draft: dict[str, Any] = {
+            "session": self.session.to_dict(),
+            "last_prompt": self.last_prompt,
+            "started": self.started,
+        }
+        if self.pending:
+            draft["pending"] = self.pending
+        return draft
+
+
+class Turns:
+    """Each person's draft, behind their lock: the only way handlers reach a questionnaire."""
+
+    def __init__(self, engine: Engine, drafts: DraftStore, pseudonyms: Pseudonymizer) -> None:
+        self.engine = engine
+        self.drafts = drafts
+        self.pseudonyms = pseudonyms
+
+    def owner(self, person: Person) -> str:
+        return self.pseudonyms("person", person.user_id)
+
+    @asynccontextmanager
+    async def turn(self, person: Person) -> AsyncIterator[Turn]:
+        owner = self.owner(person)
+        async with self.drafts.lock(owner):
+            stored = await self.load(owner)
+            turn = Turn(
+                engine=self.engine,
+                owner=owner,
+                session=None,
+                client_language=person.client_language,
+            )
+            if stored is not None:
+                turn.pending = [str(text) for text in stored.get("pending") or []]
+            if stored is not None and DEFERRED_KEY in stored:
+                turn.deferred = stored[DEFERRED_KEY]
+            elif stored is not None and "session" in stored:
+                try:
+                    turn.session = Session.from_dict(stored["session"])
+                    turn.last_prompt = stored.get("last_prompt")
+                    turn.started = stored.get("started")
+                except (KeyError, TypeError, ValueError):
+                    turn.session = None  # a draft from an incompatible version: start afresh
+            turn._stored = turn.to_draft() if stored is not None else None
+            if stored is not None and turn._stored is None:
+                turn._discard = True  # an unusable draft is deleted when the turn ends
+            yield turn
+            await self.save(turn)
+
+    async def load(self, owner: str) -> dict[str, Any] | None:
+        """The owner's stored draft (the caller holds their lock); an unreadable one is gone."""
+        try:
+            return await self.drafts.load(owner)
+        except DecryptionError:
+            # Written under a master key that has since been removed: unreadable for good.
+            log.warning("an unreadable draft was discarded")
+            await self.drafts.delete(owner)
+            return None
+
+    def lock(self, owner: str) -> AbstractAsyncContextManager[None]:
+        """The owner's lock, for work on their draft outside a turn (a deferred submission)."""
+        return self.drafts.lock(owner)
+
+    async def save(self, turn: Turn) -> None:
+        """Write the turn's draft through now, if it changed since it was loaded or saved.
+
+        Handlers call this before they show the next question, so a person never sees a
+        question whose previous answer is not yet kept (a Redis hiccup right after the screen
+        changed would otherwise lose that answer while the person believes it was taken).
+        """
+        draft = turn.to_draft()
+        if draft is None and (turn._stored is not None or turn._discard):
+            await self.drafts.delete(turn.owner)
+            turn._discard = False
+        elif draft is not None and draft != turn._stored:
+            await self.drafts.save(turn.owner, draft)
+        turn._stored = draft
