@@ -97,7 +97,7 @@ class Followup:
         """Whether a volunteer blocked this person from opening new requests, telling them (/block).
 
         A silent block (/block REF silent) is not one here: that person goes on as before, and
-        their requests are held back from the desk instead (`storage.desk.held_back_cases`).
+        their requests are held back from the desk instead (`storage.cases.held_back_cases`).
         """
         return await self.blocked_language(person) is not None
 

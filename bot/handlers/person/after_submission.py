@@ -14,8 +14,6 @@ from bot.context import BotContext
 from bot.delivery import deliver, send_quietly
 from bot.handlers.common import PRIVATE, edit, person_of, reply, send
 from bot.render import Screen
-from casework.desk import talk
-from casework.desk.access import NotAVolunteer
 from casework.turns import Turn
 
 
@@ -54,34 +52,6 @@ async def add_to_open_case(update: Update, context: BotContext, text: str) -> bo
     else:
         text = context.renderer.text(added.language, "message-added", reference=added.reference)
         await send(update, context, Screen(text))
-    return True
-
-
-async def volunteer_reply(update: Update, context: BotContext) -> bool:
-    """A volunteer's reply (Telegram's reply feature) to a relayed message goes to the person."""
-    message = update.effective_message
-    if message is None or message.reply_to_message is None or not message.text:
-        return False
-    person = person_of(update)
-    desk = context.services.desk
-    try:
-        async with desk.work(person, command_message_id=message.message_id) as work:
-            replied = message.reply_to_message.message_id
-            if not await talk.reply_to_relayed(work, replied, message.text):
-                return False
-            sends, me = work.sends, work.me
-    except NotAVolunteer:
-        return False
-    await deliver(context.bot, context.services, me, sends)
-    return True
-
-
-async def volunteer_hint(update: Update, context: BotContext) -> bool:
-    """A volunteer's stray text is not a new request: remind them how to write to a person."""
-    language = await context.services.desk.language_of(person_of(update))
-    if language is None:
-        return False
-    await reply(update, context, language, "desk-text-hint")
     return True
 
 

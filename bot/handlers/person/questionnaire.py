@@ -31,6 +31,7 @@ from bot.handlers.common import (
     send,
     strip_keyboard,
 )
+from bot.handlers.desk import talk as desk_talk
 from bot.handlers.person import after_submission
 from bot.render import Screen
 from casework.turns import Turn
@@ -158,7 +159,7 @@ async def on_auto_delete_changed(update: Update, context: BotContext) -> None:
 
 
 async def on_text(update: Update, context: BotContext) -> None:
-    if await after_submission.volunteer_reply(update, context):
+    if await desk_talk.on_relayed_reply(update, context):
         return
     text = update.effective_message.text if update.effective_message else None
     await _apply_or_begin(update, context, ev.Text(text or ""))
@@ -188,7 +189,7 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
 async def _outside_questionnaire(
     update: Update, context: BotContext, turn: Turn, event: ev.Event
 ) -> bool:
-    if isinstance(event, ev.Text) and await after_submission.volunteer_hint(update, context):
+    if isinstance(event, ev.Text) and await desk_talk.on_stray_text(update, context):
         return True
     if isinstance(event, ev.Text) and event.text.strip():
         text = event.text.strip()
