@@ -5,7 +5,7 @@
   so a reply is not lost to a hiccup of Telegram's. A 400 or 403 is never retried: sending the
   same request again would fail the same way.
 - Bots may delete messages in private chats for 48 hours; keeping the ids (for that long only)
-  lets `/forget` and the clean-up after submission delete the bot's side of a conversation.
+  lets `/forget` and the clean-up after submission delete the bot's side of a chat.
   Recording failures never fail the send.
 """
 

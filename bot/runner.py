@@ -83,8 +83,6 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
         await services.aclose()
 
 
-serve_polling = serve  # the name the first version used
-
 RECANCEL_SECONDS = 1.0
 
 
