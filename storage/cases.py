@@ -46,10 +46,10 @@ def sealed_case(cipher: Cipher, case: Case) -> SealedRecord:
 
 
 async def sealed_case_to_write(session: AsyncSession, cipher: Cipher, case: Case) -> SealedRecord:
-    """Open a case's record under its current key, read under lock, to seal a new field.
+    """Open a case's record under its key as it is now, read under lock, to seal a field.
 
-    A field sealed under a key a concurrent re-key has just replaced would no longer open
-    (see `current_key_blob`).
+    The copy of the key loaded earlier may have been replaced by a concurrent re-key, and a
+    field sealed under it would never open again (see `current_key_blob`).
     """
     return cipher.record(case_record(case.id), await current_key_blob(session, case))
 
@@ -309,9 +309,9 @@ async def current_key_blob(session: AsyncSession, case: Case) -> bytes:
     """The case's wrapped data key as it is now, locked until the caller commits.
 
     Whatever is encrypted under the case's key must use this (`sealed_case_to_write` does),
-    not the copy loaded earlier: a
-    full re-key (`storage.rotation.rekey`) may have replaced the key meanwhile, and on
-    PostgreSQL this lock (FOR NO KEY UPDATE) makes the re-key wait, or this wait for it.
+    not the copy loaded earlier: a full re-key (`storage.rotation.rekey`) may have replaced the
+    key meanwhile, and on PostgreSQL this lock (FOR NO KEY UPDATE) makes the re-key wait, or
+    this wait for it.
     """
     blob = await session.scalar(
         select(Case.key_blob).where(Case.id == case.id).with_for_update(key_share=True)

@@ -4,6 +4,8 @@ Layout: master keys (from configuration) wrap per-record data keys; data keys en
 Deleting a record deletes its wrapped data key, so its ciphertext becomes unrecoverable
 (crypto-shredding). Every ciphertext carries associated data naming its record and field, so a
 blob copied onto another row or column fails to decrypt instead of being silently accepted.
+Storage names a record once, opens it (`Cipher.new_record`, `Cipher.record`) and seals or
+opens its fields by name through the `SealedRecord` it gets back.
 """
 
 from __future__ import annotations
