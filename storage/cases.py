@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.coarse import coarsen_closed_case, next_minute_order, next_person_order
-from storage.crypto import Cipher, DecryptionError
+from storage.crypto import Cipher, DecryptionError, SealedRecord
 from storage.db import insert_unless_conflict
 from storage.errors import CaseNotAvailable, CaseNotFound, CaseStateError, check_active
 from storage.models import Case, Person, RelayLink, Volunteer, new_id, this_minute, utcnow
@@ -31,8 +31,27 @@ _REFERENCE_ATTEMPTS = 10
 _REFERENCE_ALIASES = str.maketrans("OIL", "011")
 
 
+# Fields sealed under a case's data key (its entries too: see `storage.entries`).
+ANSWERS = "answers"
+CLOSE_REASON = "close_reason"
+
+
 def case_record(case_id: str) -> str:
     return f"case:{case_id}"
+
+
+def sealed_case(cipher: Cipher, case: Case) -> SealedRecord:
+    """Open a loaded case's record, to read its fields."""
+    return cipher.record(case_record(case.id), case.key_blob)
+
+
+async def sealed_case_to_write(session: AsyncSession, cipher: Cipher, case: Case) -> SealedRecord:
+    """Open a case's record under its key as it is now, read under lock, to seal a field.
+
+    The copy of the key loaded earlier may have been replaced by a concurrent re-key, and a
+    field sealed under it would never open again (see `current_key_blob`).
+    """
+    return cipher.record(case_record(case.id), await current_key_blob(session, case))
 
 
 def new_reference() -> str:
@@ -63,8 +82,7 @@ async def create_case(
     if priority < 1:
         raise ValueError("priority starts at 1 (most urgent)")
     case_id = new_id()
-    record = case_record(case_id)
-    data_key = cipher.new_data_key()
+    sealed, key_blob = cipher.new_record(case_record(case_id))
     now = this_minute()  # no stored time is finer (see storage.coarse)
     values: dict[str, Any] = {
         "id": case_id,
@@ -73,8 +91,8 @@ async def create_case(
         "priority": priority,
         "category": category,
         "language": language,
-        "key_blob": cipher.wrap_key(data_key, record),
-        "answers_enc": cipher.encrypt_json(data_key, record, "answers", answers),
+        "key_blob": key_blob,
+        "answers_enc": sealed.seal_json(ANSWERS, answers),
         "created_at": now,
         "updated_at": now,
         "minute_order": await next_minute_order(session, now),
@@ -88,9 +106,7 @@ async def create_case(
 
 
 def case_answers(cipher: Cipher, case: Case) -> dict[str, Any]:
-    record = case_record(case.id)
-    data_key = cipher.unwrap_key(case.key_blob, record)
-    answers = cipher.decrypt_json(data_key, record, "answers", case.answers_enc)
+    answers = sealed_case(cipher, case).open_json(ANSWERS, case.answers_enc)
     if not isinstance(answers, dict):
         raise DecryptionError("case answers are not a mapping")
     return answers
@@ -292,9 +308,10 @@ async def release(session: AsyncSession, case: Case) -> Case:
 async def current_key_blob(session: AsyncSession, case: Case) -> bytes:
     """The case's wrapped data key as it is now, locked until the caller commits.
 
-    Whatever is encrypted under the case's key must use this, not the copy loaded earlier: a
-    full re-key (`storage.rotation.rekey`) may have replaced the key meanwhile, and on
-    PostgreSQL this lock (FOR NO KEY UPDATE) makes the re-key wait, or this wait for it.
+    Whatever is encrypted under the case's key must use this (`sealed_case_to_write` does),
+    not the copy loaded earlier: a full re-key (`storage.rotation.rekey`) may have replaced the
+    key meanwhile, and on PostgreSQL this lock (FOR NO KEY UPDATE) makes the re-key wait, or
+    this wait for it.
     """
     blob = await session.scalar(
         select(Case.key_blob).where(Case.id == case.id).with_for_update(key_share=True)
@@ -313,9 +330,8 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
     """
     reason_enc = None
     if reason is not None:
-        record = case_record(case.id)
-        data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
-        reason_enc = cipher.encrypt(data_key, record, "close_reason", reason.encode())
+        sealed = await sealed_case_to_write(session, cipher, case)
+        reason_enc = sealed.seal_text(CLOSE_REASON, reason)
     now = utcnow()
     result = await session.execute(
         update(Case)
@@ -361,9 +377,7 @@ def close_reason(cipher: Cipher, case: Case) -> str | None:
     """The decrypted reason a case was closed with, if one was given."""
     if case.close_reason_enc is None:
         return None
-    record = case_record(case.id)
-    data_key = cipher.unwrap_key(case.key_blob, record)
-    return cipher.decrypt(data_key, record, "close_reason", case.close_reason_enc).decode()
+    return sealed_case(cipher, case).open_text(CLOSE_REASON, case.close_reason_enc)
 
 
 async def latest_open_case_of_person(session: AsyncSession, person_id: str) -> Case | None:

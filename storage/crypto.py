@@ -4,6 +4,8 @@ Layout: master keys (from configuration) wrap per-record data keys; data keys en
 Deleting a record deletes its wrapped data key, so its ciphertext becomes unrecoverable
 (crypto-shredding). Every ciphertext carries associated data naming its record and field, so a
 blob copied onto another row or column fails to decrypt instead of being silently accepted.
+Storage names a record once, opens it (`Cipher.new_record`, `Cipher.record`) and seals or
+opens its fields by name through the `SealedRecord` it gets back.
 """
 
 from __future__ import annotations
@@ -112,7 +114,12 @@ def generate_master_key() -> str:
 
 
 class KeyWrapper(Protocol):
-    """Wraps data keys; the seam where a later step can wrap to a key only volunteers hold."""
+    """Wraps data keys under a key kept apart from the database.
+
+    This is the seam for sealed mode: there case keys will be wrapped to a desk public key
+    (HPKE), so the side that seals a record cannot unwrap it. `Cipher` and `SealedRecord` only
+    call it, so callers of those do not change when the wrapper does.
+    """
 
     @property
     def newest_key_id(self) -> str:
@@ -191,7 +198,12 @@ class MasterKeyWrapper:
 
 
 class Cipher:
-    """Field encryption with per-record data keys, bound to (record, field) by associated data."""
+    """Field encryption with per-record data keys, bound to (record, field) by associated data.
+
+    Storage opens a record with `new_record` or `record` and seals its fields through the
+    `SealedRecord` it gets; the key-level methods below (`wrap_key`, `encrypt`, ...) are the
+    format those are built on, kept for rotation and for tests that pin the bytes.
+    """
 
     def __init__(self, wrapper: KeyWrapper) -> None:
         self._wrapper = wrapper
@@ -244,11 +256,81 @@ class Cipher:
             raise DecryptionError("ciphertext failed authentication") from None
 
     def encrypt_json(self, data_key: bytes, record: str, field: str, value: Any) -> bytes:
-        raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        return self.encrypt(data_key, record, field, raw)
+        return self.encrypt(data_key, record, field, _json_bytes(value))
 
     def decrypt_json(self, data_key: bytes, record: str, field: str, blob: bytes) -> Any:
         return json.loads(self.decrypt(data_key, record, field, blob))
+
+    def new_record(self, record: str) -> tuple[SealedRecord, bytes]:
+        """A fresh data key for `record`: (the opened record, its wrapped key blob to store).
+
+        Storing the blob with the row is what makes deleting the row shred its fields.
+        """
+        data_key = self.new_data_key()
+        return SealedRecord(self, record, data_key), self.wrap_key(data_key, record)
+
+    def record(self, record: str, wrapped: bytes) -> SealedRecord:
+        """Open a stored record from its wrapped key blob.
+
+        Raises DecryptionError if the blob was wrapped for another record or under a master
+        key that is not configured.
+        """
+        return SealedRecord(self, record, self.unwrap_key(wrapped, record))
+
+    def new_secret(self, record: str) -> bytes:
+        """The blob to store of a fresh random key used outside this module (the pseudonym
+        HMAC key), wrapped like a data key for `record`; `open_secret` gives the key back.
+        """
+        return self.wrap_key(self.new_data_key(), record)
+
+    def open_secret(self, record: str, wrapped: bytes) -> bytes:
+        """The key of a blob made by `new_secret` for the same record; DecryptionError if not."""
+        return self.unwrap_key(wrapped, record)
+
+
+class SealedRecord:
+    """One record with its data key opened: seals and opens the record's named fields.
+
+    Callers name only the field; the record name is bound once, when the record is opened, so
+    a field cannot be sealed under one record name and opened under another by a slip. The
+    bytes are exactly those of `Cipher.encrypt` for (record, field), so rows written before
+    this interface existed still open. In sealed mode this is where the intake side, holding
+    only the desk's public key, will get a record it can seal but not open.
+    """
+
+    __slots__ = ("_cipher", "_data_key", "record")
+
+    def __init__(self, cipher: Cipher, record: str, data_key: bytes) -> None:
+        _check_key(data_key)
+        self._cipher = cipher
+        self._data_key = data_key
+        self.record = record
+
+    def __repr__(self) -> str:
+        return f"SealedRecord({self.record!r}, <key hidden>)"
+
+    def seal(self, field: str, plaintext: bytes) -> bytes:
+        return self._cipher.encrypt(self._data_key, self.record, field, plaintext)
+
+    def open(self, field: str, blob: bytes) -> bytes:
+        """The plaintext of `field`; DecryptionError if the blob was sealed elsewhere."""
+        return self._cipher.decrypt(self._data_key, self.record, field, blob)
+
+    def seal_text(self, field: str, text: str) -> bytes:
+        return self.seal(field, text.encode())
+
+    def open_text(self, field: str, blob: bytes) -> str:
+        return self.open(field, blob).decode()
+
+    def seal_json(self, field: str, value: Any) -> bytes:
+        return self.seal(field, _json_bytes(value))
+
+    def open_json(self, field: str, blob: bytes) -> Any:
+        return json.loads(self.open(field, blob))
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _check_key(data_key: bytes) -> None:

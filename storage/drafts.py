@@ -63,21 +63,17 @@ def seal_draft(cipher: Cipher, owner: str, draft: dict[str, Any]) -> bytes:
     """Encrypt a draft under a new data key into one opaque JSON envelope."""
     if not isinstance(draft, dict):
         raise TypeError("a draft is a dict")
-    record = draft_record(owner)
-    data_key = cipher.new_data_key()
+    sealed, wrapped = cipher.new_record(draft_record(owner))
     envelope = {
         "v": _ENVELOPE_VERSION,
-        "key": base64.b64encode(cipher.wrap_key(data_key, record)).decode(),
-        "data": base64.b64encode(
-            cipher.encrypt_json(data_key, record, _DRAFT_FIELD, draft)
-        ).decode(),
+        "key": base64.b64encode(wrapped).decode(),
+        "data": base64.b64encode(sealed.seal_json(_DRAFT_FIELD, draft)).decode(),
     }
     return json.dumps(envelope, separators=(",", ":")).encode()
 
 
 def open_draft(cipher: Cipher, owner: str, blob: bytes) -> dict[str, Any]:
     """Decrypt an envelope made by `seal_draft` for the same owner; DecryptionError otherwise."""
-    record = draft_record(owner)
     try:
         envelope = json.loads(blob)
         if envelope["v"] != _ENVELOPE_VERSION:
@@ -86,8 +82,7 @@ def open_draft(cipher: Cipher, owner: str, blob: bytes) -> dict[str, Any]:
         sealed = base64.b64decode(envelope["data"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise DecryptionError("stored draft is not a valid envelope") from None
-    data_key = cipher.unwrap_key(wrapped, record)
-    draft = cipher.decrypt_json(data_key, record, _DRAFT_FIELD, sealed)
+    draft = cipher.record(draft_record(owner), wrapped).open_json(_DRAFT_FIELD, sealed)
     if not isinstance(draft, dict):
         raise DecryptionError("stored draft is not a mapping")
     return draft

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import entries as entry_store
-from storage.cases import case_record
+from storage.cases import sealed_case
 from storage.crypto import Cipher
 from storage.drafts import RedisKeys
 from storage.models import Case, CaseEntry
@@ -118,7 +118,5 @@ async def replace_person_entry(
     case = await session.get(Case, entry.case_id)
     if case is None or case.status == "closed":
         return None
-    record = case_record(case.id)
-    data_key = cipher.unwrap_key(case.key_blob, record)
-    entry.body_enc = cipher.encrypt(data_key, record, f"entry:{entry.id}", body.encode())
+    entry.body_enc = entry_store.seal_entry(sealed_case(cipher, case), entry.id, body)
     return case, entry

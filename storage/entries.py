@@ -14,9 +14,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.cases import case_record, current_key_blob
+from storage.cases import sealed_case, sealed_case_to_write
 from storage.coarse import minutes_between, next_entry_seq
-from storage.crypto import Cipher
+from storage.crypto import Cipher, SealedRecord
 from storage.models import (
     ENTRY_KINDS,
     Case,
@@ -30,8 +30,19 @@ from storage.models import (
 )
 
 
-def _entry_field(entry_id: str) -> str:
+def entry_field(entry_id: str) -> str:
+    """The field an entry's body is sealed as, under its case's record (one field per entry)."""
     return f"entry:{entry_id}"
+
+
+def seal_entry(sealed: SealedRecord, entry_id: str, body: str) -> bytes:
+    """An entry's body sealed under its case's opened record (see `storage.cases`)."""
+    return sealed.seal_text(entry_field(entry_id), body)
+
+
+def open_entry(sealed: SealedRecord, entry: CaseEntry) -> str:
+    """The body of an entry of the case whose record `sealed` is."""
+    return sealed.open_text(entry_field(entry.id), entry.body_enc)
 
 
 async def add_entry(
@@ -54,8 +65,7 @@ async def add_entry(
         raise ValueError(f"kind must be one of {', '.join(ENTRY_KINDS)}")
     if (kind == "person") != (author is None):
         raise ValueError("person entries have no author; volunteer entries and notes need one")
-    record = case_record(case.id)
-    data_key = cipher.unwrap_key(await current_key_blob(session, case), record)
+    sealed = await sealed_case_to_write(session, cipher, case)
     entry_id = new_id()
     now = today() if case.status == "closed" else this_minute()  # see storage.coarse
     entry = CaseEntry(
@@ -63,7 +73,7 @@ async def add_entry(
         case_id=case.id,
         kind=kind,
         author_id=None if author is None else author.id,
-        body_enc=cipher.encrypt(data_key, record, _entry_field(entry_id), body.encode()),
+        body_enc=seal_entry(sealed, entry_id, body),
         created_at=now,
         delivered=delivered,
         seq=await next_entry_seq(session, case.id),
@@ -99,14 +109,12 @@ def decrypt_entries(
     cipher: Cipher, case: Case, entries: Iterable[CaseEntry]
 ) -> list[tuple[CaseEntry, str]]:
     """Decrypt entries of one case, unwrapping its key once; keeps the given order."""
-    record = case_record(case.id)
-    data_key = cipher.unwrap_key(case.key_blob, record)
+    sealed = sealed_case(cipher, case)
     out = []
     for entry in entries:
         if entry.case_id != case.id:
             raise ValueError("entry belongs to another case")
-        text = cipher.decrypt(data_key, record, _entry_field(entry.id), entry.body_enc).decode()
-        out.append((entry, text))
+        out.append((entry, open_entry(sealed, entry)))
     return out
 
 

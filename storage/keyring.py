@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import KEY_BYTES, Cipher, Pseudonymizer
+from storage.crypto import Cipher, Pseudonymizer
 from storage.db import insert_unless_conflict
 from storage.models import KeyringEntry, utcnow
 
@@ -28,10 +26,10 @@ async def load_pseudonymizer(session: AsyncSession, cipher: Cipher) -> Pseudonym
     query = select(KeyringEntry.blob).where(KeyringEntry.name == PSEUDONYM_KEY_NAME)
     blob = await session.scalar(query)
     if blob is None:
-        wrapped = cipher.wrap_key(secrets.token_bytes(KEY_BYTES), record)
+        wrapped = cipher.new_secret(record)
         values = {"name": PSEUDONYM_KEY_NAME, "blob": wrapped, "updated_at": utcnow()}
         await insert_unless_conflict(session, KeyringEntry, values, ["name"])
         blob = await session.scalar(query)
         if blob is None:  # pragma: no cover - only if the row vanished between two statements
             raise RuntimeError("pseudonym key could not be stored")
-    return Pseudonymizer(cipher.unwrap_key(blob, record))
+    return Pseudonymizer(cipher.open_secret(record, blob))

@@ -9,14 +9,22 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import Cipher
+from storage.crypto import Cipher, SealedRecord
 from storage.db import insert_unless_conflict
 from storage.errors import CaseNotFound
 from storage.models import Case, Person, new_id, today
 
+# The field sealed under a person's data key.
+CHAT_ID = "chat_id"
+
 
 def person_record(person_id: str) -> str:
     return f"person:{person_id}"
+
+
+def sealed_person(cipher: Cipher, person: Person) -> SealedRecord:
+    """Open a stored person's record."""
+    return cipher.record(person_record(person.id), person.key_blob)
 
 
 def _chat_bytes(chat_id: int) -> bytes:
@@ -31,9 +39,7 @@ async def find_person(session: AsyncSession, pseudonym: str) -> Person | None:
 
 def person_chat_id(cipher: Cipher, person: Person) -> int:
     """Decrypt the chat id the bot needs to write back to this person."""
-    record = person_record(person.id)
-    data_key = cipher.unwrap_key(person.key_blob, record)
-    return int(cipher.decrypt(data_key, record, "chat_id", person.chat_enc))
+    return int(sealed_person(cipher, person).open(CHAT_ID, person.chat_enc))
 
 
 async def upsert_person(
@@ -43,13 +49,12 @@ async def upsert_person(
     person = await find_person(session, pseudonym)
     if person is None:
         person_id = new_id()
-        record = person_record(person_id)
-        data_key = cipher.new_data_key()
+        sealed, key_blob = cipher.new_record(person_record(person_id))
         values = {
             "id": person_id,
             "pseudonym": pseudonym,
-            "key_blob": cipher.wrap_key(data_key, record),
-            "chat_enc": cipher.encrypt(data_key, record, "chat_id", _chat_bytes(chat_id)),
+            "key_blob": key_blob,
+            "chat_enc": sealed.seal(CHAT_ID, _chat_bytes(chat_id)),
             "language": language,
             "created_at": today(),
             "last_seen_at": today(),
@@ -60,9 +65,7 @@ async def upsert_person(
         if person is None:  # pragma: no cover - only if the row vanished between two statements
             raise RuntimeError("person could not be stored")
     if person_chat_id(cipher, person) != chat_id:
-        record = person_record(person.id)
-        data_key = cipher.unwrap_key(person.key_blob, record)
-        person.chat_enc = cipher.encrypt(data_key, record, "chat_id", _chat_bytes(chat_id))
+        person.chat_enc = sealed_person(cipher, person).seal(CHAT_ID, _chat_bytes(chat_id))
     person.language = language
     person.last_seen_at = today()
     return person

@@ -27,9 +27,10 @@ from typing import Any
 from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.cases import case_record
-from storage.crypto import Cipher, DecryptionError, wrapped_key_id
-from storage.entries import _entry_field
+from storage import persons, volunteers
+from storage.cases import ANSWERS, CLOSE_REASON, case_record
+from storage.crypto import Cipher, DecryptionError, SealedRecord, wrapped_key_id
+from storage.entries import entry_field
 from storage.keyring import keyring_record
 from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
 from storage.persons import person_record
@@ -243,18 +244,15 @@ class _Record:
 
     name: str
     table: Table
-    fields: tuple[str, ...]  # column names; the AEAD field name is the column's
+    fields: tuple[tuple[str, str], ...]  # (column name, the field it is sealed as)
     record: Callable[[str], str]
-
-
-_FIELD_NAMES = {"answers_enc": "answers", "close_reason_enc": "close_reason", "chat_enc": "chat_id"}
 
 
 def _records() -> tuple[_Record, ...]:
     specs = (
-        (Person, ("chat_enc",), person_record),
-        (Case, ("answers_enc", "close_reason_enc"), case_record),
-        (Volunteer, ("chat_enc",), volunteer_record),
+        (Person, (("chat_enc", persons.CHAT_ID),), person_record),
+        (Case, (("answers_enc", ANSWERS), ("close_reason_enc", CLOSE_REASON)), case_record),
+        (Volunteer, (("chat_enc", volunteers.CHAT_ID),), volunteer_record),
     )
     out = []
     for model, fields, record in specs:
@@ -291,8 +289,9 @@ class _RekeyProgress:
     unreadable: set[str] = field(default_factory=set)
 
 
-def _reseal(cipher: Cipher, old: bytes, new: bytes, record: str, name: str, blob: bytes) -> bytes:
-    return cipher.encrypt(new, record, name, cipher.decrypt(old, record, name, blob))
+def _reseal(old: SealedRecord, new: SealedRecord, name: str, blob: bytes) -> bytes:
+    """A field of `old` sealed anew, unchanged, as the same field of `new`."""
+    return new.seal(name, old.open(name, blob))
 
 
 async def _rekey_batch(
@@ -321,7 +320,7 @@ async def _rekey_batch(
     wanted = [row_id for row_id in page if row_id not in progress.done]
     if not wanted:
         return page[-1]
-    columns = [key, spec.table.c.key_blob, *(spec.table.c[name] for name in spec.fields)]
+    columns = [key, spec.table.c.key_blob, *(spec.table.c[name] for name, _ in spec.fields)]
     locked = (
         await session.execute(
             select(*columns).where(key.in_(wanted)).order_by(key).with_for_update(skip_locked=True)
@@ -334,15 +333,11 @@ async def _rekey_batch(
         row_id, blob = str(row[0]), bytes(row[1])
         record = spec.record(row_id)
         try:
-            old = cipher.unwrap_key(blob, record)
-            new = cipher.new_data_key()
-            values: dict[str, Any] = {"key_blob": cipher.wrap_key(new, record)}
-            for name, value in zip(spec.fields, row[2:], strict=True):
-                values[name] = (
-                    None
-                    if value is None
-                    else _reseal(cipher, old, new, record, _FIELD_NAMES[name], bytes(value))
-                )
+            old = cipher.record(record, blob)
+            new, new_blob = cipher.new_record(record)
+            values: dict[str, Any] = {"key_blob": new_blob}
+            for (name, sealed_as), value in zip(spec.fields, row[2:], strict=True):
+                values[name] = None if value is None else _reseal(old, new, sealed_as, bytes(value))
             resealed: list[dict[str, Any]] = []
             if spec.table is Case.__table__:
                 # No entry can be added meanwhile (the case is locked); one another
@@ -361,8 +356,7 @@ async def _rekey_batch(
                     progress.busy += 1
                     continue
                 for entry_id, body in bodies:
-                    name = _entry_field(entry_id)
-                    sealed = _reseal(cipher, old, new, record, name, bytes(body))
+                    sealed = _reseal(old, new, entry_field(entry_id), bytes(body))
                     resealed.append({"entry": entry_id, "body": sealed})
         except DecryptionError:
             progress.unreadable.add(row_id)

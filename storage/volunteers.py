@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import record
 from storage.cases import REFERENCE_ALPHABET
-from storage.crypto import Cipher, Pseudonymizer
+from storage.crypto import Cipher, Pseudonymizer, SealedRecord
 from storage.db import insert_unless_conflict
 from storage.errors import AlreadyVolunteer, InviteInvalid, VolunteerNotFound, check_active
 from storage.models import (
@@ -55,8 +55,17 @@ def new_handle() -> str:
     return f"{first}-{second}-{secrets.randbelow(100):02d}"
 
 
+# The field sealed under a volunteer's data key.
+CHAT_ID = "chat_id"
+
+
 def volunteer_record(volunteer_id: str) -> str:
     return f"volunteer:{volunteer_id}"
+
+
+def sealed_volunteer(cipher: Cipher, volunteer: Volunteer) -> SealedRecord:
+    """Open a stored volunteer's record."""
+    return cipher.record(volunteer_record(volunteer.id), volunteer.key_blob)
 
 
 def _chat_bytes(chat_id: int) -> bytes:
@@ -72,9 +81,7 @@ def _check_role(role: str) -> None:
 
 def volunteer_chat_id(cipher: Cipher, volunteer: Volunteer) -> int:
     """Decrypt the chat id the bot needs to write to this volunteer."""
-    record = volunteer_record(volunteer.id)
-    data_key = cipher.unwrap_key(volunteer.key_blob, record)
-    return int(cipher.decrypt(data_key, record, "chat_id", volunteer.chat_enc))
+    return int(sealed_volunteer(cipher, volunteer).open(CHAT_ID, volunteer.chat_enc))
 
 
 async def _volunteer_by_pseudonym(session: AsyncSession, pseudonym: str) -> Volunteer | None:
@@ -98,15 +105,14 @@ async def _create_volunteer(
     """
     _check_role(role)
     volunteer_id = new_id()
-    record = volunteer_record(volunteer_id)
-    data_key = cipher.new_data_key()
+    sealed, key_blob = cipher.new_record(volunteer_record(volunteer_id))
     now = utcnow()
     values: dict[str, Any] = {
         "id": volunteer_id,
         "pseudonym": pseudonym,
         "role": role,
-        "key_blob": cipher.wrap_key(data_key, record),
-        "chat_enc": cipher.encrypt(data_key, record, "chat_id", _chat_bytes(chat_id)),
+        "key_blob": key_blob,
+        "chat_enc": sealed.seal(CHAT_ID, _chat_bytes(chat_id)),
         "language": language,
         "created_at": now,
         "last_active_at": this_hour(),

@@ -15,6 +15,7 @@ from storage.crypto import (
     MasterKey,
     MasterKeyWrapper,
     Pseudonymizer,
+    SealedRecord,
     generate_master_key,
     parse_master_keys,
     wrapped_key_id,
@@ -237,3 +238,78 @@ def test_pseudonymizer_rejects_short_keys() -> None:
 def test_keys_generated_in_the_same_second_have_different_ids() -> None:
     ids = {parse_master_keys(generate_master_key())[0].key_id for _ in range(50)}
     assert len(ids) == 50
+
+
+# --- the sealed-record interface -----------------------------------------------------------------
+
+
+def test_sealed_record_round_trip(cipher: Cipher) -> None:
+    sealed, _wrapped = cipher.new_record("case:1")
+    blob = sealed.seal("answers", SECRET)
+    assert SECRET not in blob
+    assert sealed.open("answers", blob) == SECRET
+    assert sealed.open_text("reason", sealed.seal_text("reason", "дезертир")) == "дезертир"
+    value = {"situation": "мобилизован", "n": [1, 2]}
+    assert sealed.open_json("answers", sealed.seal_json("answers", value)) == value
+
+
+def test_sealed_field_does_not_open_under_another_record_or_field(cipher: Cipher) -> None:
+    sealed, wrapped = cipher.new_record("case:1")
+    blob = sealed.seal("answers", SECRET)
+    same_key = cipher.unwrap_key(wrapped, "case:1")
+    with pytest.raises(DecryptionError):
+        SealedRecord(cipher, "case:2", same_key).open("answers", blob)  # moved to another row
+    with pytest.raises(DecryptionError):
+        cipher.new_record("case:2")[0].open("answers", blob)
+    with pytest.raises(DecryptionError):
+        sealed.open("close_reason", blob)  # moved to another column
+    with pytest.raises(DecryptionError):
+        sealed.open("entry:2", sealed.seal("entry:1", SECRET))
+
+
+def test_wrapped_key_of_a_new_record_opens_only_that_record(cipher: Cipher) -> None:
+    sealed, wrapped = cipher.new_record("person:1")
+    assert sealed.record == "person:1"
+    blob = sealed.seal("chat_id", b"4242")
+    assert cipher.record("person:1", wrapped).open("chat_id", blob) == b"4242"
+    with pytest.raises(DecryptionError):
+        cipher.record("person:2", wrapped)
+    with pytest.raises(DecryptionError):
+        cipher.record("volunteer:1", wrapped)
+
+
+def test_sealed_record_keeps_the_stored_format(cipher: Cipher) -> None:
+    """Rows written before the interface open with it, and what it writes opens the old way."""
+    sealed, wrapped = cipher.new_record("case:1")
+    key = cipher.unwrap_key(wrapped, "case:1")  # the key blob is today's `wrap_key` format
+    assert cipher.decrypt(key, "case:1", "answers", sealed.seal("answers", SECRET)) == SECRET
+    value = {"a": "б", "n": 1}
+    assert cipher.decrypt_json(key, "case:1", "answers", sealed.seal_json("answers", value)) == {
+        "a": "б",
+        "n": 1,
+    }
+    old_wrapped = cipher.wrap_key(key, "case:1")
+    old_blob = cipher.encrypt(key, "case:1", "close_reason", "спам".encode())
+    assert cipher.record("case:1", old_wrapped).open_text("close_reason", old_blob) == "спам"
+    old_json = cipher.encrypt_json(key, "case:1", "answers", value)
+    assert cipher.record("case:1", old_wrapped).open_json("answers", old_json) == value
+
+
+def test_sealed_record_repr_hides_key(cipher: Cipher) -> None:
+    sealed, wrapped = cipher.new_record("case:1")
+    key = cipher.unwrap_key(wrapped, "case:1")
+    shown = repr(sealed)
+    assert "case:1" in shown
+    assert key.hex() not in shown
+    assert repr(key) not in shown
+
+
+def test_secret_is_wrapped_like_a_data_key_and_bound_to_its_record(cipher: Cipher) -> None:
+    wrapped = cipher.new_secret("keyring:pseudonym")
+    secret = cipher.open_secret("keyring:pseudonym", wrapped)
+    assert len(secret) == 32
+    assert secret not in wrapped
+    assert cipher.unwrap_key(wrapped, "keyring:pseudonym") == secret
+    assert cipher.open_secret("keyring:x", cipher.wrap_key(secret, "keyring:x")) == secret
+    with pytest.raises(DecryptionError):
+        cipher.open_secret("keyring:other", wrapped)
