@@ -10,7 +10,7 @@ says what volunteers did on that day, not to which request or when exactly.
 The order the minute no longer gives is kept as numbers: `Case.minute_order` (the queue,
 among cases created in the same minute), `Case.person_order` (a person's newest case) and
 `CaseEntry.seq` (a conversation's order).
-Like the other repositories these functions never commit.
+Like the other storage modules these functions never commit.
 """
 
 from __future__ import annotations

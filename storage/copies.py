@@ -12,7 +12,7 @@ admins when the case goes). The rows have no foreign key to the case: after an e
 found as the copies of cases that no longer exist (`take_of_erased_cases`), whichever way the
 case went (`/forget`, the retention purge, a crash between the two steps and a later round).
 
-Like the other repositories these functions never commit.
+Like the other storage modules these functions never commit.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ archives, physical backups and replicas. Those hold the old wrapped key, which o
 key opens: rotating the master key (`storage.rotation`) and destroying the old one makes them
 unreadable too.
 
-Like the other repositories these functions never commit: the caller owns the transaction, so
+Like the other storage modules these functions never commit: the caller owns the transaction, so
 an erasure lands completely or not at all.
 """
 

@@ -5,7 +5,7 @@ retention period; people left with nothing but a pseudonym and an encrypted chat
 them; spent invites (who invited whom) and relay links older than Telegram's 48 hours (which
 tie volunteers to cases) go too. Blocked people are kept: the block must outlive their cases.
 
-Like the other repositories these functions never commit.
+Like the other storage modules these functions never commit.
 """
 
 from __future__ import annotations
