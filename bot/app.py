@@ -27,7 +27,7 @@ from bot.update_processor import PerPersonUpdateProcessor
 ALLOWED_UPDATES = ["message", "callback_query", "edited_message"]
 
 
-def build_application(services: Services) -> Application:  # type: ignore[type-arg]
+def build_application(services: Services) -> Application:
     settings = services.settings
     bot = RecordingBot(
         token=settings.token(),
@@ -56,7 +56,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     desk.register(app)
     questionnaire.register_catch_alls(app)
     edits.register(app)  # group -1: ahead of the handlers above for edited messages
-    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(errors.on_error)
     return app
 
 
@@ -74,7 +74,7 @@ def _remember_sent(services: Services) -> Callable[[int, int], Awaitable[None]]:
     return remember
 
 
-async def on_startup(app: Application) -> None:  # type: ignore[type-arg]
+async def on_startup(app: Application) -> None:
     """Once the bot is initialised: the command menu in each language, shown by Telegram."""
     services: Services = app.bot_data["services"]
     translator = services.translator

@@ -110,7 +110,7 @@ class _DemoSettings(Settings):
 def demo_settings(api: LocalBotApi, data_dir: Path) -> Settings:
     """The embedded defaults: the local server, SQLite in `data_dir`, a throwaway key."""
     return _DemoSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=api.token,
         api_url=api.base_url,
         data_dir=data_dir,
@@ -143,8 +143,8 @@ def _format(message: ChatMessage, *, edited: bool) -> list[str]:
             cells.append(f"[{number}] {button.text}")
             number += 1
         lines.append(INDENT + "  ".join(cells))
-    for row in message.reply_keyboard or ():
-        lines.append(INDENT + "keyboard: " + "  ".join(f"({text})" for text in row))
+    for keys in message.reply_keyboard or ():
+        lines.append(INDENT + "keyboard: " + "  ".join(f"({text})" for text in keys))
     return lines
 
 
@@ -466,7 +466,7 @@ def main(
     stdout = stdout or sys.stdout
     for stream in (stdin, stdout):
         with contextlib.suppress(AttributeError, ValueError):  # not a TextIOWrapper
-            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # TextIO has none; see suppress
     write = stdout.write
     status = 0
     with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="intake-demo-") as tmp:

@@ -60,12 +60,12 @@ class RecordingBot(ExtBot[None]):
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def send_message(self, *args: Any, **kwargs: Any) -> Message:  # type: ignore[override]
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
         message = await super().send_message(*args, **kwargs)
         await self._record(message)
         return message
 
-    async def copy_message(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def copy_message(self, *args: Any, **kwargs: Any) -> Any:
         message_id = await super().copy_message(*args, **kwargs)
         chat_id = kwargs.get("chat_id", args[0] if args else None)
         if isinstance(chat_id, int) and self._recorder is not None:

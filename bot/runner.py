@@ -152,7 +152,7 @@ async def _warn_if_redis_may_evict(services: Services) -> None:
 
 
 async def _start_receiving(
-    app: Application,  # type: ignore[type-arg]
+    app: Application,
     settings: Settings,
 ) -> Callable[[], Awaitable[None]]:
     """Long polling, or a webhook registered with Telegram; returns how to stop receiving."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import stat
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -143,7 +143,7 @@ class Settings(BaseSettings):
 ENV_FILE = Path(".env")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning pydantic's report into one line that names the variable.
 
     A `.env` file that other users can read is refused: it holds the token and the master keys.
@@ -151,7 +151,7 @@ def load_settings(**overrides: object) -> Settings:
     if ENV_FILE.exists():
         check_private_file(ENV_FILE)
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         name = "INTAKE_" + "_".join(str(part) for part in first["loc"]).upper()

@@ -55,7 +55,7 @@ class WebhookServer:
 
     def __init__(
         self,
-        app: Application,  # type: ignore[type-arg]
+        app: Application,
         secret: str,
         path: str = "/telegram",
         *,
@@ -188,7 +188,7 @@ class _GuardedServer(tornado.httpserver.HTTPServer):
                 return
             rate_limited("webhook: %d connections open, closing the slowest", self.cap)
             del self._waiting[oldest]
-            oldest.stream.close()  # type: ignore[attr-defined]
+            oldest.stream.close()  # type: ignore[attr-defined]  # tornado types the connection as object
         super().handle_stream(stream, address)
 
     def start_request(

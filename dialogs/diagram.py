@@ -39,7 +39,7 @@ def mermaid(spec: Questionnaire) -> str:
         show_conditions=True,
         title="Intake questionnaire",
     )
-    text = machine.get_graph().draw(None)  # type: ignore[attr-defined]
+    text = machine.get_graph().draw(None)
     return "\n".join(line.rstrip() for line in str(text).splitlines()) + "\n"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine
 
@@ -397,9 +397,14 @@ def _followers(spec: Questionnaire) -> dict[str, set[str]]:
     return result
 
 
+def _model(event: EventData) -> _Model:
+    """The event's model: transitions types it `object`, but this machine only moves a _Model."""
+    return cast(_Model, event.model)
+
+
 def _route_applies(route: Route) -> Callable[[EventData], bool]:
     def applies(event: EventData) -> bool:
-        return route.applies(event.model.session.answers)
+        return route.applies(_model(event).session.answers)
 
     # The name is what a diagram shows on the edge.
     applies.__name__ = route.describe() or "otherwise"
@@ -415,4 +420,4 @@ def _argument_is(name: str, value: str) -> Callable[[EventData], bool]:
 
 
 def _raise_notice(notice: str | None) -> Callable[[EventData], None]:
-    return lambda event: event.model.notices.append(f"notice-{notice}")
+    return lambda event: _model(event).notices.append(f"notice-{notice}")

@@ -178,7 +178,7 @@ def _close_html_tag(
         else:
             out.entity("code", start16)
     elif name == "pre":
-        language = attrs.get("language")
+        language = attrs.get("language", "")
         if language:
             out.entity("pre", start16, language=language)
         else:

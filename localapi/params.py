@@ -6,6 +6,7 @@ once here keeps the methods about Telegram's rules, not about encodings.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -148,11 +149,11 @@ class Params:
             return str(value)
         return json.dumps(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: builtins.str, default: int | None = None) -> int | None:
         number = to_int(self._values.get(name))
         return default if number is None else number
 
-    def number(self, name: str, default: float) -> float:
+    def number(self, name: builtins.str, default: float) -> float:
         value = self._values.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
@@ -163,10 +164,10 @@ class Params:
                 return default
         return default
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: builtins.str) -> bool:
         return to_bool(self._values.get(name, False))
 
-    def json(self, name: str, what: str) -> Any:
+    def json(self, name: builtins.str, what: builtins.str) -> Any:
         """The parameter parsed as JSON, None when absent; 400 "can't parse ..." when invalid."""
         value = self._values.get(name)
         if value is None or value == "":

@@ -112,6 +112,7 @@ def _message_ids(source: str, where: str) -> set[str]:
     resource = FluentParser().parse(source)
     junk = [entry for entry in resource.body if isinstance(entry, fluent_ast.Junk)]
     if junk:
-        first = junk[0].content.strip().splitlines()[0] if junk[0].content.strip() else ""
+        content = (junk[0].content or "").strip()
+        first = content.splitlines()[0] if content else ""
         raise LocaleError(f"{where}: syntax error near {first!r}")
     return {entry.id.name for entry in resource.body if isinstance(entry, fluent_ast.Message)}

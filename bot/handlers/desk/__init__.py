@@ -17,7 +17,7 @@ COMMANDS: dict[str, DeskHandler] = {
 }
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     for name, handler in COMMANDS.items():
         app.add_handler(CommandHandler(name, desk_command(handler), filters=PRIVATE))
     app.add_handler(CommandHandler("join", members.on_join, filters=PRIVATE))

@@ -6,8 +6,9 @@ unknown command gets, and nothing is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 
@@ -38,7 +39,9 @@ def usage(work: Work, text: str) -> Refused:
     return work.refuse("desk-usage", usage=text)
 
 
-def desk_command(handler: DeskHandler) -> Callable[[Update, BotContext], Awaitable[None]]:
+def desk_command(
+    handler: DeskHandler,
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, None]]:
     async def run(update: Update, context: BotContext) -> None:
         person = person_of(update)
         message = update.effective_message

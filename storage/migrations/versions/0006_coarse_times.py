@@ -121,11 +121,11 @@ def _coarsen_cases(connection: sa.Connection, dialect: str) -> tuple[set[str], s
             change["minute_order"] = 0 if closed else position
             per_person[row["person_id"]] = per_person.get(row["person_id"], 0) + 1
             change["person_order"] = per_person[row["person_id"]]
-            created, replied = row["created_at"], row["first_reply_at"]
+            created, replied = _minute(row["created_at"]), _minute(row["first_reply_at"])
             change["first_reply_minutes"] = (
                 None
                 if created is None or replied is None
-                else max(0, int((_minute(replied) - _minute(created)).total_seconds()) // 60)  # type: ignore[operator]
+                else max(0, int((replied - created).total_seconds()) // 60)
             )
             changes.append(change)
             if closed:
