@@ -20,7 +20,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+        services: Services = self.application.bot_data[SERVICES_KEY]
+        return services
 
     @property
     def turns(self) -> Turns:
@@ -35,5 +36,5 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.services.engine
 
 
-def attach(app: Application, services: Services) -> None:  # type: ignore[type-arg]
+def attach(app: Application, services: Services) -> None:
     app.bot_data[SERVICES_KEY] = services

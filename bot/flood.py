@@ -8,6 +8,7 @@ deleted on both sides when the person asks or when the questionnaire is sent (`b
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -21,7 +22,7 @@ from storage.unavailable import StateUnavailable
 log = logging.getLogger(__name__)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, on_any_update), group=-2)
 
 
@@ -67,9 +68,9 @@ async def _try_again_shortly(
     await quietly(context.bot.send_message(chat_id, text))
 
 
-async def quietly(awaitable: object) -> None:
+async def quietly(awaitable: Awaitable[object]) -> None:
     """A notice that may fail (the person blocked the bot): logged, never raised."""
     try:
-        await awaitable  # type: ignore[misc]
+        await awaitable
     except TelegramError as error:
         log.warning("flood notice not delivered: %s", describe(error))

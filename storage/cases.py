@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.coarse import coarsen_closed_case, next_minute_order, next_person_order
 from storage.crypto import Cipher, DecryptionError, SealedRecord
-from storage.db import insert_unless_conflict
+from storage.db import insert_unless_conflict, rowcount
 from storage.errors import CaseNotAvailable, CaseNotFound, CaseStateError, check_active
 from storage.models import Case, Person, RelayLink, Volunteer, new_id, this_minute, utcnow
 
@@ -199,7 +199,7 @@ async def _take(session: AsyncSession, case_id: str, volunteer: Volunteer) -> bo
         .values(status="taken", volunteer_id=volunteer.id, taken_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 async def waiting_cases(session: AsyncSession, limit: int = 50) -> Sequence[Case]:
@@ -296,7 +296,7 @@ async def release(session: AsyncSession, case: Case) -> Case:
         .values(status="waiting", volunteer_id=None, taken_at=None, announced_at=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise CaseStateError("the case is not held by that volunteer")
     if holder is not None:
         await session.execute(
@@ -339,7 +339,7 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
         .values(status="closed", closed_at=now, close_reason_enc=reason_enc, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise CaseStateError("the case is already closed")
     await coarsen_closed_case(session, case.id)
     return await _reload(session, case)
@@ -367,7 +367,7 @@ async def reopen(session: AsyncSession, case: Case) -> str | None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise CaseStateError("the case is not closed")
     await _reload(session, case)
     return holder

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEvent, Case, CaseEntry, to_day, to_minute, today
+from storage.models import AuditEvent, Case, CaseEntry, table_of, to_day, to_minute, today
 
 _CASE_TIMES = (
     "created_at",
@@ -87,13 +87,13 @@ async def coarsen_closed_case(session: AsyncSession, case_id: str) -> None:
             select(CaseEntry.id, CaseEntry.created_at).where(CaseEntry.case_id == case_id)
         )
     ).all()
-    await _set_days(session, CaseEntry.__table__, "created_at", entries)
+    await _set_days(session, table_of(CaseEntry), "created_at", entries)
     events = (
         await session.execute(
             select(AuditEvent.id, AuditEvent.at).where(AuditEvent.case_reference == reference)
         )
     ).all()
-    await _set_days(session, AuditEvent.__table__, "at", events)
+    await _set_days(session, table_of(AuditEvent), "at", events)
 
 
 async def forget_trail(session: AsyncSession, case: Case, action: str) -> None:
@@ -105,7 +105,7 @@ async def forget_trail(session: AsyncSession, case: Case, action: str) -> None:
         )
     ).all()
     if events:
-        table = AuditEvent.__table__
+        table = table_of(AuditEvent)
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("event"))
@@ -117,7 +117,7 @@ async def forget_trail(session: AsyncSession, case: Case, action: str) -> None:
 
 
 async def _set_days(
-    session: AsyncSession, table: Table, column: str, rows: Sequence[Row[Any]]
+    session: AsyncSession, table: Table, column: str, rows: Sequence[Row[Any, Any]]
 ) -> None:
     if not rows:
         return

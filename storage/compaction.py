@@ -276,5 +276,5 @@ def _reason(error: BaseException) -> str:
     # The driver's own error (asyncpg's LockNotAvailableError) under SQLAlchemy's wrappers;
     # never the message: it could quote a statement or a URL.
     while isinstance(getattr(error, "orig", None), BaseException) or error.__cause__ is not None:
-        error = getattr(error, "orig", None) or error.__cause__  # type: ignore[assignment]
+        error = getattr(error, "orig", None) or error.__cause__  # type: ignore[assignment]  # the loop ensures one is set
     return type(error).__name__

@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import rowcount
 from storage.models import Case, CaseCopy, utcnow
 
 DELETE_WINDOW = timedelta(hours=48)  # Telegram: a bot deletes private-chat messages for 48 hours
@@ -77,7 +78,7 @@ async def record(
     return len(rows)
 
 
-async def _take(session: AsyncSession, *where: object) -> list[Copy]:
+async def _take(session: AsyncSession, *where: ColumnElement[bool]) -> list[Copy]:
     """Lock, read and delete the matching rows: each copy is handed out once, to one process.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED (another process taking the same rows gets none of
@@ -92,7 +93,7 @@ async def _take(session: AsyncSession, *where: object) -> list[Copy]:
                 CaseCopy.message_id,
                 CaseCopy.sent_at,
             )
-            .where(*where)  # type: ignore[arg-type]
+            .where(*where)
             .order_by(CaseCopy.id)
             .with_for_update(skip_locked=True)
         )
@@ -122,4 +123,4 @@ async def expire(session: AsyncSession, *, now: datetime | None = None) -> int:
         .where(CaseCopy.sent_at.is_not(None), CaseCopy.sent_at <= cutoff)
         .values(message_id=None, sent_at=None)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)

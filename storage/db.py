@@ -6,11 +6,11 @@ import contextlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.models import Base
+from storage.models import Base, table_of
 
 _SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
@@ -161,7 +161,7 @@ async def insert_unless_conflict(
     aborted transaction (which a caught IntegrityError would leave on PostgreSQL), and re-reads.
     `conflict_columns` names the unique columns to watch; None means any unique constraint.
     """
-    table = model.__table__
+    table = table_of(model)
     target = None if conflict_columns is None else [table.c[name] for name in conflict_columns]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -175,6 +175,12 @@ async def insert_unless_conflict(
     return result.first() is not None
 
 
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE or DELETE matched: Session.execute types its result as a plain Result,
+    for DML it is a CursorResult (sqlalchemy/sqlalchemy#9185)."""
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount
+
+
 def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
     """Run a PRAGMA that SQLite refuses or ignores inside a transaction (a WAL checkpoint,
     foreign_keys around migrations), after committing what is open.
@@ -183,7 +189,7 @@ def run_pragma(connection: Connection, pragma: str) -> tuple[Any, ...] | None:
     """
     if connection.in_transaction():
         connection.commit()
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # checked out: never None
     try:
         cursor.execute(pragma)
         row = cursor.fetchone()

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.cases import sealed_case, sealed_case_to_write
 from storage.coarse import minutes_between, next_entry_seq
 from storage.crypto import Cipher, SealedRecord
+from storage.db import rowcount
 from storage.models import (
     ENTRY_KINDS,
     Case,
@@ -86,7 +87,7 @@ async def add_entry(
             .values(first_reply_at=now, first_reply_minutes=minutes_between(case.created_at, now))
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             set_committed_value(case, "first_reply_at", now)
     # A new message is a change to the case (see `storage.retention.stale_open_cases`).
     await session.execute(

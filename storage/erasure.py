@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.coarse import forget_trail
 from storage.db import SQLITE_BUSY_TIMEOUT_SECONDS, run_pragma
-from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer
+from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer, table_of
 
 _CHUNK = 500
 
@@ -91,7 +91,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
     if lengths is None:
         return
     key_length, answers_length, reason_length = lengths
-    cases = Case.__table__
+    cases = table_of(Case)
     await session.execute(
         update(cases)
         .where(cases.c.id == case.id)
@@ -101,7 +101,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
             close_reason_enc=_noise(reason_length),
         )
     )
-    entries = CaseEntry.__table__
+    entries = table_of(CaseEntry)
     sizes = (
         await session.execute(
             select(entries.c.id, func.length(entries.c.body_enc)).where(
@@ -134,7 +134,7 @@ async def shred_persons(session: AsyncSession, person_ids: Sequence[str]) -> Non
 
 
 async def _shred_persons(session: AsyncSession, person_ids: list[str]) -> None:
-    persons = Person.__table__
+    persons = table_of(Person)
     sizes = (
         await session.execute(
             select(persons.c.id, func.length(persons.c.key_blob), func.length(persons.c.chat_enc))

@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     TypeDecorator,
     false,
 )
@@ -103,6 +104,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Table: SQLAlchemy types `__table__` as a FromClause."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class KeyringEntry(Base):

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.coarse import forget_trail
+from storage.db import rowcount
 from storage.erasure import shred_case, shred_persons
 from storage.models import Base, Case, Invite, Person, RelayLink, utcnow
 
@@ -51,10 +52,10 @@ def _check_positive(value: timedelta, what: str) -> None:
         raise ValueError(f"{what} must be a positive duration")
 
 
-def _nothing_refers_to_person() -> list[object]:
+def _nothing_refers_to_person() -> list[ColumnElement[bool]]:
     """A NOT EXISTS for every foreign key that points at a person (today: cases.person_id)."""
     persons = Person.__table__
-    conditions: list[object] = []
+    conditions: list[ColumnElement[bool]] = []
     for table in Base.metadata.sorted_tables:
         for foreign_key in table.foreign_keys:
             if foreign_key.column.table is persons:
@@ -122,8 +123,8 @@ async def purge(
     return PurgeReport(
         cases=len(expired),
         persons=len(forgotten),
-        invites=int(invites.rowcount),
-        relay_links=int(links.rowcount),
+        invites=rowcount(invites),
+        relay_links=rowcount(links),
     )
 
 

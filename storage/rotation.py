@@ -30,9 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import persons, volunteers
 from storage.cases import ANSWERS, CLOSE_REASON, case_record
 from storage.crypto import Cipher, DecryptionError, SealedRecord, wrapped_key_id
+from storage.db import rowcount
 from storage.entries import entry_field
 from storage.keyring import keyring_record
-from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
+from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer, table_of
 from storage.persons import person_record
 from storage.volunteers import volunteer_record
 
@@ -93,7 +94,7 @@ class _Progress:
     unreadable: set[str] = field(default_factory=set)
 
 
-def _stale(cipher: Cipher, rows: Sequence[Row[Any]], progress: _Progress) -> dict[str, bytes]:
+def _stale(cipher: Cipher, rows: Sequence[Row[Any, Any]], progress: _Progress) -> dict[str, bytes]:
     """The rows (key -> blob) whose wrapped key is not under the newest master key."""
     stale: dict[str, bytes] = {}
     for key, blob in rows:
@@ -146,7 +147,7 @@ async def _rotate_batch(
             .where(spec.key == key, spec.blob == blob)
             .values({spec.blob.name: fresh, **keep})
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             progress.rewrapped += 1
         else:
             progress.busy += 1  # changed or deleted since it was read
@@ -328,7 +329,7 @@ async def _rekey_batch(
     ).all()
     progress.busy += len(wanted) - len(locked)
     keep = {column.name: column for column in spec.table.c if column.onupdate is not None}
-    entries = CaseEntry.__table__
+    entries = table_of(CaseEntry)
     for row in locked:
         row_id, blob = str(row[0]), bytes(row[1])
         record = spec.record(row_id)
@@ -366,7 +367,7 @@ async def _rekey_batch(
             .where(key == row_id, spec.table.c.key_blob == blob)
             .values({**values, **keep})
         )
-        if result.rowcount != 1:  # changed or deleted since it was read
+        if rowcount(result) != 1:  # changed or deleted since it was read
             progress.busy += 1
             continue
         if resealed:

@@ -40,7 +40,7 @@ async def desk_stats(session: AsyncSession) -> DeskStats:
     replied = await session.scalars(
         select(Case.first_reply_minutes).where(Case.first_reply_minutes.is_not(None))
     )
-    delays = [timedelta(minutes=minutes) for minutes in replied.all()]
+    delays = [minutes for minutes in replied.all() if minutes is not None]
     oldest: datetime | None = await session.scalar(
         select(Case.created_at)
         .where(Case.status == "waiting", _not_held_back())
@@ -54,7 +54,7 @@ async def desk_stats(session: AsyncSession) -> DeskStats:
         waiting=counts["waiting"],
         taken=counts["taken"],
         closed=counts["closed"],
-        median_first_reply=statistics.median(delays) if delays else None,
+        median_first_reply=timedelta(minutes=statistics.median(delays)) if delays else None,
         oldest_waiting_age=None if oldest is None else utcnow() - oldest,
         active_volunteers=int(volunteers or 0),
     )

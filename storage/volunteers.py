@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.audit import record
 from storage.cases import REFERENCE_ALPHABET
 from storage.crypto import Cipher, Pseudonymizer, SealedRecord
-from storage.db import insert_unless_conflict
+from storage.db import insert_unless_conflict, rowcount
 from storage.errors import AlreadyVolunteer, InviteInvalid, VolunteerNotFound, check_active
 from storage.models import (
     VOLUNTEER_ROLES,
@@ -216,7 +216,7 @@ async def revoke(session: AsyncSession, handle: str) -> tuple[Volunteer, int]:
         .execution_options(synchronize_session="evaluate")
     )
     await session.flush()
-    return volunteer, int(released.rowcount)
+    return volunteer, int(rowcount(released))
 
 
 # --- invites -----------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ async def redeem_invite(
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         raise InviteInvalid("the invite is unknown, used or expired")
     invite = await session.scalar(
         select(Invite)

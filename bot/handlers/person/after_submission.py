@@ -17,7 +17,7 @@ from bot.render import Screen
 from casework.turns import Turn
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", on_status, filters=PRIVATE))
 
 

@@ -24,7 +24,7 @@ from bot.handlers.common import person_of, reply
 from casework.edits import ANSWER, ENTRY
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     # Group -1: before the commands and catch-alls, which would take an edit for a new message.
     app.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, on_edit),

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 COMMANDS = ("start", "back", "cancel", "language", "status", "help", "forget")
 
 
-def register_commands(app: Application) -> None:  # type: ignore[type-arg]
+def register_commands(app: Application) -> None:
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.StatusUpdate.MESSAGE_AUTO_DELETE_TIMER_CHANGED,
@@ -59,7 +59,7 @@ def register_commands(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("forget", on_forget, filters=PRIVATE))
 
 
-def register_catch_alls(app: Application) -> None:  # type: ignore[type-arg]
+def register_catch_alls(app: Application) -> None:
     """Registered last: anything no command handler took."""
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, on_unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, on_text))
@@ -336,6 +336,7 @@ async def _stale(update: Update, context: BotContext, turn: Turn, query: Callbac
     """An old button: say so politely, and show the current question (if any) again."""
     await query.answer(context.renderer.text(turn.language, "stale-button"))
     message = query.message
+    assert message is not None  # on_button returns early for a press without its message
     if turn.session is None:
         await strip_keyboard(context, message.chat.id, message.message_id)
         await reply(update, context, turn.language, "no-draft")
@@ -352,6 +353,7 @@ async def _cancel_pressed(
     update: Update, context: BotContext, turn: Turn, query: CallbackQuery, *, confirmed: bool
 ) -> None:
     await query.answer()
+    assert query.message is not None  # on_button returns early for a press without its message
     if confirmed:
         if turn.last_prompt is not None:
             await strip_keyboard(context, query.message.chat.id, turn.last_prompt)
