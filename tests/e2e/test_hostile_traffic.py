@@ -27,14 +27,9 @@ from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
 from tests.e2e.test_two_processes import _wait_healthy
 from tests.support.people import command, eventually, tap
+from tests.support.servers import free_port
 
 SECRET = "a-webhook-secret-for-hostile-traffic"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def webhook_settings(make_settings: SettingsFactory, **overrides: Any) -> Any:

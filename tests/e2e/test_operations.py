@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from typing import Any
@@ -15,14 +14,9 @@ from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.support.people import command
+from tests.support.servers import free_port
 
 SECRET = "a-webhook-secret-of-sufficient-length"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:

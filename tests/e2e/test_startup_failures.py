@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,17 +21,11 @@ from bot.settings import Settings
 from localapi import LocalBotApi
 from storage.crypto import generate_master_key, parse_master_keys
 from storage.db import make_engine
-from tests.support.servers import PostgresServer
+from tests.support.servers import PostgresServer, free_port
 
 EXECUTABLE = str(Path(sys.executable).parent / "intake-bot")
 REJECTED_TOKEN = "123456:REJECTED-7f3c9a1e5b2d8c4f6a0e9d3b1c7f5a2e"  # not a real token
 PASSWORD = "pw-CANARY-5e1d9c"  # must never reach the output
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +66,7 @@ def test_a_rejected_token_is_one_line_without_the_token(api: LocalBotApi, tmp_pa
 
 def test_an_unreachable_bot_api_is_one_line(tmp_path: Path) -> None:
     result = run(tmp_path, INTAKE_BOT_TOKEN=REJECTED_TOKEN,
-                 INTAKE_API_URL=f"http://127.0.0.1:{_free_port()}/bot",
+                 INTAKE_API_URL=f"http://127.0.0.1:{free_port()}/bot",
                  INTAKE_MASTER_KEYS=generate_master_key())  # fmt: skip
     assert_one_line(
         result,
@@ -125,7 +118,7 @@ def test_a_master_key_that_does_not_open_the_database_is_named_by_its_id(
 def test_a_database_that_refuses_the_connection_is_one_line(
     api: LocalBotApi, tmp_path: Path
 ) -> None:
-    url = f"postgresql://intake:{PASSWORD}@127.0.0.1:{_free_port()}/intake"
+    url = f"postgresql://intake:{PASSWORD}@127.0.0.1:{free_port()}/intake"
     result = run(tmp_path, INTAKE_BOT_TOKEN=api.token, INTAKE_API_URL=api.base_url,
                  INTAKE_DATABASE_URL=url, INTAKE_MASTER_KEYS=generate_master_key())  # fmt: skip
     assert_one_line(
@@ -164,7 +157,7 @@ def test_a_sqlite_file_that_cannot_be_created_is_one_line(api: LocalBotApi, tmp_
 def test_a_redis_that_refuses_the_connection_is_one_line(
     api: LocalBotApi, tmp_path: Path, database_url: str
 ) -> None:
-    redis_url = f"redis://:{PASSWORD}@127.0.0.1:{_free_port()}/0"
+    redis_url = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
     result = run(tmp_path, INTAKE_BOT_TOKEN=api.token, INTAKE_API_URL=api.base_url,
                  INTAKE_DATABASE_URL=database_url, INTAKE_REDIS_URL=redis_url,
                  INTAKE_MASTER_KEYS=generate_master_key())  # fmt: skip

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from bot.webhook import MAX_BODY, SECRET_HEADER
 from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.support.people import command
+from tests.support.servers import free_port
 
 SECRET = "a-webhook-secret-of-sufficient-length"
 FUZZ_EXAMPLES = 150
@@ -77,12 +77,6 @@ class Webhook:
     def answers(self) -> int:
         """How many times the bot has written, edited or answered a button so far."""
         return sum(1 for call in self.api.calls() if call.method.lower() in ANSWERING)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,6 +22,7 @@ from telegram.ext import (
 )
 
 from localapi import LocalBotApi
+from tests.support.servers import free_port
 
 MENU = InlineKeyboardMarkup(
     [
@@ -206,15 +206,9 @@ async def test_timeout_fault_surfaces_as_timed_out(api: LocalBotApi) -> None:
     assert (call.fault, call.applied) == ("timeout", False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_webhook_mode_with_secret_token(api: LocalBotApi) -> None:
     user = api.user()
-    port = _free_port()
+    port = free_port()
     app = build(api, Errors())
     await app.initialize()
     await app.start()
