@@ -6,7 +6,7 @@ the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -129,20 +129,6 @@ async def case_entries(
         .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
     )
     return decrypt_entries(cipher, case, (await session.scalars(query)).all())
-
-
-async def undelivered_person_entries(session: AsyncSession, case: Case) -> Sequence[CaseEntry]:
-    """What the person wrote that no volunteer has been shown yet, oldest first."""
-    query = (
-        select(CaseEntry)
-        .where(
-            CaseEntry.case_id == case.id,
-            CaseEntry.kind == "person",
-            CaseEntry.delivered.is_(False),
-        )
-        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
-    )
-    return (await session.scalars(query)).all()
 
 
 async def mark_delivered(session: AsyncSession, entries: Iterable[CaseEntry]) -> None:

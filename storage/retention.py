@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.coarse import forget_trail
@@ -144,13 +144,3 @@ async def stale_open_cases(
         .order_by(Case.updated_at, Case.id)
     )
     return (await session.scalars(query)).all()
-
-
-async def case_counts_since(session: AsyncSession, since: datetime) -> int:
-    """How many cases were created at or after `since` (and still exist)."""
-    if since.tzinfo is None:
-        raise ValueError("since must be an aware UTC datetime")
-    count = await session.scalar(
-        select(func.count()).select_from(Case).where(Case.created_at >= since)
-    )
-    return int(count or 0)

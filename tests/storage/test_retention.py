@@ -309,19 +309,6 @@ async def test_announcing_a_case_is_not_touching_it(sessions: Sessions, cipher: 
     assert await _stale(sessions) == [case.reference]
 
 
-async def test_case_counts_since(sessions: Sessions, cipher: Cipher) -> None:
-    person = await _person(sessions, cipher)
-    now = datetime.now(UTC)
-    for minutes in (90, 59, 30, 1):
-        await _case(sessions, cipher, person, created_at=now - timedelta(minutes=minutes))
-    async with sessions() as session:
-        assert await retention.case_counts_since(session, now - timedelta(hours=1)) == 3
-        assert await retention.case_counts_since(session, now - timedelta(hours=2)) == 4
-        assert await retention.case_counts_since(session, now) == 0
-        with pytest.raises(ValueError, match="aware"):
-            await retention.case_counts_since(session, datetime(2030, 1, 1))
-
-
 async def test_many_people_are_forgotten_in_chunks(
     sessions: Sessions, cipher: Cipher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
