@@ -21,19 +21,24 @@ choose-at-least-one = Choose at least one option, then press “Done”.
 back-at-start = This is the first question.
 resumed = You have an unfinished request. We continue where you left off.
 
+# What the bot does: README "Safety of the person who writes" and docs/threat-model.md (5: the
+# volunteer never sees the person's Telegram account; 7: Telegram sees bot chats). The commands
+# are those the bot handles (bot/handlers/person/questionnaire.py, COMMANDS); the auto-delete
+# hint is the one the threat model (1) says /help gives.
 help =
-    This bot passes your request to volunteers of a support group. They help people who do not want to fight: with the law, leaving, a safe place, documents and psychological support.
+    This bot passes your request to volunteers. It asks a few questions; then a volunteer answers you here, in this chat. The volunteer does not see your Telegram account.
 
     Commands:
-    /start - start, or continue where you left off
-    /back - the previous question
-    /cancel - stop and discard the unfinished questionnaire
-    /language - change the language
     /status - where your request stands
     /forget - erase everything you sent to this bot
+    /cancel - stop the questionnaire and delete the answers
+    /back - go back to the previous question
+    /language - change the language
+    /start - start or continue the questionnaire
     /help - this message
 
-    Do not send your name, unit number, exact location or documents.
+    Telegram can see this chat. Do not write your name, unit number or address, and do not send documents.
+    To have messages disappear by themselves, turn on auto-delete: chat menu → Auto-delete.
 
 cancel-confirm = Discard the unfinished questionnaire? Your answers will be deleted.
 cancel-yes = Yes, discard
@@ -44,28 +49,34 @@ cancel-nothing = There is nothing to cancel. Send /start to begin.
 language-choose = Choose your language:
 no-draft = Send /start to begin.
 
+# The volunteer never sees the person's account, nor the person the volunteer's (docs/threat-model.md,
+# 5). Queue order: most urgent first (desk /queue). The bot finds the request by the person's
+# pseudonym: a message written here joins the open request, /status answers (casework/followup.py).
 submitted =
     Your request has been sent. Its reference: { $reference }
 
-    A volunteer will write to you here, in this bot. Their Telegram account stays hidden from you, and yours from them. Answers usually come within a day; urgent requests are read first.
-    Keep the reference; do not keep anything else. If you need to add something, just write here.
+    A volunteer will write to you here, in this bot. They do not see your Telegram account, and you do not see theirs. Urgent requests are read first.
+    You do not need to keep anything: the bot finds your request by itself. The reference is only for when you talk about it with a volunteer. If you want to add something, just write here.
 already-submitted = Your request { $reference } has been sent and is waiting for a volunteer. Send /start to make a new request.
 
 unknown-command = I do not know this command. Send /help for the list.
-error-try-again = Something went wrong on our side. Your answers are kept; please try again in a minute.
+# bot/handlers/errors.py sends this after any failure, also one while saving: it promises nothing.
+error-try-again = Something went wrong on our side. Please try again in a minute.
 too-fast = You are sending messages very fast. Please wait a minute, then send your last message again.
 
-forget-confirm = Erase everything you sent to this bot: the unfinished questionnaire and your requests? This cannot be undone.
+# casework/erasure.py: the draft and every case (answers and conversation) are crypto-shredded.
+forget-confirm = Erase everything you sent to this bot: the questionnaire, your requests and the conversation with the volunteer? This cannot be undone.
 forget-yes = Yes, erase everything
 forget-no = No, keep it
 forget-kept = Nothing was erased.
+# bot/cleanup.py: the draft and report.cases cases are erased (storage/erasure.py, erase_person);
+# what is left in the chat is said by forget-undeletable and forget-older, which always follow.
 forget-done =
-    Erased. { $cases ->
-        [0] There were no sent requests.
-        [one] { $cases } sent request was erased.
-       *[other] { $cases } sent requests were erased.
+    Done: the bot has erased everything of yours it kept. { $cases ->
+        [0] You had no sent requests.
+        [one] That includes { $cases } sent request and its conversation.
+       *[other] That includes { $cases } sent requests and their conversations.
     }
-    You can also delete this chat in Telegram.
 
 command-start = Start, or continue where you left off
 command-back = The previous question
@@ -76,26 +87,30 @@ command-forget = Erase everything you sent
 command-status = Where your request stands
 
 blocked = We cannot accept new requests from this account.
-busy-try-later = We are receiving very many requests right now. Your answers are saved: please press “Send the request” again in an hour.
-autodelete-on = Auto-delete is on for this chat. Good: it keeps your phone clean.
+# The hourly cap (INTAKE_CASES_PER_HOUR_CAP); the draft stays for INTAKE_DRAFT_TTL_HOURS (72 by default).
+# Also shown as a callback alert: at most 200 characters (Bot API, answerCallbackQuery).
+busy-try-later = We are receiving very many requests right now. Your answers are saved: please press “Send the request” again in about an hour.
+# Telegram's auto-delete timer removes messages once the chosen time has passed, not before.
+autodelete-on = Auto-delete is on for this chat: messages will disappear by themselves after the time you chose.
 autodelete-off = Auto-delete is off. We suggest turning it on again (chat menu → Auto-delete) in case your phone is checked.
 forget-undeletable = Telegram refused to delete some of the messages here. Please delete this chat in Telegram yourself.
 
-outbox-kept = We could not store your request right now. Your answers are kept safely and will be sent automatically; we will tell you here as soon as it is done.
+outbox-kept = We could not store your request right now. Your answers are kept and will be sent automatically; we will tell you here as soon as it is done.
 outbox-waiting = Your answers are kept and will be sent as soon as we can store them; we will tell you here.
 outbox-sent = Your request has now been sent. Its reference: { $reference }. A volunteer will write to you here.
 
-# Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage).
-forget-older = The bot can delete only messages from the last 48 hours that it still has on record (it keeps no record of older ones, nor, on some setups, of those from before it last restarted): anything older stays in this chat until you delete it.
+# Telegram lets a bot delete messages of a private chat only for 48 hours (Bot API, deleteMessage);
+# the bot remembers message ids only that long, and on some setups not across a restart (README).
+forget-older = The bot can delete only messages from the last 48 hours in this chat, and not always all of them. Whatever is left stays here until you delete this chat yourself.
 # Over a person's own limits (INTAKE_OPEN_CASES_PER_PERSON, INTAKE_NEW_CASES_PER_PERSON_PER_DAY).
 limit-open = You already have { $count ->
         [one] { $count } open request
        *[other] { $count } open requests
-    }: that is the most one person can have at a time. Your answers stay saved here for { $hours } hours after your last change: once one of your requests is closed, press “Send the request” again.
+    }: that is the most one person can have at a time. The bot keeps your answers for { $hours } hours after your last change: once one of your requests is closed, press “Send the request” again.
 limit-daily = You have sent { $count ->
         [one] { $count } new request
        *[other] { $count } new requests
-    } in the last 24 hours: that is the most one person can send in a day. Your answers stay saved here for { $hours } hours after your last change: press “Send the request” again once 24 hours have passed since the first of them.
+    } in the last 24 hours: that is the most one person can send in a day. The bot keeps your answers for { $hours } hours after your last change: press “Send the request” again once 24 hours have passed since the first of them.
 limit-write-in-open = To add something to your open request { $reference } instead: send /cancel (this discards the answers above), then write your message here. It is added to that request, and the volunteer handling it sees it.
 edit-not-applied = This edit changes nothing: the bot keeps that message as you first sent it, and so does a volunteer's copy of it. To correct an answer, tap it on the review screen before sending; to add to a sent request, write a new message; /forget erases everything you sent.
 edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.

@@ -125,13 +125,18 @@ message-delivered = Your message was passed to your volunteer.
 volunteer-says =
     💬 Your volunteer:
     { $text }
-case-closed = Your request { $reference } has been closed. If you need help again, send /start.
+# A message written after closing is kept and offers to reopen or start anew (casework/followup.py,
+# after_closed), so writing here is enough; /start works too.
+case-closed = Your request { $reference } has been closed. If you need help again, just write here.
 open-request = You have an open request { $reference }. Write here to add to it, or send /status. To start a separate new request, press the button.
 new-request = Start a new request
 
 canned-wait = We have received your request. A volunteer will answer you here; urgent requests are read first. Please do not send names, addresses or photos of documents.
 canned-safety = For your safety: delete this chat after each conversation, turn on auto-delete (chat menu → Auto-delete), and do not tell anyone around you about your plans.
-canned-legal = A lawyer of our group will look at your situation. Until then, do not sign anything and do not go to the military enlistment office or the unit on your own.
+# Advice, not a statement of law. Only a civilian is told not to go to the enlistment office
+# unasked (without a summons); a serviceman is not told to stay away from his unit, which would
+# be advice to desert without a plan (issue 12): the volunteer gives the rest.
+canned-legal = A lawyer of our group will look at your situation. Until they answer, try not to sign anything. If you are not in the forces, do not go to the military enlistment office on your own, without a summons. If you are serving, do not make sudden decisions: talk the next steps over with your volunteer.
 canned-secure = For the next steps we would like to move to a more secure channel. Your volunteer will tell you how, here in this bot.
 canned-details = To help you we need a little more: please describe your situation in a few sentences, without names, unit numbers or addresses.
 

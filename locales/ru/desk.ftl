@@ -129,13 +129,18 @@ message-delivered = Ваше сообщение передано волонтё�
 volunteer-says =
     💬 Ваш волонтёр:
     { $text }
-case-closed = Ваша заявка { $reference } закрыта. Если снова понадобится помощь, отправьте /start.
+# A message written after closing is kept and offers to reopen or start anew (casework/followup.py,
+# after_closed), so writing here is enough; /start works too.
+case-closed = Ваша заявка { $reference } закрыта. Если снова понадобится помощь, просто напишите сюда.
 open-request = У вас есть открытая заявка { $reference }. Пишите сюда, чтобы дополнить её, или отправьте /status. Чтобы подать отдельную новую заявку, нажмите кнопку.
 new-request = Подать новую заявку
 
 canned-wait = Мы получили вашу заявку. Волонтёр ответит вам здесь; срочные заявки читают первыми. Пожалуйста, не присылайте имена, адреса и фото документов.
 canned-safety = Для вашей безопасности: удаляйте этот чат после каждого разговора, включите автоудаление (меню чата → Автоудаление) и никому вокруг не рассказывайте о своих планах.
-canned-legal = Юрист нашей группы посмотрит вашу ситуацию. До этого ничего не подписывайте и не ходите в военкомат или часть по своей инициативе.
+# Advice, not a statement of law. Only a civilian is told not to go to the enlistment office
+# unasked (without a summons); a serviceman is not told to stay away from his unit, which would
+# be advice to desert without a plan (issue 12): the volunteer gives the rest.
+canned-legal = Вашу ситуацию посмотрит юрист нашей группы. Пока он не ответил, постарайтесь ничего не подписывать. Если вы не на службе, не ходите в военкомат сами, без повестки. Если вы на службе, не принимайте резких решений: что делать дальше, обсудите с волонтёром.
 canned-secure = Для следующих шагов мы хотели бы перейти в более защищённый канал. Волонтёр расскажет вам, как это сделать, здесь, в этом боте.
 canned-details = Чтобы помочь, нам нужно чуть больше: опишите ситуацию в нескольких предложениях, без имён, номеров частей и адресов.
 

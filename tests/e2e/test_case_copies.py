@@ -81,7 +81,7 @@ def test_forget_removes_every_copy_from_the_volunteers_and_admins_chats(
     assert showing(volunteer, "Plover-31")
 
     command(person, "/forget", expect="Erase everything you sent")
-    tap(person, "Yes, erase everything", expect="Erased.")
+    tap(person, "Yes, erase everything", expect="the bot has erased everything")
     volunteer.wait_for_text(f"The person of case {reference} erased their data")
     for text in (SECRET, "Kestrel-11", "Heron-23", "Plover-31", "Avocet-19"):
         eventually(lambda text=text: showing(volunteer, text) == [],  # type: ignore[misc]
@@ -145,7 +145,7 @@ def test_a_copy_telegram_will_not_delete_is_reported_to_the_admins(
     api.advance_clock(48 * 3600 + 60)  # Telegram now refuses to delete the view
 
     command(person, "/forget", expect="Erase everything you sent")
-    tap(person, "Yes, erase everything", expect="Erased.")
+    tap(person, "Yes, erase everything", expect="the bot has erased everything")
     notice = admin.wait_for_text("could not be removed")
     assert notice.visible_text == (
         f"⚠️ 1 message about case {reference} could not be removed from {handle}'s chat "
@@ -173,7 +173,7 @@ def test_a_case_view_in_several_messages_goes_whole(api: LocalBotApi, desk_bot: 
     assert len(view) >= 2
 
     command(person, "/forget", expect="Erase everything you sent")
-    tap(person, "Yes, erase everything", expect="Erased.")
+    tap(person, "Yes, erase everything", expect="the bot has erased everything")
     eventually(lambda: not set(view) & {m.message_id for m in admin.messages()},
                what="every part of the view deleted")  # fmt: skip
     assert showing(admin, "Long ") == []

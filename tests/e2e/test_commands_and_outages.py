@@ -61,7 +61,7 @@ def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotThr
     tap(user, "No, keep it", expect="Nothing was erased")
     assert count(bot, Case) == 1
     command(user, "/forget", expect="Erase everything you sent")
-    tap(user, "Yes, erase everything", expect="1 sent request was erased")
+    tap(user, "Yes, erase everything", expect="That includes 1 sent request")
     assert count(bot, Case) == 0
     assert count(bot, Person) == 0
     command(user, "/start", expect="Choose your language")  # the draft was erased too

@@ -258,7 +258,7 @@ def test_the_close_reason_never_reaches_the_person(
         command(admin, "/close", args=f"{reference} suspected provocation", expect="is closed")
         closed = person.wait_for_text("has been closed")
         assert closed.visible_text == (
-            f"Your request {reference} has been closed. If you need help again, send /start."
+            f"Your request {reference} has been closed. If you need help again, just write here."
         )
         command(person, "/status", expect="was closed")
         assert all("provocation" not in m.visible_text for m in person.bot_messages())

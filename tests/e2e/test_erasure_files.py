@@ -102,7 +102,7 @@ def test_forget_leaves_nothing_openable_in_redis_or_database_files(
         assert any(owner.encode() in value for value in strings)
 
         command(person, "/forget", expect="Erase everything you sent")
-        tap(person, "Yes, erase everything", expect="Erased.")
+        tap(person, "Yes, erase everything", expect="the bot has erased everything")
         eventually(lambda: runner.run(_compacted), timeout=60, what="compaction after /forget")
         database = runner.run(lambda services: database_files(services.database, server))
 

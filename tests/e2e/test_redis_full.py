@@ -78,7 +78,7 @@ def test_a_full_redis_refuses_calmly_and_loses_nothing(
         # Room again: the same question, still there, is answered now.
         tap(person, "English", expect="not end-to-end encrypted")
         command(person, "/forget", expect="Erase everything you sent")
-        tap(person, "Yes, erase everything", expect="1 sent request was erased")
+        tap(person, "Yes, erase everything", expect="That includes 1 sent request")
     # What the bot answered while Redis was full was erased with the rest (or never sent).
     left = [m.visible_text for m in person.bot_messages() if reference in m.visible_text]
     assert left == []

@@ -67,8 +67,8 @@ def test_forget_erases_data_and_deletes_the_conversation(
     owner = pseudonym_of(safe_bot, person)
 
     command(person, "/forget", expect="Erase everything you sent")
-    done = tap(person, "Yes, erase everything", expect="Erased.")
-    assert "1 sent request was erased" in done.visible_text
+    done = tap(person, "Yes, erase everything", expect="the bot has erased everything")
+    assert "That includes 1 sent request and its conversation" in done.visible_text
     eventually(lambda: [m.message_id for m in person.messages()] == [done.message_id],
                what="the whole conversation deleted but the last word")  # fmt: skip
     admin.wait_for_text(f"The person of case {reference} erased their data")
@@ -92,8 +92,8 @@ def test_forget_says_what_it_could_not_delete(
         first = command(person, "/start", expect="Choose your language")
     with BotThread(settings):  # after a restart the bot no longer knows the earlier ids
         command(person, "/forget", expect="Erase everything you sent")
-        done = tap(person, "Yes, erase everything", expect="Erased.")
-        assert "anything older stays in this chat" in done.visible_text
+        done = tap(person, "Yes, erase everything", expect="the bot has erased everything")
+        assert "Whatever is left stays here until you delete this chat" in done.visible_text
         assert first.message_id not in person.deleted_message_ids()
 
 
@@ -105,16 +105,16 @@ def test_forget_does_not_claim_a_failure_when_every_deletion_worked(
     person = api.user(6660108, language_code="en")
     command(person, "/start", expect="Choose your language")
     command(person, "/forget", expect="Erase everything you sent")
-    tap(person, "Yes, erase everything", expect="Erased.")
+    tap(person, "Yes, erase everything", expect="the bot has erased everything")
     mark = person.mark()
     command(person, "/start", expect="Choose your language")
     command(person, "/forget", expect="Erase everything you sent")
-    done = tap(person, "Yes, erase everything", expect="Erased.")
+    done = tap(person, "Yes, erase everything", expect="the bot has erased everything")
     assert done.message_id > mark
     assert "could not be deleted" not in done.visible_text
     assert "younger than 48 hours" not in done.visible_text
     assert "Telegram refused" not in done.visible_text
-    assert "from the last 48 hours that it still has on record" in done.visible_text
+    assert "only messages from the last 48 hours" in done.visible_text
     left = [m.message_id for m in person.messages() if m.message_id > mark]
     assert left == [done.message_id]
 
@@ -126,7 +126,7 @@ def test_forget_says_so_when_telegram_refuses_a_deletion(
     command(person, "/start", expect="Choose your language")
     command(person, "/forget", expect="Erase everything you sent")
     api.advance_clock(48 * 3600 + 60)  # Telegram now refuses to delete what came before
-    done = tap(person, "Yes, erase everything", expect="Erased.")
+    done = tap(person, "Yes, erase everything", expect="the bot has erased everything")
     assert "Telegram refused to delete some of the messages here" in done.visible_text
 
 
