@@ -9,7 +9,9 @@ answer-skipped = (skipped)
 answer-separator = {", "}
 
 stale-button = This question has passed. Here is the current one.
-unsupported-media = Please answer with text or the buttons only. Do not send photos, voice messages, stickers or files: they can identify you, and we cannot read them here.
+# Media is answered with this text and neither stored nor relayed (bot/handlers/person/questionnaire.py;
+# dialogs/engine.py, Unsupported); the message stays in the chat until deleted.
+unsupported-media = Please answer with text or the buttons only. Photos, voice messages, stickers, files and locations do not reach the volunteer, and they can show who you are: if you sent one, better delete it.
 expected-button = Please choose one of the buttons below.
 text-empty = The message is empty. Please write a few words, or use the buttons.
 text-too-long =

@@ -9,7 +9,9 @@ answer-skipped = (пропущено)
 answer-separator = {", "}
 
 stale-button = Этот вопрос уже пройден. Вот текущий.
-unsupported-media = Пожалуйста, отвечайте текстом или кнопками. Не присылайте фото, голосовые, стикеры и файлы: по ним можно узнать, кто вы, и здесь мы их не читаем.
+# Media is answered with this text and neither stored nor relayed (bot/handlers/person/questionnaire.py;
+# dialogs/engine.py, Unsupported); the message stays in the chat until deleted.
+unsupported-media = Пожалуйста, отвечайте текстом или кнопками. Фото, голосовые, стикеры, файлы и геопозиция до волонтёра не доходят, а по ним можно узнать, кто вы: если уже отправили, лучше удалите это сообщение.
 expected-button = Пожалуйста, выберите одну из кнопок ниже.
 text-empty = Сообщение пустое. Напишите несколько слов или воспользуйтесь кнопками.
 text-too-long =
