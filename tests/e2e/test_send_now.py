@@ -15,9 +15,11 @@ from sqlalchemy import select
 from bot.inprocess import BotThread
 from bot.services import Services
 from localapi import ChatMessage, FakeUser, LocalBotApi
+from storage.cases import case_answers
 from storage.models import AuditEvent, Case
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE
+from tests.e2e.test_commands_and_outages import _break_database, _mend_database
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer, rows
 from tests.e2e.test_hostile_traffic import redeliver_and_wait, webhook_settings
 from tests.support.people import command, eventually, toast_shown
@@ -218,3 +220,53 @@ def test_a_redelivered_send_now_makes_no_second_case(
         command(person, "/status", expect=found.group(0))
         assert len(cases(runner)) == 1
         assert rows(runner, Case) == 1
+
+
+def answers_of(bot: BotThread, reference: str) -> dict[str, Any]:
+    async def read(services: Services) -> dict[str, Any]:
+        async with services.sessions() as db:
+            case = await db.scalar(select(Case).where(Case.reference == reference))
+            assert case is not None
+            return case_answers(services.cipher, case)
+
+    return bot.run(read)  # type: ignore[no-any-return]
+
+
+def test_database_away_at_send_now_sends_it_later_at_priority_1(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    person = api.user(5560103, language_code="en")
+    settings = make_settings(redis_url=redis_url, outbox_retry_seconds=0.3)
+    with BotThread(settings) as runner:
+        offered = to_send_now(person, "en")
+        runner.run(_break_database)
+        kept = press(person, offered, "u")
+        assert "could not store your request right now" in kept.visible_text
+        assert cases(runner) == []
+        runner.run(_mend_database)
+        sent = person.wait_for_text("Your request has now been sent")
+        found = REFERENCE.search(sent.visible_text)
+        assert found is not None
+        assert cases(runner) == [(found.group(0), 1, "waiting")]
+
+
+def test_database_away_when_the_rest_is_sent_adds_it_later_to_the_same_case(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    person = api.user(5560104, language_code="en")
+    settings = make_settings(redis_url=redis_url, outbox_retry_seconds=0.3)
+    with BotThread(settings) as runner:
+        sent = press(person, to_send_now(person, "en"), "u")
+        found = REFERENCE.search(sent.visible_text)
+        assert found is not None
+        reference = found.group(0)
+        person.press_data(sent.message_id, "a")
+        eventually(lambda: prompt_of(person).message_id > sent.message_id, what="the rest asked")
+        review = until(person, "en", is_review)
+        runner.run(_break_database)
+        kept = press(person, review, "S")
+        assert "could not store your request right now" in kept.visible_text
+        runner.run(_mend_database)
+        person.wait_for_text(f"Your request has now been sent. Its reference: {reference}")
+        assert cases(runner) == [(reference, 1, "waiting")]
+        assert MARKER in str(answers_of(runner, reference))
