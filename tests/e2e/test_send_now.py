@@ -22,7 +22,7 @@ from tests.e2e.flows import REFERENCE
 from tests.e2e.test_commands_and_outages import _break_database, _mend_database
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer, rows
 from tests.e2e.test_hostile_traffic import redeliver_and_wait, webhook_settings
-from tests.support.people import command, eventually, toast_shown
+from tests.support.people import command, eventually, say, toast_shown
 
 MARKER = "hiding-at-a-friends-Q4"
 CHOSEN = {"language": None, "consent": "agree", "urgency": "now"}
@@ -136,6 +136,10 @@ def test_send_now_then_the_rest_makes_one_urgent_case(
     assert "priority 1" in taken.visible_text
     assert MARKER not in taken.visible_text  # only what was answered before Send now
 
+    # Words written now answer no question on screen: they go to the request just sent.
+    say(person, "they are at the door Z8", expect="passed to your volunteer")
+    volunteer.wait_for_text("they are at the door Z8")
+
     # The same press again (a second tap, a bot that died before Telegram heard back).
     person.press_data(sent.message_id, "u")
     eventually(
@@ -147,7 +151,8 @@ def test_send_now_then_the_rest_makes_one_urgent_case(
     person.press_data(sent.message_id, "a")
     eventually(lambda: prompt_of(person).message_id > sent.message_id, what="the rest asked")
     resumed = prompt_of(person)  # a new message: the confirmation with its reference stays
-    assert reference in person.bot_messages()[-2].visible_text
+    confirmation = next(m for m in person.bot_messages() if m.message_id == sent.message_id)
+    assert reference in confirmation.visible_text
     assert "u" not in payloads(resumed)  # sent already: no second Send now
     review = until(person, "en", is_review)
     assert "u" not in payloads(review)

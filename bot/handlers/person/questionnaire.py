@@ -185,7 +185,21 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
                 return
             await show(context, turn, update, turn.start())
             return
+        if await _written_after_send_now(update, context, turn, event):
+            return
         await show(context, turn, update, turn.apply(event))
+
+
+async def _written_after_send_now(
+    update: Update, context: BotContext, turn: Turn, event: ev.Event
+) -> bool:
+    """After "Send now", words that answer no question on screen go to the sent request
+    (someone in danger may write what is happening), not back as "please use the buttons"."""
+    if turn.session is None or not turn.session.sent or not isinstance(event, ev.Text):
+        return False
+    if not event.text.strip() or context.engine.prompt(turn.session).kind == "text":
+        return False
+    return await after_submission.add_to_open_case(update, context, event.text.strip())
 
 
 async def _outside_questionnaire(
