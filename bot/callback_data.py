@@ -23,6 +23,8 @@ CANCEL = "x"
 FORGET = "f"
 NEW = "n"
 REOPEN = "r"
+SEND_NOW = "u"
+ANSWER_REST = "a"
 
 _ARITY = {
     CHOOSE: 2,
@@ -37,6 +39,8 @@ _ARITY = {
     FORGET: 1,
     NEW: 0,
     REOPEN: 1,
+    SEND_NOW: 0,
+    ANSWER_REST: 0,
 }
 
 

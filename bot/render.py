@@ -47,6 +47,7 @@ class Renderer:
                 for line in prompt.review
             ]
             rows.append([self._button(self.t.text(lang, "review-submit"), cb.SUBMIT)])
+            rows.extend(self._send_now_row(prompt))
             rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
             return Screen(truncate("\n\n".join(parts)), InlineKeyboardMarkup(rows))
         parts.append(self.t.text(lang, f"{prompt.step}-question", max=prompt.max_length))
@@ -55,10 +56,17 @@ class Renderer:
             rows.append([self._button(self.t.text(lang, "button-done"), cb.DONE, prompt.step)])
         if prompt.kind == "text" and prompt.optional:
             rows.append([self._button(self.t.text(lang, "button-skip"), cb.SKIP, prompt.step)])
+        rows.extend(self._send_now_row(prompt))
         if prompt.can_go_back:
             rows.append([self._button(self.t.text(lang, "button-back"), cb.BACK)])
         keyboard = InlineKeyboardMarkup(rows) if rows else None
         return Screen(truncate("\n\n".join(parts)), keyboard)
+
+    def sent_now(self, language: str, reference: str) -> Screen:
+        """A request sent with "Send now": its reference, and the way back to the questions."""
+        button = self._button(self.t.text(language, "button-answer-rest"), cb.ANSWER_REST)
+        text = self.t.text(language, "sent-now", reference=reference)
+        return Screen(text, InlineKeyboardMarkup([[button]]))
 
     def notice(self, language: str, key: str, **args: Any) -> str:
         return self.t.text(language, key, **args)
@@ -98,6 +106,11 @@ class Renderer:
         if prompt.kind == "yesno":
             return [buttons]  # side by side, as people expect of yes and no
         return [[button] for button in buttons]
+
+    def _send_now_row(self, prompt: Prompt) -> list[list[InlineKeyboardButton]]:
+        if not prompt.can_send_now:
+            return []
+        return [[self._button(self.t.text(prompt.language, "button-send-now"), cb.SEND_NOW)]]
 
     def _notice(self, lang: str, notice: Notice) -> str:
         return self.t.text(lang, notice.key, **notice.args)

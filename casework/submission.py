@@ -21,13 +21,15 @@ from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
 from dialogs import events as ev
 from locales.translator import Translator
+from storage import audit as audit_store
 from storage import cases as case_store
 from storage import entries as entry_store
 from storage import persons as person_store
+from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.deferred import DeferredIndex, MemoryDeferredIndex
 from storage.limits import EventCounter
-from storage.models import Case
+from storage.models import Case, Volunteer
 from storage.unavailable import StateUnavailable
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -87,13 +89,19 @@ class Submission:
         self, turn: Turn, person: Person, completed: ev.Completed
     ) -> Case | None:
         """The new case; or None when the database is away and the answers were deferred
-        (kept in the turn's draft, to be submitted as soon as it is back)."""
+        (kept in the turn's draft, to be submitted as soon as it is back).
+
+        Sent early ("Send now", `completed.partial`): the questionnaire stays in the draft,
+        remembering its case, so the rest can still be answered and added to that case."""
         try:
-            return await self.submit(person, completed, turn.pending)
+            case = await self.submit(person, completed, [] if completed.partial else turn.pending)
         except STORAGE_AWAY:
             turn.defer(completed, person.chat_id)
             await self.deferred.add(turn.owner)
             return None
+        if completed.partial and turn.session is not None:
+            turn.session.case = case.reference
+        return case
 
     async def submit_deferred(self, owner: str) -> list[Message] | None:
         """Submit a deferred questionnaire now: what to tell the person and the desk, or None
@@ -101,12 +109,30 @@ class Submission:
         submitted = await self._submit_deferred(owner)
         if submitted is None:
             return None
-        case, chat_id = submitted
+        case, chat_id, added = submitted
         text = self.translator.text(case.language, "outbox-sent", reference=case.reference)
+        if added:  # the rest of the answers to a case sent with "Send now"
+            return [Message(chat_id, text), *await self.answered_more(case.id)]
         return [Message(chat_id, text), *await self.notices.announce_new_case(case.id)]
 
-    async def _submit_deferred(self, owner: str) -> tuple[Case, int] | None:
-        """The case a deferred questionnaire became, and the chat to tell."""
+    async def answered_more(self, case_id: str) -> list[Message]:
+        """The holder of a case sent early hears that its person answered more (no content)."""
+        async with self.sessions() as db:
+            case = await db.get(Case, case_id)
+            if case is None or case.volunteer_id is None:
+                return []
+            holder = await db.get(Volunteer, case.volunteer_id)
+            if holder is None or holder.revoked_at is not None:
+                return []
+            chat_id = volunteer_store.volunteer_chat_id(self.cipher, holder)
+            text = self.translator.text(
+                holder.language, "desk-answered-more", reference=case.reference
+            )
+        return [Message(chat_id, text)]
+
+    async def _submit_deferred(self, owner: str) -> tuple[Case, int, bool] | None:
+        """The case a deferred questionnaire became, the chat to tell, and whether these were
+        the rest of the answers to a case sent with "Send now"."""
         async with self.turns.lock(owner):
             stored = await self.turns.drafts.load(owner)
             kept = stored.get(DEFERRED_KEY) if stored else None
@@ -118,12 +144,13 @@ class Submission:
                 priority=int(kept["priority"]),
                 category=str(kept["category"]),
                 language=str(kept["language"]),
+                sent=str(kept["sent"]) if kept.get("sent") else None,
             )
             pending = [str(text) for text in kept.get("pending") or []]
             case = await self._submit(owner, int(kept["chat_id"]), completed, pending)
             await self.turns.drafts.delete(owner)
             await self.deferred.remove(owner)
-            return case, int(kept["chat_id"])
+            return case, int(kept["chat_id"]), case.reference == completed.sent
 
     async def _submit(
         self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str]
@@ -136,6 +163,10 @@ class Submission:
                 chat_id=chat_id,
                 language=completed.language,
             )
+            if completed.sent is not None:
+                sent = await self._complete_sent(db, stored_person.id, completed)
+                if sent is not None:
+                    return sent
             already = await self._same_submission(db, stored_person.id, completed)
             if already is not None:
                 return already
@@ -153,6 +184,19 @@ class Submission:
                     db, self.cipher, case, kind="person", body=text, author=None
                 )
             return case
+
+    async def _complete_sent(
+        self, db: AsyncSession, person_id: str, completed: ev.Completed
+    ) -> Case | None:
+        """Add the rest of the answers to the case "Send now" opened: its answers are replaced
+        by the fuller set, its priority stays. None if that case is not there (erased): then
+        the answers become a new case."""
+        case = await case_store.get_case_by_reference(db, completed.sent or "")
+        if case is None or case.person_id != person_id:
+            return None
+        case = await case_store.replace_answers(db, self.cipher, case, completed.answers)
+        await audit_store.record(db, "answers_completed", actor=None, case=case)
+        return case
 
     async def _same_submission(
         self, db: Any, person_id: str, completed: ev.Completed

@@ -88,6 +88,8 @@ class Turn:
         }
         if pending:
             self.deferred["pending"] = pending
+        if completed.sent is not None:  # the rest of a request sent with "Send now"
+            self.deferred["sent"] = completed.sent
 
     def to_draft(self) -> dict[str, Any] | None:
         if self.session is None:

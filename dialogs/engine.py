@@ -21,6 +21,11 @@ from dialogs.spec import REVIEW, Questionnaire, Route, Step
 
 SUBMITTED = "submitted"
 
+SEND_NOW_WHEN = ("urgency", "now")
+"""The answer (step id, option id) after which every question also offers "Send now"."""
+SEND_NOW_PRIORITY = 1
+"""A request sent with "Send now", and its completion, go at the highest priority."""
+
 # State names and trigger arguments would otherwise reach the log at INFO.
 logging.getLogger("transitions").setLevel(logging.WARNING)
 
@@ -126,6 +131,8 @@ class Engine:
                 return self._edit(session, step_id)
             case ev.Submit():
                 return self._submit(session)
+            case ev.SendNow():
+                return self._send_now(session)
             case ev.SetLanguage(language=language):
                 return self._set_language(session, language)
             case ev.Repeat():
@@ -150,6 +157,7 @@ class Engine:
                 can_go_back=True,
                 notices=shown,
                 review=lines,
+                can_send_now=self.can_send_now(session),
             )
         step = self.spec.step(session.state)
         options = tuple(o.id for o in step.visible_options(session.answers))
@@ -169,7 +177,16 @@ class Engine:
             max_length=step.max_length,
             can_go_back=self._previous(session) is not None,
             notices=shown,
+            can_send_now=self.can_send_now(session),
         )
+
+    def can_send_now(self, session: Session) -> bool:
+        """In danger, not sent yet, on a question or the review screen: "Send now" is offered."""
+        step_id, option = SEND_NOW_WHEN
+        on_question = session.state == REVIEW or (
+            session.state in self.spec.steps and self.spec.step(session.state).kind != "end"
+        )
+        return on_question and not session.sent and session.answers.get(step_id) == option
 
     def path(self, answers: dict[str, Any]) -> list[str]:
         """The steps a person with these answers walks through, up to the first unanswered one."""
@@ -264,18 +281,40 @@ class Engine:
     def _submit(self, session: Session) -> ev.Outcome:
         if session.state != REVIEW:
             return self.prompt(session, "stale-button")
-        answers = {
-            step_id: session.answers[step_id]
-            for step_id in self.path(session.answers)
-            if step_id in self.spec.steps and self.spec.steps[step_id].review
-        }
+        answers = self._answered(session)
         self._fire(session, "submit")
+        priority = int(self.spec.first_match(self.spec.priority, answers))
         return ev.Completed(
             answers=answers,
-            priority=int(self.spec.first_match(self.spec.priority, answers)),
+            priority=SEND_NOW_PRIORITY if session.sent else priority,
             category=str(self.spec.first_match(self.spec.category, answers)),
             language=session.language,
+            sent=session.case if session.sent else None,
         )
+
+    def _send_now(self, session: Session) -> ev.Outcome:
+        """Send what is answered so far; the session stays where it is, to be resumed."""
+        if not self.can_send_now(session):
+            return self.prompt(session, "stale-button")
+        answers = self._answered(session)
+        session.sent = True
+        return ev.Completed(
+            answers=answers,
+            priority=SEND_NOW_PRIORITY,
+            category=str(self.spec.first_match(self.spec.category, answers)),
+            language=session.language,
+            partial=True,
+        )
+
+    def _answered(self, session: Session) -> dict[str, Any]:
+        """The answers on the path taken, as a case keeps them."""
+        return {
+            step_id: session.answers[step_id]
+            for step_id in self.path(session.answers)
+            if step_id in self.spec.steps
+            and self.spec.steps[step_id].review
+            and step_id in session.answers
+        }
 
     def _set_language(self, session: Session, language: str) -> ev.Outcome:
         if language not in self.spec.languages:

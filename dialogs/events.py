@@ -59,6 +59,11 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class SendNow:
+    """In danger (urgency "now"): send what is answered so far at once, at priority 1."""
+
+
+@dataclass(frozen=True)
 class SetLanguage:
     language: str
 
@@ -76,7 +81,18 @@ class Unsupported:
 
 
 Event = (
-    Choose | Toggle | Done | Skip | Text | Back | Edit | Submit | SetLanguage | Repeat | Unsupported
+    Choose
+    | Toggle
+    | Done
+    | Skip
+    | Text
+    | Back
+    | Edit
+    | Submit
+    | SendNow
+    | SetLanguage
+    | Repeat
+    | Unsupported
 )
 
 
@@ -108,6 +124,8 @@ class Prompt:
     can_go_back: bool = False
     notices: tuple[Notice, ...] = ()
     review: tuple[ReviewLine, ...] = ()
+    can_send_now: bool = False
+    """The person said they are in danger now: this screen also offers "Send now"."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,11 @@ class Completed:
     priority: int
     category: str
     language: str
+    partial: bool = False
+    """Sent with "Send now": only the questions answered so far; the session goes on."""
+    sent: str | None = None
+    """The reference of the case this questionnaire was already sent as ("Send now"): these
+    answers replace that case's instead of opening a new one."""
 
 
 Outcome = Prompt | Finished | Completed

@@ -22,6 +22,10 @@ class Session:
     """The selection of a multiple-choice question that is not confirmed yet."""
     editing: bool = False
     """True after 'change' on the review screen: answered questions are skipped on the way back."""
+    sent: bool = False
+    """Already sent with "Send now": a later Submit completes that case."""
+    case: str | None = None
+    """The reference of the case "Send now" opened (set once it is stored)."""
     notices: list[str] = field(default_factory=list)
     """Notices raised by the last transition; transient, never saved."""
 
@@ -36,6 +40,7 @@ class Session:
             "answers": self.answers,
             "pending": self.pending,
             "editing": self.editing,
+            **({"sent": True, "case": self.case} if self.sent else {}),
         }
 
     @classmethod
@@ -48,4 +53,6 @@ class Session:
             answers=dict(data.get("answers") or {}),
             pending=list(data.get("pending") or []),
             editing=bool(data.get("editing", False)),
+            sent=bool(data.get("sent", False)),
+            case=str(data["case"]) if data.get("case") else None,
         )

@@ -455,3 +455,20 @@ async def held_back_cases(session: AsyncSession) -> Sequence[Case]:
 async def is_held_back(session: AsyncSession, case: Case) -> bool:
     person = await session.get(Person, case.person_id)
     return person is not None and person.blocked_silently
+
+
+async def replace_answers(
+    session: AsyncSession, cipher: Cipher, case: Case, answers: dict[str, Any]
+) -> Case:
+    """Replace a case's stored answers (a request sent early, now answered in full).
+
+    Sealed under the case's key as it is now, read under the row lock (`current_key_blob`),
+    so a concurrent re-key cannot leave the new answers under a key that is gone.
+    """
+    sealed = await sealed_case_to_write(session, cipher, case)
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(answers_enc=sealed.seal_json(ANSWERS, answers), updated_at=utcnow())
+    )
+    return await _reload(session, case)

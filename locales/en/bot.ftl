@@ -118,3 +118,15 @@ edit-not-applied = This edit changes nothing: the bot keeps that message as you 
 edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.
 edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.
 edit-entry-applied = Your edit replaced that message in your request. If a volunteer had already read it, they get the edited text too; their copy of the first text stays in their chat.
+
+# "Send now": a person in danger sends what they answered so far, at once.
+button-send-now = 🚨 Send now
+sent-now =
+    Your request has been sent as urgent. Its reference: { $reference }
+
+    A volunteer will write to you here. If you can, answer the remaining questions: it helps them help you. If you cannot, that is fine, nothing more is needed.
+button-answer-rest = Answer the rest
+sent-rest-added = Thank you. Your answers were added to your request { $reference }. A volunteer will write to you here.
+cancel-confirm-sent = Stop answering the remaining questions? Your request { $reference } is already sent and stays with the volunteers.
+cancelled-sent = The remaining questions were dropped. Your request { $reference } is still with the volunteers; write here to add to it.
+sent-now-already = Already sent. Its reference: { $reference }

@@ -190,3 +190,4 @@ desk-reopened = Case { $reference }, which you held, was reopened by its person 
 desk-take-held = Case { $reference } is held back: its person is blocked silently. /unblock { $reference } puts it in the queue.
 desk-audit-reason = reason (internal): { $reason }
 desk-relayed-edit = ✏️ { $reference }, the person edited a message to: { $text }
+desk-answered-more = Case { $reference }, which you hold: its person answered more questions. /case { $reference } shows them.

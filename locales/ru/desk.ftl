@@ -194,3 +194,4 @@ desk-reopened = Заявка { $reference }, которую вы вели, сн�
 desk-take-held = Заявка { $reference } придержана: её автор заблокирован тихо. /unblock { $reference } вернёт её в очередь.
 desk-audit-reason = причина (внутренняя): { $reason }
 desk-relayed-edit = ✏️ { $reference }, человек исправил сообщение: { $text }
+desk-answered-more = Заявка { $reference }, которую вы ведёте: её автор ответил на остальные вопросы. /case { $reference } покажет их.

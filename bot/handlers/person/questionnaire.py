@@ -115,10 +115,12 @@ async def on_cancel(update: Update, context: BotContext) -> None:
         if turn.session is None:
             await reply(update, context, turn.language, "cancel-nothing")
             return
+        sent = turn.session.case if turn.session.sent else None
         screen = context.renderer.choice(
             turn.language,
-            "cancel-confirm",
+            "cancel-confirm" if sent is None else "cancel-confirm-sent",
             [("cancel-yes", cb.encode(cb.CANCEL, "y")), ("cancel-no", cb.encode(cb.CANCEL, "n"))],
+            **({} if sent is None else {"reference": sent}),
         )
         await send(update, context, screen)
 
@@ -183,7 +185,21 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
                 return
             await show(context, turn, update, turn.start())
             return
+        if await _written_after_send_now(update, context, turn, event):
+            return
         await show(context, turn, update, turn.apply(event))
+
+
+async def _written_after_send_now(
+    update: Update, context: BotContext, turn: Turn, event: ev.Event
+) -> bool:
+    """After "Send now", words that answer no question on screen go to the sent request
+    (someone in danger may write what is happening), not back as "please use the buttons"."""
+    if turn.session is None or not turn.session.sent or not isinstance(event, ev.Text):
+        return False
+    if not event.text.strip() or context.engine.prompt(turn.session).kind == "text":
+        return False
+    return await after_submission.add_to_open_case(update, context, event.text.strip())
 
 
 async def _outside_questionnaire(
@@ -237,7 +253,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         if action.kind == cb.CANCEL:
             await _cancel_pressed(update, context, turn, query, confirmed=action.args[0] == "y")
             return
-        if action.kind == cb.SUBMIT and not await _may_submit(update, context, turn, query):
+        if action.kind == cb.SEND_NOW and turn.session is not None and turn.session.sent:
+            # A second press (a double tap, an old button): sent once, nothing more is asked.
+            text = context.renderer.text(
+                turn.language, "sent-now-already", reference=turn.session.case or "-"
+            )
+            await query.answer(text)
+            return
+        if action.kind == cb.ANSWER_REST and turn.session is not None:
+            await _answer_rest(update, context, turn, query)
+            return
+        sends = action.kind in (cb.SUBMIT, cb.SEND_NOW)
+        if sends and not await _may_submit(update, context, turn, query, _event_of(action)):
             return
         if turn.session is None:  # a language button with no questionnaire: begin in it
             turn.start()
@@ -251,8 +278,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         await show(context, turn, update, outcome, edit=query)
 
 
-async def _may_submit(
+async def _answer_rest(
     update: Update, context: BotContext, turn: Turn, query: CallbackQuery
+) -> None:
+    """After "Send now": the confirmation (with its reference) stays, the question follows."""
+    await query.answer()
+    assert query.message is not None  # on_button returns early for a press without its message
+    await strip_keyboard(context, query.message.chat.id, query.message.message_id)
+    await show(context, turn, update, turn.apply(ev.Repeat()))
+
+
+async def _may_submit(
+    update: Update, context: BotContext, turn: Turn, query: CallbackQuery, event: ev.Event
 ) -> bool:
     """Blocked people get a neutral answer; over the hourly cap the draft waits, untouched."""
     if await context.services.followup.is_blocked(person_of(update)):
@@ -263,7 +300,7 @@ async def _may_submit(
         turn.discard()
         await reply(update, context, language, "blocked")
         return False
-    if await _over_own_limit(update, context, turn, query):
+    if await _over_own_limit(update, context, turn, query, event):
         return False
     services = context.services
     cap = services.settings.cases_per_hour_cap
@@ -277,15 +314,17 @@ async def _may_submit(
 
 
 async def _over_own_limit(
-    update: Update, context: BotContext, turn: Turn, query: CallbackQuery
+    update: Update, context: BotContext, turn: Turn, query: CallbackQuery, event: ev.Event
 ) -> bool:
     """A person at their own limit of requests is told so; the draft waits, untouched."""
     if turn.session is None:
         return False
     trial = Session.from_dict(turn.session.to_dict())  # the draft itself is not moved
-    completed = context.engine.handle(trial, ev.Submit())
+    completed = context.engine.handle(trial, event)
     if not isinstance(completed, ev.Completed):
         return False  # not on the review screen: the engine answers this press itself
+    if completed.sent is not None:
+        return False  # the rest of a request already sent ("Send now"): no new request
     settings = context.services.settings
     limit = await context.services.submission.own_limit(
         person_of(update),
@@ -321,6 +360,8 @@ def _event_of(action: cb.Action) -> ev.Event:
             return ev.Edit(step)
         case cb.SUBMIT, ():
             return ev.Submit()
+        case cb.SEND_NOW, ():
+            return ev.SendNow()
         case cb.BACK, ():
             return ev.Back()
         case cb.LANGUAGE, (language,):
@@ -357,8 +398,14 @@ async def _cancel_pressed(
     if confirmed:
         if turn.last_prompt is not None:
             await strip_keyboard(context, query.message.chat.id, turn.last_prompt)
-        turn.discard()
-        await edit(context, query, Screen(context.renderer.text(turn.language, "cancelled")))
+        language = turn.language
+        sent = turn.session.case if turn.session is not None and turn.session.sent else None
+        turn.discard()  # a request sent with "Send now" stays sent: only the draft goes
+        if sent is None:
+            text = context.renderer.text(language, "cancelled")
+        else:
+            text = context.renderer.text(language, "cancelled-sent", reference=sent)
+        await edit(context, query, Screen(text))
         return
     await show(context, turn, update, turn.apply(ev.Repeat()), edit=query)
 
@@ -392,6 +439,9 @@ async def show(
 ) -> None:
     """Show an outcome: edit the pressed message in place, or send a new one."""
     renderer = context.renderer
+    if isinstance(outcome, ev.Completed) and outcome.partial:
+        await _sent_now(context, turn, update, outcome, edit)
+        return
     if isinstance(outcome, ev.Completed):
         person = person_of(update)
         services = context.services
@@ -403,9 +453,16 @@ async def show(
             return
         started = turn.started
         turn.discard()
-        screen = Screen(renderer.text(outcome.language, "submitted", reference=case.reference))
+        added = case.reference == outcome.sent  # the rest of a request sent with "Send now"
+        key = "sent-rest-added" if added else "submitted"
+        screen = Screen(renderer.text(outcome.language, key, reference=case.reference))
         shown = await _replace_prompt(context, turn, update, screen, edit, keep=False)
         await cleanup.clean_questionnaire(context.bot, services, person, since=started, keep=shown)
+        if added:
+            await send_quietly(
+                context.bot, await services.submission.answered_more(case.id), "desk notice"
+            )
+            return
         announcements = await services.notices.announce_new_case(case.id)
         await send_quietly(context.bot, announcements, "desk notice")
         return
@@ -414,6 +471,29 @@ async def show(
         await _replace_prompt(context, turn, update, screen, edit, keep=False)
         return
     await _replace_prompt(context, turn, update, renderer.prompt(outcome, *extra), edit, keep=True)
+
+
+async def _sent_now(
+    context: BotContext,
+    turn: Turn,
+    update: Update,
+    outcome: ev.Completed,
+    query: CallbackQuery | None,
+) -> None:
+    """Sent with "Send now": the desk hears of it at once; the questionnaire stays in the
+    draft (remembering its case) for "Answer the rest"; if the person never presses it,
+    nothing more is asked."""
+    services = context.services
+    case = await services.submission.submit_or_defer(turn, person_of(update), outcome)
+    if case is None:
+        # The database is away: the answers are kept and sent as soon as it is back.
+        screen = Screen(context.renderer.text(outcome.language, "outbox-kept"))
+        await _replace_prompt(context, turn, update, screen, query, keep=False)
+        return
+    screen = context.renderer.sent_now(outcome.language, case.reference)
+    await _replace_prompt(context, turn, update, screen, query, keep=False)
+    announcements = await services.notices.announce_new_case(case.id)
+    await send_quietly(context.bot, announcements, "desk notice")
 
 
 async def _replace_prompt(
