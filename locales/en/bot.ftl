@@ -101,3 +101,4 @@ edit-not-applied = This edit changes nothing: the bot keeps that message as you 
 edit-applied = Your edit replaced that answer; the answers shown before sending will have the new text. Carry on where you were.
 edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.
 edit-entry-applied = Your edit replaced that message in your request. If a volunteer had already read it, they get the edited text too; their copy of the first text stays in their chat.
+media-deleted = For your safety, the bot deleted that file from this chat without opening it: photos, voice messages, videos, stickers and documents can identify you. Please write in words instead.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -33,6 +34,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.desk import talk as desk_talk
 from bot.handlers.person import after_submission
+from bot.logs import describe
 from bot.render import Screen
 from casework.turns import Turn
 from dialogs import events as ev
@@ -165,8 +167,39 @@ async def on_text(update: Update, context: BotContext) -> None:
     await _apply_or_begin(update, context, ev.Text(text or ""))
 
 
+# What can show who a person is (a face, a voice, a document's metadata) and would sit in the
+# chat for anyone who takes the phone: deleted at once, never downloaded, never stored.
+IDENTIFYING_MEDIA = frozenset(
+    {"photo", "document", "voice", "video", "video_note", "audio", "animation", "sticker"}
+)
+
+
 async def on_media(update: Update, context: BotContext) -> None:
-    await _apply_or_begin(update, context, ev.Unsupported(_kind_of(update.effective_message)))
+    kind = _kind_of(update.effective_message)
+    if kind in IDENTIFYING_MEDIA:
+        await _delete_media(update, context)
+        return
+    await _apply_or_begin(update, context, ev.Unsupported(kind))
+
+
+async def _delete_media(update: Update, context: BotContext) -> None:
+    """Delete the file from the chat (for both sides: a private chat) and say why; the current
+    question, if any, is shown again below the explanation. The file is never fetched."""
+    message = update.effective_message
+    assert message is not None  # on_media is registered for messages only
+    try:
+        await context.bot.delete_message(message.chat.id, message.message_id)
+    except TelegramError as error:
+        log.warning("a file a person sent was not deleted: %s", describe(error))
+    async with context.turns.turn(person_of(update)) as turn:
+        if turn.session is not None and turn.deferred is None:
+            await show(context, turn, update, turn.apply(ev.Repeat()), ev.Notice("media-deleted"))
+            return
+        language = turn.deferred["language"] if turn.deferred is not None else turn.language
+    open_case = await context.services.followup.open_case(person_of(update))
+    if open_case is not None:
+        language = open_case[1]
+    await reply(update, context, language, "media-deleted")
 
 
 async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) -> None:
