@@ -102,3 +102,10 @@ edit-applied = Your edit replaced that answer; the answers shown before sending 
 edit-too-long = That edit is too long for the answer, so the answer was not changed. Shorten it, or tap the answer on the review screen to write it again.
 edit-entry-applied = Your edit replaced that message in your request. If a volunteer had already read it, they get the edited text too; their copy of the first text stays in their chat.
 media-deleted = For your safety, the bot deleted that file from this chat without opening it: photos, voice messages, videos, stickers and documents can identify you. Please write in words instead.
+quiet-first-line = ·
+held-waiting =
+    { $count ->
+        [one] 1 message is waiting for you:
+       *[other] { $count } messages are waiting for you:
+    }
+desk-reply-held = Kept in case { $reference }: its person asked to be written to only when they write. It will be delivered when they next write to the bot.

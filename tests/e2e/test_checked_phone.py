@@ -16,7 +16,7 @@ from storage import cases as case_store
 from storage import entries as entry_store
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
-from tests.e2e.flows import REFERENCE
+from tests.e2e.flows import REFERENCE, submit_request
 from tests.support.database import dump_rows
 from tests.support.people import command, say, tap
 
@@ -112,3 +112,107 @@ def submit_request_from_who(user: FakeUser) -> str:
     found = REFERENCE.search(done.visible_text)
     assert found is not None, done.visible_text
     return found.group(0)
+
+
+def set_answers(bot: BotThread, reference: str, **extra: str) -> None:
+    """Give a stored case the answers of the checked-phone steps (`phone_checked`, `safe_time`),
+    whichever questionnaire produced it: only the stored answers count."""
+
+    async def write(services: Services) -> None:
+        async with services.sessions() as db, db.begin():
+            case = (await db.scalars(select(Case).where(Case.reference == reference))).one()
+            answers = case_store.case_answers(services.cipher, case)
+            sealed = await case_store.sealed_case_to_write(db, services.cipher, case)
+            case.answers_enc = sealed.seal_json(case_store.ANSWERS, {**answers, **extra})
+
+    bot.run(write)
+
+
+def admin_of(api: LocalBotApi) -> FakeUser:
+    admin = api.user(ADMIN_ID, language_code="en", username="admin_p12")
+    command(admin, "/queue", expect="The queue is empty")
+    return admin
+
+
+def sent_to(api: LocalBotApi, user: FakeUser, text: str) -> list[dict[str, object]]:
+    """The sendMessage calls to this person whose text contains `text`."""
+    return [
+        call.params
+        for call in api.calls("sendMessage")
+        if str(call.params.get("chat_id")) == str(user.chat_id)
+        and text in str(call.params.get("text"))
+    ]
+
+
+def test_replies_to_a_checked_phone_are_quiet_and_start_neutrally(
+    api: LocalBotApi, desk_bot: BotThread
+) -> None:
+    admin = admin_of(api)
+    person = api.user(5560200, language_code="en")
+    reference = submit_request(person)
+    command(admin, "/take", expect=f"Case {reference}")
+    # After /take: its view shows the answers, whose labels are the questionnaire's.
+    set_answers(desk_bot, reference, phone_checked="not_sure", safe_time="evenings")
+
+    command(admin, "/reply", args=f"{reference} We will call a lawyer.", expect="Sent to the")
+    heard = person.wait_for_text("We will call a lawyer.")
+    assert heard.visible_text.splitlines()[0] == "·"
+    assert "Your volunteer" not in heard.visible_text
+    command(admin, "/canned", args=f"{reference} safety", expect="Sent to the person")
+    person.wait_for_text("For your safety")
+    command(admin, "/close", args=reference, expect="is closed")
+    person.wait_for_text("has been closed")
+    for text in ("We will call a lawyer.", "For your safety", "has been closed"):
+        [params] = sent_to(api, person, text)
+        assert params.get("disable_notification") is True, params
+        assert str(params["text"]).splitlines()[0] == "·"
+
+
+def test_replies_to_an_unchecked_phone_sound_as_before(
+    api: LocalBotApi, desk_bot: BotThread
+) -> None:
+    admin = admin_of(api)
+    person = api.user(5560300, language_code="en")
+    reference = submit_request(person)
+    command(admin, "/take", expect=f"Case {reference}")
+    set_answers(desk_bot, reference, phone_checked="no")
+    command(admin, "/reply", args=f"{reference} Hello there.", expect="Sent to the person")
+    person.wait_for_text("Your volunteer:")
+    [params] = sent_to(api, person, "Hello there.")
+    assert "disable_notification" not in params
+
+
+def test_held_replies_wait_until_the_person_writes_even_across_a_restart(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    settings = make_settings(admin_ids=[ADMIN_ID], redis_url=redis_url)
+    person = api.user(5560400, language_code="en")
+    with BotThread(settings) as first:
+        admin = admin_of(api)
+        reference = submit_request(person)
+        command(admin, "/take", expect=f"Case {reference}")
+        set_answers(first, reference, phone_checked="yes", safe_time="when_i_write")
+        told = command(
+            admin, "/reply", args=f"{reference} First held reply.", expect="next write to the bot"
+        )
+        assert reference in told.visible_text
+        command(admin, "/canned", args=f"{reference} safety", expect="next write to the bot")
+    assert sent_to(api, person, "First held reply.") == []
+    assert sent_to(api, person, "For your safety") == []
+    with BotThread(settings) as restarted:
+        assert sent_to(api, person, "First held reply.") == []
+        mark = person.mark()
+        person.send_command("/status")
+        person.wait_for_text("For your safety", after=mark)
+        shown = [m.visible_text for m in person.messages() if m.message_id > mark]
+        waiting = [i for i, text in enumerate(shown) if "2 messages are waiting" in text]
+        first_reply = [i for i, text in enumerate(shown) if "First held reply." in text]
+        assert waiting, shown
+        assert first_reply, shown
+        assert waiting[0] < first_reply[0], shown
+        for text in ("2 messages are waiting", "First held reply.", "For your safety"):
+            [params] = sent_to(api, person, text)
+            assert params.get("disable_notification") is True
+        say(person, "Thanks.", expect="passed to your volunteer")
+        assert len(sent_to(api, person, "First held reply.")) == 1  # delivered once
+        assert "First held reply." in stored_texts(restarted)  # in the case's thread
