@@ -23,6 +23,7 @@ CANCEL = "x"
 FORGET = "f"
 NEW = "n"
 REOPEN = "r"
+FLAGGED = "k"
 
 _ARITY = {
     CHOOSE: 2,
@@ -37,6 +38,7 @@ _ARITY = {
     FORGET: 1,
     NEW: 0,
     REOPEN: 1,
+    FLAGGED: 1,
 }
 
 

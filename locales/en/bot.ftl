@@ -109,3 +109,10 @@ held-waiting =
        *[other] { $count } messages are waiting for you:
     }
 desk-reply-held = Kept in case { $reference }: its person asked to be written to only when they write. It will be delivered when they next write to the bot.
+flag-unit = This looks like a military unit's number. It can identify you if the request leaks. Keep it or remove it?
+flag-phone = This looks like a phone number. It can identify you if the request leaks. Keep it or remove it?
+flag-name = This looks like a full name. It can identify you if the request leaks. Keep it or remove it?
+flag-keep = Keep it
+flag-remove = Remove it
+flag-write-again = Removed, nothing of it was kept. Please write it again without that detail.
+flag-gone = That message is no longer waiting here. Please send it again.

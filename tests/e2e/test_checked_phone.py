@@ -216,3 +216,47 @@ def test_held_replies_wait_until_the_person_writes_even_across_a_restart(
         say(person, "Thanks.", expect="passed to your volunteer")
         assert len(sent_to(api, person, "First held reply.")) == 1  # delivered once
         assert "First held reply." in stored_texts(restarted)  # in the case's thread
+
+
+def to_details(user: FakeUser) -> None:
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    tap(user, "Contract soldier", expect="Where is the person now?")
+    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "No deadline", expect="What help is needed?")
+    tap(user, "Legal advice", expect="✅ Legal advice")
+    tap(user, "Done", expect="Which documents are at hand?")
+    tap(user, "Military ID", expect="✅ Military ID")
+    tap(user, "Done", expect="In a few sentences")
+
+
+def test_a_flagged_answer_is_kept_or_removed_as_the_person_chooses(
+    api: LocalBotApi, desk_bot: BotThread, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    person = api.user(5560500, language_code="en")
+    to_details(person)
+    mark = person.mark()
+    sent = person.send_text("I am in в/ч 98765 near Belgorod")
+    person.wait_for_text("looks like a military unit's number", after=mark)
+    tap(person, "Remove it", expect="write it again without that detail")
+    assert sent in person.deleted_message_ids()
+    say(person, "I am near Belgorod", expect="How may we reply?")
+    tap(person, "Only in this bot", expect="Please check your answers")
+    tap(person, "Send the request", expect="Your request has been sent")
+
+    say(person, "Call me on +7 912 345-67-89", expect="looks like a phone number")
+    tap(person, "Keep it", expect="added to request")
+    say(person, "My commander is Петров Сергей Алексеевич", expect="looks like a full name")
+    tap(person, "Remove it", expect="write it again")
+
+    kept = stored_texts(desk_bot)
+    assert any("+7 912 345-67-89" in text for text in kept)
+    assert any("I am near Belgorod" in text for text in kept)
+    rows = dump_rows(make_settings().database)
+    in_redis = _redis_dump(redis_url)
+    for removed in ("98765", "Петров"):
+        assert all(removed not in text for text in kept)
+        assert all(removed not in cell for cell in rows)
+        assert removed.encode() not in in_redis
