@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", on_status, filters=PRIVATE))
-    # After whatever answered the message (group 0): the person has the phone in hand now.
-    app.add_handler(MessageHandler(PRIVATE, deliver_held_replies), group=1)
+    # After whatever answered the message (group 0) and `edits.remember_answer` (group 1: one
+    # handler per group runs): the person has the phone in hand now.
+    app.add_handler(MessageHandler(PRIVATE, deliver_held_replies), group=2)
 
 
 async def deliver_held_replies(update: Update, context: BotContext) -> None:
