@@ -25,6 +25,7 @@ NEW = "n"
 REOPEN = "r"
 SEND_NOW = "u"
 ANSWER_REST = "a"
+FLAGGED = "k"
 
 _ARITY = {
     CHOOSE: 2,
@@ -41,6 +42,7 @@ _ARITY = {
     REOPEN: 1,
     SEND_NOW: 0,
     ANSWER_REST: 0,
+    FLAGGED: 1,
 }
 
 

@@ -33,7 +33,10 @@ async def deliver(bot: Bot, services: Services, me: Volunteer, messages: Sequenc
         sent_ids: list[int] = []
         try:
             for chunk in split_message(item.text):
-                sent_ids.append((await bot.send_message(item.chat_id, chunk)).message_id)
+                sent = await bot.send_message(
+                    item.chat_id, chunk, disable_notification=item.quiet or None
+                )
+                sent_ids.append(sent.message_id)
         except (Forbidden, BadRequest) as error:
             await _record_copies(bot, services, me, item, sent_ids)
             log.warning("desk delivery failed: %s", describe(error))
@@ -65,6 +68,18 @@ async def _record_copies(
     )
     if gone:
         await remove_copies(bot, services, gone)
+
+
+async def to_person(bot: Bot, messages: Sequence[Message]) -> None:
+    """Messages to a person who is in the chat now (they just wrote): a failure is logged only,
+    nobody else is waiting for it."""
+    for item in messages:
+        try:
+            for chunk in split_message(item.text):
+                await bot.send_message(item.chat_id, chunk, disable_notification=item.quiet or None)
+        except TelegramError as error:
+            log.warning("a message to a person was not delivered: %s", describe(error))
+            return
 
 
 async def send_quietly(bot: Bot, messages: Sequence[Message], what: str) -> None:

@@ -93,6 +93,18 @@ class Followup:
             case = await case_store.latest_open_case_of_person(db, row.id)
             return (case.reference, row.language) if case is not None else None
 
+    async def held_replies(self, person: Person) -> list[Message]:
+        """Replies kept for this person until they wrote (`relay.held_for_person`): they just
+        did. Committed as no longer held before they are sent."""
+        async with self.sessions() as db, db.begin():
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = await case_store.latest_case_of_person(db, row.id) if row is not None else None
+            if case is None:
+                return []
+            return await relay.held_for_person(
+                db, self.cipher, self.translator, case, person.chat_id
+            )
+
     async def is_blocked(self, person: Person) -> bool:
         """Whether a volunteer blocked this person from opening new requests, telling them (/block).
 

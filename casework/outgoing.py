@@ -28,3 +28,6 @@ class Message:
     (`storage.copies`) so it can be deleted when the case goes or the recipient is revoked."""
     removes: tuple[Copy, ...] = ()
     """Copies to delete from volunteers' chats before this message is sent (on /revoke)."""
+    quiet: bool = False
+    """Sent without a sound: the person said their phone may be checked (`casework.checked_phone`);
+    the text then starts with a neutral line."""

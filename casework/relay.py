@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from casework import checked_phone
 from casework.desk.access import Work
 from casework.outgoing import Message
 from locales.translator import Translator
 from storage import audit as audit_store
+from storage import cases as case_store
 from storage import entries as entry_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
@@ -27,17 +29,44 @@ async def to_person(
     """Store the volunteer's message in the case and queue it for the person, unsigned.
 
     Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
+    answers = case_store.case_answers(work.cipher, case)
+    hold = checked_phone.held(answers)
     await entry_store.add_entry(
-        work.db, work.cipher, case, kind="volunteer", body=text, author=work.me
+        work.db, work.cipher, case, kind="volunteer", body=text, author=work.me, held=hold
     )
     await audit_store.record(work.db, action, actor=work.me, case=case, detail=detail)
-    said = work.t.text(case.language, "volunteer-says", text=text)
-    work.sends.append(
-        Message(await work.person_chat(case), said, to_person=True, reference=case.reference)
-    )
+    if hold:  # delivered when the person next writes (`held_for_person`)
+        work.tell_me(work.text("desk-reply-held", reference=case.reference))
+        return
+    quiet = checked_phone.quiet(answers)
+    if quiet:
+        said = checked_phone.quiet_text(work.t, case.language, text)
+    else:
+        said = work.t.text(case.language, "volunteer-says", text=text)
+    chat_id = await work.person_chat(case)
+    work.sends.append(Message(chat_id, said, to_person=True, reference=case.reference, quiet=quiet))
     work.sends.append(
         Message(work.my_chat(), work.text("desk-reply-sent", reference=case.reference))
     )
+
+
+async def held_for_person(
+    db: AsyncSession, cipher: Cipher, t: Translator, case: Case, chat_id: int
+) -> list[Message]:
+    """The replies kept for a person who asked to be written to only when they write: they
+    have just written, so "N messages are waiting", then the messages, quietly."""
+    held = await entry_store.held_entries(db, cipher, case)
+    if not held:
+        return []
+    await entry_store.release_held(db, [entry for entry, _ in held])
+    lang = case.language
+    texts = [t.text(lang, "held-waiting", count=len(held))] + [
+        checked_phone.quiet_text(t, lang, text) for _, text in held
+    ]
+    return [
+        Message(chat_id, text, to_person=True, reference=case.reference, quiet=True)
+        for text in texts
+    ]
 
 
 async def case_replied_to(work: Work, message_id: int) -> Case | None:

@@ -55,6 +55,7 @@ async def add_entry(
     body: str,
     author: Volunteer | None,
     delivered: bool = False,
+    held: bool = False,
 ) -> CaseEntry:
     """Append a message to a case, encrypted under the case's data key.
 
@@ -77,6 +78,7 @@ async def add_entry(
         body_enc=seal_entry(sealed, entry_id, body),
         created_at=now,
         delivered=delivered,
+        held=held,
         seq=await next_entry_seq(session, case.id),
     )
     session.add(entry)
@@ -143,6 +145,31 @@ async def mark_delivered(session: AsyncSession, entries: Iterable[CaseEntry]) ->
     )
     for entry in entries:
         set_committed_value(entry, "delivered", True)
+
+
+async def held_entries(
+    session: AsyncSession, cipher: Cipher, case: Case
+) -> list[tuple[CaseEntry, str]]:
+    """Volunteers' replies kept for the person until they next write, decrypted, oldest first."""
+    query = (
+        select(CaseEntry)
+        .where(CaseEntry.case_id == case.id, CaseEntry.held.is_(True))
+        .order_by(CaseEntry.seq, CaseEntry.created_at, CaseEntry.id)
+        .with_for_update()
+    )
+    return decrypt_entries(cipher, case, (await session.scalars(query)).all())
+
+
+async def release_held(session: AsyncSession, entries: Iterable[CaseEntry]) -> None:
+    """These replies are on their way to the person now: no longer held."""
+    ids = [entry.id for entry in entries]
+    if ids:
+        await session.execute(
+            update(CaseEntry)
+            .where(CaseEntry.id.in_(ids))
+            .values(held=False)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- relayed messages --------------------------------------------------------------------------

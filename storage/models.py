@@ -254,6 +254,8 @@ class CaseEntry(Base):
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A volunteer's reply not yet sent to its person: they are written to only when they write.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The entry's place in its case's conversation (1, 2, ...): times alone are too coarse.
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

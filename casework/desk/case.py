@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casework import checked_phone
 from casework.answers import answer_line, category_name
 from casework.desk.access import Work, holder_or_admin, last_holder_or_admin
 from casework.durations import age
@@ -108,9 +109,11 @@ async def close(work: Work, reference: str, reason: str | None) -> None:
     if reason:
         await work.keep_command(case)
     told = work.t.text(case.language, "case-closed", reference=case.reference)
-    work.sends.append(
-        Message(await work.person_chat(case), told, to_person=True, reference=case.reference)
-    )
+    quiet = checked_phone.quiet(case_store.case_answers(work.cipher, case))
+    if quiet:
+        told = checked_phone.quiet_text(work.t, case.language, told)
+    chat_id = await work.person_chat(case)
+    work.sends.append(Message(chat_id, told, to_person=True, reference=case.reference, quiet=quiet))
     work.tell_me(work.text("desk-closed", reference=case.reference))
 
 

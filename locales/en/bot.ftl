@@ -130,3 +130,19 @@ sent-rest-added = Thank you. Your answers were added to your request { $referenc
 cancel-confirm-sent = Stop answering the remaining questions? Your request { $reference } is already sent and stays with the volunteers.
 cancelled-sent = The remaining questions were dropped. Your request { $reference } is still with the volunteers; write here to add to it.
 sent-now-already = Already sent. Its reference: { $reference }
+
+media-deleted = For your safety, the bot deleted that file from this chat without opening it: photos, voice messages, videos, stickers and documents can identify you. Please write in words instead.
+quiet-first-line = ·
+held-waiting =
+    { $count ->
+        [one] 1 message is waiting for you:
+       *[other] { $count } messages are waiting for you:
+    }
+desk-reply-held = Kept in case { $reference }: its person asked to be written to only when they write. It will be delivered when they next write to the bot.
+flag-unit = This looks like a military unit's number. It can identify you if the request leaks. Keep it or remove it?
+flag-phone = This looks like a phone number. It can identify you if the request leaks. Keep it or remove it?
+flag-name = This looks like a full name. It can identify you if the request leaks. Keep it or remove it?
+flag-keep = Keep it
+flag-remove = Remove it
+flag-write-again = Removed, nothing of it was kept. Please write it again without that detail.
+flag-gone = That message is no longer waiting here. Please send it again.

@@ -6,19 +6,39 @@ volunteer who holds it; neither side ever sees the other's Telegram account.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import CallbackQuery, Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, MessageHandler
 
 from bot import callback_data as cb
 from bot.context import BotContext
-from bot.delivery import deliver, send_quietly
+from bot.delivery import deliver, send_quietly, to_person
 from bot.handlers.common import PRIVATE, edit, person_of, reply, send
+from bot.logs import describe
 from bot.render import Screen
+from casework.submission import STORAGE_AWAY
 from casework.turns import Turn
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("status", on_status, filters=PRIVATE))
+    # After whatever answered the message (group 0) and `edits.remember_answer` (group 1: one
+    # handler per group runs): the person has the phone in hand now.
+    app.add_handler(MessageHandler(PRIVATE, deliver_held_replies), group=2)
+
+
+async def deliver_held_replies(update: Update, context: BotContext) -> None:
+    """Replies kept until this person wrote (`casework.checked_phone.held`): "N messages are
+    waiting", then the messages. With the database away they simply wait for the next time."""
+    try:
+        messages = await context.services.followup.held_replies(person_of(update))
+    except STORAGE_AWAY as error:
+        log.warning("held replies not looked up: %s", describe(error))
+        return
+    await to_person(context.bot, messages)
 
 
 async def on_status(update: Update, context: BotContext) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -20,7 +21,7 @@ from telegram.ext import (
 from bot import callback_data as cb
 from bot import cleanup
 from bot.context import BotContext
-from bot.delivery import send_quietly
+from bot.delivery import delete_batches, send_quietly
 from bot.handlers.common import (
     PRIVATE,
     edit,
@@ -33,10 +34,13 @@ from bot.handlers.common import (
 )
 from bot.handlers.desk import talk as desk_talk
 from bot.handlers.person import after_submission
+from bot.logs import describe
 from bot.render import Screen
 from casework.turns import Turn
 from dialogs import events as ev
+from dialogs import flagging
 from dialogs.session import Session
+from dialogs.spec import REVIEW
 
 log = logging.getLogger(__name__)
 
@@ -164,11 +168,121 @@ async def on_text(update: Update, context: BotContext) -> None:
     if await desk_talk.on_relayed_reply(update, context):
         return
     text = update.effective_message.text if update.effective_message else None
+    if text and await _flag_offered(update, context, text):
+        return
     await _apply_or_begin(update, context, ev.Text(text or ""))
 
 
+# A flagged text waits here, in this process's memory only, for the person's "keep" or
+# "remove" (never in the draft store or the database, so "remove" leaves nothing behind).
+# Lost on a restart: "keep" then asks the person to send it again.
+FLAGGED_KEY = "flagged-texts"
+
+
+def _flagged(context: BotContext) -> dict[int, tuple[str, int]]:
+    found: dict[int, tuple[str, int]] = context.bot_data.setdefault(FLAGGED_KEY, {})
+    return found
+
+
+async def _flag_offered(update: Update, context: BotContext, text: str) -> bool:
+    """Free text (a text answer, or a message to an open request) with a unit number, a phone
+    number or a full name: the person chooses to keep it or remove it before it is kept."""
+    kind = flagging.flag(text)
+    message = update.effective_message
+    if kind is None or message is None:
+        return False
+    person = person_of(update)
+    async with context.turns.turn(person) as turn:
+        if turn.deferred is not None:
+            return False
+        if turn.session is not None:
+            state = turn.session.state
+            step = context.engine.spec.steps.get(state) if state != REVIEW else None
+            if step is None or step.kind != "text":
+                return False
+            language = turn.language
+        else:
+            language = ""
+    if not language:
+        if await context.services.desk.language_of(person) is not None:
+            return False  # a volunteer's stray text: not a request
+        open_case = await context.services.followup.open_case(person)
+        if open_case is None:
+            return False
+        language = open_case[1]
+    _flagged(context)[person.user_id] = (text, message.message_id)
+    screen = context.renderer.choice(
+        language,
+        f"flag-{kind}",
+        [
+            ("flag-keep", cb.encode(cb.FLAGGED, "k")),
+            ("flag-remove", cb.encode(cb.FLAGGED, "r")),
+        ],
+    )
+    await send(update, context, screen)
+    return True
+
+
+async def _flag_pressed(
+    update: Update, context: BotContext, query: CallbackQuery, *, keep: bool
+) -> None:
+    """Keep the flagged text as written, or delete it (from the chat too) and ask again."""
+    await query.answer()
+    person = person_of(update)
+    assert query.message is not None  # on_button returns early for a press without its message
+    chat_id = query.message.chat.id
+    pending = _flagged(context).pop(person.user_id, None)
+    async with context.turns.turn(person) as turn:
+        language = turn.language
+    if pending is None:
+        await edit(context, query, Screen(context.renderer.text(language, "flag-gone")))
+        return
+    text, message_id = pending
+    if not keep:
+        await delete_batches(context.bot, chat_id, [message_id])
+        await edit(context, query, Screen(context.renderer.text(language, "flag-write-again")))
+        return
+    await strip_keyboard(context, chat_id, query.message.message_id)
+    async with context.turns.turn(person) as turn:
+        if turn.session is not None and turn.deferred is None:
+            await show(context, turn, update, turn.apply(ev.Text(text)))
+            return
+    await after_submission.add_to_open_case(update, context, text)
+
+
+# What can show who a person is (a face, a voice, a document's metadata) and would sit in the
+# chat for anyone who takes the phone: deleted at once, never downloaded, never stored.
+IDENTIFYING_MEDIA = frozenset(
+    {"photo", "document", "voice", "video", "video_note", "audio", "animation", "sticker"}
+)
+
+
 async def on_media(update: Update, context: BotContext) -> None:
-    await _apply_or_begin(update, context, ev.Unsupported(_kind_of(update.effective_message)))
+    kind = _kind_of(update.effective_message)
+    if kind in IDENTIFYING_MEDIA:
+        await _delete_media(update, context)
+        return
+    await _apply_or_begin(update, context, ev.Unsupported(kind))
+
+
+async def _delete_media(update: Update, context: BotContext) -> None:
+    """Delete the file from the chat (for both sides: a private chat) and say why; the current
+    question, if any, is shown again below the explanation. The file is never fetched."""
+    message = update.effective_message
+    assert message is not None  # on_media is registered for messages only
+    try:
+        await context.bot.delete_message(message.chat.id, message.message_id)
+    except TelegramError as error:
+        log.warning("a file a person sent was not deleted: %s", describe(error))
+    async with context.turns.turn(person_of(update)) as turn:
+        if turn.session is not None and turn.deferred is None:
+            await show(context, turn, update, turn.apply(ev.Repeat()), ev.Notice("media-deleted"))
+            return
+        language = turn.deferred["language"] if turn.deferred is not None else turn.language
+    open_case = await context.services.followup.open_case(person_of(update))
+    if open_case is not None:
+        language = open_case[1]
+    await reply(update, context, language, "media-deleted")
 
 
 async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) -> None:
@@ -232,6 +346,9 @@ async def on_button(update: Update, context: BotContext) -> None:
     person = person_of(update)
     if action is not None and action.kind == cb.FORGET:
         await _forget_pressed(update, context, query, confirmed=action.args[0] == "y")
+        return
+    if action is not None and action.kind == cb.FLAGGED:
+        await _flag_pressed(update, context, query, keep=action.args[0] == "k")
         return
     async with context.turns.turn(person) as turn:
         if action is not None and action.kind == cb.REOPEN and turn.session is None:
