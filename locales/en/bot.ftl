@@ -11,7 +11,9 @@ answer-separator = {", "}
 stale-button = This question has passed. Here is the current one.
 # Media is answered with this text and neither stored nor relayed (bot/handlers/person/questionnaire.py;
 # dialogs/engine.py, Unsupported); the message stays in the chat until deleted.
-unsupported-media = Please answer with text or the buttons only. Photos, voice messages, stickers, files and locations do not reach the volunteer, and they can show who you are: if you sent one, better delete it.
+# Files (photos, voice, video, stickers, documents) are deleted by the bot at once (media-deleted);
+# this is for what it cannot delete for you: a location, a contact, a poll.
+unsupported-media = Please answer with text or the buttons only. Locations, contacts and polls do not reach the volunteer, and they can show who you are: better delete that message.
 expected-button = Please choose one of the buttons below.
 text-empty = The message is empty. Please write a few words, or use the buttons.
 text-too-long =
