@@ -40,7 +40,7 @@ other_knows-label = Knows you are writing
 other_knows-opt-yes = Yes
 other_knows-opt-no = Not yet
 
-status-question = What is the situation right now, for you (or for him/her)?
+status-question = What is the situation right now? (Yours, or his/hers.)
 status-label = Situation
 status-opt-not_called = Nothing has come yet
 status-opt-summons = A summons (paper or electronic)
@@ -137,7 +137,7 @@ help-opt-legal = Legal advice (deferment, alternative service, discharge on heal
 help-opt-psychological = Psychological support
 help-opt-other = Something else
 
-documents-question = Which documents do you have with you? Choose everything that fits, then press “Done”. Do not send photos of them.
+documents-question = Which documents are at hand? Choose everything that fits, then press “Done”. Do not send photos of them.
 documents-label = Documents
 documents-opt-internal_passport = Russian internal passport
 documents-opt-foreign_passport = Passport for travel abroad

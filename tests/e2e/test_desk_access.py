@@ -37,15 +37,18 @@ def fill_in_up_to_review(user: FakeUser) -> None:
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
     tap(user, "I do", expect="What is the situation right now?")
-    tap(user, "Contract soldier", expect="Where is the person now?")
-    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "Contract soldier", expect="Where are you (or he/she) now?")
+    tap(user, "In Russia", expect="Right now, are you")
+    tap(user, "In the unit", expect="is there a case against")
+    tap(user, "No", expect="health problems")
+    tap(user, "No", expect="How urgent is it?")
     tap(user, "No deadline", expect="What help is needed?")
     tap(user, "Legal advice", expect="✅ Legal advice")
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Military ID", expect="✅ Military ID")
-    tap(user, "Done", expect="In a few sentences")
-    say(user, "Need advice.", expect="How may we reply?")
-    tap(user, "Only in this bot", expect="Please check your answers")
+    tap(user, "Done", expect="Might someone check your phone")
+    tap(user, "No", expect="If you like, tell us briefly")
+    say(user, "Need advice.", expect="Please check your answers")
 
 
 # -- 1. a configured admin can be revoked -------------------------------------------------------
