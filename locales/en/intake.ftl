@@ -18,7 +18,7 @@ consent-question =
     • This chat is not end-to-end encrypted. On a court order, Telegram may give the authorities your phone number and IP address.
     • Your answers are stored encrypted. The volunteer who takes your request can read them, and so can our group's admins.
     • /forget erases everything you sent. The bot can delete messages in this chat only while Telegram allows it (48 hours).
-    • Set a Telegram cloud password (Settings → Privacy and Security → Two-Step Verification) and turn on auto-delete in this chat.
+    • Set a Telegram cloud password (Two-Step Verification, in Telegram's privacy settings) and turn on auto-delete in this chat.
     • If you delete the chat with the bot, we may no longer be able to reply to you.
     • /cancel stops the questionnaire, /back goes one step back.
 
