@@ -92,7 +92,7 @@ def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotThread) -> Non
 def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotThread) -> None:
     person = api.user(5590002, language_code="ru")
     command(person, "/start", expect="Выберите язык")
-    tap(person, "Русский", expect="Продолжить на этих условиях?")
+    tap(person, "Русский", expect="Продолжим?")
     mine = person.send_text("привет")
     person.wait_for(lambda m: m.message_id > mine)  # the bot answered the message itself
     person.edit_text(mine, "пока")
