@@ -142,7 +142,7 @@ class Terminal:
 
     def button(self, label: str) -> str:
         """The number the demo gave the newest button showing `label` (after an emoji, maybe)."""
-        numbers = re.findall(rf"\[(\d+)\] (?:\S+ )?{re.escape(label)}", self.screen)
+        numbers = re.findall(rf"\[(\d+)\] (?:\S+ )?{re.escape(label)}(?!\w)", self.screen)
         assert numbers, f"no button {label!r} on the screen:\n{self.screen[-3000:]}"
         return str(numbers[-1])
 

@@ -138,7 +138,8 @@ def test_release_of_a_waiting_case_and_close_of_a_closed_one_say_so(
 def test_a_blocked_person_is_told_early_in_the_language_of_their_questionnaire(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
+    # Two questionnaires: more than the default burst of 30 updates a minute.
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
         admin = admin_of(api)
         person = api.user(5551301, language_code="ru")  # the app in Russian, answers in English
         reference = submit_request(person)
@@ -207,7 +208,7 @@ def test_a_silent_block_looks_normal_to_them_and_keeps_their_requests_off_the_de
 def test_a_message_after_closing_can_reopen_the_request(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
         admin = admin_of(api)
         volunteer = join_as_volunteer(api, admin, 5551502)
         person = api.user(5551501, language_code="en")
@@ -232,7 +233,7 @@ def test_a_message_after_closing_can_reopen_the_request(
 def test_a_message_after_closing_can_start_a_new_request_and_goes_with_it(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
         admin = admin_of(api)
         person = api.user(5551601, language_code="en")
         reference = submit_request(person)
@@ -253,7 +254,7 @@ def test_a_message_after_closing_can_start_a_new_request_and_goes_with_it(
 def test_the_close_reason_never_reaches_the_person(
     api: LocalBotApi, make_settings: SettingsFactory
 ) -> None:
-    with BotThread(make_settings(admin_ids=[ADMIN_ID])):
+    with BotThread(make_settings(admin_ids=[ADMIN_ID], flood_burst=100)):
         admin = admin_of(api)
         person = api.user(5551701, language_code="en")
         reference = submit_request(person)
