@@ -138,7 +138,7 @@ class Engine:
             case ev.Repeat():
                 return self.prompt(session)
             case ev.Unsupported():
-                return self.prompt(session, "unsupported-media")
+                return self._refuse(session, "unsupported-media")
         raise TypeError(f"unknown event {type(event).__name__}")
 
     def prompt(self, session: Session, *notices: str | ev.Notice) -> ev.Prompt:
@@ -210,7 +210,7 @@ class Engine:
     def _choose(self, session: Session, step_id: str, option: str) -> ev.Outcome:
         step = self._current_step(session, step_id, "choice", "yesno")
         if step is None or option not in self.prompt(session).options:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         session.answers[step.id] = option
         if step.id == "language" and option in self.spec.languages:
             session.language = option
@@ -219,7 +219,7 @@ class Engine:
     def _toggle(self, session: Session, step_id: str, option: str) -> ev.Outcome:
         step = self._current_step(session, step_id, "multi")
         if step is None or option not in self.prompt(session).options:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         exclusive = {o.id for o in step.options if o.exclusive}
         if option in session.pending:
             session.pending.remove(option)
@@ -234,29 +234,29 @@ class Engine:
     def _done(self, session: Session, step_id: str) -> ev.Outcome:
         step = self._current_step(session, step_id, "multi")
         if step is None:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         if not session.pending:
-            return self.prompt(session, "choose-at-least-one")
+            return self._refuse(session, "choose-at-least-one")
         session.answers[step.id] = list(session.pending)
         return self._advance(session)
 
     def _skip(self, session: Session, step_id: str) -> ev.Outcome:
         step = self._current_step(session, step_id, "text")
         if step is None or not step.optional:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         session.answers[step.id] = ""
         return self._advance(session)
 
     def _text(self, session: Session, text: str) -> ev.Outcome:
         if session.state == REVIEW or self.spec.step(session.state).kind != "text":
-            return self.prompt(session, "expected-button")
+            return self._refuse(session, "expected-button")
         step = self.spec.step(session.state)
         cleaned = text.strip()
         if not cleaned:
-            return self.prompt(session, "text-empty")
+            return self._refuse(session, "text-empty")
         if len(cleaned) > step.max_length:
             notice = ev.Notice("text-too-long", {"max": step.max_length, "length": len(cleaned)})
-            return self.prompt(session, notice)
+            return self._refuse(session, notice)
         session.answers[step.id] = cleaned
         return self._advance(session)
 
@@ -270,9 +270,9 @@ class Engine:
 
     def _edit(self, session: Session, step_id: str) -> ev.Outcome:
         if session.state != REVIEW or step_id not in self.path(session.answers):
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         if self._fire(session, "edit", step=step_id) is None:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         session.editing = True
         self._drop_closed_branches(session)  # a draft saved before answers were dropped
         self._enter(session)
@@ -280,7 +280,7 @@ class Engine:
 
     def _submit(self, session: Session) -> ev.Outcome:
         if session.state != REVIEW:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         answers = self._answered(session)
         self._fire(session, "submit")
         priority = int(self.spec.first_match(self.spec.priority, answers))
@@ -295,7 +295,7 @@ class Engine:
     def _send_now(self, session: Session) -> ev.Outcome:
         """Send what is answered so far; the session stays where it is, to be resumed."""
         if not self.can_send_now(session):
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         answers = self._answered(session)
         session.sent = True
         return ev.Completed(
@@ -318,11 +318,31 @@ class Engine:
 
     def _set_language(self, session: Session, language: str) -> ev.Outcome:
         if language not in self.spec.languages:
-            return self.prompt(session, "stale-button")
+            return self._refuse(session, "stale-button")
         session.language = language
         if "language" in self.spec.steps and "language" in session.answers:
             session.answers["language"] = language
         return self.prompt(session)
+
+    def _refuse(self, session: Session, notice: str | ev.Notice) -> ev.Prompt:
+        """The same question again after a refused answer, with the notices it came with.
+
+        The transport replaces the last screen, so without them a warning the person still
+        needs (such as what to do in danger) would vanish on a mistyped or empty answer.
+        """
+        return self.prompt(session, *self.arrival_notices(session), notice)
+
+    def arrival_notices(self, session: Session) -> list[str]:
+        """The notices shown with the current question: those of the route that led to it."""
+        previous = self._previous(session)
+        if previous is None or previous not in self.spec.steps:
+            return []
+        route = next(
+            (r for r in self.spec.steps[previous].routes if r.applies(session.answers)), None
+        )
+        if route is None or route.to != session.state or not route.notice:
+            return []
+        return [f"notice-{route.notice}"]
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -142,7 +142,7 @@ class Terminal:
 
     def button(self, label: str) -> str:
         """The number the demo gave the newest button showing `label` (after an emoji, maybe)."""
-        numbers = re.findall(rf"\[(\d+)\] (?:\S+ )?{re.escape(label)}", self.screen)
+        numbers = re.findall(rf"\[(\d+)\] (?:\S+ )?{re.escape(label)}(?!\w)", self.screen)
         assert numbers, f"no button {label!r} on the screen:\n{self.screen[-3000:]}"
         return str(numbers[-1])
 
@@ -200,15 +200,18 @@ def test_a_request_from_the_person_to_the_volunteer_and_back(
     term.press("English", shows="not end-to-end encrypted")
     term.press("I understand, continue", shows="Who needs help?")
     term.press("I do", shows="What is the situation right now?")
-    term.press("Contract soldier", shows="Where is the person now?")
-    term.press("In Russia", shows="How urgent is it?")
+    term.press("Contract soldier", shows="Where are you (or he/she) now?")
+    term.press("In Russia", shows="Right now, are you")
+    term.press("In the unit", shows="is there a case against")
+    term.press("No", shows="health problems")
+    term.press("No", shows="How urgent is it?")
     term.press("No deadline", shows="What help is needed?")
     term.press("Legal advice", shows="✅ Legal advice")
     term.press("Done", shows="Which documents are at hand?")
     term.press("Military ID", shows="✅ Military ID")
-    term.press("Done", shows="In a few sentences")
-    term.enter("My unit holds my passport.", shows="How may we reply?")
-    review = term.press("Only in this bot", shows="Please check your answers")
+    term.press("Done", shows="Might someone check your phone")
+    term.press("No", shows="If you like, tell us briefly")
+    review = term.enter("My unit holds my passport.", shows="Please check your answers")
     assert "Contract soldier" in review
     sent = term.press("Send the request", shows="Your request has been sent")
     found = REFERENCE.search(sent)

@@ -27,19 +27,24 @@ def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
     tap(person, "English", expect="not end-to-end encrypted")
     tap(person, "I understand, continue", expect="Who needs help?")
     tap(person, "I do", expect="What is the situation right now?")
-    tap(person, "Contract soldier", expect="Where is the person now?")
-    tap(person, "In Russia", expect="How urgent is it?")
+    tap(person, "Contract soldier", expect="Where are you (or he/she) now?")
+    tap(person, "In Russia", expect="Right now, are you")
+    tap(person, "In the unit", expect="is there a case against")
+    tap(person, "No", expect="health problems")
+    tap(person, "No", expect="How urgent is it?")
     tap(person, "No deadline", expect="What help is needed?")
     tap(person, "Legal advice", expect="✅ Legal advice")
     tap(person, "Done", expect="Which documents are at hand?")
     tap(person, "Military ID", expect="✅ Military ID")
-    tap(person, "Done", expect="In a few sentences")
-    say(person, "I am Ivan Petrov from unit 12345.", expect="How may we reply?")
+    tap(person, "Done", expect="Might someone check your phone")
+    tap(person, "No", expect="If you like, tell us briefly")
+    say(person, "I am Ivan Petrov from unit 12345.", expect="Please check your answers")
     sent = [m for m in person.messages() if m.text == "I am Ivan Petrov from unit 12345."][-1]
     person.edit_text(sent.message_id, "I need advice.")
     person.wait_for_text("Your edit replaced that answer")
-    # The edit was not an answer to "How may we reply?": that question is still open.
-    review = tap(person, "Only in this bot", expect="Please check your answers")
+    # The edit was not taken as an answer: the review is still open, and shows it once redrawn.
+    tap(person, "✏️ Urgency", expect="How urgent is it?")
+    review = tap(person, "No deadline", expect="Please check your answers")
     assert "I need advice." in review.visible_text
     assert "Ivan Petrov" not in review.visible_text
     done = tap(person, "Send the request", expect="Your request has been sent")
@@ -57,19 +62,22 @@ def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotThread) -> Non
     tap(person, "English", expect="not end-to-end encrypted")
     tap(person, "I understand, continue", expect="Who needs help?")
     tap(person, "I do", expect="What is the situation right now?")
-    tap(person, "Contract soldier", expect="Where is the person now?")
-    tap(person, "In Russia", expect="How urgent is it?")
+    tap(person, "Contract soldier", expect="Where are you (or he/she) now?")
+    tap(person, "In Russia", expect="Right now, are you")
+    tap(person, "In the unit", expect="is there a case against")
+    tap(person, "No", expect="health problems")
+    tap(person, "No", expect="How urgent is it?")
     tap(person, "No deadline", expect="What help is needed?")
     tap(person, "Legal advice", expect="✅ Legal advice")
     tap(person, "Done", expect="Which documents are at hand?")
     tap(person, "Military ID", expect="✅ Military ID")
-    tap(person, "Done", expect="In a few sentences")
-    mine = say(person, "Real name Ivan Petrov.", expect="How may we reply?")
+    tap(person, "Done", expect="Might someone check your phone")
+    tap(person, "No", expect="If you like, tell us briefly")
+    mine = say(person, "Real name Ivan Petrov.", expect="Please check your answers")
     sent = [m for m in person.messages() if m.text == "Real name Ivan Petrov."][-1]
     person.edit_text(sent.message_id, "Name left out.")
     person.wait_for_text("Your edit replaced that answer")
-    tap(person, "Only in this bot", expect="Please check your answers", message_id=mine.message_id)
-    tap(person, "Send the request", expect="Your request has been sent")
+    tap(person, "Send the request", expect="Your request has been sent", message_id=mine.message_id)
 
     async def bodies(services: Services) -> list[str]:
         async with services.sessions() as db:
@@ -84,7 +92,7 @@ def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotThread) -> Non
 def test_an_edit_in_russian_gets_the_note_in_russian(api: LocalBotApi, bot: BotThread) -> None:
     person = api.user(5590002, language_code="ru")
     command(person, "/start", expect="Выберите язык")
-    tap(person, "Русский", expect="Продолжить на этих условиях?")
+    tap(person, "Русский", expect="Продолжим?")
     mine = person.send_text("привет")
     person.wait_for(lambda m: m.message_id > mine)  # the bot answered the message itself
     person.edit_text(mine, "пока")

@@ -91,7 +91,7 @@ def test_forget_leaves_nothing_openable_in_redis_or_database_files(
         tap(person, "I understand, continue", expect="Who needs help?")
         tap(person, "I do", expect="What is the situation right now?")
         aof_redis.snapshot_now()  # the draft in an RDB base file and in dump.rdb (compressed)
-        tap(person, "Contract soldier", expect="Where is the person now?")  # and in the log
+        tap(person, "Contract soldier", expect="Where are you (or he/she) now?")  # and in the log
         database_secrets = runner.run(_stored_secrets)
         assert len(database_secrets) >= 5
 

@@ -28,19 +28,22 @@ def stored_cases(bot: BotThread) -> list[tuple[Case, dict[str, Any]]]:
 
 def english_intake_up_to_review(user: FakeUser, details: str = "I need to leave soon.") -> None:
     command(user, "/start", expect="Choose your language")
-    tap(user, "English", expect="Telegram is not end-to-end encrypted")
+    tap(user, "English", expect="This chat is not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
     tap(user, "I do", expect="What is the situation right now?")
-    tap(user, "Mobilized", expect="Where is the person now?")
-    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "Mobilized", expect="Where are you (or he/she) now?")
+    tap(user, "In Russia", expect="Right now, are you")
+    tap(user, "In the unit", expect="is there a case against")
+    tap(user, "No", expect="health problems")
+    tap(user, "No", expect="How urgent is it?")
     tap(user, "Within a few days", expect="What help is needed?")
     tap(user, "Legal advice", expect="✅ Legal advice")
     tap(user, "Leaving Russia", expect="✅ Leaving Russia")
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Taken by the unit", expect="✅ Taken by the unit")
-    tap(user, "Done", expect="In a few sentences")
-    say(user, details, expect="How may we reply?")
-    tap(user, "Only in this bot", expect="Please check your answers")
+    tap(user, "Done", expect="Might someone check your phone")
+    tap(user, "No", expect="If you like, tell us briefly")
+    say(user, details, expect="Please check your answers")
 
 
 def test_a_full_intake_in_english_becomes_an_encrypted_case(
@@ -67,11 +70,14 @@ def test_a_full_intake_in_english_becomes_an_encrypted_case(
         "who": "self",
         "status": "mobilized",
         "location": "russia",
+        "movement": "in_unit",
+        "criminal_case": "no",
+        "health": "no",
         "urgency": "days",
         "help": ["leave_russia", "legal"],
         "documents": ["taken_by_unit"],
+        "phone_checked": "no",
         "details": "I need to leave soon.",
-        "contact": "bot_only",
     }
     # Every message the bot sent was protected from forwarding and saving.
     sent = api.calls("sendMessage")
@@ -84,29 +90,85 @@ def test_a_full_intake_in_russian_with_the_description_skipped(
 ) -> None:
     user = api.user(language_code="ru")
     say(user, "здравствуйте", expect="Выберите язык")
-    tap(user, "Русский", expect="не защищена сквозным шифрованием")
+    consent = tap(user, "Русский", expect="не защищена сквозным шифрованием")
+    assert "Помощь бесплатная" in consent.visible_text
+    assert "номер телефона и IP-адрес" in consent.visible_text
     tap(user, "Понятно, продолжить", expect="Кому нужна помощь?")
-    tap(user, "Близкому человеку", expect="Какая сейчас ситуация?")
-    tap(user, "Уже за границей", expect="В какой части мира?")
-    tap(user, "Центральная Азия", expect="риск выдачи")
-    tap(user, "Задержан сейчас", expect="Насколько это срочно?")
-    tap(user, "Опасность прямо сейчас", expect="Если вы в опасности прямо сейчас")
+    tap(user, "Близкому человеку", expect="знает, что вы пишете нам?")
+    tap(user, "Нет, пока не знает", expect="Какая сейчас ситуация")
+    tap(user, "Уже за границей", expect="В какой стране или регионе?")
+    tap(user, "Казахстан", expect="вернут в Россию?")
+    tap(user, "Уже задержан(а)", expect="уголовное или административное?")
+    tap(user, "Не знаю", expect="проблемы со здоровьем")
+    tap(user, "Расскажу волонтёру", expect="Насколько это срочно?")
+    danger = tap(user, "Опасно прямо сейчас", expect="ничего не подписывайте")
+    assert "статья 51 Конституции" in danger.visible_text
     tap(user, "Остаться за границей", expect="✅ Остаться за границей")
-    tap(user, "Готово", expect="Какие документы на руках?")
+    tap(user, "Готово", expect="Какие документы сейчас на руках?")
     tap(user, "Ничего из этого", expect="✅ Ничего из этого")
-    tap(user, "Готово", expect="Опишите в нескольких предложениях")
-    tap(user, "Пропустить", expect="Как нам ответить?")
-    review = tap(user, "волонтёр может предложить", expect="Проверьте ответы")
+    tap(user, "Готово", expect="телефон могут проверить")
+    tap(user, "Не уверен(а)", expect="безопаснее получать от нас сообщения?")
+    tap(user, "Вечером", expect="Если хотите, расскажите коротко")
+    review = tap(user, "Пропустить", expect="Проверьте ответы")
     assert "• Описание: (пропущено)" in review.visible_text
-    assert "• Регион: Центральная Азия" in review.visible_text
+    assert "• Страна или регион: Казахстан" in review.visible_text
+    assert "• Когда писать: Вечером" in review.visible_text
     done = tap(user, "Отправить заявку", expect="Ваша заявка отправлена")
     assert REFERENCE.search(done.visible_text)
 
     [(case, answers)] = stored_cases(bot)
     assert (case.priority, case.category, case.language) == (1, "abroad", "ru")
     assert answers["who"] == "other_person"
+    assert answers["other_knows"] == "no"
+    assert (answers["phone_checked"], answers["safe_time"]) == ("not_sure", "evenings")
     assert answers["details"] == ""
     assert "location" not in answers
+
+
+def test_a_summons_in_russian_warns_about_the_border(api: LocalBotApi, bot: BotThread) -> None:
+    user = api.user(language_code="ru")
+    command(user, "/start", expect="Выберите язык")
+    tap(user, "Русский", expect="не защищена сквозным шифрованием")
+    tap(user, "Понятно, продолжить", expect="Кому нужна помощь?")
+    tap(user, "Мне", expect="Какая сейчас ситуация")
+    tap(user, "Повестка", expect="На какой день вас (или его/её) вызывают")
+    notice = tap(user, "Сегодня или уже прошёл", expect="выезд из России уже может быть закрыт")
+    assert "не езжайте на границу" in notice.visible_text
+    assert "7 дней" not in notice.visible_text
+    assert "Где вы (или он/она) сейчас?" in notice.visible_text
+    tap(user, "В России", expect="уголовное или административное?")
+    tap(user, "Нет", expect="проблемы со здоровьем")
+    tap(user, "Нет", expect="Насколько это срочно?")
+    tap(user, "Без срока", expect="Какая помощь нужна?")
+    tap(user, "Юрист", expect="✅ Юрист")
+    tap(user, "Готово", expect="телефон могут проверить")
+    tap(user, "Нет", expect="Если хотите, расскажите коротко")
+    tap(user, "Пропустить", expect="Проверьте ответы")
+    tap(user, "Отправить заявку", expect="Ваша заявка отправлена")
+    [(case, answers)] = stored_cases(bot)
+    assert (case.priority, case.category) == (1, "summons")
+    assert answers["summons_date"] == "today_or_past"
+    assert "safe_time" not in answers
+
+
+def test_the_danger_advice_stays_when_an_answer_is_refused(
+    api: LocalBotApi, bot: BotThread
+) -> None:
+    user = api.user(language_code="en")
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    tap(user, "Something else", expect="Where are you (or he/she) now?")
+    tap(user, "In Russia", expect="is there a case against")
+    tap(user, "No", expect="health problems")
+    tap(user, "No", expect="How urgent is it?")
+    tap(user, "In danger right now", expect="sign nothing")
+    refused = tap(user, "Done", expect="Choose at least one option")
+    assert "sign nothing" in refused.visible_text  # the advice was not wiped by the refusal
+    assert "What help is needed?" in refused.visible_text
+    refused = say(user, "help", expect="Please choose one of the buttons below")
+    assert "sign nothing" in refused.visible_text
 
 
 def test_back_returns_to_the_previous_question(api: LocalBotApi, bot: BotThread) -> None:
@@ -120,7 +182,7 @@ def test_back_returns_to_the_previous_question(api: LocalBotApi, bot: BotThread)
     tap(
         user,
         "Someone close to me",
-        expect="What is the situation right now?",
+        expect="know you are writing to us?",
         message_id=back.message_id,
     )
     tap(user, "← Back", expect="Who needs help?")
@@ -144,7 +206,7 @@ def test_changing_an_answer_from_the_review_screen(api: LocalBotApi, bot: BotThr
     english_intake_up_to_review(user)
     tap(user, "✏️ Urgency", expect="How urgent is it?")
     review = tap(user, "In danger right now", expect="Please check your answers")
-    assert "If you are in danger right now" in review.visible_text
+    assert "sign nothing" in review.visible_text
     assert "• Urgency: In danger right now" in review.visible_text
     tap(user, "Send the request", expect="Your request has been sent")
     [(case, answers)] = stored_cases(bot)
@@ -155,10 +217,10 @@ def test_changing_an_answer_from_the_review_screen(api: LocalBotApi, bot: BotThr
 def test_an_over_long_text_is_refused_and_nothing_is_lost(api: LocalBotApi, bot: BotThread) -> None:
     user = api.user(language_code="en")
     english_intake_up_to_review(user)
-    tap(user, "✏️ Description", expect="In a few sentences")
+    tap(user, "✏️ Description", expect="If you like, tell us briefly")
     refused = say(user, "x" * 1500, expect="The text is too long")
     assert "1,500 characters" in refused.visible_text
-    assert "In a few sentences" in refused.visible_text  # the same question again
+    assert "If you like, tell us briefly" in refused.visible_text  # the same question again
     say(user, "Shorter now.", expect="Please check your answers")
     tap(user, "Send the request", expect="Your request has been sent")
     [(_, answers)] = stored_cases(bot)
@@ -192,8 +254,8 @@ def test_an_old_button_says_the_question_has_passed(api: LocalBotApi, bot: BotTh
     current = user.last_bot_message()
     assert current is not None
     assert "What is the situation right now?" in current.visible_text
-    assert current.button_texts[0] == "Not called up yet"
-    tap(user, "Mobilized", expect="Where is the person now?")
+    assert current.button_texts[0] == "Nothing has come yet"
+    tap(user, "Mobilized", expect="Where are you (or he/she) now?")
 
 
 def test_unknown_command(api: LocalBotApi, bot: BotThread) -> None:
@@ -209,12 +271,15 @@ def test_two_answers_sent_at_once_are_both_applied_in_order(
     tap(user, "English", expect="not end-to-end encrypted")
     question = tap(user, "I understand, continue", expect="Who needs help?")
     user.press_data(question.message_id, "c|who|other_person")
+    user.press_data(question.message_id, "c|other_knows|yes")
     user.press_data(question.message_id, "c|status|contract")
-    user.wait_for_text("Where is the person now?")
+    user.wait_for_text("Where are you (or he/she) now?")
     back = command(user, "/back", expect="What is the situation right now?")
     assert "✅ Contract soldier" in back.button_texts
+    back = tap(user, "← Back", expect="know you are writing to us?")
+    assert "✅ Yes" in back.button_texts
     back = tap(user, "← Back", expect="Who needs help?")
-    assert "✅ Someone close to me (relative or friend)" in back.button_texts
+    assert "✅ Someone close to me" in back.button_texts
 
 
 def test_a_yes_no_question_shows_both_answers_side_by_side(
@@ -224,7 +289,8 @@ def test_a_yes_no_question_shows_both_answers_side_by_side(
     command(user, "/start", expect="Выберите язык")
     tap(user, "Русский", expect="не защищена сквозным шифрованием")
     tap(user, "Понятно, продолжить", expect="Кому нужна помощь?")
-    tap(user, "Мне", expect="Какая сейчас ситуация?")
-    question = tap(user, "Пришла повестка", expect="больше 7 дней назад?")
-    assert [button.text for button in question.buttons[0]] == ["Да", "Нет"]
-    tap(user, "Да", expect="Где человек находится сейчас?")
+    tap(user, "Близкому человеку", expect="знает, что вы пишете нам?")
+    question = user.last_bot_message()
+    assert question is not None
+    assert [button.text for button in question.buttons[0]] == ["Да, знает", "Нет, пока не знает"]
+    tap(user, "Да, знает", expect="Какая сейчас ситуация")

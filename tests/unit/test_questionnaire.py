@@ -45,13 +45,16 @@ SOLDIER = {
     "consent": "agree",
     "who": "self",
     "status": "mobilized",
-    "summons_age": "no",
+    "summons_date": "later",
     "location": "front_zone",
+    "movement": "in_unit",
+    "criminal_case": "no",
+    "health": "no",
     "urgency": "weeks",
     "help": ["leave_russia", "legal"],
     "documents": ["taken_by_unit"],
+    "phone_checked": "no",
     "details": "marker text",
-    "contact": "bot_only",
 }
 
 
@@ -59,11 +62,12 @@ def test_a_soldier_reaches_review_and_submits_a_weeks_case(engine: Engine) -> No
     session, review = walk(engine, SOLDIER)
     assert review.step == REVIEW
     assert [line.step for line in review.review] == [
-        "who", "status", "location", "urgency", "help", "documents", "details", "contact",
+        "who", "status", "location", "movement", "criminal_case", "health", "urgency", "help",
+        "documents", "phone_checked", "details",
     ]  # fmt: skip
     done = engine.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
-    assert done.priority == 3
+    assert done.priority == 2  # the front zone
     assert done.category == "serving"
     assert done.answers["details"] == "marker text"
     assert "consent" not in done.answers
@@ -71,12 +75,13 @@ def test_a_soldier_reaches_review_and_submits_a_weeks_case(engine: Engine) -> No
 
 
 def test_abroad_asks_about_being_sent_back_and_hides_leaving_russia(engine: Engine) -> None:
-    answers = {**SOLDIER, "status": "abroad", "abroad_region": "caucasus",
+    answers = {**SOLDIER, "status": "abroad", "abroad_region": "armenia",
                "return_risk": "detained", "help": ["asylum"], "documents": ["none"]}  # fmt: skip
     session, review = walk(engine, answers)
     steps = [line.step for line in review.review]
     assert "location" not in steps
     assert steps[2:4] == ["abroad_region", "return_risk"]
+    assert "movement" not in steps
     done = engine.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
     assert (done.priority, done.category) == (1, "abroad")
@@ -103,7 +108,8 @@ def test_in_danger_now_shows_the_safety_message_at_once(engine: Engine) -> None:
     session, _ = engine.start("en")
     for event in (ev.Choose("language", "en"), ev.Choose("consent", "agree"),
                   ev.Choose("who", "self"), ev.Choose("status", "left_unit"),
-                  ev.Choose("location", "russia")):  # fmt: skip
+                  ev.Choose("location", "russia"), ev.Choose("criminal_case", "no"),
+                  ev.Choose("health", "no")):  # fmt: skip
         engine.handle(session, event)
     prompt = engine.handle(session, ev.Choose("urgency", "now"))
     assert isinstance(prompt, ev.Prompt)
@@ -113,6 +119,7 @@ def test_in_danger_now_shows_the_safety_message_at_once(engine: Engine) -> None:
 
 def test_documents_are_not_asked_when_the_help_does_not_need_them(engine: Engine) -> None:
     civilian = {**SOLDIER, "status": "summons", "location": "russia", "help": ["psychological"]}
+    del civilian["movement"]
     session, review = walk(engine, civilian)
     assert "documents" not in [line.step for line in review.review]
     done = engine.handle(session, ev.Submit())
@@ -121,29 +128,52 @@ def test_documents_are_not_asked_when_the_help_does_not_need_them(engine: Engine
     assert done.category == "summons"
 
 
-@pytest.mark.parametrize(("old", "priority"), [("yes", 2), ("no", 3)])
-def test_an_old_summons_is_more_urgent(engine: Engine, old: str, priority: int) -> None:
-    answers = {**SOLDIER, "status": "summons", "summons_age": old, "location": "russia"}
+@pytest.mark.parametrize(
+    ("date", "priority"),
+    [("today_or_past", 1), ("within_week", 2), ("later", 3), ("no_date", 3)],
+)
+def test_the_nearer_the_summons_date_the_more_urgent(
+    engine: Engine, date: str, priority: int
+) -> None:
+    answers = {**SOLDIER, "status": "summons", "summons_date": date, "location": "russia",
+               "urgency": "no_deadline"}  # fmt: skip
     session, review = walk(engine, answers)
     shown = {line.step: line.answer for line in review.review}
-    assert shown["summons_age"] == old
+    assert shown["summons_date"] == date
+    assert "movement" not in shown
     done = engine.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
     assert (done.priority, done.category) == (priority, "summons")
 
 
-def test_yes_no_accepts_only_yes_or_no(engine: Engine) -> None:
+def test_a_summons_warns_about_the_exit_ban_after_its_date(engine: Engine) -> None:
     session, _ = engine.start("en")
     for step, option in (("language", "en"), ("consent", "agree"), ("who", "self"),
                          ("status", "summons")):  # fmt: skip
         engine.handle(session, ev.Choose(step, option))
-    prompt = engine.handle(session, ev.Choose("summons_age", "maybe"))
+    assert session.state == "summons_date"
+    prompt = engine.handle(session, ev.Choose("summons_date", "later"))
+    assert isinstance(prompt, ev.Prompt)
+    assert prompt.step == "location"
+    assert [n.key for n in prompt.notices] == ["notice-summons-exit"]
+    # A wrong press on the next question keeps the warning on the screen.
+    again = engine.handle(session, ev.Choose("location", "moon"))
+    assert isinstance(again, ev.Prompt)
+    assert [n.key for n in again.notices] == ["notice-summons-exit", "stale-button"]
+
+
+def test_yes_no_accepts_only_yes_or_no(engine: Engine) -> None:
+    session, _ = engine.start("en")
+    for step, option in (("language", "en"), ("consent", "agree"),
+                         ("who", "other_person")):  # fmt: skip
+        engine.handle(session, ev.Choose(step, option))
+    prompt = engine.handle(session, ev.Choose("other_knows", "maybe"))
     assert isinstance(prompt, ev.Prompt)
     assert (prompt.kind, prompt.options) == ("yesno", ("yes", "no"))
     assert [n.key for n in prompt.notices] == ["stale-button"]
-    nxt = engine.handle(session, ev.Choose("summons_age", "yes"))
+    nxt = engine.handle(session, ev.Choose("other_knows", "yes"))
     assert isinstance(nxt, ev.Prompt)
-    assert nxt.step == "location"
+    assert nxt.step == "status"
 
 
 def test_declining_consent_ends_without_keeping_anything(engine: Engine) -> None:
@@ -190,7 +220,7 @@ def test_back_from_review_goes_to_the_last_question(engine: Engine) -> None:
     session, _ = walk(engine, SOLDIER)
     prompt = engine.handle(session, ev.Back())
     assert isinstance(prompt, ev.Prompt)
-    assert prompt.step == "contact"
+    assert prompt.step == "details"
 
 
 def test_changing_an_answer_from_review_returns_to_review(engine: Engine) -> None:
@@ -214,7 +244,7 @@ def test_a_change_that_opens_a_branch_asks_the_new_questions_only(engine: Engine
     prompt = engine.handle(session, ev.Choose("location", "abroad"))
     assert isinstance(prompt, ev.Prompt)
     assert prompt.step == "abroad_region"
-    engine.handle(session, ev.Choose("abroad_region", "central_asia"))
+    engine.handle(session, ev.Choose("abroad_region", "kazakhstan"))
     prompt = engine.handle(session, ev.Choose("return_risk", "worried"))
     # urgency is still valid and skipped; "leave_russia" no longer fits someone abroad
     assert isinstance(prompt, ev.Prompt)
@@ -262,13 +292,13 @@ def test_changing_an_answer_back_asks_the_closed_branch_again(engine: Engine) ->
     assert isinstance(prompt, ev.Prompt)
     assert prompt.step == "abroad_region"
     assert prompt.selected == ()
-    engine.handle(session, ev.Choose("abroad_region", "caucasus"))
+    engine.handle(session, ev.Choose("abroad_region", "georgia"))
     prompt = engine.handle(session, ev.Choose("return_risk", "threatened"))
     assert isinstance(prompt, ev.Prompt)
     assert prompt.step == REVIEW
     done = engine.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
-    assert done.answers["abroad_region"] == "caucasus"
+    assert done.answers["abroad_region"] == "georgia"
     assert done.answers["return_risk"] == "threatened"
 
 
@@ -280,7 +310,7 @@ def test_a_closed_branch_is_asked_again_after_going_back(engine: Engine) -> None
         engine.handle(session, event)
     engine.handle(session, ev.Back())
     engine.handle(session, ev.Back())
-    engine.handle(session, ev.Choose("status", "mobilized"))
+    engine.handle(session, ev.Choose("status", "other"))
     engine.handle(session, ev.Choose("location", "russia"))
     assert "abroad_region" not in session.answers  # the branch closed: its answer is gone
     engine.handle(session, ev.Back())
@@ -379,14 +409,18 @@ def test_every_step_and_option_is_reachable_by_some_person(engine: Engine) -> No
     spec = engine.spec
     shown: dict[str, set[str]] = {}
     shaping = {
+        "who": spec.step("who").option_ids(),
+        "phone_checked": spec.step("phone_checked").option_ids(),
         "status": spec.step("status").option_ids(),
         "location": spec.step("location").option_ids(),
         "help": [[o] for o in spec.step("help").option_ids()],
         "urgency": spec.step("urgency").option_ids(),
     }
-    for status, location, help_, urgency in itertools.product(*shaping.values()):
-        answers = {**SOLDIER, "status": status, "location": location, "urgency": urgency,
-                   "abroad_region": "europe", "return_risk": "worried", "help": help_}  # fmt: skip
+    for who, phone, status, location, help_, urgency in itertools.product(*shaping.values()):
+        answers = {**SOLDIER, "who": who, "other_knows": "yes", "phone_checked": phone,
+                   "safe_time": "evenings", "status": status, "location": location,
+                   "urgency": urgency, "abroad_region": "europe", "return_risk": "worried",
+                   "help": help_}  # fmt: skip
         session, prompt = engine.start("en")
         outcome: Any = prompt
         while isinstance(outcome, ev.Prompt) and outcome.step != REVIEW:
@@ -407,5 +441,144 @@ def test_every_step_and_option_is_reachable_by_some_person(engine: Engine) -> No
         assert 1 <= done.priority <= 4
     asked = {sid for sid, step in spec.steps.items() if step.kind != "end"}
     assert set(shown) == asked
-    for step_id in ("status", "location", "help", "urgency", "documents"):
+    for step_id in ("status", "location", "help", "urgency", "documents", "phone_checked"):
         assert shown[step_id] == set(spec.step(step_id).option_ids()), step_id
+
+
+CALM = {
+    "language": "en", "consent": "agree", "who": "self", "status": "other",
+    "location": "russia", "movement": "in_unit", "abroad_region": "europe",
+    "return_risk": "safe", "summons_date": "later", "criminal_case": "no", "health": "no",
+    "urgency": "no_deadline", "help": ["legal"], "documents": ["none"], "phone_checked": "no",
+    "details": None,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "priority", "category"),
+    [
+        ({}, 4, "other"),
+        ({"status": "not_called"}, 4, "civilian"),
+        ({"urgency": "now"}, 1, "other"),
+        ({"status": "abroad", "return_risk": "detained"}, 1, "abroad"),
+        ({"status": "contract", "movement": "in_custody"}, 1, "serving"),
+        ({"status": "refuser_held"}, 1, "serving"),
+        ({"status": "left_unit", "location": "russia"}, 1, "left_unit"),
+        ({"status": "summons", "summons_date": "today_or_past"}, 1, "summons"),
+        ({"location": "front_zone"}, 2, "other"),
+        ({"urgency": "days"}, 2, "other"),
+        ({"status": "left_unit", "location": "front_zone"}, 2, "left_unit"),
+        ({"status": "left_unit", "location": "abroad"}, 2, "left_unit"),
+        ({"status": "abroad", "return_risk": "threatened"}, 2, "abroad"),
+        ({"status": "summons", "summons_date": "within_week"}, 2, "summons"),
+        ({"criminal_case": "yes"}, 2, "other"),
+        ({"urgency": "weeks"}, 3, "other"),
+        ({"status": "conscript"}, 3, "serving"),
+        ({"status": "mobilized"}, 3, "serving"),
+        ({"status": "contract"}, 3, "serving"),
+        ({"status": "foreign_contract"}, 3, "serving"),
+        ({"status": "pressed_to_sign"}, 3, "serving"),
+        ({"status": "summons", "summons_date": "no_date"}, 3, "summons"),
+        ({"status": "abroad", "return_risk": "worried"}, 4, "abroad"),
+        ({"location": "abroad", "return_risk": "worried"}, 4, "abroad"),
+        # the first rule that matches decides: someone held is not "weeks"
+        ({"status": "mobilized", "movement": "in_custody", "urgency": "weeks"}, 1, "serving"),
+    ],
+)
+def test_priority_and_category_rules(
+    engine: Engine, changes: dict[str, Any], priority: int, category: str
+) -> None:
+    session, review = walk(engine, {**CALM, **changes})
+    assert review.step == REVIEW
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert (done.priority, done.category) == (priority, category)
+
+
+@pytest.mark.parametrize(
+    ("status", "asked"),
+    [
+        ("conscript", True), ("mobilized", True), ("contract", True),
+        ("foreign_contract", True), ("refuser_held", True),
+        ("left_unit", False), ("pressed_to_sign", False), ("not_called", False),
+        ("summons", False), ("other", False),
+    ],
+)  # fmt: skip
+def test_movement_is_asked_only_of_those_in_service(
+    engine: Engine, status: str, asked: bool
+) -> None:
+    _, review = walk(engine, {**CALM, "status": status})
+    assert ("movement" in [line.step for line in review.review]) is asked
+
+
+def test_someone_writing_for_another_is_asked_whether_he_knows(engine: Engine) -> None:
+    _, review = walk(engine, {**CALM, "who": "other_person", "other_knows": "no"})
+    steps = [line.step for line in review.review]
+    assert steps[:3] == ["who", "other_knows", "status"]
+    _, review = walk(engine, CALM)
+    assert "other_knows" not in [line.step for line in review.review]
+
+
+@pytest.mark.parametrize(("checked", "asked"), [("yes", True), ("not_sure", True), ("no", False)])
+def test_a_checked_phone_asks_when_it_is_safe_to_write(
+    engine: Engine, checked: str, asked: bool
+) -> None:
+    session, review = walk(engine, {**CALM, "phone_checked": checked, "safe_time": "evenings"})
+    steps = [line.step for line in review.review]
+    assert ("safe_time" in steps) is asked
+    assert steps[-1] == "details"
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["phone_checked"] == checked
+    assert done.answers.get("safe_time") == ("evenings" if asked else None)
+
+
+def test_abroad_is_asked_after_service_for_a_soldier_outside_russia(engine: Engine) -> None:
+    _, review = walk(engine, {**CALM, "status": "contract", "location": "abroad"})
+    steps = [line.step for line in review.review]
+    assert steps[2:7] == ["location", "movement", "abroad_region", "return_risk", "criminal_case"]
+
+
+def test_a_refused_answer_keeps_the_danger_advice_on_the_screen(engine: Engine) -> None:
+    """Regression: an empty Done on the question after 'in danger' erased the advice."""
+    session, _ = engine.start("en")
+    for step, option in (("language", "en"), ("consent", "agree"), ("who", "self"),
+                         ("status", "other"), ("location", "russia"),
+                         ("criminal_case", "no"), ("health", "no")):  # fmt: skip
+        engine.handle(session, ev.Choose(step, option))
+    first = engine.handle(session, ev.Choose("urgency", "now"))
+    assert isinstance(first, ev.Prompt)
+    assert [n.key for n in first.notices] == ["notice-danger-now"]
+    for refused, reason in (
+        (ev.Done("help"), "choose-at-least-one"),
+        (ev.Text("help me"), "expected-button"),
+        (ev.Unsupported("photo"), "unsupported-media"),
+        (ev.Choose("urgency", "now"), "stale-button"),
+    ):
+        again = engine.handle(session, refused)
+        assert isinstance(again, ev.Prompt)
+        assert again.step == "help"
+        assert [n.key for n in again.notices] == ["notice-danger-now", reason]
+    # Answered, the next question does not repeat it, and a refusal there shows only the reason.
+    engine.handle(session, ev.Toggle("help", "legal"))
+    nxt = engine.handle(session, ev.Done("help"))
+    assert isinstance(nxt, ev.Prompt)
+    assert nxt.step == "phone_checked"
+    assert nxt.notices == ()
+    refused = engine.handle(session, ev.Text("x"))
+    assert isinstance(refused, ev.Prompt)
+    assert [n.key for n in refused.notices] == ["expected-button"]
+
+
+def test_the_kept_advice_survives_a_restart(engine: Engine) -> None:
+    """The advice comes from the answers, not from memory: a restored draft still shows it."""
+    session, _ = engine.start("en")
+    for step, option in (("language", "en"), ("consent", "agree"), ("who", "self"),
+                         ("status", "other"), ("location", "russia"),
+                         ("criminal_case", "no"), ("health", "no"),
+                         ("urgency", "now")):  # fmt: skip
+        engine.handle(session, ev.Choose(step, option))
+    restored = Session.from_dict(session.to_dict())
+    again = engine.handle(restored, ev.Done("help"))
+    assert isinstance(again, ev.Prompt)
+    assert [n.key for n in again.notices] == ["notice-danger-now", "choose-at-least-one"]

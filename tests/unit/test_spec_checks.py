@@ -40,8 +40,8 @@ def test_unreachable_step_is_reported(data: dict[str, Any]) -> None:
 
 
 def test_step_without_next_is_a_dead_end(data: dict[str, Any]) -> None:
-    del data["steps"]["contact"]["next"]
-    with pytest.raises(SpecError, match=r"step 'contact': dead end"):
+    del data["steps"]["safe_time"]["next"]
+    with pytest.raises(SpecError, match=r"step 'safe_time': dead end"):
         parse(data)
 
 
@@ -52,9 +52,9 @@ def test_conditional_last_route_is_a_dead_end(data: dict[str, Any]) -> None:
 
 
 def test_loop_that_never_reaches_review_is_a_dead_end(data: dict[str, Any]) -> None:
-    data["steps"]["details"]["next"] = "contact"
-    data["steps"]["contact"]["next"] = "details"
-    with pytest.raises(SpecError, match=r"step 'contact' is a dead end"):
+    data["steps"]["details"]["next"] = "safe_time"
+    data["steps"]["safe_time"]["next"] = "details"
+    with pytest.raises(SpecError, match=r"step 'safe_time' is a dead end"):
         parse(data)
 
 
