@@ -22,6 +22,13 @@ def submit_request_from_language(
     """The same intake, from the language question already on the screen."""
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
+    return submit_request_from_who(user, urgent=urgent, details=details)
+
+
+def submit_request_from_who(
+    user: FakeUser, *, urgent: bool = False, details: str = "Need advice."
+) -> str:
+    """The same intake, from the "who needs help" question already on the screen."""
     tap(user, "I do", expect="What is the situation right now?")
     tap(user, "Contract soldier", expect="Where are you (or he/she) now?")
     tap(user, "In Russia", expect="Right now, are you")

@@ -16,7 +16,7 @@ from storage import cases as case_store
 from storage import entries as entry_store
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
-from tests.e2e.flows import REFERENCE, submit_request
+from tests.e2e.flows import submit_request, submit_request_from_who
 from tests.support.database import dump_rows
 from tests.support.people import command, say, tap
 
@@ -94,24 +94,6 @@ def test_files_are_deleted_at_once_and_never_kept(
         assert all(file_id not in cell for cell in rows)
         assert file_id.encode() not in in_redis
     assert all("my military ID" not in text for text in kept)
-
-
-def submit_request_from_who(user: FakeUser) -> str:
-    """The rest of `flows.submit_request` from the "who" question on the screen."""
-    tap(user, "I do", expect="What is the situation right now?")
-    tap(user, "Contract soldier", expect="Where is the person now?")
-    tap(user, "In Russia", expect="How urgent is it?")
-    tap(user, "No deadline", expect="What help is needed?")
-    tap(user, "Legal advice", expect="✅ Legal advice")
-    tap(user, "Done", expect="Which documents are at hand?")
-    tap(user, "Military ID", expect="✅ Military ID")
-    tap(user, "Done", expect="In a few sentences")
-    say(user, "Need advice.", expect="How may we reply?")
-    tap(user, "Only in this bot", expect="Please check your answers")
-    done = tap(user, "Send the request", expect="Your request has been sent")
-    found = REFERENCE.search(done.visible_text)
-    assert found is not None, done.visible_text
-    return found.group(0)
 
 
 def set_answers(bot: BotThread, reference: str, **extra: str) -> None:
@@ -223,13 +205,17 @@ def to_details(user: FakeUser) -> None:
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
     tap(user, "I do", expect="What is the situation right now?")
-    tap(user, "Contract soldier", expect="Where is the person now?")
-    tap(user, "In Russia", expect="How urgent is it?")
+    tap(user, "Contract soldier", expect="Where are you (or he/she) now?")
+    tap(user, "In Russia", expect="Right now, are you")
+    tap(user, "In the unit", expect="is there a case against")
+    tap(user, "No", expect="health problems")
+    tap(user, "No", expect="How urgent is it?")
     tap(user, "No deadline", expect="What help is needed?")
     tap(user, "Legal advice", expect="✅ Legal advice")
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Military ID", expect="✅ Military ID")
-    tap(user, "Done", expect="In a few sentences")
+    tap(user, "Done", expect="Might someone check your phone")
+    tap(user, "No", expect="If you like, tell us briefly")
 
 
 def test_a_flagged_answer_is_kept_or_removed_as_the_person_chooses(
@@ -242,8 +228,7 @@ def test_a_flagged_answer_is_kept_or_removed_as_the_person_chooses(
     person.wait_for_text("looks like a military unit's number", after=mark)
     tap(person, "Remove it", expect="write it again without that detail")
     assert sent in person.deleted_message_ids()
-    say(person, "I am near Belgorod", expect="How may we reply?")
-    tap(person, "Only in this bot", expect="Please check your answers")
+    say(person, "I am near Belgorod", expect="Please check your answers")
     tap(person, "Send the request", expect="Your request has been sent")
 
     say(person, "Call me on +7 912 345-67-89", expect="looks like a phone number")
