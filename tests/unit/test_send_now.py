@@ -85,7 +85,7 @@ def test_send_now_after_urgency_now_gives_a_partial_case_at_priority_1(engine: E
     assert session.sent
     again = engine.handle(session, ev.SendNow())  # a second press: already sent
     assert isinstance(again, ev.Prompt)
-    assert again.notices[0].key == "stale-button"
+    assert "stale-button" in [n.key for n in again.notices]  # the danger advice stays too
     assert not engine.handle(session, ev.Repeat()).can_send_now  # type: ignore[union-attr]
 
 
