@@ -29,6 +29,16 @@ def submit_request_from_who(
     user: FakeUser, *, urgent: bool = False, details: str = "Need advice."
 ) -> str:
     """The same intake, from the "who needs help" question already on the screen."""
+    answer_up_to_details(user, urgent=urgent)
+    say(user, details, expect="Please check your answers")
+    done = tap(user, "Send the request", expect="Your request has been sent")
+    found = REFERENCE.search(done.visible_text)
+    assert found is not None, done.visible_text
+    return found.group(0)
+
+
+def answer_up_to_details(user: FakeUser, *, urgent: bool = False) -> None:
+    """From the "who needs help" question to the description, the last question."""
     tap(user, "I do", expect="What is the situation right now?")
     tap(user, "Contract soldier", expect="Where are you (or he/she) now?")
     tap(user, "In Russia", expect="Right now, are you")
@@ -41,8 +51,3 @@ def submit_request_from_who(
     tap(user, "Military ID", expect="✅ Military ID")
     tap(user, "Done", expect="Might someone check your phone")
     tap(user, "No", expect="If you like, tell us briefly")
-    say(user, details, expect="Please check your answers")
-    done = tap(user, "Send the request", expect="Your request has been sent")
-    found = REFERENCE.search(done.visible_text)
-    assert found is not None, done.visible_text
-    return found.group(0)

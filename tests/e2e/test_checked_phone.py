@@ -16,7 +16,7 @@ from storage import cases as case_store
 from storage import entries as entry_store
 from storage.models import Case
 from tests.e2e.conftest import SettingsFactory
-from tests.e2e.flows import submit_request, submit_request_from_who
+from tests.e2e.flows import answer_up_to_details, submit_request, submit_request_from_who
 from tests.support.database import dump_rows
 from tests.support.people import command, say, tap
 
@@ -204,18 +204,7 @@ def to_details(user: FakeUser) -> None:
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
-    tap(user, "I do", expect="What is the situation right now?")
-    tap(user, "Contract soldier", expect="Where are you (or he/she) now?")
-    tap(user, "In Russia", expect="Right now, are you")
-    tap(user, "In the unit", expect="is there a case against")
-    tap(user, "No", expect="health problems")
-    tap(user, "No", expect="How urgent is it?")
-    tap(user, "No deadline", expect="What help is needed?")
-    tap(user, "Legal advice", expect="✅ Legal advice")
-    tap(user, "Done", expect="Which documents are at hand?")
-    tap(user, "Military ID", expect="✅ Military ID")
-    tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    answer_up_to_details(user)
 
 
 def test_a_flagged_answer_is_kept_or_removed_as_the_person_chooses(
