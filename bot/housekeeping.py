@@ -8,6 +8,7 @@ expired draft stays in them at most one round (`storage.compaction`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -76,12 +77,15 @@ async def warn_about_stale_cases(bot: Bot, services: Services) -> int:
     return len(references)
 
 
-async def housekeeping_loop(bot: Bot, services: Services, interval: float) -> None:
-    """Runs until cancelled, a round at once and then every `interval`; a failed round is
+async def housekeeping_loop(
+    bot: Bot, services: Services, interval: float, stopping: asyncio.Event
+) -> None:
+    """Runs until `stopping`, a round at once and then every `interval`; a failed round is
     logged without content and tried again later."""
     await every(
-        interval, lambda: housekeeping_round(bot, services), "housekeeping", log, first_now=True
-    )
+        interval, lambda: housekeeping_round(bot, services), "housekeeping", log, stopping,
+        first_now=True,
+    )  # fmt: skip
 
 
 async def housekeeping_round(bot: Bot, services: Services) -> None:

@@ -1,9 +1,10 @@
 """The bot's timer loops (escalation, deferred submissions, housekeeping): one way to repeat a
-round."""
+round, and one way to stop them between rounds."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -15,17 +16,25 @@ async def every(
     job: Callable[[], Awaitable[object]],
     what: str,
     log: logging.Logger,
+    stopping: asyncio.Event,
     *,
     first_now: bool = False,
 ) -> None:
-    """Run `job` every `interval` seconds until cancelled (`first_now`: once before the first
-    wait). A failed round is logged on the caller's logger by type only, never its content,
-    and the next round tries again; a cancellation ends the loop (bot.runner.stop_background)."""
+    """Run `job` every `interval` seconds until `stopping` is set (`first_now`: once before the
+    first wait). A failed round is logged on the caller's logger by type only, never its
+    content, and the next round tries again. A round in progress when `stopping` is set is
+    finished, not cut off: a round cancelled inside a database call leaves its connection to
+    be reset by the garbage collector, which logs a traceback (see `stop_loops`)."""
     if first_now:
         await _round(job, what, log)
-    while True:
-        await asyncio.sleep(interval)
+    while not await _stopped_within(stopping, interval):
         await _round(job, what, log)
+
+
+async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+    return stopping.is_set()
 
 
 async def _round(job: Callable[[], Awaitable[object]], what: str, log: logging.Logger) -> None:
@@ -33,3 +42,29 @@ async def _round(job: Callable[[], Awaitable[object]], what: str, log: logging.L
         await job()
     except Exception as error:
         log.warning("%s round failed: %s", what, describe(error))
+
+
+GRACE_SECONDS = 10.0
+RECANCEL_SECONDS = 1.0
+
+
+async def stop_loops(
+    tasks: list[asyncio.Task[None]], stopping: asyncio.Event, *, grace: float = GRACE_SECONDS
+) -> None:
+    """Ask the loops to stop after their current round, wait `grace` seconds for that, then
+    cancel what is still running and wait until each has ended.
+
+    A cancellation that lands inside a library's I/O can be swallowed (redis-py, a database
+    driver): the loop would then go on to wait for its whole interval, an hour for
+    housekeeping, and the bot would not stop. So a loop still running a moment later is
+    cancelled again.
+    """
+    stopping.set()
+    if tasks:
+        await asyncio.wait(tasks, timeout=grace)
+    for task in tasks:
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -4,6 +4,7 @@ cases announced again (`casework.notices`), deferred submissions retried (`casew
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot
@@ -15,18 +16,24 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 
-async def escalation_loop(bot: Bot, services: Services, interval: float) -> None:
-    """Runs until cancelled; a failed round is logged (without content) and retried later."""
-    await every(interval, lambda: escalate(bot, services), "escalation", log)
+async def escalation_loop(
+    bot: Bot, services: Services, interval: float, stopping: asyncio.Event
+) -> None:
+    """Runs until `stopping`; a failed round is logged (without content) and retried later."""
+    await every(interval, lambda: escalate(bot, services), "escalation", log, stopping)
 
 
 async def escalate(bot: Bot, services: Services) -> None:
     await send_quietly(bot, await services.notices.escalate(), "desk notice")
 
 
-async def deferred_loop(bot: Bot, services: Services, interval: float) -> None:
+async def deferred_loop(
+    bot: Bot, services: Services, interval: float, stopping: asyncio.Event
+) -> None:
     """Submit questionnaires deferred while the database was away; tell each person when done."""
-    await every(interval, lambda: submit_deferred(bot, services), "deferred submissions", log)
+    await every(
+        interval, lambda: submit_deferred(bot, services), "deferred submissions", log, stopping
+    )
 
 
 async def submit_deferred(bot: Bot, services: Services) -> int:

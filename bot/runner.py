@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +16,7 @@ from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.dedupe import make_deduper
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
+from bot.loops import stop_loops
 from bot.notices import deferred_loop, escalation_loop
 from bot.pollinglease import Lease, take_polling_lease
 from bot.redischeck import eviction_policy, eviction_problem
@@ -52,16 +52,17 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             if settings.health_port:
                 health = HealthServer(services, app.bot, services.metrics)
                 services.health_port = health.listen(settings.health_port, settings.health_listen)
+            stopping = asyncio.Event()
             background = [
                 asyncio.create_task(
-                    escalation_loop(app.bot, services, settings.escalate_check_seconds)
+                    escalation_loop(app.bot, services, settings.escalate_check_seconds, stopping)
                 ),
                 asyncio.create_task(
-                    deferred_loop(app.bot, services, settings.outbox_retry_seconds)
+                    deferred_loop(app.bot, services, settings.outbox_retry_seconds, stopping)
                 ),
                 asyncio.create_task(
                     housekeeping_loop(
-                        app.bot, services, settings.housekeeping_interval_minutes * 60
+                        app.bot, services, settings.housekeeping_interval_minutes * 60, stopping
                     )
                 ),
             ]
@@ -73,7 +74,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             await stop.wait()
             log.info("stopping: finishing updates in flight")
             await stop_receiving()
-            await stop_background(background)
+            await stop_loops(background, stopping)
             await app.stop()
     finally:
         if health is not None:
@@ -81,24 +82,6 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
         if lease is not None:
             await lease.release()
         await services.aclose()
-
-
-RECANCEL_SECONDS = 1.0
-
-
-async def stop_background(tasks: list[asyncio.Task[None]]) -> None:
-    """Cancel the background loops and wait until each has ended.
-
-    A cancellation that lands inside a library's I/O can be swallowed (redis-py, a database
-    driver): the loop then goes on to sleep for its whole interval, an hour for housekeeping,
-    and the bot would not stop. So a loop still running a moment later is cancelled again.
-    """
-    for task in tasks:
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=RECANCEL_SECONDS)
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def check_bot_api(settings: Settings) -> None:
