@@ -11,6 +11,7 @@ from bot import callback_data as cb
 from bot.telegram_limits import truncate
 from casework.answers import answer_line
 from dialogs.events import Notice, Prompt
+from dialogs.spec import TYPED_KINDS
 from locales.translator import Translator
 
 
@@ -32,7 +33,10 @@ class Renderer:
         parts = [self._notice(lang, n) for n in (*extra, *prompt.notices)]
         if prompt.kind == "review":
             parts.append(self.t.text(lang, "review-question"))
-            lines = [answer_line(self.t, lang, line.step, line.answer) for line in prompt.review]
+            lines = [
+                answer_line(self.t, lang, line.step, line.answer, secret=line.secret)
+                for line in prompt.review
+            ]
             parts.append("\n".join(lines))
             rows = [
                 [
@@ -54,7 +58,7 @@ class Renderer:
         rows = self._option_rows(prompt)
         if prompt.kind == "multi":
             rows.append([self._button(self.t.text(lang, "button-done"), cb.DONE, prompt.step)])
-        if prompt.kind == "text" and prompt.optional:
+        if prompt.kind in TYPED_KINDS and prompt.optional:
             rows.append([self._button(self.t.text(lang, "button-skip"), cb.SKIP, prompt.step)])
         rows.extend(self._send_now_row(prompt))
         if prompt.can_go_back:

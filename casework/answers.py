@@ -7,9 +7,11 @@ from typing import Any
 from locales.translator import Translator
 
 
-def answer_line(t: Translator, lang: str, step: str, answer: Any) -> str:
+def answer_line(t: Translator, lang: str, step: str, answer: Any, *, secret: bool = False) -> str:
     label = t.text(lang, f"{step}-label")
-    if isinstance(answer, list):
+    if secret:
+        shown = t.text(lang, "answer-secret-set" if answer else "answer-skipped")
+    elif isinstance(answer, list):
         shown = t.text(lang, "answer-separator").join(
             t.text(lang, f"{step}-opt-{a}") for a in answer
         )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from casework import codewords
 from casework.notices import Notices, admin_alerts
 from casework.outgoing import Message
 from casework.people import Person
@@ -23,6 +24,7 @@ from dialogs import events as ev
 from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
+from storage import codewords as codeword_store
 from storage import entries as entry_store
 from storage import persons as person_store
 from storage import volunteers as volunteer_store
@@ -170,15 +172,18 @@ class Submission:
             already = await self._same_submission(db, stored_person.id, completed)
             if already is not None:
                 return already
+            answers, codeword = codewords.split(completed.answers)
             case = await case_store.create_case(
                 db,
                 self.cipher,
                 person=stored_person,
-                answers=completed.answers,
+                answers=answers,
                 priority=completed.priority,
                 category=completed.category,
                 language=completed.language,
             )
+            if codeword:
+                await codeword_store.set_codeword(db, self.cipher, case, codeword)
             for text in pending:
                 await entry_store.add_entry(
                     db, self.cipher, case, kind="person", body=text, author=None
@@ -194,7 +199,10 @@ class Submission:
         case = await case_store.get_case_by_reference(db, completed.sent or "")
         if case is None or case.person_id != person_id:
             return None
-        case = await case_store.replace_answers(db, self.cipher, case, completed.answers)
+        answers, codeword = codewords.split(completed.answers)
+        case = await case_store.replace_answers(db, self.cipher, case, answers)
+        if codeword:
+            await codeword_store.set_codeword(db, self.cipher, case, codeword)
         await audit_store.record(db, "answers_completed", actor=None, case=case)
         return case
 
@@ -207,9 +215,14 @@ class Submission:
         before Telegram heard back) harmless.
         """
         since = datetime.now(UTC) - DUPLICATE_WINDOW
+        answers, codeword = codewords.split(completed.answers)
         for case in await case_store.cases_of_person(db, person_id):
             recent = case.status == "waiting" and case.created_at >= since
-            if recent and case_store.case_answers(self.cipher, case) == completed.answers:
+            if (
+                recent
+                and case_store.case_answers(self.cipher, case) == answers
+                and (codeword_store.codeword_digest(self.cipher, case) or "") == codeword
+            ):
                 return case
         return None
 

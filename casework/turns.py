@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from casework import codewords
 from casework.people import Person
 from dialogs import events as ev
 from dialogs.engine import Engine
@@ -66,6 +67,15 @@ class Turn:
         if isinstance(outcome, ev.Finished):
             self.discard()
         return outcome
+
+    async def answer(self, event: ev.Event) -> ev.Outcome:
+        """`apply`, except that words typed at a codeword question are hashed first (on a
+        worker thread): the engine, the draft and the case only ever see the hash."""
+        session = self.session
+        secret = session is not None and self.engine.expects_secret(session)
+        if secret and isinstance(event, ev.Text) and event.text.strip():
+            event = ev.Text(event.text, digest=await codewords.digest_off_loop(event.text))
+        return self.apply(event)
 
     def discard(self) -> None:
         """Forget the draft when the turn ends (cancelled, declined, submitted)."""

@@ -17,7 +17,7 @@ from transitions import EventData, Machine
 
 from dialogs import events as ev
 from dialogs.session import Session
-from dialogs.spec import REVIEW, Questionnaire, Route, Step
+from dialogs.spec import REVIEW, TYPED_KINDS, Questionnaire, Route, Step
 
 SUBMITTED = "submitted"
 
@@ -123,8 +123,8 @@ class Engine:
                 return self._done(session, step_id)
             case ev.Skip(step=step_id):
                 return self._skip(session, step_id)
-            case ev.Text(text=text):
-                return self._text(session, text)
+            case ev.Text(text=text, digest=digest):
+                return self._text(session, text, digest)
             case ev.Back():
                 return self._back(session)
             case ev.Edit(step=step_id):
@@ -146,7 +146,11 @@ class Engine:
         shown = tuple(n if isinstance(n, ev.Notice) else ev.Notice(n) for n in notices)
         if session.state == REVIEW:
             lines = tuple(
-                ev.ReviewLine(step_id, session.answers[step_id])
+                ev.ReviewLine(
+                    step_id,
+                    session.answers[step_id],
+                    secret=self.spec.steps[step_id].kind == "secret",
+                )
                 for step_id in self.path(session.answers)
                 if step_id in self.spec.steps and self.spec.steps[step_id].review
             )
@@ -175,6 +179,7 @@ class Engine:
             selected=selected,
             optional=step.optional,
             max_length=step.max_length,
+            min_length=step.min_length,
             can_go_back=self._previous(session) is not None,
             notices=shown,
             can_send_now=self.can_send_now(session),
@@ -241,14 +246,14 @@ class Engine:
         return self._advance(session)
 
     def _skip(self, session: Session, step_id: str) -> ev.Outcome:
-        step = self._current_step(session, step_id, "text")
+        step = self._current_step(session, step_id, *TYPED_KINDS)
         if step is None or not step.optional:
             return self._refuse(session, "stale-button")
         session.answers[step.id] = ""
         return self._advance(session)
 
-    def _text(self, session: Session, text: str) -> ev.Outcome:
-        if session.state == REVIEW or self.spec.step(session.state).kind != "text":
+    def _text(self, session: Session, text: str, digest: str | None) -> ev.Outcome:
+        if not self.expects_typing(session):
             return self._refuse(session, "expected-button")
         step = self.spec.step(session.state)
         cleaned = text.strip()
@@ -257,8 +262,26 @@ class Engine:
         if len(cleaned) > step.max_length:
             notice = ev.Notice("text-too-long", {"max": step.max_length, "length": len(cleaned)})
             return self._refuse(session, notice)
-        session.answers[step.id] = cleaned
+        if len(cleaned) < step.min_length:
+            notice = ev.Notice("text-too-short", {"min": step.min_length})
+            return self._refuse(session, notice)
+        if step.kind == "secret":
+            if not digest:
+                raise ValueError("a secret step keeps only a digest of the words")
+            session.answers[step.id] = digest
+        else:
+            session.answers[step.id] = cleaned
         return self._advance(session)
+
+    def expects_typing(self, session: Session) -> bool:
+        return session.state in self.spec.steps and self.spec.step(session.state).kind in (
+            TYPED_KINDS
+        )
+
+    def expects_secret(self, session: Session) -> bool:
+        """The question on screen asks for a codeword: what the person types next is hashed
+        before it reaches `handle`, and their message is deleted from the chat."""
+        return session.state in self.spec.steps and self.spec.step(session.state).kind == "secret"
 
     def _back(self, session: Session) -> ev.Outcome:
         previous = self._previous(session)
@@ -444,6 +467,8 @@ class Engine:
             return isinstance(answer, list) and bool(answer) and set(answer) <= visible
         if step.kind == "text":
             return isinstance(answer, str) and len(answer) <= step.max_length
+        if step.kind == "secret":
+            return isinstance(answer, str)
         return False
 
 

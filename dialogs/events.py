@@ -38,7 +38,11 @@ class Skip:
 
 @dataclass(frozen=True)
 class Text:
+    """Typed words. At a `secret` step the engine keeps `digest` (what the caller hashed the
+    words into), never the words: it checks only their length."""
+
     text: str
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Notice:
 class ReviewLine:
     step: str
     answer: Any
+    secret: bool = False
+    """A codeword: shown as set or skipped, never as what is kept."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class Prompt:
     selected: tuple[str, ...] = ()
     optional: bool = False
     max_length: int = 0
+    min_length: int = 0
     can_go_back: bool = False
     notices: tuple[Notice, ...] = ()
     review: tuple[ReviewLine, ...] = ()

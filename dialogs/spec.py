@@ -17,8 +17,11 @@ import yaml
 
 from dialogs.conditions import Condition
 
-StepKind = Literal["choice", "yesno", "multi", "text", "end"]
-STEP_KINDS: tuple[StepKind, ...] = ("choice", "yesno", "multi", "text", "end")
+StepKind = Literal["choice", "yesno", "multi", "text", "secret", "end"]
+STEP_KINDS: tuple[StepKind, ...] = ("choice", "yesno", "multi", "text", "secret", "end")
+TYPED_KINDS = frozenset({"text", "secret"})
+"""Steps answered by typing; a `secret` one (a codeword) is kept only as what the caller
+hashed it into, and shown on the review screen only as set or skipped."""
 YES_NO = ("yes", "no")
 REVIEW = "review"
 """The built-in final screen: every answer with a button to change it, then Submit."""
@@ -69,6 +72,7 @@ class Step:
     options: tuple[Option, ...] = ()
     routes: tuple[Route, ...] = ()
     max_length: int = 0
+    min_length: int = 0
     optional: bool = False
     review: bool = True
 
@@ -187,6 +191,7 @@ def _parse_step(step_id: str, raw: Mapping[str, Any]) -> Step:
         options=options,
         routes=routes,
         max_length=int(raw.get("max_length", 0)),
+        min_length=int(raw.get("min_length", 0)),
         optional=bool(raw.get("optional", False)),
         review=bool(raw.get("review", True)),
     )
@@ -245,8 +250,10 @@ def _check_step(step: Step, spec: Questionnaire, known: set[str]) -> list[str]:
     )
     if step.kind in ("choice", "yesno", "multi") and not step.options:
         errors.append(f"{where}: a {step.kind} step needs options")
-    if step.kind == "text" and step.max_length <= 0:
-        errors.append(f"{where}: a text step needs max_length")
+    if step.kind in TYPED_KINDS and step.max_length <= 0:
+        errors.append(f"{where}: a {step.kind} step needs max_length")
+    if step.min_length > step.max_length > 0:
+        errors.append(f"{where}: min_length is above max_length")
     for condition in _conditions_of(step):
         errors.extend(
             f"{where}: condition refers to unknown step {ref!r}"

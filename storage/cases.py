@@ -34,6 +34,7 @@ _REFERENCE_ALIASES = str.maketrans("OIL", "011")
 # Fields sealed under a case's data key (its entries too: see `storage.entries`).
 ANSWERS = "answers"
 CLOSE_REASON = "close_reason"
+CODEWORD = "codeword"
 
 
 def case_record(case_id: str) -> str:

@@ -31,6 +31,7 @@ _CASE_TIMES = (
     "first_reply_at",
     "closed_at",
     "announced_at",
+    "codeword_checked_at",
 )
 
 

@@ -83,6 +83,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
                 func.length(Case.key_blob),
                 func.length(Case.answers_enc),
                 func.length(Case.close_reason_enc),
+                func.length(Case.codeword_enc),
             )
             .where(Case.id == case.id)
             .with_for_update()
@@ -90,7 +91,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
     ).first()
     if lengths is None:
         return
-    key_length, answers_length, reason_length = lengths
+    key_length, answers_length, reason_length, codeword_length = lengths
     cases = table_of(Case)
     await session.execute(
         update(cases)
@@ -99,6 +100,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
             key_blob=_noise(key_length),
             answers_enc=_noise(answers_length),
             close_reason_enc=_noise(reason_length),
+            codeword_enc=_noise(codeword_length),
         )
     )
     entries = table_of(CaseEntry)

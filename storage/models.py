@@ -189,6 +189,18 @@ class Case(Base):
     person_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Minutes from the case's creation to the first reply, kept when closing coarsens the times.
     first_reply_minutes: Mapped[int | None] = mapped_column(Integer)
+    # The person's codeword, as a slow salted hash sealed under the case's key (never the word),
+    # and the check in progress (`storage.codewords`): who asked, whether the person has been
+    # asked yet, the wrong answers so far; `codeword_failed` flags three wrong answers.
+    codeword_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    codeword_check: Mapped[str | None] = mapped_column(String(16))
+    codeword_asked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    codeword_asker_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="SET NULL")
+    )
+    codeword_misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    codeword_failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    codeword_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Volunteer(Base):

@@ -28,7 +28,7 @@ from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import persons, volunteers
-from storage.cases import ANSWERS, CLOSE_REASON, case_record
+from storage.cases import ANSWERS, CLOSE_REASON, CODEWORD, case_record
 from storage.crypto import Cipher, DecryptionError, SealedRecord, wrapped_key_id
 from storage.db import rowcount
 from storage.entries import entry_field
@@ -252,7 +252,15 @@ class _Record:
 def _records() -> tuple[_Record, ...]:
     specs = (
         (Person, (("chat_enc", persons.CHAT_ID),), person_record),
-        (Case, (("answers_enc", ANSWERS), ("close_reason_enc", CLOSE_REASON)), case_record),
+        (
+            Case,
+            (
+                ("answers_enc", ANSWERS),
+                ("close_reason_enc", CLOSE_REASON),
+                ("codeword_enc", CODEWORD),
+            ),
+            case_record,
+        ),
         (Volunteer, (("chat_enc", volunteers.CHAT_ID),), volunteer_record),
     )
     out = []

@@ -6,6 +6,7 @@ button-back = ← Back
 selected-mark = ✅ { $option }
 
 answer-skipped = (skipped)
+answer-secret-set = set (hidden)
 answer-separator = {", "}
 
 stale-button = This question has passed. Here is the current one.
@@ -21,6 +22,11 @@ text-too-long =
         [one] { $length } character
        *[other] { $length } characters
     }, the limit is { $max }. Please shorten it and send it again.
+text-too-short =
+    Please use at least { $min ->
+        [one] { $min } character
+       *[other] { $min } characters
+    }.
 choose-at-least-one = Choose at least one option, then press “Done”.
 back-at-start = This is the first question.
 resumed = You have an unfinished request. We continue where you left off.

@@ -157,6 +157,13 @@ safe_time-opt-any_time = Any time
 safe_time-opt-evenings = In the evening
 safe_time-opt-when_i_write = Only after I write first
 
+# The codeword is kept only as a slow salted hash (casework/codewords.py: Argon2id), so "cannot
+# be read back" is true; the message is deleted at once (bot/handlers/person/questionnaire.py).
+codeword-question =
+    If you like, choose a codeword: a word or short phrase only you know. When a volunteer needs to be sure they are writing to you (after a long silence, or if the phone may be in other hands), the bot asks you for it, and the volunteer learns only whether it matches.
+    Do not use a password you use anywhere else. Capital letters do not matter. Your message with it is deleted from this chat at once, and we keep only a scrambled form that can be checked but not read back. You can skip this.
+codeword-label = Codeword
+
 details-question =
     If you like, tell us briefly what happened and how we can help. { $max } characters at most.
     No names, unit numbers, addresses or phone numbers, please. You can skip this.

@@ -6,6 +6,7 @@ button-back = ← Назад
 selected-mark = ✅ { $option }
 
 answer-skipped = (пропущено)
+answer-secret-set = задано (скрыто)
 answer-separator = {", "}
 
 stale-button = Этот вопрос уже пройден. Вот текущий.
@@ -22,6 +23,12 @@ text-too-long =
         [few] { $length } знака
        *[many] { $length } знаков
     }, а можно не больше { $max }. Сократите его и отправьте ещё раз.
+text-too-short =
+    Нужно хотя бы { $min ->
+        [one] { $min } знак
+        [few] { $min } знака
+       *[many] { $min } знаков
+    }.
 choose-at-least-one = Выберите хотя бы один вариант и нажмите «Готово».
 back-at-start = Это первый вопрос.
 resumed = У вас есть незаконченная заявка. Продолжаем с того места, где вы остановились.

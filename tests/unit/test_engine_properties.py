@@ -33,6 +33,7 @@ REFUSALS = {
     "expected-button",
     "text-empty",
     "text-too-long",
+    "text-too-short",
     "choose-at-least-one",
     "back-at-start",
     "unsupported-media",
@@ -113,7 +114,21 @@ def guided_event(session: Session, prompt: ev.Prompt, pick: int) -> ev.Event:
         if prompt.optional and pick % 4 == 0:
             return ev.Skip(prompt.step)
         return ev.Text(f"  answer {pick}  ")
+    if prompt.kind == "secret":
+        if prompt.optional and pick % 4 == 0:
+            return ev.Skip(prompt.step)
+        return hashed(session, ev.Text(f"  word {pick}  "))
     raise AssertionError(f"a prompt of kind {prompt.kind!r} is never shown")
+
+
+def hashed(session: Session, event: ev.Event) -> ev.Event:
+    """What casework hands the engine at a codeword question: the words and their hash."""
+    if isinstance(event, ev.Text) and ENGINE.expects_secret(session):
+        return ev.Text(event.text, digest=DIGEST_PREFIX + event.text.strip())
+    return event
+
+
+DIGEST_PREFIX = "hash-of:"
 
 
 def _ends(session: Session, event: ev.Choose) -> bool:
@@ -140,6 +155,10 @@ def assert_answer_fits(step_id: str, answer: Any) -> None:
         assert set(answer) <= set(step.option_ids()), (step_id, answer)
         exclusive = {o.id for o in step.options if o.exclusive}
         assert len(answer) == 1 or not (set(answer) & exclusive), (step_id, answer)
+    elif step.kind == "secret":
+        assert isinstance(answer, str), (step_id, answer)
+        assert answer == "" or answer.startswith(DIGEST_PREFIX), "a codeword is kept only hashed"
+        assert answer or step.optional, f"empty answer for the required {step_id!r}"
     elif step.kind == "text":
         assert isinstance(answer, str), (step_id, answer)
         assert answer == answer.strip(), (step_id, answer)
@@ -196,7 +215,7 @@ def assert_prompt_matches(session: Session, prompt: ev.Prompt) -> None:
         step = SPEC.steps[session.state]
         assert prompt.kind == step.kind
         assert list(prompt.options) == [o.id for o in step.visible_options(session.answers)]
-        if step.kind != "text":
+        if step.kind not in ("text", "secret"):
             assert prompt.options, f"{step.id!r} is shown without any button to answer it"
         assert prompt.review == ()
         if step.kind == "multi":
@@ -270,6 +289,7 @@ def test_any_sequence_of_events_keeps_the_draft_valid(
     asked.saw(prompt)
     for action in script:
         event = guided_event(session, prompt, action.pick) if isinstance(action, Guided) else action
+        event = hashed(session, event)
         before = session.to_dict()
         outcome = ENGINE.handle(session, event)
         if isinstance(outcome, ev.Prompt):
@@ -325,12 +345,12 @@ def walk_offered_buttons(
             if not session.pending:
                 ENGINE.handle(session, ev.Toggle(step, outcome.options[0]))
             outcome = ENGINE.handle(session, ev.Done(step))
-        elif outcome.kind == "text":
+        elif outcome.kind in ("text", "secret"):
             if outcome.optional and data.draw(st.booleans()):
                 outcome = ENGINE.handle(session, ev.Skip(step))
             else:
-                size = data.draw(st.integers(1, outcome.max_length))
-                outcome = ENGINE.handle(session, ev.Text("w" * size))
+                size = data.draw(st.integers(max(1, outcome.min_length), outcome.max_length))
+                outcome = ENGINE.handle(session, hashed(session, ev.Text("w" * size)))
         else:
             raise AssertionError(f"unexpected prompt kind {outcome.kind!r}")
         assert isinstance(outcome, ev.Prompt | ev.Finished), outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import pytest
@@ -35,6 +36,8 @@ def walk(engine: Engine, answers: dict[str, Any], language: str = "en") -> tuple
             outcome = engine.handle(session, ev.Done(step))
         elif value is None:
             outcome = engine.handle(session, ev.Skip(step))
+        elif outcome.kind == "secret":
+            outcome = engine.handle(session, ev.Text(value, digest=f"hash of {value}"))
         else:
             outcome = engine.handle(session, ev.Text(value))
     raise AssertionError("questionnaire did not finish")
@@ -54,6 +57,7 @@ SOLDIER = {
     "help": ["leave_russia", "legal"],
     "documents": ["taken_by_unit"],
     "phone_checked": "no",
+    "codeword": None,
     "details": "marker text",
 }
 
@@ -63,7 +67,7 @@ def test_a_soldier_reaches_review_and_submits_a_weeks_case(engine: Engine) -> No
     assert review.step == REVIEW
     assert [line.step for line in review.review] == [
         "who", "status", "location", "movement", "criminal_case", "health", "urgency", "help",
-        "documents", "phone_checked", "details",
+        "documents", "phone_checked", "codeword", "details",
     ]  # fmt: skip
     done = engine.handle(session, ev.Submit())
     assert isinstance(done, ev.Completed)
@@ -433,6 +437,8 @@ def test_every_step_and_option_is_reachable_by_some_person(engine: Engine) -> No
                 outcome = engine.handle(session, ev.Done(outcome.step))
             elif outcome.kind == "text":
                 outcome = engine.handle(session, ev.Text(value))
+            elif outcome.kind == "secret":
+                outcome = engine.handle(session, ev.Skip(outcome.step))
             else:
                 outcome = engine.handle(session, ev.Choose(outcome.step, value))
         assert isinstance(outcome, ev.Prompt), (status, location, help_)
@@ -450,7 +456,7 @@ CALM = {
     "location": "russia", "movement": "in_unit", "abroad_region": "europe",
     "return_risk": "safe", "summons_date": "later", "criminal_case": "no", "health": "no",
     "urgency": "no_deadline", "help": ["legal"], "documents": ["none"], "phone_checked": "no",
-    "details": None,
+    "codeword": None, "details": None,
 }  # fmt: skip
 
 
@@ -582,3 +588,52 @@ def test_the_kept_advice_survives_a_restart(engine: Engine) -> None:
     again = engine.handle(restored, ev.Done("help"))
     assert isinstance(again, ev.Prompt)
     assert [n.key for n in again.notices] == ["notice-danger-now", "choose-at-least-one"]
+
+
+# -- the codeword (a `secret` step) -----------------------------------------------------------
+
+
+def _at_codeword(engine: Engine) -> Session:
+    session, _prompt = walk(engine, {**SOLDIER, "codeword": None})
+    engine.handle(session, ev.Edit("codeword"))
+    assert session.state == "codeword"
+    return session
+
+
+def test_a_codeword_is_kept_only_as_the_hash_the_caller_made(engine: Engine) -> None:
+    session = _at_codeword(engine)
+    shown = engine.handle(session, ev.Text("  Ёлка зимой  ", digest="argon2id$hash"))
+    assert isinstance(shown, ev.Prompt)
+    assert shown.step == REVIEW
+    assert session.answers["codeword"] == "argon2id$hash"
+    assert "Ёлка" not in json.dumps(session.to_dict(), ensure_ascii=False)
+    line = next(line for line in shown.review if line.step == "codeword")
+    assert line.secret  # the review shows "set (hidden)", never what is kept
+    done = engine.handle(session, ev.Submit())
+    assert isinstance(done, ev.Completed)
+    assert done.answers["codeword"] == "argon2id$hash"
+
+
+def test_a_codeword_too_short_is_refused_and_nothing_kept(engine: Engine) -> None:
+    session = _at_codeword(engine)
+    before = session.to_dict()
+    shown = engine.handle(session, ev.Text("abc", digest="argon2id$hash"))
+    assert isinstance(shown, ev.Prompt)
+    assert shown.step == "codeword"
+    assert [n.key for n in shown.notices] == ["text-too-short"]
+    assert shown.notices[0].args == {"min": 4}
+    assert session.to_dict() == before
+
+
+def test_a_codeword_without_its_hash_is_a_programming_error(engine: Engine) -> None:
+    session = _at_codeword(engine)
+    with pytest.raises(ValueError, match="digest"):
+        engine.handle(session, ev.Text("Ёлка зимой"))
+
+
+def test_the_codeword_question_can_be_skipped(engine: Engine) -> None:
+    session = _at_codeword(engine)
+    shown = engine.handle(session, ev.Skip("codeword"))
+    assert isinstance(shown, ev.Prompt)
+    assert shown.step == REVIEW
+    assert session.answers["codeword"] == ""

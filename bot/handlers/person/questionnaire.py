@@ -301,7 +301,19 @@ async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) 
             return
         if await _written_after_send_now(update, context, turn, event):
             return
-        await show(context, turn, update, turn.apply(event))
+        secret = isinstance(event, ev.Text) and context.engine.expects_secret(turn.session)
+        outcome = await turn.answer(event)
+        if secret:
+            await _delete_codeword(update, context)
+        await show(context, turn, update, outcome)
+
+
+async def _delete_codeword(update: Update, context: BotContext) -> None:
+    """A codeword typed into the chat would sit there for whoever takes the phone: deleted at
+    once (for both sides: a private chat), whether it was taken or refused as too short."""
+    message = update.effective_message
+    if message is not None:
+        await delete_batches(context.bot, message.chat.id, [message.message_id])
 
 
 async def _written_after_send_now(
@@ -311,7 +323,7 @@ async def _written_after_send_now(
     (someone in danger may write what is happening), not back as "please use the buttons"."""
     if turn.session is None or not turn.session.sent or not isinstance(event, ev.Text):
         return False
-    if not event.text.strip() or context.engine.prompt(turn.session).kind == "text":
+    if not event.text.strip() or context.engine.expects_typing(turn.session):
         return False
     return await after_submission.add_to_open_case(update, context, event.text.strip())
 
