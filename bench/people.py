@@ -42,7 +42,8 @@ INTAKE_STEPS: list[tuple[str, str, str]] = [
     ("tap", "Done", "Which documents are at hand?"),
     ("tap", "Military ID", "✅ Military ID"),
     ("tap", "Done", "Might someone check your phone"),
-    ("tap", "No", "If you like, tell us briefly"),
+    ("tap", "No", "choose a codeword"),
+    ("tap", "Skip", "If you like, tell us briefly"),
     ("say", DETAILS, "Please check your answers"),
     ("tap", "Send the request", "Your request has been sent"),
 ]

@@ -25,6 +25,7 @@ from casework.followup import Followup
 from casework.notices import Notices
 from casework.submission import Submission
 from casework.turns import Turns
+from casework.verification import Verification
 from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
 from dialogs.spec import Questionnaire
@@ -64,6 +65,7 @@ class Services:
     turns: Turns
     submission: Submission
     followup: Followup
+    verification: Verification
     erasure: Erasure
     edits: Edits
     notices: Notices
@@ -164,6 +166,7 @@ class Services:
             invite_ttl_hours=settings.invite_ttl_hours,
             desk_chat_id=settings.desk_chat_id,
             desk_language=settings.desk_language or "",
+            codeword_silence_days=settings.codeword_silence_days,
         )
         notices = Notices(
             sessions,
@@ -200,6 +203,7 @@ class Services:
                 turns, sessions, lookups, cipher, translator, counter, notices, deferred
             ),
             followup=Followup(turns, sessions, lookups, cipher, translator),
+            verification=Verification(turns, sessions, cipher, translator),
             erasure=erasure,
             edits=Edits(sessions, lookups, cipher, translator, edit_log),
             notices=notices,

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     new_cases_per_person_per_day: int = Field(default=3, ge=1, le=1000)
     retention_days: int = Field(default=90, ge=1)
     stale_warning_days: int = Field(default=7, ge=1)
+    codeword_silence_days: int = Field(default=14, ge=0, le=365)
     housekeeping_interval_minutes: float = Field(default=60, gt=0)
     compact_interval_seconds: float = Field(default=60, gt=0, le=3600)
     outbox_retry_seconds: float = Field(default=10, gt=0, le=3600)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from casework import checked_phone
+from casework import checked_phone, verification
 from casework.desk.access import Work
 from casework.outgoing import Message
 from locales.translator import Translator
@@ -31,10 +31,16 @@ async def to_person(
     Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
     answers = case_store.case_answers(work.cipher, case)
     hold = checked_phone.held(answers)
+    days = work.desk.codeword_silence_days
+    waits = await verification.reply_must_wait(work, case, days)
     await entry_store.add_entry(
-        work.db, work.cipher, case, kind="volunteer", body=text, author=work.me, held=hold
-    )
+        work.db, work.cipher, case, kind="volunteer", body=text, author=work.me,
+        held=hold or waits is not None,
+    )  # fmt: skip
     await audit_store.record(work.db, action, actor=work.me, case=case, detail=detail)
+    if waits is not None:  # delivered once a codeword check matches (`held_for_person`)
+        work.tell_me(work.text(waits, reference=case.reference, days=days))
+        return
     if hold:  # delivered when the person next writes (`held_for_person`)
         work.tell_me(work.text("desk-reply-held", reference=case.reference))
         return
@@ -55,16 +61,23 @@ async def held_for_person(
 ) -> list[Message]:
     """The replies kept for a person who asked to be written to only when they write: they
     have just written, so "N messages are waiting", then the messages, quietly."""
+    if verification.holds_replies(case):  # a codeword check first
+        asked = await verification.ask_if_due(db, t, case, chat_id)
+        return [asked] if asked is not None else []
     held = await entry_store.held_entries(db, cipher, case)
     if not held:
         return []
     await entry_store.release_held(db, [entry for entry, _ in held])
     lang = case.language
+    quiet = checked_phone.quiet(case_store.case_answers(cipher, case))
     texts = [t.text(lang, "held-waiting", count=len(held))] + [
-        checked_phone.quiet_text(t, lang, text) for _, text in held
+        checked_phone.quiet_text(t, lang, text)
+        if quiet
+        else t.text(lang, "volunteer-says", text=text)
+        for _, text in held
     ]
     return [
-        Message(chat_id, text, to_person=True, reference=case.reference, quiet=True)
+        Message(chat_id, text, to_person=True, reference=case.reference, quiet=quiet)
         for text in texts
     ]
 

@@ -9,13 +9,15 @@ storage modules these functions never commit.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import CODEWORD, sealed_case, sealed_case_to_write
 from storage.crypto import Cipher
 from storage.db import rowcount
-from storage.models import Case, Person, Volunteer, this_minute
+from storage.models import Case, CaseEntry, Person, Volunteer, this_minute
 
 CHECK_ORIGINS = ("volunteer", "silence")
 """Why a check was started: a volunteer's /verify, or a reply after a long silence."""
@@ -103,3 +105,23 @@ async def waiting_check_of(session: AsyncSession, pseudonym: str) -> Case | None
         .limit(1)
         .with_for_update()
     )
+
+
+async def last_heard(session: AsyncSession, case: Case) -> datetime:
+    """When the person was last known to have the phone in hand: their latest message in the
+    case, a check that matched, or the request itself (to the minute, or the day once closed)."""
+    latest = await session.scalar(
+        select(func.max(CaseEntry.created_at)).where(
+            CaseEntry.case_id == case.id, CaseEntry.kind == "person"
+        )
+    )
+    moments = [m for m in (case.created_at, case.codeword_checked_at, latest) if m is not None]
+    return max(_aware(m) for m in moments)
+
+
+def _aware(moment: datetime) -> datetime:
+    """`max()` of stored and selected times: an aggregate comes back without UTCDateTime's
+    decoration on some backends (SQLite: a naive datetime or a string)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

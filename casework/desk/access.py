@@ -143,6 +143,7 @@ class Desk:
         invite_ttl_hours: int = 72,
         desk_chat_id: int | None = None,
         desk_language: str = "",
+        codeword_silence_days: int = 14,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
@@ -154,6 +155,7 @@ class Desk:
         self.invite_ttl_hours = invite_ttl_hours
         self.desk_chat_id = desk_chat_id
         self.desk_language = desk_language  # "" means the questionnaire's default language
+        self.codeword_silence_days = codeword_silence_days  # 0: never asked for after a silence
 
     def volunteer_pseudonym(self, person: Person) -> str:
         return self.pseudonyms("volunteer", person.user_id)

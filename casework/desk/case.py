@@ -43,6 +43,12 @@ async def show(work: Work, case: Case) -> None:
         lines.append(work.text("desk-case-close-reason", reason=reason))
     if await case_store.is_held_back(work.db, case):
         lines.append(work.text("desk-case-held"))
+    if case.codeword_failed:
+        lines.append(work.text("desk-case-codeword-flagged"))
+    elif case.codeword_check is not None:
+        lines.append(work.text("desk-case-codeword-waiting"))
+    elif case.codeword_enc is not None:
+        lines.append(work.text("desk-case-codeword-set"))
     lines += ["", work.text("desk-case-answers")]
     lines += [answer_line(t, lang, step, answer) for step, answer in answers.items()]
     lines += ["", work.text("desk-case-conversation")]

@@ -54,6 +54,7 @@ def case_lines(work: Work, cases: Sequence[Case], *, held: bool = False) -> list
                urgent="yes" if c.priority <= URGENT_PRIORITY else "no",
                category=category_name(t, lang, c.category), language=c.language,
                waited=t.text(lang, "duration", **age(c.taken_at if held else c.created_at)))
+        + (" · ⚠" if c.codeword_failed else "")  # the codeword failed: see /case
         for c in cases
     ]  # fmt: skip
 

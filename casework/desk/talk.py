@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from casework import relay
-from casework.desk.access import Work, holder
+from casework import relay, verification
+from casework.desk.access import Work, holder, holder_or_admin
 
 CANNED = ("wait", "safety", "legal", "secure", "details")
 
@@ -22,6 +22,11 @@ async def reply_to_relayed(work: Work, message_id: int, text: str) -> bool:
     await relay.to_person(work, case, text)
     await work.keep_command(case)
     return True
+
+
+async def verify(work: Work, reference: str) -> None:
+    """Ask the person for their codeword; the volunteer learns only whether it matches."""
+    await verification.verify(work, await work.case(reference, holder_or_admin))
 
 
 def canned_list(work: Work) -> None:

@@ -154,3 +154,15 @@ flag-keep = Keep it
 flag-remove = Remove it
 flag-write-again = Removed, nothing of it was kept. Please write it again without that detail.
 flag-gone = That message is no longer waiting here. Please send it again.
+
+# A codeword check (casework/verification.py): the answer is compared with the kept hash and
+# deleted from the chat (bot/handlers/person/codeword.py); three wrong answers end the check.
+codeword-asked-volunteer = A volunteer asks for your codeword, to be sure they are writing to you. Please send it as your next message; it is deleted from this chat at once.
+codeword-asked-silence = You have not written for a while. Before we go on, please send your codeword as your next message; it is deleted from this chat at once.
+codeword-right = Thank you, that is right.
+codeword-wrong =
+    That does not match. { $left ->
+        [one] You can try once more.
+       *[other] You can try { $left } more times.
+    }
+codeword-failed = That does not match either. The volunteer will decide how to go on.

@@ -22,6 +22,7 @@ desk-help =
     /case REF - read a case (answers and conversation)
     /reply REF text - write to the person (or reply to their relayed message)
     /canned - canned replies; /canned REF KEY - send one
+    /verify REF - ask the person for their codeword; you learn only whether it matches
     /note REF text - an internal note, never sent to the person
     /release REF - back to the queue
     /close REF [reason] - close; the person gets a neutral notice, the reason stays internal (to tell them something, /reply first)
@@ -191,3 +192,20 @@ desk-take-held = Case { $reference } is held back: its person is blocked silentl
 desk-audit-reason = reason (internal): { $reason }
 desk-relayed-edit = ✏️ { $reference }, the person edited a message to: { $text }
 desk-answered-more = Case { $reference }, which you hold: its person answered more questions. /case { $reference } shows them.
+
+# The codeword check (casework/verification.py): the volunteer learns only match / no match.
+desk-verify-asked = { $reference }: the person is asked for their codeword. You will learn only whether it matches.
+desk-verify-asked-later = { $reference }: the person asked to be written to only when they write, so they will be asked for their codeword then. You will learn only whether it matches.
+desk-verify-none = { $reference }: no codeword was set for this request.
+desk-verify-closed = { $reference } is closed: there is nobody to ask.
+desk-verify-waiting = { $reference }: the person was already asked for their codeword; the answer has not come yet.
+desk-verify-match = { $reference }: the codeword matches.
+desk-verify-match-released = { $reference }: the codeword matches. Your held messages are delivered now.
+desk-verify-miss = { $reference }: the codeword does not match (try { $attempt } of 3).
+desk-verify-failed = ⚠ { $reference }: the codeword did not match three times. The case is flagged: the phone may be in other hands. Replies to it are held; /verify { $reference } asks again, and held replies go if it matches.
+desk-reply-held-silence = Kept in case { $reference }: its person has not written for more than { $days } days, so they are asked for their codeword first. Your message is delivered if it matches.
+desk-reply-held-check = Kept in case { $reference }: its person has not answered the codeword question yet. Your message is delivered if it matches.
+desk-reply-held-flagged = Kept in case { $reference }: the codeword did not match three times, so nothing is sent to that phone. /verify { $reference } asks again; held messages are delivered if it matches.
+desk-case-codeword-set = Codeword: set
+desk-case-codeword-flagged = ⚠ Codeword did not match three times: the phone may be in other hands.
+desk-case-codeword-waiting = Codeword: asked, no answer yet

@@ -54,7 +54,8 @@ def test_forget_erases_the_draft_and_sent_requests(api: LocalBotApi, bot: BotThr
     tap(user, "No deadline", expect="What help is needed?")
     tap(user, "Psychological support", expect="✅ Psychological support")
     tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
     tap(user, "Skip", expect="Please check your answers")
     tap(user, "Send the request", expect="Your request has been sent")
     command(user, "/start", expect="You have an open request")
@@ -124,7 +125,8 @@ def review_up_to_send(user: FakeUser, *, details: str) -> None:
     tap(user, "No deadline", expect="What help is needed?")
     tap(user, "Legal advice", expect="✅ Legal advice")
     tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
     say(user, details, expect="Please check your answers")
 
 

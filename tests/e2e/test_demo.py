@@ -210,7 +210,8 @@ def test_a_request_from_the_person_to_the_volunteer_and_back(
     term.press("Done", shows="Which documents are at hand?")
     term.press("Military ID", shows="✅ Military ID")
     term.press("Done", shows="Might someone check your phone")
-    term.press("No", shows="If you like, tell us briefly")
+    term.press("No", shows="choose a codeword")
+    term.press("Skip", shows="If you like, tell us briefly")
     review = term.enter("My unit holds my passport.", shows="Please check your answers")
     assert "Contract soldier" in review
     sent = term.press("Send the request", shows="Your request has been sent")

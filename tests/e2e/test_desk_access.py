@@ -47,7 +47,8 @@ def fill_in_up_to_review(user: FakeUser) -> None:
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Military ID", expect="✅ Military ID")
     tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
     say(user, "Need advice.", expect="Please check your answers")
 
 

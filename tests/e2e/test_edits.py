@@ -37,7 +37,8 @@ def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
     tap(person, "Done", expect="Which documents are at hand?")
     tap(person, "Military ID", expect="✅ Military ID")
     tap(person, "Done", expect="Might someone check your phone")
-    tap(person, "No", expect="If you like, tell us briefly")
+    tap(person, "No", expect="choose a codeword")
+    tap(person, "Skip", expect="If you like, tell us briefly")
     say(person, "I am Ivan Petrov from unit 12345.", expect="Please check your answers")
     sent = [m for m in person.messages() if m.text == "I am Ivan Petrov from unit 12345."][-1]
     person.edit_text(sent.message_id, "I need advice.")
@@ -72,7 +73,8 @@ def test_a_case_holds_the_edited_answer(api: LocalBotApi, bot: BotThread) -> Non
     tap(person, "Done", expect="Which documents are at hand?")
     tap(person, "Military ID", expect="✅ Military ID")
     tap(person, "Done", expect="Might someone check your phone")
-    tap(person, "No", expect="If you like, tell us briefly")
+    tap(person, "No", expect="choose a codeword")
+    tap(person, "Skip", expect="If you like, tell us briefly")
     mine = say(person, "Real name Ivan Petrov.", expect="Please check your answers")
     sent = [m for m in person.messages() if m.text == "Real name Ivan Petrov."][-1]
     person.edit_text(sent.message_id, "Name left out.")

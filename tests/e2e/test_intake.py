@@ -42,7 +42,8 @@ def english_intake_up_to_review(user: FakeUser, details: str = "I need to leave 
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Taken by the unit", expect="✅ Taken by the unit")
     tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
     say(user, details, expect="Please check your answers")
 
 
@@ -108,7 +109,8 @@ def test_a_full_intake_in_russian_with_the_description_skipped(
     tap(user, "Ничего из этого", expect="✅ Ничего из этого")
     tap(user, "Готово", expect="телефон могут проверить")
     tap(user, "Не уверен(а)", expect="безопаснее получать от нас сообщения?")
-    tap(user, "Вечером", expect="Если хотите, расскажите коротко")
+    tap(user, "Вечером", expect="задайте кодовое слово")
+    tap(user, "Пропустить", expect="Если хотите, расскажите коротко")
     review = tap(user, "Пропустить", expect="Проверьте ответы")
     assert "• Описание: (пропущено)" in review.visible_text
     assert "• Страна или регион: Казахстан" in review.visible_text
@@ -142,7 +144,8 @@ def test_a_summons_in_russian_warns_about_the_border(api: LocalBotApi, bot: BotT
     tap(user, "Без срока", expect="Какая помощь нужна?")
     tap(user, "Юрист", expect="✅ Юрист")
     tap(user, "Готово", expect="телефон могут проверить")
-    tap(user, "Нет", expect="Если хотите, расскажите коротко")
+    tap(user, "Нет", expect="задайте кодовое слово")
+    tap(user, "Пропустить", expect="Если хотите, расскажите коротко")
     tap(user, "Пропустить", expect="Проверьте ответы")
     tap(user, "Отправить заявку", expect="Ваша заявка отправлена")
     [(case, answers)] = stored_cases(bot)

@@ -45,7 +45,8 @@ def to_review(user: FakeUser, *, new: bool, details: str = "Need advice.") -> Ch
     tap(user, "Done", expect="Which documents are at hand?")
     tap(user, "Military ID", expect="✅ Military ID")
     tap(user, "Done", expect="Might someone check your phone")
-    tap(user, "No", expect="If you like, tell us briefly")
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
     return say(user, details, expect="Please check your answers")
 
 

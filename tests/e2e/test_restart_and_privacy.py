@@ -9,6 +9,7 @@ import redis
 
 from bot import logs
 from bot.inprocess import BotThread
+from casework import codewords
 from localapi import LocalBotApi
 from tests.e2e.conftest import SettingsFactory
 from tests.support.database import dump_rows
@@ -18,6 +19,7 @@ MARKER = "CANARY-7f3a9c-unique-answer-text"
 USER_ID = 7390012345
 USERNAME = "canary_username_q8z"
 FIRST_NAME = "Canaryfirstname"
+CODEWORD = "Canarycodeword Ёжик"
 
 
 def test_a_draft_survives_a_restart_in_the_middle(
@@ -43,7 +45,8 @@ def test_a_draft_survives_a_restart_in_the_middle(
         tap(user, "Done", expect="Which documents are at hand?")
         tap(user, "Military ID", expect="✅ Military ID")
         tap(user, "Done", expect="Might someone check your phone")
-        tap(user, "No", expect="If you like, tell us briefly")
+        tap(user, "No", expect="choose a codeword")
+        tap(user, "Skip", expect="If you like, tell us briefly")
         review = tap(user, "Skip", expect="Please check your answers")
         assert "• Situation: Contract soldier" in review.visible_text
         tap(user, "Send the request", expect="Your request has been sent")
@@ -70,7 +73,8 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
     settings = make_settings(redis_url=redis_url, log_level="DEBUG")
     logs.configure("DEBUG", secrets=[api.token], stream=captured_logs)
     user = api.user(USER_ID, language_code="en", first_name=FIRST_NAME, username=USERNAME)
-    forbidden = [MARKER, str(USER_ID), USERNAME, FIRST_NAME, api.token]
+    forbidden = [MARKER, str(USER_ID), USERNAME, FIRST_NAME, api.token, CODEWORD,
+                 codewords.normalize(CODEWORD), "Canarycodeword", "canarycodeword"]  # fmt: skip
     client = redis.Redis.from_url(redis_url)
     with BotThread(settings):
         command(user, "/start", expect="Choose your language")
@@ -85,7 +89,8 @@ def test_canary_nothing_identifying_in_database_redis_or_logs(
         tap(user, "Within a few weeks", expect="What help is needed?")
         tap(user, "Legal advice", expect="✅ Legal advice")
         tap(user, "Done", expect="Might someone check your phone")
-        tap(user, "No", expect="If you like, tell us briefly")
+        tap(user, "No", expect="choose a codeword")
+        say(user, CODEWORD, expect="If you like, tell us briefly")
         say(user, f"My story {MARKER} ends here", expect="Please check your answers")
         in_redis = _redis_dump(client)
         assert b":draft:" in in_redis, "the draft should be in Redis now"

@@ -28,6 +28,12 @@ async def on_canned(work: Work, command: Command) -> None:
     await talk.canned(work, command.words[0], command.words[1])
 
 
+async def on_verify(work: Work, command: Command) -> None:
+    if len(command.words) != 1:
+        raise usage(work, "/verify REF")
+    await talk.verify(work, command.words[0])
+
+
 async def on_relayed_reply(update: Update, context: BotContext) -> bool:
     """A volunteer's reply (Telegram's reply feature) to a relayed message goes to the person."""
     message = update.effective_message
@@ -56,4 +62,4 @@ async def on_stray_text(update: Update, context: BotContext) -> bool:
     return True
 
 
-COMMANDS: dict[str, DeskHandler] = {"reply": on_reply, "canned": on_canned}
+COMMANDS: dict[str, DeskHandler] = {"reply": on_reply, "canned": on_canned, "verify": on_verify}

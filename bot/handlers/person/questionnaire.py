@@ -33,7 +33,7 @@ from bot.handlers.common import (
     strip_keyboard,
 )
 from bot.handlers.desk import talk as desk_talk
-from bot.handlers.person import after_submission
+from bot.handlers.person import after_submission, codeword
 from bot.logs import describe
 from bot.render import Screen
 from casework.turns import Turn
@@ -168,6 +168,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if await desk_talk.on_relayed_reply(update, context):
         return
     text = update.effective_message.text if update.effective_message else None
+    if text and await codeword.answer_check(update, context, text):
+        return
     if text and await _flag_offered(update, context, text):
         return
     await _apply_or_begin(update, context, ev.Text(text or ""))
