@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casework import checked_phone
+from casework import checked_phone, verification
 from casework.answers import answer_line, category_name
 from casework.desk.access import Work, holder_or_admin, last_holder_or_admin
 from casework.durations import age
@@ -114,8 +114,14 @@ async def close(work: Work, reference: str, reason: str | None) -> None:
     await audit_store.record(work.db, "close", actor=work.me, case=case)
     if reason:
         await work.keep_command(case)
+    answers = case_store.case_answers(work.cipher, case)
+    if checked_phone.held(answers) or verification.holds_replies(case):
+        # Written to only when they write, or a codeword check stands: nothing goes to that
+        # phone now; when they next write they are told the request is closed (`after_closed`).
+        work.tell_me(work.text("desk-closed-untold", reference=case.reference))
+        return
     told = work.t.text(case.language, "case-closed", reference=case.reference)
-    quiet = checked_phone.quiet(case_store.case_answers(work.cipher, case))
+    quiet = checked_phone.quiet(answers)
     if quiet:
         told = checked_phone.quiet_text(work.t, case.language, told)
     chat_id = await work.person_chat(case)

@@ -234,3 +234,16 @@ def test_a_flagged_answer_is_kept_or_removed_as_the_person_chooses(
         assert all(removed not in text for text in kept)
         assert all(removed not in cell for cell in rows)
         assert removed.encode() not in in_redis
+
+
+def test_closing_a_case_written_to_only_when_its_person_writes_sends_nothing_until_then(
+    api: LocalBotApi, desk_bot: BotThread
+) -> None:
+    admin = admin_of(api)
+    person = api.user(5560700, language_code="en")
+    reference = submit_request(person)
+    command(admin, "/take", expect=f"Case {reference}")
+    set_answers(desk_bot, reference, phone_checked="yes", safe_time="when_i_write")
+    command(admin, "/close", args=reference, expect="Nothing was sent to its person now")
+    assert sent_to(api, person, "has been closed") == []
+    say(person, "Is anyone there?", expect=f"Your request {reference} was closed")
