@@ -20,6 +20,7 @@ from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
 from dialogs import events as ev
+from dialogs.routing import Routing
 from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
@@ -67,7 +68,10 @@ class Submission:
         counter: EventCounter,
         notices: Notices,
         deferred: DeferredIndex | None = None,
+        *,
+        routing: Routing,
     ) -> None:
+        self.routing = routing  # each case's team and tags, from its answers
         self.notices = notices
         self.turns = turns
         self.sessions = sessions
@@ -170,6 +174,7 @@ class Submission:
             already = await self._same_submission(db, stored_person.id, completed)
             if already is not None:
                 return already
+            route = self.routing.route(completed.answers)
             case = await case_store.create_case(
                 db,
                 self.cipher,
@@ -178,6 +183,8 @@ class Submission:
                 priority=completed.priority,
                 category=completed.category,
                 language=completed.language,
+                team=route.team,
+                tags=route.tags,
             )
             for text in pending:
                 await entry_store.add_entry(
@@ -195,6 +202,9 @@ class Submission:
         if case is None or case.person_id != person_id:
             return None
         case = await case_store.replace_answers(db, self.cipher, case, completed.answers)
+        if case.status == "waiting":  # nobody took it yet: the fuller answers may route it better
+            route = self.routing.route(completed.answers)
+            case = await case_store.set_route(db, case, route.team, route.tags)
         await audit_store.record(db, "answers_completed", actor=None, case=case)
         return case
 
