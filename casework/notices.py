@@ -70,8 +70,8 @@ class Notices:
         ]
 
     async def escalate(self) -> list[Message]:
-        """Announce again every urgent case that has waited too long since its last notice,
-        to whom its first notice went."""
+        """Announce again every urgent case that has waited too long since its last notice:
+        to every volunteer (not only its team: nobody of it took it in time)."""
         outgoing: list[Message] = []
         async with self.sessions() as db, db.begin():
             due = await case_store.due_for_announcement(
@@ -79,8 +79,9 @@ class Notices:
             )
             if not due:
                 return []
+            recipients = await self.recipients(db, None)
             for case in due:
-                for chat_id, language in await self.recipients(db, case.team):
+                for chat_id, language in recipients:
                     lang = language or self.default_language
                     waited = self.translator.text(lang, "duration", **age(case.created_at))
                     text = self.translator.text(

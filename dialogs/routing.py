@@ -132,6 +132,11 @@ def _check(routing: Routing, spec: Questionnaire, available: Mapping[str, set[st
     if not routing.teams:
         problems.append("no teams")
     problems.extend(
+        f"team {team!r} is listed twice"
+        for team in sorted(set(routing.teams))
+        if routing.teams.count(team) > 1
+    )
+    problems.extend(
         f"team id {team!r} is not a short lower-case identifier"
         for team in routing.teams
         if not _ID.match(team)

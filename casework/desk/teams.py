@@ -39,8 +39,11 @@ def may_work_on(scope: set[str] | None, case: Case) -> bool:
 
 
 def team_name(work: Work, team: str | None) -> str:
+    """A team's name in words; a team the routing file no longer has, by its id."""
     if team is None:
         return work.text("desk-all-teams")
+    if team not in work.desk.routing.teams:
+        return team
     return work.text(f"team-{team}")
 
 

@@ -205,3 +205,20 @@ def test_deferred_and_completed_send_now_requests_get_their_team_and_tags(
         later.wait_for_text(f"Your request has now been sent. Its reference: {reference}")
         # The phone question came after Send now: its answer ("yes") adds the tag.
         assert stored_route(runner, reference) == ("duty", "criminal_case health checked_phone")
+
+
+def test_a_new_case_of_a_team_with_nobody_in_it_is_announced_to_everyone(
+    api: LocalBotApi, desk_bot: BotThread
+) -> None:
+    admin = admin_of(api)
+    first = join_as_volunteer(api, admin, LEGAL_ID)
+    second = join_as_volunteer(api, admin, DUTY_ID)
+    for user_id, team in ((ADMIN_ID, "duty"), (LEGAL_ID, "duty"), (DUTY_ID, "psych")):
+        handle = handle_of(desk_bot, user_id)
+        command(admin, "/team", args=f"{handle} +{team}", expect=f"{handle} is now in")
+    calm = submit_request(api.user(5560140, language_code="en"))  # Legal: nobody is in it
+    for user in (admin, first, second):
+        notice = user.wait_for_text(f"New case {calm}")
+        assert "priority 3" in notice.visible_text
+    assert calm in command(first, "/queue", args="legal", expect="Queue of: Legal").visible_text
+    command(first, "/queue", expect="No case is waiting for: Duty (urgent)")

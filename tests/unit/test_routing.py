@@ -175,3 +175,9 @@ def test_an_unknown_tag_in_a_rule_is_named() -> None:
 def test_a_file_that_is_not_a_mapping_is_refused() -> None:
     with pytest.raises(RoutingError, match="must be a mapping"):
         parse([])  # type: ignore[arg-type]
+
+
+def test_a_team_listed_twice_is_named() -> None:
+    data = broken(lambda d: d["teams"].append("legal"))
+    with pytest.raises(RoutingError, match=r"^team 'legal' is listed twice$"):
+        parse(data)
