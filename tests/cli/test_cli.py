@@ -106,7 +106,7 @@ def test_check_reports_every_part_in_one_go(tmp_path: Path) -> None:
            "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}"}  # fmt: skip
     good = run("check", env=env, cwd=tmp_path)
     assert good.returncode == 0, good.stdout + good.stderr
-    for part in ("token", "master keys", "questionnaire", "database", "redis"):
+    for part in ("token", "master keys", "questionnaire", "routing", "database", "redis"):
         assert part in good.stdout
     bad = run("check", env={**env, "INTAKE_REDIS_URL": "redis://127.0.0.1:1/0",
                             "INTAKE_MASTER_KEYS": ""}, cwd=tmp_path)  # fmt: skip
