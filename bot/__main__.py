@@ -223,6 +223,7 @@ def _rotate(settings: Settings, *, rekey: bool = False) -> int:
 
 def _check(settings: Settings) -> int:
     """One line per part, in order; exit status 1 if any part fails."""
+    from bot.services import load_routing
     from dialogs import spec as dialog_spec
     from locales.translator import Translator
     from storage import db, schema
@@ -250,12 +251,17 @@ def _check(settings: Settings) -> int:
     try:
         questionnaire = dialog_spec.load()
         translator = Translator.load()
-        missing = dialog_spec.missing_texts(
-            questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
-        )
+        available = {lang: translator.keys(lang) for lang in translator.languages}
+        missing = dialog_spec.missing_texts(questionnaire, available)
         report("questionnaire", ("missing texts: " + ", ".join(missing)) if missing else None)
     except Exception as error:
         report("questionnaire", str(error))
+    else:
+        try:
+            load_routing(questionnaire, available)
+            report("routing", None)
+        except SettingsError as error:
+            report("routing", str(error))
 
     async def database() -> None:
         try:

@@ -26,8 +26,10 @@ from casework.notices import Notices
 from casework.submission import Submission
 from casework.turns import Turns
 from casework.verification import Verification
+from dialogs import routing as dialog_routing
 from dialogs import spec as dialog_spec
 from dialogs.engine import Engine
+from dialogs.routing import Routing
 from dialogs.spec import Questionnaire
 from locales.translator import Translator
 from storage import db, schema
@@ -79,14 +81,12 @@ class Services:
     compactor: Compactor | None = None
 
     @classmethod
-    async def start(
-        cls, settings: Settings, *, checked: tuple[Questionnaire, Translator] | None = None
-    ) -> Services:
-        """Check the questionnaire and texts, open storage, load the pseudonym key.
+    async def start(cls, settings: Settings, *, checked: Checked | None = None) -> Services:
+        """Check the questionnaire, routing and texts, open storage, load the pseudonym key.
 
         `checked`: what `check_configuration` returned, if the caller ran it already.
         """
-        questionnaire, translator = checked or check_configuration(settings)
+        questionnaire, translator, routing = checked or check_configuration(settings)
         engine = Engine(questionnaire)
         keys = settings.keys()
         cipher = Cipher(MasterKeyWrapper(keys))
@@ -167,6 +167,7 @@ class Services:
             desk_chat_id=settings.desk_chat_id,
             desk_language=settings.desk_language or "",
             codeword_silence_days=settings.codeword_silence_days,
+            routing=routing,
         )
         notices = Notices(
             sessions,
@@ -200,7 +201,15 @@ class Services:
             drafts=drafts,
             turns=turns,
             submission=Submission(
-                turns, sessions, lookups, cipher, translator, counter, notices, deferred
+                turns,
+                sessions,
+                lookups,
+                cipher,
+                translator,
+                counter,
+                notices,
+                deferred,
+                routing=routing,
             ),
             followup=Followup(turns, sessions, lookups, cipher, translator),
             verification=Verification(turns, sessions, cipher, translator),
@@ -224,23 +233,37 @@ class Services:
         await self.database.dispose()
 
 
-def check_configuration(settings: Settings) -> tuple[Questionnaire, Translator]:
+Checked = tuple[Questionnaire, Translator, Routing]
+"""What `check_configuration` found in order: the questionnaire, the texts, the routing."""
+
+
+def check_configuration(settings: Settings) -> Checked:
     """What can be checked without a connection, so that it is said before any: the
-    questionnaire and its texts, the desk language, the master keys, the database's files."""
+    questionnaire and its texts, the routing, the desk language, the master keys, the
+    database's files."""
     questionnaire = dialog_spec.load()
     translator = Translator.load()
-    missing = dialog_spec.missing_texts(
-        questionnaire, {lang: translator.keys(lang) for lang in translator.languages}
-    )
+    available = {lang: translator.keys(lang) for lang in translator.languages}
+    missing = dialog_spec.missing_texts(questionnaire, available)
     if missing:
         raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
+    routing = load_routing(questionnaire, available)
     if settings.desk_language and settings.desk_language not in questionnaire.languages:
         raise SettingsError(
             "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)
         )
     settings.keys()
     check_storage_files(settings)
-    return questionnaire, translator
+    return questionnaire, translator, routing
+
+
+def load_routing(questionnaire: Questionnaire, available: dict[str, set[str]]) -> Routing:
+    """The teams and routing rules, or a SettingsError (one line, exit status 2) naming the
+    first problems of dialogs/routing.yaml."""
+    try:
+        return dialog_routing.load(questionnaire=questionnaire, available=available)
+    except dialog_routing.RoutingError as error:
+        raise SettingsError(f"dialogs/routing.yaml: {error}") from None
 
 
 def check_storage_files(settings: Settings) -> None:

@@ -22,8 +22,9 @@ from storage.models import Case
 
 URGENT = 1
 
-Recipients = Callable[[AsyncSession], Awaitable[list[tuple[int, str]]]]
-"""Where desk notices go (`Desk.recipients`): chat ids with their language ("" for default)."""
+Recipients = Callable[[AsyncSession, str | None], Awaitable[list[tuple[int, str]]]]
+"""Where desk notices about a case of a team go (`Desk.recipients`): chat ids with their
+language ("" for default)."""
 
 
 class Notices:
@@ -45,12 +46,13 @@ class Notices:
         self.escalate_after = escalate_after
 
     async def announce_new_case(self, case_id: str) -> list[Message]:
-        """The desk hears of a new (or reopened) case; marked announced for escalation."""
+        """The case's team hears of a new (or reopened) case (`Desk.recipients`); marked
+        announced for escalation."""
         async with self.sessions() as db, db.begin():
             case = await db.get(Case, case_id)
             if case is None or await case_store.is_held_back(db, case):
                 return []  # a silently blocked person's request never reaches the desk
-            recipients = await self.recipients(db)
+            recipients = await self.recipients(db, case.team)
             await case_store.mark_announced(db, case)
             reference, priority, language = case.reference, case.priority, case.language
         return [
@@ -68,7 +70,8 @@ class Notices:
         ]
 
     async def escalate(self) -> list[Message]:
-        """Announce again every urgent case that has waited too long since its last notice."""
+        """Announce again every urgent case that has waited too long since its last notice:
+        to every volunteer (not only its team: nobody of it took it in time)."""
         outgoing: list[Message] = []
         async with self.sessions() as db, db.begin():
             due = await case_store.due_for_announcement(
@@ -76,7 +79,7 @@ class Notices:
             )
             if not due:
                 return []
-            recipients = await self.recipients(db)
+            recipients = await self.recipients(db, None)
             for case in due:
                 for chat_id, language in recipients:
                     lang = language or self.default_language

@@ -21,6 +21,7 @@ from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
 from dialogs import events as ev
+from dialogs.routing import Routing
 from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
@@ -69,7 +70,10 @@ class Submission:
         counter: EventCounter,
         notices: Notices,
         deferred: DeferredIndex | None = None,
+        *,
+        routing: Routing,
     ) -> None:
+        self.routing = routing  # each case's team and tags, from its answers
         self.notices = notices
         self.turns = turns
         self.sessions = sessions
@@ -173,6 +177,7 @@ class Submission:
             if already is not None:
                 return already
             answers, codeword = codewords.split(completed.answers)
+            route = self.routing.route(answers)
             case = await case_store.create_case(
                 db,
                 self.cipher,
@@ -181,6 +186,8 @@ class Submission:
                 priority=completed.priority,
                 category=completed.category,
                 language=completed.language,
+                team=route.team,
+                tags=route.tags,
             )
             if codeword:
                 await codeword_store.set_codeword(db, self.cipher, case, codeword)
@@ -203,6 +210,9 @@ class Submission:
         case = await case_store.replace_answers(db, self.cipher, case, answers)
         if codeword:
             await codeword_store.set_codeword(db, self.cipher, case, codeword)
+        if case.status == "waiting":  # nobody took it yet: the fuller answers may route it better
+            route = self.routing.route(answers)
+            case = await case_store.set_route(db, case, route.team, route.tags)
         await audit_store.record(db, "answers_completed", actor=None, case=case)
         return case
 

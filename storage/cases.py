@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -78,8 +79,11 @@ async def create_case(
     priority: int,
     category: str,
     language: str,
+    team: str | None = None,
+    tags: Sequence[str] = (),
 ) -> Case:
-    """Store a new waiting case under its own data key (deleting the row shreds its content)."""
+    """Store a new waiting case under its own data key (deleting the row shreds its content),
+    in the queue of `team` with `tags` (dialogs/routing.yaml)."""
     if priority < 1:
         raise ValueError("priority starts at 1 (most urgent)")
     case_id = new_id()
@@ -92,6 +96,8 @@ async def create_case(
         "priority": priority,
         "category": category,
         "language": language,
+        "team": team,
+        "tags": join_tags(tags),
         "key_blob": key_blob,
         "answers_enc": sealed.seal_json(ANSWERS, answers),
         "created_at": now,
@@ -104,6 +110,29 @@ async def create_case(
         if await insert_unless_conflict(session, Case, values, ["reference"]):
             return await session.get_one(Case, case_id)
     raise RuntimeError("no free case reference found; the reference space may be exhausted")
+
+
+def join_tags(tags: Sequence[str]) -> str:
+    """Tags as stored: ids separated by spaces, in the order routing gave them."""
+    return " ".join(dict.fromkeys(tags))
+
+
+def case_tags(case: Case) -> list[str]:
+    return case.tags.split() if case.tags else []
+
+
+async def set_route(session: AsyncSession, case: Case, team: str, tags: Sequence[str]) -> Case:
+    """Give a case its team and tags anew (a request sent early, now answered in full)."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(team=team, tags=join_tags(tags), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    fresh = await _reload(session, case)
+    set_committed_value(case, "team", fresh.team)
+    set_committed_value(case, "tags", fresh.tags)
+    return fresh
 
 
 def case_answers(cipher: Cipher, case: Case) -> dict[str, Any]:
@@ -203,19 +232,32 @@ async def _take(session: AsyncSession, case_id: str, volunteer: Volunteer) -> bo
     return rowcount(result) == 1
 
 
-async def waiting_cases(session: AsyncSession, limit: int = 50) -> Sequence[Case]:
-    """The queue: most urgent first (priority 1), then oldest first."""
+def in_teams(teams: Collection[str] | None) -> Any:
+    """Cases in the queue of one of `teams` (None: of every team); a case with no team (stored
+    before teams existed) is in every team's queue."""
+    if teams is None:
+        return true()
+    return Case.team.in_(sorted(teams)) | Case.team.is_(None)
+
+
+async def waiting_cases(
+    session: AsyncSession, limit: int = 50, *, teams: Collection[str] | None = None
+) -> Sequence[Case]:
+    """The queue of `teams` (None: every team's): most urgent first (priority 1), then oldest."""
     query = (
         select(Case)
-        .where(Case.status == "waiting", _not_held_back())
+        .where(Case.status == "waiting", _not_held_back(), in_teams(teams))
         .order_by(*_QUEUE_ORDER)
         .limit(limit)
     )
     return (await session.scalars(query)).all()
 
 
-async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None:
-    """Take the first case of the queue; None only when no case is waiting.
+async def claim_next(
+    session: AsyncSession, volunteer: Volunteer, *, teams: Collection[str] | None = None
+) -> Case | None:
+    """Take the first case of the queue of `teams` (None: every team's); None only when no
+    such case is waiting.
 
     PostgreSQL: the candidate row is locked with SKIP LOCKED, so volunteers claiming at once
     each get a different case without waiting on each other; the lock lasts until the caller
@@ -227,7 +269,7 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
     for _ in range(_CLAIM_ROUNDS):
         query = (
             select(Case.id)
-            .where(Case.status == "waiting", _not_held_back())
+            .where(Case.status == "waiting", _not_held_back(), in_teams(teams))
             .order_by(*_QUEUE_ORDER)
         )
         if postgres:
@@ -236,7 +278,7 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
             query = query.limit(_CLAIM_BATCH)
         candidates = (await session.scalars(query)).all()
         if not candidates:
-            if postgres and await _any_waiting(session):
+            if postgres and await _any_waiting(session, teams):
                 # Every waiting row is locked for a moment (another claim, or a notice being
                 # marked as sent): wait briefly rather than say the queue is empty.
                 await asyncio.sleep(_LOCKED_PAUSE)
@@ -248,9 +290,9 @@ async def claim_next(session: AsyncSession, volunteer: Volunteer) -> Case | None
     raise RuntimeError("could not claim a case: the queue kept changing")  # pragma: no cover
 
 
-async def _any_waiting(session: AsyncSession) -> bool:
+async def _any_waiting(session: AsyncSession, teams: Collection[str] | None) -> bool:
     found = await session.scalar(
-        select(Case.id).where(Case.status == "waiting", _not_held_back()).limit(1)
+        select(Case.id).where(Case.status == "waiting", _not_held_back(), in_teams(teams)).limit(1)
     )
     return found is not None
 
@@ -473,3 +515,20 @@ async def replace_answers(
         .values(answers_enc=sealed.seal_json(ANSWERS, answers), updated_at=utcnow())
     )
     return await _reload(session, case)
+
+
+async def open_counts_by_team(session: AsyncSession) -> dict[str, tuple[int, int]]:
+    """Per team: its open cases (waiting or taken) and how many of them wait (/teams).
+
+    Held-back requests (a silent block) are not counted: they never reach a queue.
+    """
+    waiting = func.sum(sql_case((Case.status == "waiting", 1), else_=0))
+    query = (
+        select(Case.team, func.count(), waiting)
+        .where(Case.status != "closed", Case.team.is_not(None), _not_held_back())
+        .group_by(Case.team)
+    )
+    return {
+        str(team): (int(count), int(waited or 0))
+        for team, count, waited in (await session.execute(query)).all()
+    }

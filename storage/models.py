@@ -155,6 +155,8 @@ class Case(Base):
         # Counting new cases (the global cap) and finding expired ones (retention).
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_closed_at", "closed_at"),
+        # A team's queue and its counts (/queue, /teams).
+        Index("ix_cases_team_status", "team", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -201,6 +203,12 @@ class Case(Base):
     codeword_misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     codeword_failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     codeword_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its team's queue and its tags (dialogs/routing.yaml), set when it is submitted. Plain like
+    # `category`: they say what kind of situation it is, never what the person wrote. No team:
+    # stored before teams existed, in every team's queue. Tags: ids separated by spaces (none:
+    # "", or NULL when stored before teams existed).
+    team: Mapped[str | None] = mapped_column(String(32))
+    tags: Mapped[str | None] = mapped_column(String(255))
 
 
 class Volunteer(Base):
@@ -223,6 +231,21 @@ class Volunteer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_hour)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VolunteerTeam(Base):
+    """A volunteer's membership of a team (dialogs/routing.yaml); one row per team.
+
+    A volunteer with no row is in no team and works every team's queue (see
+    `casework.desk.teams`). Rows of a team the routing file no longer names are ignored.
+    """
+
+    __tablename__ = "volunteer_teams"
+
+    volunteer_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    team: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class Invite(Base):

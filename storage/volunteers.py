@@ -8,7 +8,7 @@ transaction. Redeeming an invite is a conditional UPDATE whose row count says wh
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from storage.models import (
     Invite,
     RelayLink,
     Volunteer,
+    VolunteerTeam,
     new_id,
     this_hour,
     utcnow,
@@ -181,6 +182,42 @@ async def active_volunteers(session: AsyncSession) -> Sequence[Volunteer]:
         .order_by(Volunteer.created_at, Volunteer.handle)
     )
     return (await session.scalars(query)).all()
+
+
+async def teams_of(session: AsyncSession, volunteer: Volunteer) -> set[str]:
+    """The teams a volunteer is in (empty: in none)."""
+    query = select(VolunteerTeam.team).where(VolunteerTeam.volunteer_id == volunteer.id)
+    return set((await session.scalars(query)).all())
+
+
+async def change_teams(
+    session: AsyncSession, volunteer: Volunteer, *, add: Iterable[str], remove: Iterable[str]
+) -> set[str]:
+    """Put a volunteer in and out of teams; returns the teams they are in now."""
+    have = await teams_of(session, volunteer)
+    removed = set(remove) & have
+    if removed:
+        await session.execute(
+            delete(VolunteerTeam).where(
+                VolunteerTeam.volunteer_id == volunteer.id, VolunteerTeam.team.in_(removed)
+            )
+        )
+    for team in sorted(set(add) - have):
+        await insert_unless_conflict(
+            session, VolunteerTeam, {"volunteer_id": volunteer.id, "team": team},
+            ["volunteer_id", "team"],
+        )  # fmt: skip
+    return (have - removed) | set(add)
+
+
+async def memberships(session: AsyncSession) -> dict[str, set[str]]:
+    """Every active volunteer's id with the teams they are in (an empty set: in none)."""
+    members: dict[str, set[str]] = {v.id: set() for v in await active_volunteers(session)}
+    query = select(VolunteerTeam.volunteer_id, VolunteerTeam.team)
+    for volunteer_id, team in (await session.execute(query)).all():
+        if volunteer_id in members:
+            members[volunteer_id].add(team)
+    return members
 
 
 async def list_volunteers(session: AsyncSession) -> Sequence[Volunteer]:

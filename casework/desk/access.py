@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework.outgoing import Message
 from casework.people import Person
+from dialogs.routing import Routing
 from locales.translator import Translator
 from storage import cases as case_store
 from storage import copies as copies_store
@@ -144,6 +145,7 @@ class Desk:
         desk_chat_id: int | None = None,
         desk_language: str = "",
         codeword_silence_days: int = 14,
+        routing: Routing,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
@@ -156,6 +158,7 @@ class Desk:
         self.desk_chat_id = desk_chat_id
         self.desk_language = desk_language  # "" means the questionnaire's default language
         self.codeword_silence_days = codeword_silence_days  # 0: never asked for after a silence
+        self.routing = routing
 
     def volunteer_pseudonym(self, person: Person) -> str:
         return self.pseudonyms("volunteer", person.user_id)
@@ -202,12 +205,16 @@ class Desk:
             await volunteer_store.touch(db, me)
             yield Work(self, db, me, person.chat_id, command_message_id)
 
-    async def recipients(self, db: AsyncSession) -> list[tuple[int, str]]:
-        """Where desk notices go, with their language: the desk group if one is set, else
-        every active volunteer."""
+    async def recipients(self, db: AsyncSession, team: str | None = None) -> list[tuple[int, str]]:
+        """Where desk notices about a case of `team` go, with their language: the desk group if
+        one is set, else the team's active members (with those in no team, who work every
+        queue), else, when the team has nobody (or the case no team), every active volunteer."""
         if self.desk_chat_id is not None:
             return [(self.desk_chat_id, self.desk_language or self.default_language)]
-        return [
-            (volunteer_store.volunteer_chat_id(self.cipher, v), v.language)
-            for v in await volunteer_store.active_volunteers(db)
-        ]
+        everyone = await volunteer_store.active_volunteers(db)
+        if team is not None:
+            known = set(self.routing.teams)
+            teams = await volunteer_store.memberships(db)
+            members = [v for v in everyone if team in teams[v.id] or not teams[v.id] & known]
+            everyone = list(members or everyone)
+        return [(volunteer_store.volunteer_chat_id(self.cipher, v), v.language) for v in everyone]

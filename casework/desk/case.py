@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from casework import checked_phone, verification
 from casework.answers import answer_line, category_name
+from casework.desk import teams
 from casework.desk.access import Work, holder_or_admin, last_holder_or_admin
 from casework.durations import age
 from casework.outgoing import Message
@@ -36,6 +37,9 @@ async def show(work: Work, case: Case) -> None:
             age=work.text("duration", **age(case.created_at)),
         ),
     ]
+    if case.team is not None:
+        tags = teams.tag_words(work, case_store.case_tags(case))
+        lines.append(work.text("desk-case-team", team=teams.team_name(work, case.team), tags=tags))
     if holder is not None:
         lines.append(work.text("desk-case-holder", handle=holder.handle))
     reason = case_store.close_reason(work.cipher, case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from casework.answers import category_name
+from casework.desk import teams
 from casework.desk.access import Work
 from casework.desk.case import show
 from casework.durations import age, split_duration
@@ -12,20 +13,37 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import errors
 from storage import stats as stats_store
+from storage.cases import case_tags
 from storage.models import Case
 
 URGENT_PRIORITY = 1
 """Priority 1 is the most urgent (the questionnaire's "in danger right now")."""
 
 
-async def queue(work: Work) -> None:
-    cases = await case_store.waiting_cases(work.db)
+async def queue(work: Work, which: str | None = None) -> None:
+    """The waiting cases of one's teams (every team's for a volunteer in none), of every team
+    (`which` "all") or of one team (`which` its id)."""
+    scope: set[str] | None
+    if which is None:
+        scope = await teams.my_scope(work)
+        named = teams.team_names(work, scope) if scope is not None else None
+    elif which.lower() == teams.ALL:
+        scope, named = None, work.text("desk-all-teams")
+    else:
+        scope = {teams.known_team(work, which)}
+        named = teams.team_names(work, scope)
+    cases = await case_store.waiting_cases(work.db, teams=scope)
     if not cases:
-        text = work.text("desk-queue-empty")
+        if named is None:
+            text = work.text("desk-queue-empty")
+        else:
+            text = work.text("desk-queue-empty-of", teams=named)
         held = await _held_back_line(work)
         work.tell_me(f"{text}\n{held}" if held else text)
         return
     lines = [work.text("desk-queue-title", count=len(cases))]
+    if named is not None:
+        lines.insert(0, work.text("desk-queue-of", teams=named))
     lines += case_lines(work, cases)
     lines.append(work.text("desk-queue-priorities"))
     held = await _held_back_line(work)
@@ -53,6 +71,7 @@ def case_lines(work: Work, cases: Sequence[Case], *, held: bool = False) -> list
         t.text(lang, key, reference=c.reference, priority=c.priority,
                urgent="yes" if c.priority <= URGENT_PRIORITY else "no",
                category=category_name(t, lang, c.category), language=c.language,
+               team=teams.team_name(work, c.team), tags=teams.tag_words(work, case_tags(c)),
                waited=t.text(lang, "duration", **age(c.taken_at if held else c.created_at)))
         + (" · ⚠" if c.codeword_failed else "")  # the codeword failed: see /case
         for c in cases
@@ -61,10 +80,13 @@ def case_lines(work: Work, cases: Sequence[Case], *, held: bool = False) -> list
 
 async def take(work: Work, reference: str | None) -> None:
     """The named case, or the most urgent waiting one; then its view."""
+    scope = await teams.my_scope(work)
     if reference is not None:
-        case = await _claim(work, reference)
+        case = await _claim(work, reference, scope)
     else:
-        found = await case_store.claim_next(work.db, work.me)
+        found = await case_store.claim_next(work.db, work.me, teams=scope)
+        if found is None and scope is not None:
+            raise work.refuse("desk-nothing-to-take-of", teams=teams.team_names(work, scope))
         if found is None:
             raise work.refuse("desk-nothing-to-take")
         case = found
@@ -73,7 +95,17 @@ async def take(work: Work, reference: str | None) -> None:
     await show(work, case)
 
 
-async def _claim(work: Work, reference: str) -> Case:
+async def _claim(work: Work, reference: str, scope: set[str] | None) -> Case:
+    """The named case, claimed through the same conditional UPDATE as always; a case of
+    another team's queue is refused first (admins may take any)."""
+    named = await case_store.get_case_by_reference(work.db, reference)
+    mine = named is not None and named.status == "taken" and named.volunteer_id == work.me.id
+    if named is not None and not (work.is_admin or mine or teams.may_work_on(scope, named)):
+        raise work.refuse(
+            "desk-take-other-team",
+            reference=named.reference,
+            team=teams.team_name(work, named.team),
+        )
     try:
         return await case_store.claim(work.db, work.me, reference)
     except errors.CaseNotFound:

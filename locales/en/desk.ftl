@@ -17,8 +17,8 @@ duration =
 
 desk-help =
     Volunteer desk:
-    /queue - waiting cases, most urgent first
-    /take - take the next case; /take REF - take that case
+    /queue - waiting cases of your teams, most urgent first; /queue all, /queue TEAM - everyone's, one team's
+    /take - take the next case of your teams; /take REF - take that case
     /case REF - read a case (answers and conversation)
     /reply REF text - write to the person (or reply to their relayed message)
     /canned - canned replies; /canned REF KEY - send one
@@ -31,7 +31,7 @@ desk-help =
     /block REF - the person can no longer open requests, and is told so
     /block REF silent - they are not told; their requests never reach the queue
     /unblock REF - lift a block
-    Admins: /invite [admin], /volunteers, /revoke HANDLE, /audit REF
+    Admins: /invite [admin], /volunteers, /revoke HANDLE, /audit REF, /teams, /team HANDLE +TEAM -TEAM
 
 desk-status-waiting = waiting
 desk-status-taken = taken
@@ -53,7 +53,10 @@ desk-queue-title = { $count ->
 desk-queue-line = { $reference } · { $urgent ->
         [yes] 🔴 URGENT ·{" "}
        *[no] {""}
-    }priority { $priority } · { $category } · { $language } · waiting { $waited }
+    }priority { $priority } · { $category } · { $team }{ $tags ->
+        [none] {""}
+       *[other] {" "}({ $tags })
+    } · { $language } · waiting { $waited }
 desk-nothing-to-take = No case is waiting.
 desk-taken = You took case { $reference }.
 desk-not-found = There is no case { $reference }.
@@ -210,3 +213,32 @@ desk-reply-held-flagged = Kept in case { $reference }: the codeword did not matc
 desk-case-codeword-set = Codeword: set
 desk-case-codeword-flagged = ⚠ Codeword did not match three times: the phone may be in other hands.
 desk-case-codeword-waiting = Codeword: asked, no answer yet
+
+## Teams (dialogs/routing.yaml): each team's and each tag's name, and the team commands.
+team-duty = Duty (urgent)
+team-evacuation = Evacuation
+team-asylum = Asylum abroad
+team-legal = Legal
+team-psych = Psychological help
+tag-criminal_case = criminal case
+tag-health = health
+tag-checked_phone = phone may be checked
+tag-foreign = foreign citizen
+tag-relative = written by someone else
+tag-documents_taken = documents held by the unit
+desk-queue-of = Queue of: { $teams }
+desk-queue-empty-of = No case is waiting for: { $teams }
+desk-nothing-to-take-of = No case is waiting for: { $teams }
+desk-all-teams = all teams
+desk-team-unknown = There is no team { $team }. Teams: { $teams }
+desk-take-other-team = Case { $reference } is in the queue of another team ({ $team }). Ask them or an admin.
+desk-case-team = Team: { $team }{ $tags ->
+        [none] {""}
+       *[other] {" "}· { $tags }
+    }
+desk-team-now = { $handle } is now in: { $teams }
+desk-team-none = { $handle } is in no team now, so they work every team's queue.
+desk-teams-title = Teams:
+desk-teams-line = { $name } ({ $team }) · open cases: { $open }, waiting: { $waiting } · { $members }
+desk-teams-nobody = nobody in this team yet
+desk-teams-teamless = In no team (they work every queue): { $handles }

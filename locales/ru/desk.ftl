@@ -19,8 +19,8 @@ duration =
 
 desk-help =
     Стол волонтёров:
-    /queue - ожидающие заявки, самые срочные первыми
-    /take - взять следующую заявку; /take НОМЕР - взять эту
+    /queue - ожидающие заявки ваших команд, самые срочные первыми; /queue all, /queue КОМАНДА - всех команд, одной команды
+    /take - взять следующую заявку ваших команд; /take НОМЕР - взять эту
     /case НОМЕР - прочитать заявку (ответы и переписку)
     /reply НОМЕР текст - написать человеку (или ответьте на пересланное от него сообщение)
     /canned - готовые ответы; /canned НОМЕР КЛЮЧ - отправить
@@ -33,7 +33,7 @@ desk-help =
     /block НОМЕР - человек больше не сможет подавать заявки, и ему об этом скажут
     /block НОМЕР silent - ему не скажут; его заявки не попадут в очередь
     /unblock НОМЕР - снять блокировку
-    Админам: /invite [admin], /volunteers, /revoke ИМЯ, /audit НОМЕР
+    Админам: /invite [admin], /volunteers, /revoke ИМЯ, /audit НОМЕР, /teams, /team ИМЯ +КОМАНДА -КОМАНДА
 
 desk-status-waiting = ждёт
 desk-status-taken = в работе
@@ -56,7 +56,10 @@ desk-queue-title = { $count ->
 desk-queue-line = { $reference } · { $urgent ->
         [yes] 🔴 СРОЧНО ·{" "}
        *[no] {""}
-    }приоритет { $priority } · { $category } · { $language } · ждёт { $waited }
+    }приоритет { $priority } · { $category } · { $team }{ $tags ->
+        [none] {""}
+       *[other] {" "}({ $tags })
+    } · { $language } · ждёт { $waited }
 desk-nothing-to-take = Ожидающих заявок нет.
 desk-taken = Вы взяли заявку { $reference }.
 desk-not-found = Заявки { $reference } нет.
@@ -217,3 +220,32 @@ desk-reply-held-flagged = Сохранено в заявке { $reference }: к�
 desk-case-codeword-set = Кодовое слово: задано
 desk-case-codeword-flagged = ⚠ Кодовое слово не совпало три раза: телефон, возможно, в чужих руках.
 desk-case-codeword-waiting = Кодовое слово: спросили, ответа пока нет
+
+## Команды (dialogs/routing.yaml): названия команд и меток, и команды для работы с ними.
+team-duty = Дежурные (срочное)
+team-evacuation = Эвакуация
+team-asylum = Убежище за границей
+team-legal = Юристы
+team-psych = Психологическая помощь
+tag-criminal_case = уголовное дело
+tag-health = здоровье
+tag-checked_phone = телефон могут проверить
+tag-foreign = иностранный гражданин
+tag-relative = пишет другой человек
+tag-documents_taken = документы у части
+desk-queue-of = Очередь: { $teams }
+desk-queue-empty-of = Ожидающих заявок нет (очередь: { $teams }).
+desk-nothing-to-take-of = Ожидающих заявок нет (очередь: { $teams }).
+desk-all-teams = все команды
+desk-team-unknown = Команды { $team } нет. Команды: { $teams }
+desk-take-other-team = Заявка { $reference } в очереди другой команды ({ $team }). Обратитесь к ним или к админу.
+desk-case-team = Команда: { $team }{ $tags ->
+        [none] {""}
+       *[other] {" "}· { $tags }
+    }
+desk-team-now = { $handle } теперь в командах: { $teams }
+desk-team-none = { $handle } теперь ни в одной команде и работает со всеми очередями.
+desk-teams-title = Команды:
+desk-teams-line = { $name } ({ $team }) · открытых заявок: { $open }, ждут: { $waiting } · { $members }
+desk-teams-nobody = в команде пока никого
+desk-teams-teamless = Ни в одной команде (работают со всеми очередями): { $handles }

@@ -106,7 +106,7 @@ def test_check_reports_every_part_in_one_go(tmp_path: Path) -> None:
            "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}"}  # fmt: skip
     good = run("check", env=env, cwd=tmp_path)
     assert good.returncode == 0, good.stdout + good.stderr
-    for part in ("token", "master keys", "questionnaire", "database", "redis"):
+    for part in ("token", "master keys", "questionnaire", "routing", "database", "redis"):
         assert part in good.stdout
     bad = run("check", env={**env, "INTAKE_REDIS_URL": "redis://127.0.0.1:1/0",
                             "INTAKE_MASTER_KEYS": ""}, cwd=tmp_path)  # fmt: skip
@@ -221,3 +221,34 @@ def test_an_unexpected_error_says_where_without_its_message(tmp_path: Path) -> N
     lines = result.stderr.strip().splitlines()
     assert lines[0] == "Traceback (most recent call last):"
     assert lines[-1].startswith("intake-bot: unexpected error: RuntimeError at <string>:3")
+
+
+def test_a_broken_routing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """A routing rule naming a team that does not exist stops `run` before anything starts:
+    one line naming the file, the rule and the team; exit status 2 (the packaged file is
+    swapped for a broken copy here, as there is no setting for another file)."""
+    shipped = (ROOT / "dialogs" / "routing.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "routing.yaml"
+    bad.write_text(shipped.replace("  - team: psych\n", "  - team: psychology\n"), "utf-8")
+    plant = (
+        "import sys, bot.__main__ as cli, dialogs.routing as routing\n"
+        "shipped = routing.load\n"
+        f"routing.load = lambda path=None, **kw: shipped({str(bad)!r}, **kw)\n"
+        "sys.exit(cli.main(['run']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "intake-bot: dialogs/routing.yaml: rule 5: unknown team 'psychology'"
+    ]
+    checked = subprocess.run(
+        [sys.executable, "-c", plant.replace("['run']", "['check']")], capture_output=True,
+        text=True, env=clean, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 1
+    assert "routing        FAILED: dialogs/routing.yaml: rule 5: unknown team" in checked.stdout

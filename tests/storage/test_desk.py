@@ -983,3 +983,83 @@ async def test_claim_next_waits_for_a_briefly_locked_case_instead_of_saying_none
 async def _claim_next(sessions: Sessions, volunteer: Volunteer) -> Case | None:
     async with sessions.begin() as session:
         return await case_store.claim_next(session, volunteer)
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+
+async def _team_cases(sessions: Sessions, cipher: Cipher, teams: list[str | None]) -> list[Case]:
+    """Waiting cases of these teams (None: stored before teams), priority 2, one minute apart."""
+    person = await _person(sessions, cipher, "t")
+    start = datetime.now(UTC) - timedelta(hours=2)
+    out = []
+    async with sessions.begin() as session:
+        for number, team in enumerate(teams):
+            case = await create_case(
+                session, cipher, person=person, answers={"n": number}, priority=2,
+                category="c", language="ru", team=team, tags=["health", "health", "foreign"],
+            )  # fmt: skip
+            case.created_at = start + timedelta(minutes=number)
+            out.append(case)
+    return out
+
+
+async def test_a_teams_queue_and_its_claims_keep_to_that_team(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    """A case with no team (stored before teams existed) is in every team's queue."""
+    legal, duty, old = await _team_cases(sessions, cipher, ["legal", "duty", None])
+    assert legal.tags == "health foreign"
+    async with sessions() as session:
+        queue = await case_store.waiting_cases(session, teams={"legal"})
+        assert [c.id for c in queue] == [legal.id, old.id]
+        assert len(await case_store.waiting_cases(session)) == 3
+        assert [c.id for c in await case_store.waiting_cases(session, teams={"duty", "x"})] == [
+            duty.id,
+            old.id,
+        ]
+    (volunteer,) = await _volunteers(sessions, cipher, 1)
+    async with sessions.begin() as session:
+        first = await case_store.claim_next(session, volunteer, teams={"legal"})
+        second = await case_store.claim_next(session, volunteer, teams={"legal"})
+        assert await case_store.claim_next(session, volunteer, teams={"legal"}) is None
+        assert (first.id, second.id) == (legal.id, old.id)  # type: ignore[union-attr]
+        assert (await case_store.claim_next(session, volunteer)).id == duty.id  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("volunteers", [10])
+async def test_claim_race_within_one_team_gives_each_case_to_exactly_one_volunteer(
+    wide_sessions: Sessions, cipher: Cipher, volunteers: int
+) -> None:
+    team = await _volunteers(wide_sessions, cipher, volunteers)
+    queue = await _team_cases(wide_sessions, cipher, ["legal"] * 6 + ["duty"] * 4)
+
+    async def claim_next(session: AsyncSession, number: int) -> str | None:
+        case = await case_store.claim_next(session, team[number], teams={"legal"})
+        return None if case is None else case.id
+
+    results = await _all_at_once(wide_sessions, volunteers, claim_next)
+    won = [case_id for case_id in results if case_id is not None]
+    assert sorted(won) == sorted(case.id for case in queue[:6])  # each legal case once
+    async with wide_sessions() as session:
+        left = await case_store.waiting_cases(session)
+    assert {c.id for c in left} == {case.id for case in queue[6:]}  # duty's are untouched
+
+
+async def test_team_membership_and_open_counts(sessions: Sessions, cipher: Cipher) -> None:
+    one, two = await _volunteers(sessions, cipher, 2)
+    async with sessions.begin() as session:
+        assert await volunteer_store.teams_of(session, one) == set()
+        now = await volunteer_store.change_teams(session, one, add=["legal", "psych"], remove=[])
+        assert now == {"legal", "psych"}
+        again = await volunteer_store.change_teams(session, one, add=["legal"], remove=["psych"])
+        assert again == {"legal"}
+        members = await volunteer_store.memberships(session)
+        assert members[one.id] == {"legal"}
+        assert members[two.id] == set()
+    legal, _, _ = await _team_cases(sessions, cipher, ["legal", "legal", None])
+    async with sessions.begin() as session:
+        await case_store.claim(session, two, legal.reference)
+        assert await case_store.open_counts_by_team(session) == {"legal": (2, 1)}
+        await volunteer_store.revoke(session, one.handle)
+        assert one.id not in await volunteer_store.memberships(session)

@@ -1,4 +1,4 @@
-"""/invite, /join, /volunteers, /revoke, /audit."""
+"""/invite, /join, /volunteers, /revoke, /audit, and the teams: /teams, /team."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.common import on_help, on_unknown_command, person_of, reply
 from bot.handlers.desk.command import Command, DeskHandler, usage
-from casework.desk import members
+from casework.desk import members, teams
 from casework.desk.access import Work
 
 
@@ -52,9 +52,22 @@ async def on_audit(work: Work, command: Command) -> None:
     await members.audit(work, command.words[0])
 
 
+async def on_teams(work: Work, command: Command) -> None:
+    await teams.overview(work)
+
+
+async def on_team(work: Work, command: Command) -> None:
+    work.require_admin()
+    if len(command.words) < 2:
+        raise usage(work, "/team HANDLE +TEAM -TEAM")
+    await teams.change(work, command.words[0], command.words[1:])
+
+
 COMMANDS: dict[str, DeskHandler] = {
     "invite": on_invite,
     "volunteers": on_volunteers,
     "revoke": on_revoke,
     "audit": on_audit,
+    "teams": on_teams,
+    "team": on_team,
 }

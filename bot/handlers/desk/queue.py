@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from bot.handlers.desk.command import Command, DeskHandler
+from bot.handlers.desk.command import Command, DeskHandler, usage
 from casework.desk import queue
 from casework.desk.access import Work
 
 
 async def on_queue(work: Work, command: Command) -> None:
-    await queue.queue(work)
+    if len(command.words) > 1:
+        raise usage(work, "/queue [all|TEAM]")
+    await queue.queue(work, command.words[0] if command.words else None)
 
 
 async def on_take(work: Work, command: Command) -> None:
