@@ -61,7 +61,7 @@ async def _record_copies(
         return
     gone = await copies.record_sent(
         services.sessions,
-        volunteer_id=me.id,
+        volunteer_id=item.in_chat_of or me.id,
         case_id=case_id,
         reference=item.reference,
         message_ids=sent,

@@ -31,3 +31,6 @@ class Message:
     quiet: bool = False
     """Sent without a sound: the person said their phone may be checked (`casework.checked_phone`);
     the text then starts with a neutral line."""
+    in_chat_of: str | None = None
+    """The volunteer (id) whose chat this goes to, when not the one the operation is for (a
+    case handed to someone with a note): its copies are recorded as theirs."""

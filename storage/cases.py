@@ -532,3 +532,86 @@ async def open_counts_by_team(session: AsyncSession) -> dict[str, tuple[int, int
         str(team): (int(count), int(waited or 0))
         for team, count, waited in (await session.execute(query)).all()
     }
+
+
+# --- handover: another team, another holder, tags and priority set by hand (/transfer, /assign,
+# /tag, /priority) ------------------------------------------------------------------------------
+
+
+async def _set(session: AsyncSession, case: Case, **values: Any) -> Case:
+    """Set plain columns of a case (not its state: see `move_to_team`, `hand_over`)."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(**values, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    fresh = await _reload(session, case)
+    for name in values:
+        set_committed_value(case, name, getattr(fresh, name))
+    return fresh
+
+
+async def set_tags(session: AsyncSession, case: Case, tags: Sequence[str]) -> Case:
+    return await _set(session, case, tags=join_tags(tags))
+
+
+async def set_priority(session: AsyncSession, case: Case, priority: int) -> Case:
+    if priority < 1:
+        raise ValueError("priority starts at 1 (most urgent)")
+    return await _set(session, case, priority=priority)
+
+
+async def move_to_team(session: AsyncSession, case: Case, team: str) -> Case:
+    """Put an open case into the queue of `team`, waiting: a holder releases it (as `release`,
+    their relay links dropped), and it is announced again there. Raises CaseStateError if the
+    case is closed or its holder changed since `case` was read."""
+    holder = case.volunteer_id if case.status == "taken" else None
+    same_holder = Case.volunteer_id == holder if holder is not None else Case.status == "waiting"
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == case.status, Case.status != "closed")
+        .where(same_holder)
+        .values(
+            team=team,
+            status="waiting",
+            volunteer_id=None,
+            taken_at=None,
+            announced_at=None,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        raise CaseStateError("the case changed meanwhile or is closed")
+    if holder is not None:
+        await session.execute(
+            delete(RelayLink).where(RelayLink.case_id == case.id, RelayLink.volunteer_id == holder)
+        )
+    fresh = await _reload(session, case)
+    set_committed_value(case, "team", fresh.team)
+    return fresh
+
+
+async def hand_over(session: AsyncSession, case: Case, volunteer: Volunteer) -> Case:
+    """Make an open case (waiting, or held by the holder recorded on `case`) `volunteer`'s, as
+    if they had taken it now; the previous holder's relay links are dropped. Raises
+    CaseStateError if the case is closed or changed hands since `case` was read."""
+    check_active(volunteer)
+    holder = case.volunteer_id if case.status == "taken" else None
+    same_holder = Case.volunteer_id == holder if holder is not None else Case.status == "waiting"
+    now = utcnow()
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.status == case.status, Case.status != "closed")
+        .where(same_holder)
+        .values(status="taken", volunteer_id=volunteer.id, taken_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        raise CaseStateError("the case changed meanwhile or is closed")
+    if holder is not None:
+        await session.execute(
+            delete(RelayLink).where(RelayLink.case_id == case.id, RelayLink.volunteer_id == holder)
+        )
+    return await _reload(session, case)

@@ -25,6 +25,11 @@ desk-help =
     /verify REF - ask the person for their codeword; you learn only whether it matches
     /note REF text - an internal note, never sent to the person
     /release REF - back to the queue
+    /transfer REF TEAM [note] - to another team's queue, waiting again; the note is internal
+    /assign REF HANDLE [note] - hand the case to that volunteer; they see the note, the person is told nothing
+    /tag REF +TAG -TAG - add or remove tags
+    /priority REF N - set the priority by hand (1 most urgent, to 4)
+    /reopen REF - a closed case back to its team's queue
     /close REF [reason] - close; the person gets a neutral notice, the reason stays internal (to tell them something, /reply first)
     /mine - your open cases
     /stats - counts and waiting times
@@ -242,3 +247,27 @@ desk-teams-title = Teams:
 desk-teams-line = { $name } ({ $team }) · open cases: { $open }, waiting: { $waiting } · { $members }
 desk-teams-nobody = nobody in this team yet
 desk-teams-teamless = In no team (they work every queue): { $handles }
+
+## Handover (casework/desk/handover.py): /transfer, /assign, /tag, /priority, /reopen. The person
+## is told nothing of these; notices to a team carry no content.
+desk-transferred = Case { $reference } now waits in the queue of { $team }.
+desk-transferred-in = ➡️ Case { $reference } was moved to the queue of { $team } · priority { $priority } · { $language }. /take { $reference }
+desk-transferred-away = Case { $reference }, which you held, was moved by { $handle } to the queue of { $team }. It is no longer yours.
+desk-transfer-closed = Case { $reference } is closed. /reopen { $reference } first.
+desk-transfer-same = Case { $reference } is already in the queue of { $team }.
+desk-tag-unknown = There is no tag { $tag }. Tags: { $tags }
+desk-tagged = Tags of { $reference }: { $tags ->
+        [none] none
+       *[other] { $tags }
+    }
+desk-priority-range = The priority is a number from 1 (most urgent) to 4, not { $value }.
+desk-priority-set = Priority of { $reference }: { $old } → { $priority }.
+desk-assign-unknown = There is no active volunteer { $handle }.
+desk-assign-closed = Case { $reference } is closed. /reopen { $reference } first.
+desk-assign-already = { $handle } already holds case { $reference }.
+desk-assigned = Case { $reference } is now held by { $handle }; they were told.
+desk-assigned-to-you = 📥 { $handle } handed case { $reference } to you: you hold it now. /case { $reference } to read it.
+desk-assigned-note = 📝 Internal note (never sent to the person): { $text }
+desk-assigned-away = Case { $reference }, which you held, was handed to { $handle } by { $by }. It is no longer yours.
+desk-reopen-not-closed = Case { $reference } is not closed.
+desk-reopened-by-desk = Case { $reference } is open again and waits in the queue of { $team }.

@@ -27,6 +27,11 @@ desk-help =
     /verify НОМЕР - спросить у человека кодовое слово; вы узнаете только, совпало ли оно
     /note НОМЕР текст - внутренняя заметка, человеку не отправляется
     /release НОМЕР - вернуть в очередь
+    /transfer НОМЕР КОМАНДА [заметка] - в очередь другой команды, снова ждёт; заметка внутренняя
+    /assign НОМЕР ИМЯ [заметка] - передать заявку этому волонтёру; он увидит заметку, человеку ничего не сообщат
+    /tag НОМЕР +МЕТКА -МЕТКА - добавить или убрать метки
+    /priority НОМЕР N - задать приоритет вручную (1 самое срочное, до 4)
+    /reopen НОМЕР - вернуть закрытую заявку в очередь её команды
     /close НОМЕР [причина] - закрыть; человек получит нейтральное уведомление, причина останется внутренней (чтобы что-то ему сказать, сначала /reply)
     /mine - ваши открытые заявки
     /stats - счётчики и время ожидания
@@ -249,3 +254,27 @@ desk-teams-title = Команды:
 desk-teams-line = { $name } ({ $team }) · открытых заявок: { $open }, ждут: { $waiting } · { $members }
 desk-teams-nobody = в команде пока никого
 desk-teams-teamless = Ни в одной команде (работают со всеми очередями): { $handles }
+
+## Передача (casework/desk/handover.py): /transfer, /assign, /tag, /priority, /reopen. Человеку об
+## этом ничего не сообщается; уведомления команде — без содержания.
+desk-transferred = Заявка { $reference } теперь ждёт в очереди: { $team }.
+desk-transferred-in = ➡️ Заявку { $reference } передали в очередь: { $team } · приоритет { $priority } · { $language }. /take { $reference }
+desk-transferred-away = Заявку { $reference }, которую вы вели, { $handle } передал(а) в очередь: { $team }. Вы её больше не ведёте.
+desk-transfer-closed = Заявка { $reference } закрыта. Сначала /reopen { $reference }.
+desk-transfer-same = Заявка { $reference } и так в очереди: { $team }.
+desk-tag-unknown = Метки { $tag } нет. Метки: { $tags }
+desk-tagged = Метки { $reference }: { $tags ->
+        [none] нет
+       *[other] { $tags }
+    }
+desk-priority-range = Приоритет — число от 1 (самое срочное) до 4, а не { $value }.
+desk-priority-set = Приоритет { $reference }: { $old } → { $priority }.
+desk-assign-unknown = Активного волонтёра { $handle } нет.
+desk-assign-closed = Заявка { $reference } закрыта. Сначала /reopen { $reference }.
+desk-assign-already = { $handle } уже ведёт заявку { $reference }.
+desk-assigned = Заявку { $reference } теперь ведёт { $handle }, уведомление отправлено.
+desk-assigned-to-you = 📥 { $handle } передал(а) вам заявку { $reference }: теперь её ведёте вы. /case { $reference } — прочитать.
+desk-assigned-note = 📝 Внутренняя заметка (человеку не отправляется): { $text }
+desk-assigned-away = Заявку { $reference }, которую вы вели, { $by } передал(а) волонтёру { $handle }. Вы её больше не ведёте.
+desk-reopen-not-closed = Заявка { $reference } не закрыта.
+desk-reopened-by-desk = Заявка { $reference } снова открыта и ждёт в очереди: { $team }.

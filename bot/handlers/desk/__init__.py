@@ -1,12 +1,13 @@
 """Desk commands for volunteers, in their private chat with the bot: parse, call casework's
-desk, send what it returns. By area: the queue, one case, talking to its person, members."""
+desk, send what it returns. By area: the queue, one case, talking to its person, members,
+handing a case on."""
 
 from __future__ import annotations
 
 from telegram.ext import Application, CommandHandler
 
 from bot.handlers.common import PRIVATE
-from bot.handlers.desk import case, members, queue, talk
+from bot.handlers.desk import case, handover, members, queue, talk
 from bot.handlers.desk.command import DeskHandler, desk_command
 
 COMMANDS: dict[str, DeskHandler] = {
@@ -14,6 +15,7 @@ COMMANDS: dict[str, DeskHandler] = {
     **case.COMMANDS,
     **talk.COMMANDS,
     **members.COMMANDS,
+    **handover.COMMANDS,
 }
 
 
