@@ -1063,3 +1063,89 @@ async def test_team_membership_and_open_counts(sessions: Sessions, cipher: Ciphe
         assert await case_store.open_counts_by_team(session) == {"legal": (2, 1)}
         await volunteer_store.revoke(session, one.handle)
         assert one.id not in await volunteer_store.memberships(session)
+
+
+# --- handover ----------------------------------------------------------------------------------
+
+
+async def test_moving_a_case_to_another_team_releases_it(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    (volunteer,) = await _volunteers(sessions, cipher, 1)
+    held, waiting, closed = await _team_cases(sessions, cipher, ["legal", "legal", "legal"])
+    async with sessions.begin() as session:
+        held = await case_store.claim(session, volunteer, held.reference)
+        await case_store.mark_announced(session, held)
+        await entry_store.link_relay(session, volunteer=volunteer, message_id=78, case=held)
+        await case_store.close(session, cipher, closed, None)
+    async with sessions.begin() as session:
+        held = await session.get_one(Case, held.id)
+        moved = await case_store.move_to_team(session, held, "duty")
+    assert (moved.team, moved.status, moved.volunteer_id, moved.taken_at) == (
+        "duty", "waiting", None, None,
+    )  # fmt: skip
+    assert moved.announced_at is None  # announced again, to its new team
+    async with sessions.begin() as session:
+        assert await entry_store.case_for_relay(session, volunteer=volunteer, message_id=78) is None
+        assert [c.id for c in await case_store.waiting_cases(session, teams={"duty"})] == [held.id]
+        waiting = await session.get_one(Case, waiting.id)
+        assert (await case_store.move_to_team(session, waiting, "psych")).team == "psych"
+        closed = await session.get_one(Case, closed.id)
+        with pytest.raises(errors.CaseStateError):
+            await case_store.move_to_team(session, closed, "duty")
+    async with sessions() as session:
+        stale = await session.get_one(Case, held.id)
+    async with sessions.begin() as session:
+        await case_store.claim(session, volunteer, held.reference)
+    async with sessions.begin() as session:  # read as waiting, taken meanwhile: refused
+        with pytest.raises(errors.CaseStateError):
+            await case_store.move_to_team(session, stale, "legal")
+
+
+async def test_handing_a_case_over_makes_it_the_new_holders(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    one, two = await _volunteers(sessions, cipher, 2)
+    held, waiting = await _team_cases(sessions, cipher, ["legal", "duty"])
+    async with sessions.begin() as session:
+        held = await case_store.claim(session, one, held.reference)
+        await entry_store.link_relay(session, volunteer=one, message_id=79, case=held)
+    async with sessions.begin() as session:
+        held = await session.get_one(Case, held.id)
+        given = await case_store.hand_over(session, held, two)
+        assert (given.status, given.volunteer_id) == ("taken", two.id)
+        assert given.taken_at is not None
+        assert await entry_store.case_for_relay(session, volunteer=one, message_id=79) is None
+        assert [c.id for c in await case_store.cases_held_by(session, two)] == [held.id]
+        waiting = await session.get_one(Case, waiting.id)
+        assert (await case_store.hand_over(session, waiting, one)).volunteer_id == one.id
+        assert waiting.team == "duty"  # a handover keeps the team
+    async with sessions() as session:
+        stale = await session.get_one(Case, held.id)  # held by two
+    async with sessions.begin() as session:
+        await case_store.release(session, await session.get_one(Case, held.id))
+        await case_store.claim(session, one, held.reference)
+    async with sessions.begin() as session:  # read as two's, now one's: refused
+        with pytest.raises(errors.CaseStateError):
+            await case_store.hand_over(session, stale, two)
+        closed = await case_store.close(session, cipher, await session.get_one(Case, held.id), None)
+        with pytest.raises(errors.CaseStateError):
+            await case_store.hand_over(session, closed, two)
+    async with sessions.begin() as session:
+        gone, _ = await volunteer_store.revoke(session, two.handle)
+        fresh = await session.get_one(Case, waiting.id)
+        with pytest.raises(errors.VolunteerRevoked):
+            await case_store.hand_over(session, fresh, gone)
+
+
+async def test_tags_and_priority_set_by_hand(sessions: Sessions, cipher: Cipher) -> None:
+    (case,) = await _team_cases(sessions, cipher, ["legal"])
+    async with sessions.begin() as session:
+        case = await session.get_one(Case, case.id)
+        await case_store.set_tags(session, case, ["criminal_case", "health"])
+        await case_store.set_priority(session, case, 1)
+        with pytest.raises(ValueError, match="priority"):
+            await case_store.set_priority(session, case, 0)
+    async with sessions() as session:
+        stored = await session.get_one(Case, case.id)
+        assert (stored.tags, stored.priority) == ("criminal_case health", 1)
