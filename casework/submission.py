@@ -21,7 +21,7 @@ from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
 from dialogs import events as ev
-from dialogs.routing import Routing
+from dialogs.routing import Route, Routing
 from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
@@ -211,8 +211,8 @@ class Submission:
         if codeword:
             await codeword_store.set_codeword(db, self.cipher, case, codeword)
         if case.status == "waiting":  # nobody took it yet: the fuller answers may route it better
-            route = self.routing.route(answers)
-            case = await case_store.set_route(db, case, route.team, route.tags)
+            team, tags = await _route_by_hand(db, case, self.routing.route(answers))
+            case = await case_store.set_route(db, case, team, tags)
         await audit_store.record(db, "answers_completed", actor=None, case=case)
         return case
 
@@ -310,3 +310,25 @@ class Submission:
             )
         except STORAGE_AWAY:
             return None
+
+
+async def _route_by_hand(db: AsyncSession, case: Case, route: Route) -> tuple[str, list[str]]:
+    """The route of fuller answers, but what the desk set by hand stays: the team a case was
+    moved to (/transfer), the tags a volunteer removed (/tag -x), the ones they added."""
+    trail = await audit_store.trail(db, case.reference)
+    transferred = any(e.action == "transfer" for e in trail)
+    team = case.team if transferred and case.team is not None else route.team
+    changes = [w for e in trail if e.action == "tag" for w in (e.detail or "").split()]
+    if not changes:
+        return team, list(route.tags)
+    removed = _last_removed(changes)
+    now = case_store.case_tags(case)
+    return team, now + [t for t in route.tags if t not in now and t not in removed]
+
+
+def _last_removed(changes: list[str]) -> set[str]:
+    """Tags whose last change by hand removed them."""
+    last: dict[str, str] = {}
+    for word in changes:
+        last[word[1:]] = word[:1]
+    return {tag for tag, sign in last.items() if sign == "-"}

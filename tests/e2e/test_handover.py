@@ -14,11 +14,12 @@ from bot.services import Services
 from localapi import FakeUser, LocalBotApi
 from storage.models import AuditEvent, Case, CaseCopy, Volunteer
 from tests.e2e.conftest import SettingsFactory
-from tests.e2e.flows import submit_request
+from tests.e2e.flows import REFERENCE, submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
 from tests.e2e.test_desk_access import handle_of
+from tests.e2e.test_send_now import is_review, press, prompt_of, to_send_now, until
 from tests.e2e.test_teams import DUTY_ID, LEGAL_ID, stored_route, teams_of_two
-from tests.support.people import command
+from tests.support.people import command, eventually
 
 NOTE = "Call after six, the phone is shared"
 
@@ -257,3 +258,27 @@ def test_handover_commands_from_a_non_volunteer_look_unknown(
         assert answer.visible_text == unknown, name
     assert audit_details(desk_bot, reference, "transfer") == []
     command(admin, "/queue", expect=reference)
+
+
+def test_what_the_desk_set_by_hand_stays_when_the_rest_of_send_now_comes(
+    api: LocalBotApi, desk_bot: BotThread
+) -> None:
+    """The rest of a "Send now" request routes a waiting case again on the fuller answers
+    (tests/e2e/test_teams.py), but a team and tags set by hand stay: a tag the fuller answers
+    add is added, one a volunteer removed is not put back."""
+    admin = admin_of(api)
+    person = api.user(5560240, language_code="en")
+    sent = press(person, to_send_now(person, "en"), "u")
+    found = REFERENCE.search(sent.visible_text)
+    assert found is not None
+    reference = found.group(0)
+    assert stored_route(desk_bot, reference) == ("duty", "criminal_case health")
+    command(admin, "/transfer", args=f"{reference} asylum", expect="now waits")
+    command(admin, "/tag", args=f"{reference} -health +relative", expect="Tags of")
+
+    person.press_data(sent.message_id, "a")
+    eventually(lambda: prompt_of(person).message_id > sent.message_id, what="the rest asked")
+    press(person, until(person, "en", is_review), "S")
+    person.wait_for_text(f"added to your request {reference}")
+    # The phone question came after Send now: its tag is added; health stays removed.
+    assert stored_route(desk_bot, reference) == ("asylum", "criminal_case relative checked_phone")
