@@ -263,12 +263,12 @@ desk-transferred-away = Заявку { $reference }, которую вы вел�
 desk-transfer-closed = Заявка { $reference } закрыта. Сначала /reopen { $reference }.
 desk-transfer-same = Заявка { $reference } и так в очереди: { $team }.
 desk-tag-unknown = Метки { $tag } нет. Метки: { $tags }
-desk-tagged = Метки { $reference }: { $tags ->
+desk-tagged = Метки заявки { $reference }: { $tags ->
         [none] нет
        *[other] { $tags }
     }
 desk-priority-range = Приоритет — число от 1 (самое срочное) до 4, а не { $value }.
-desk-priority-set = Приоритет { $reference }: { $old } → { $priority }.
+desk-priority-set = Приоритет заявки { $reference }: { $old } → { $priority }.
 desk-assign-unknown = Активного волонтёра { $handle } нет.
 desk-assign-closed = Заявка { $reference } закрыта. Сначала /reopen { $reference }.
 desk-assign-already = { $handle } уже ведёт заявку { $reference }.
