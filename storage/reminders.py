@@ -19,7 +19,8 @@ from storage.db import rowcount
 from storage.models import Case, Reminder, Volunteer, new_id, table_of, utcnow
 
 
-def _field(reminder_id: str) -> str:
+def reminder_field(reminder_id: str) -> str:
+    """The field a reminder's text is sealed as, under its case's record."""
     return f"reminder:{reminder_id}"
 
 
@@ -34,7 +35,7 @@ async def add(
         case_id=case.id,
         volunteer_id=volunteer.id,
         due_at=due,
-        text_enc=sealed.seal_text(_field(reminder_id), text),
+        text_enc=sealed.seal_text(reminder_field(reminder_id), text),
     )
     session.add(reminder)
     await session.flush()
@@ -42,7 +43,7 @@ async def add(
 
 
 def reminder_text(cipher: Cipher, case: Case, reminder: Reminder) -> str:
-    return sealed_case(cipher, case).open_text(_field(reminder.id), reminder.text_enc)
+    return sealed_case(cipher, case).open_text(reminder_field(reminder.id), reminder.text_enc)
 
 
 async def pending_of(

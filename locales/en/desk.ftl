@@ -25,7 +25,7 @@ desk-help =
     /verify REF - ask the person for their codeword; you learn only whether it matches
     /note REF text - an internal note, never sent to the person
     /release REF - back to the queue
-    /close REF [OUTCOME] [note] - close, with how it ended (/close REF alone lists the outcomes); the person gets a neutral notice, the note stays internal (to tell them something, /reply first)
+    /close REF [OUTCOME] [note] - close, with how it ended (an outcome id; closing without one lists them); the person gets a neutral notice, the note stays internal (to tell them something, /reply first)
     /remind REF 2d text - a reminder to you about a case you hold (30m, 4h, 2d, 1w); /reminders - your pending ones
     /mine - your open cases
     /stats - counts and waiting times

@@ -4,6 +4,7 @@ volunteer's revocation; outcome counts are aggregates with small counts hidden."
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -11,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import cases as case_store
 from storage import reminders as reminder_store
-from storage import retention
+from storage import retention, rotation
 from storage import stats as stats_store
 from storage import volunteers as volunteer_store
-from storage.crypto import Cipher
+from storage.crypto import Cipher, MasterKey, MasterKeyWrapper
 from storage.erasure import erase_person
 from storage.models import Case, Person, Reminder, Volunteer
 from tests.storage.test_desk import MARKER, Sessions, _cases, _raw_rows, _volunteers
@@ -136,3 +137,26 @@ async def test_counts_by_month_team_and_outcome_hide_counts_under_five(
     assert by_month[(this_month, "left_russia")] == 5
     assert recent == {("left_russia",): 5, ("open",): 2}
     assert [stats_store.shown(n) for n in (0, 4, 5, 12)] == ["<5", "<5", "5", "12"]
+
+
+async def _sealed(sessions: Sessions) -> bytes:
+    async with sessions() as session:
+        return bytes((await session.scalars(select(Reminder.text_enc))).one())
+
+
+async def test_a_reminder_still_opens_after_its_case_is_rekeyed(sessions: Sessions) -> None:
+    """A full re-key gives the case a new data key: its reminder is sealed anew under it, so
+    it still reaches its holder, and the old ciphertext is gone."""
+    old, new = MasterKey("A", secrets.token_bytes(32)), MasterKey("B", secrets.token_bytes(32))
+    before = Cipher(MasterKeyWrapper([old]))
+    volunteer, case = await _held_with_reminder(sessions, before)
+    sealed_before = await _sealed(sessions)
+    after = Cipher(MasterKeyWrapper([new, old]))
+    report = await rotation.rekey(sessions, after)
+    assert report.busy == 0
+    sealed_after = await _sealed(sessions)
+    assert sealed_after != sealed_before
+    async with sessions() as session:
+        ((reminder, held),) = await reminder_store.pending_of(session, volunteer)
+        assert reminder_store.reminder_text(after, held, reminder) == f"call back {MARKER}"
+    assert held.reference == case.reference
