@@ -154,6 +154,7 @@ async def close(work: Work, reference: str, reason: str | None, outcome: str | N
         # Written to only when they write, or a codeword check stands: nothing goes to that
         # phone now; when they next write they are told the request is closed (`after_closed`).
         work.tell_me(work.text("desk-closed-untold", reference=case.reference))
+        _hint_outcomes(work, outcome)
         return
     told = work.t.text(case.language, "case-closed", reference=case.reference)
     quiet = checked_phone.quiet(answers)
@@ -162,6 +163,11 @@ async def close(work: Work, reference: str, reason: str | None, outcome: str | N
     chat_id = await work.person_chat(case)
     work.sends.append(Message(chat_id, told, to_person=True, reference=case.reference, quiet=quiet))
     work.tell_me(work.text("desk-closed", reference=case.reference))
+    _hint_outcomes(work, outcome)
+
+
+def _hint_outcomes(work: Work, outcome: str | None) -> None:
+    """Closed without an outcome: say so, with the outcomes there are (for the next time)."""
     if outcome is None:
         work.tell_me(work.text("desk-closed-no-outcome", outcomes=outcome_ids(work)))
 
