@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(settings)
         if args.command == "stats":
-            return _stats(settings)
+            return _stats(settings, args.by)
     except SettingsError as error:
         print(f"intake-bot: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
@@ -83,10 +83,18 @@ def _parser() -> argparse.ArgumentParser:
         help="check settings, questionnaire, database and Redis, in one report",
         description="Exit status 0 when everything needed to run is in order.",
     )
-    commands.add_parser(
+    stats = commands.add_parser(
         "stats",
         help="aggregate counts only (for a group's public reports)",
-        description="Counts of cases by status and category, and reply times; no content.",
+        description="Counts of cases by status and category, and reply times; no content. "
+        "With --by: counts per month, team and/or outcome, any count under 5 as <5.",
+    )
+    stats.add_argument(
+        "--by",
+        type=_groupings,
+        default=None,
+        metavar="month,team,outcome",
+        help="count cases per month opened (UTC), team and/or outcome, comma-separated",
     )
     commands.add_parser(
         "migrate",
@@ -310,10 +318,42 @@ def _check(settings: Settings) -> int:
     return 0 if ok else 1
 
 
-def _stats(settings: Settings) -> int:
+def _groupings(value: str) -> tuple[str, ...]:
+    """`--by month,team,outcome`: some of those, each once, in the order given."""
+    from storage.stats import GROUPINGS
+
+    parts = tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    unknown = [part for part in parts if part not in GROUPINGS]
+    if not parts or unknown or len(set(parts)) != len(parts):
+        raise argparse.ArgumentTypeError(
+            "give one or more of " + ",".join(GROUPINGS) + ", each once, separated by commas"
+        )
+    return parts
+
+
+def _stats(settings: Settings, by: tuple[str, ...] | None = None) -> int:
     from storage import schema
     from storage import stats as stats_store
     from storage.db import make_engine, make_sessionmaker
+
+    async def grouped(by: tuple[str, ...]) -> str:
+        """A header and one tab-separated line per group: ids and counts, never a reference
+        or a time finer than the month; any count under 5 as <5."""
+        engine = make_engine(settings.database)
+        try:
+            if await schema.schema_state(engine) != "current":
+                raise SettingsError("INTAKE_DATABASE_URL: the schema is not current")
+            async with make_sessionmaker(engine)() as session:
+                counts = await stats_store.counts_by(session, by)
+        finally:
+            await engine.dispose()
+        lines = ["\t".join([*by, "cases"])]
+        lines += ["\t".join([*key, stats_store.shown(n)]) for key, n in counts.items()]
+        return "\n".join(lines)
+
+    if by is not None:
+        print(asyncio.run(grouped(by)))  # noqa: T201
+        return 0
 
     async def run() -> str:
         engine = make_engine(settings.database)

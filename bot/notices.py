@@ -1,5 +1,6 @@
 """Two loops beside the bot that send what casework produces (with `bot.delivery`): urgent
-cases announced again (`casework.notices`), deferred submissions retried (`casework.submission`).
+cases announced again (`casework.notices`) and due reminders (`casework.desk.reminders`), every
+INTAKE_ESCALATE_CHECK_SECONDS; deferred submissions retried (`casework.submission`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import logging
 
 from telegram import Bot
 
-from bot.delivery import send_quietly
+from bot.delivery import deliver, send_quietly
 from bot.loops import every
 from bot.services import Services
+from casework.desk import reminders
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,17 @@ async def escalation_loop(
 
 async def escalate(bot: Bot, services: Services) -> None:
     await send_quietly(bot, await services.notices.escalate(), "desk notice")
+    await send_reminders(bot, services)
+
+
+async def send_reminders(bot: Bot, services: Services) -> int:
+    """One round of `/remind`: every due reminder to its volunteer, once (taken out of the
+    database before sending: a crash in between loses it rather than sending it twice); its
+    message is a copy of the case's content, deleted with the case. How many went."""
+    due = await reminders.due(services.desk)
+    for volunteer, message in due:
+        await deliver(bot, services, volunteer, [message])
+    return len(due)
 
 
 async def deferred_loop(

@@ -16,3 +16,20 @@ def age(since: datetime | None, now: datetime | None = None) -> dict[str, int]:
 def split_duration(delta: timedelta) -> dict[str, int]:
     minutes = max(0, int(delta.total_seconds() // 60))
     return {"days": minutes // 1440, "hours": minutes % 1440 // 60, "minutes": minutes % 60}
+
+
+_UNITS = {"m": 1, "h": 60, "d": 1440, "w": 10080}
+LONGEST_DELAY = timedelta(weeks=52)
+
+
+def parse_delay(word: str) -> timedelta | None:
+    """ "30m", "4h", "2d", "1w" as a duration (a whole number and one unit; at most a year);
+    None for anything else."""
+    word = word.strip().lower()
+    number, unit = word[:-1], word[-1:]
+    if unit not in _UNITS or not number.isascii() or not number.isdigit():
+        return None
+    delay = timedelta(minutes=int(number) * _UNITS[unit])
+    if delay <= timedelta(0) or delay > LONGEST_DELAY:
+        return None
+    return delay

@@ -43,11 +43,17 @@ class Route:
     tags: tuple[str, ...]
 
 
+SHARED = "shared"
+"""The `canned` entry for replies offered on every team's cases."""
+
+
 @dataclass(frozen=True)
 class Routing:
     teams: tuple[str, ...]
     rules: tuple[TeamRule, ...]
     tags: dict[str, Condition]
+    outcomes: tuple[str, ...] = ()
+    canned: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def default_team(self) -> str:
@@ -62,8 +68,33 @@ class Routing:
         return Route(team=rule.team, tags=tuple(dict.fromkeys(tags)))
 
     def text_keys(self) -> set[str]:
-        """The locale keys of every team's and tag's name (volunteers see words, not ids)."""
-        return {f"team-{t}" for t in self.teams} | {f"tag-{t}" for t in self.tags}
+        """The locale keys of every team's, tag's and outcome's name (volunteers see words, not
+        ids) and of every canned reply."""
+        return (
+            {f"team-{t}" for t in self.teams}
+            | {f"tag-{t}" for t in self.tags}
+            | {f"outcome-{o}" for o in self.outcomes}
+            | {self.canned_key(team, key) for team, keys in self.canned.items() for key in keys}
+        )
+
+    @staticmethod
+    def canned_key(team: str, key: str) -> str:
+        """The text key of a canned reply: `canned-<key>` if shared, else `canned-<team>-<key>`."""
+        return f"canned-{key}" if team == SHARED else f"canned-{team}-{key}"
+
+    def canned_for(self, team: str | None, key: str) -> str | None:
+        """The text key of the reply `key` on a case of `team`: the team's own first, then the
+        shared one; None if neither has it."""
+        if team is not None and key in self.canned.get(team, ()):
+            return self.canned_key(team, key)
+        if key in self.canned.get(SHARED, ()):
+            return self.canned_key(SHARED, key)
+        return None
+
+    def canned_keys(self, team: str | None) -> list[str]:
+        """The keys offered on a case of `team` (or, with None, the shared ones), in order."""
+        keys = [*self.canned.get(SHARED, ()), *(self.canned.get(team, ()) if team else ())]
+        return list(dict.fromkeys(keys))
 
 
 def load(
@@ -93,9 +124,14 @@ def parse(data: Any, *, questionnaire: Questionnaire, available: Mapping[str, se
         teams = tuple(str(team) for team in data.get("teams") or ())
         rules = tuple(_parse_rule(number, raw) for number, raw in _numbered(data.get("rules")))
         tags = {str(tag): _parse_tag(tag, raw) for tag, raw in (data.get("tags") or {}).items()}
+        outcomes = tuple(str(outcome) for outcome in data.get("outcomes") or ())
+        canned = {
+            str(team): tuple(str(key) for key in keys or ())
+            for team, keys in (data.get("canned") or {}).items()
+        }
     except (TypeError, KeyError, AttributeError) as error:
         raise RoutingError(f"malformed routing: {error}") from None
-    routing = Routing(teams=teams, rules=rules, tags=tags)
+    routing = Routing(teams=teams, rules=rules, tags=tags, outcomes=outcomes, canned=canned)
     _check(routing, questionnaire, available)
     return routing
 
@@ -145,6 +181,27 @@ def _check(routing: Routing, spec: Questionnaire, available: Mapping[str, set[st
         f"tag id {tag!r} is not a short lower-case identifier"
         for tag in routing.tags
         if not _ID.match(tag)
+    )
+    problems.extend(
+        f"outcome {outcome!r} is listed twice"
+        for outcome in sorted(set(routing.outcomes))
+        if routing.outcomes.count(outcome) > 1
+    )
+    problems.extend(
+        f"outcome id {outcome!r} is not a short lower-case identifier"
+        for outcome in routing.outcomes
+        if not _ID.match(outcome)
+    )
+    problems.extend(
+        f"canned: unknown team {team!r}"
+        for team in routing.canned
+        if team != SHARED and team not in routing.teams
+    )
+    problems.extend(
+        f"canned {team}: key {key!r} is not a short lower-case identifier"
+        for team, keys in routing.canned.items()
+        for key in keys
+        if not _ID.match(key)
     )
     if not routing.rules or not routing.rules[-1].when.is_always:
         problems.append("no default team: the last rule must have a team and no condition")

@@ -23,7 +23,16 @@ from storage.coarse import coarsen_closed_case, next_minute_order, next_person_o
 from storage.crypto import Cipher, DecryptionError, SealedRecord
 from storage.db import insert_unless_conflict, rowcount
 from storage.errors import CaseNotAvailable, CaseNotFound, CaseStateError, check_active
-from storage.models import Case, Person, RelayLink, Volunteer, new_id, this_minute, utcnow
+from storage.models import (
+    Case,
+    Person,
+    RelayLink,
+    Reminder,
+    Volunteer,
+    new_id,
+    this_minute,
+    utcnow,
+)
 
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 _REFERENCE_LENGTH = 8
@@ -345,6 +354,8 @@ async def release(session: AsyncSession, case: Case) -> Case:
         await session.execute(
             delete(RelayLink).where(RelayLink.case_id == case.id, RelayLink.volunteer_id == holder)
         )
+    # Reminders were the holder's follow-ups; nobody holds the case now (`storage.reminders`).
+    await session.execute(delete(Reminder).where(Reminder.case_id == case.id))
     return await _reload(session, case)
 
 
@@ -366,8 +377,12 @@ async def current_key_blob(session: AsyncSession, case: Case) -> bytes:
     return bytes(blob)
 
 
-async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str | None) -> Case:
-    """Close a waiting or taken case; the optional reason is encrypted under the case's key.
+async def close(
+    session: AsyncSession, cipher: Cipher, case: Case, reason: str | None,
+    outcome: str | None = None,
+) -> Case:  # fmt: skip
+    """Close a waiting or taken case; the optional reason is encrypted under the case's key,
+    the optional outcome (an id of dialogs/routing.yaml) stored plainly, like the category.
 
     The holder stays recorded (for statistics). Raises CaseStateError if already closed.
     """
@@ -379,7 +394,13 @@ async def close(session: AsyncSession, cipher: Cipher, case: Case, reason: str |
     result = await session.execute(
         update(Case)
         .where(Case.id == case.id, Case.status != "closed")
-        .values(status="closed", closed_at=now, close_reason_enc=reason_enc, updated_at=now)
+        .values(
+            status="closed",
+            closed_at=now,
+            close_reason_enc=reason_enc,
+            updated_at=now,
+            outcome=outcome,
+        )
         .execution_options(synchronize_session=False)
     )
     if rowcount(result) != 1:

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from storage.coarse import forget_trail
 from storage.db import SQLITE_BUSY_TIMEOUT_SECONDS, run_pragma
 from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer, table_of
+from storage.reminders import shred_for_case as shred_reminders
 
 _CHUNK = 500
 
@@ -119,6 +120,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
             [{"entry": entry_id, "noise": _noise(length)} for entry_id, length in sizes],
         )
     await session.flush()
+    await shred_reminders(session, case.id)
     await session.execute(delete(RelayLink).where(RelayLink.case_id == case.id))
     await session.execute(delete(CaseEntry).where(CaseEntry.case_id == case.id))
     await session.execute(delete(Case).where(Case.id == case.id))

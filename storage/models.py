@@ -209,6 +209,9 @@ class Case(Base):
     # "", or NULL when stored before teams existed).
     team: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[str | None] = mapped_column(String(255))
+    # How it ended (an outcome id of dialogs/routing.yaml, set by /close REF OUTCOME), for the
+    # group's counts: plain like `category`; None: closed without one, or not closed.
+    outcome: Mapped[str | None] = mapped_column(String(32))
 
 
 class Volunteer(Base):
@@ -246,6 +249,27 @@ class VolunteerTeam(Base):
         String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
     )
     team: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Reminder(Base):
+    """A volunteer's reminder about a case they hold (`/remind REF 2d text`), sent once.
+
+    The text is sealed under the case's own data key, so shredding the case (/forget, the
+    retention purge) makes it unreadable, and the row goes with the case. When it is due is
+    kept to the minute, like every stored time; nothing else is kept.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    text_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Invite(Base):

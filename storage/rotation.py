@@ -33,8 +33,17 @@ from storage.crypto import Cipher, DecryptionError, SealedRecord, wrapped_key_id
 from storage.db import rowcount
 from storage.entries import entry_field
 from storage.keyring import keyring_record
-from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer, table_of
+from storage.models import (
+    Case,
+    CaseEntry,
+    KeyringEntry,
+    Person,
+    Reminder,
+    Volunteer,
+    table_of,
+)
 from storage.persons import person_record
+from storage.reminders import reminder_field
 from storage.volunteers import volunteer_record
 
 UNREADABLE = "(unreadable)"
@@ -338,6 +347,7 @@ async def _rekey_batch(
     progress.busy += len(wanted) - len(locked)
     keep = {column.name: column for column in spec.table.c if column.onupdate is not None}
     entries = table_of(CaseEntry)
+    reminders = table_of(Reminder)
     for row in locked:
         row_id, blob = str(row[0]), bytes(row[1])
         record = spec.record(row_id)
@@ -348,6 +358,7 @@ async def _rekey_batch(
             for (name, sealed_as), value in zip(spec.fields, row[2:], strict=True):
                 values[name] = None if value is None else _reseal(old, new, sealed_as, bytes(value))
             resealed: list[dict[str, Any]] = []
+            reminded: list[dict[str, Any]] = []
             if spec.table is Case.__table__:
                 # No entry can be added meanwhile (the case is locked); one another
                 # transaction is changing makes the whole case busy, retried later.
@@ -367,6 +378,24 @@ async def _rekey_batch(
                 for entry_id, body in bodies:
                     sealed = _reseal(old, new, entry_field(entry_id), bytes(body))
                     resealed.append({"entry": entry_id, "body": sealed})
+                # Reminders are sealed under the case's key too (`storage.reminders`); one
+                # being sent right now (locked) makes the case busy, retried later.
+                notes = (
+                    await session.execute(
+                        select(reminders.c.id, reminders.c.text_enc)
+                        .where(reminders.c.case_id == row_id)
+                        .with_for_update(skip_locked=True)
+                    )
+                ).all()
+                waiting = await session.scalar(
+                    select(func.count()).select_from(reminders).where(reminders.c.case_id == row_id)
+                )
+                if len(notes) != waiting:
+                    progress.busy += 1
+                    continue
+                for reminder_id, text in notes:
+                    sealed = _reseal(old, new, reminder_field(reminder_id), bytes(text))
+                    reminded.append({"reminder": reminder_id, "text": sealed})
         except DecryptionError:
             progress.unreadable.add(row_id)
             continue
@@ -384,6 +413,13 @@ async def _rekey_batch(
                 .where(entries.c.id == bindparam("entry"))
                 .values(body_enc=bindparam("body")),
                 resealed,
+            )
+        if reminded:
+            await session.execute(
+                update(reminders)
+                .where(reminders.c.id == bindparam("reminder"))
+                .values(text_enc=bindparam("text")),
+                reminded,
             )
         progress.entries += len(resealed)
         progress.done.add(row_id)

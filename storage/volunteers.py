@@ -26,6 +26,7 @@ from storage.models import (
     Case,
     Invite,
     RelayLink,
+    Reminder,
     Volunteer,
     VolunteerTeam,
     new_id,
@@ -246,6 +247,7 @@ async def revoke(session: AsyncSession, handle: str) -> tuple[Volunteer, int]:
         .execution_options(synchronize_session="evaluate")
     )
     await session.execute(delete(RelayLink).where(RelayLink.volunteer_id == volunteer.id))
+    await session.execute(delete(Reminder).where(Reminder.volunteer_id == volunteer.id))
     await session.execute(
         update(Invite)
         .where(Invite.created_by == volunteer.id, Invite.used_at.is_(None), Invite.expires_at > now)

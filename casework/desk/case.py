@@ -43,6 +43,8 @@ async def show(work: Work, case: Case) -> None:
     if holder is not None:
         lines.append(work.text("desk-case-holder", handle=holder.handle))
     reason = case_store.close_reason(work.cipher, case)
+    if case.status == "closed" and case.outcome is not None:
+        lines.append(work.text("desk-case-outcome", outcome=outcome_name(work, case.outcome)))
     if case.status == "closed" and reason:
         lines.append(work.text("desk-case-close-reason", reason=reason))
     if await case_store.is_held_back(work.db, case):
@@ -76,6 +78,13 @@ async def show(work: Work, case: Case) -> None:
     )
 
 
+def outcome_name(work: Work, outcome: str) -> str:
+    """An outcome in words; one the routing file no longer has, by its id."""
+    if outcome not in work.desk.routing.outcomes:
+        return outcome
+    return work.text(f"outcome-{outcome}")
+
+
 async def _handle_of(work: Work, volunteer_id: str | None) -> str:
     if volunteer_id is None:
         return "?"
@@ -105,17 +114,39 @@ async def release(work: Work, reference: str) -> None:
     work.tell_me(work.text("desk-released", reference=case.reference))
 
 
-async def close(work: Work, reference: str, reason: str | None) -> None:
+def split_outcome(work: Work, words: str) -> tuple[str | None, str | None]:
+    """The outcome and the internal note of `/close REF [OUTCOME] [note]`.
+
+    A first word that is an outcome id (any case) is the outcome. A first word shaped like an
+    id (with an underscore) that is none is refused, naming the outcomes: a mistyped outcome
+    must not close the case uncounted. Anything else is the whole note, as before outcomes
+    existed (`/close REF we found a lawyer`), with no outcome.
+    """
+    parts = words.strip().split(maxsplit=1)
+    first = parts[0] if parts else ""
+    word = first.lower()
+    if word in work.desk.routing.outcomes:
+        return word, (parts[1].strip() if len(parts) > 1 else "") or None
+    if "_" in word and word.replace("_", "").isalpha():
+        raise work.refuse("desk-outcome-unknown", outcome=first, outcomes=outcome_ids(work))
+    return None, words.strip() or None
+
+
+def outcome_ids(work: Work) -> str:
+    return ", ".join(work.desk.routing.outcomes)
+
+
+async def close(work: Work, reference: str, reason: str | None, outcome: str | None = None) -> None:
     case = await work.case(reference, holder_or_admin)
     if case.status == "closed":
         raise work.refuse("desk-close-closed", reference=case.reference)
     try:
-        await case_store.close(work.db, work.cipher, case, reason)
+        await case_store.close(work.db, work.cipher, case, reason, outcome)
     except errors.CaseStateError:  # closed by someone else a moment ago
         raise work.refuse("desk-close-closed", reference=case.reference) from None
     # The reason stays internal (encrypted in the case; /case and /audit show it to the desk):
     # the person only ever gets the neutral notice.
-    await audit_store.record(work.db, "close", actor=work.me, case=case)
+    await audit_store.record(work.db, "close", actor=work.me, case=case, detail=outcome)
     if reason:
         await work.keep_command(case)
     answers = case_store.case_answers(work.cipher, case)
@@ -123,6 +154,7 @@ async def close(work: Work, reference: str, reason: str | None) -> None:
         # Written to only when they write, or a codeword check stands: nothing goes to that
         # phone now; when they next write they are told the request is closed (`after_closed`).
         work.tell_me(work.text("desk-closed-untold", reference=case.reference))
+        _hint_outcomes(work, outcome)
         return
     told = work.t.text(case.language, "case-closed", reference=case.reference)
     quiet = checked_phone.quiet(answers)
@@ -131,6 +163,13 @@ async def close(work: Work, reference: str, reason: str | None) -> None:
     chat_id = await work.person_chat(case)
     work.sends.append(Message(chat_id, told, to_person=True, reference=case.reference, quiet=quiet))
     work.tell_me(work.text("desk-closed", reference=case.reference))
+    _hint_outcomes(work, outcome)
+
+
+def _hint_outcomes(work: Work, outcome: str | None) -> None:
+    """Closed without an outcome: say so, with the outcomes there are (for the next time)."""
+    if outcome is None:
+        work.tell_me(work.text("desk-closed-no-outcome", outcomes=outcome_ids(work)))
 
 
 async def block(work: Work, reference: str, *, silent: bool) -> None:

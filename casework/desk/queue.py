@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from casework.answers import category_name
 from casework.desk import teams
 from casework.desk.access import Work
-from casework.desk.case import show
+from casework.desk.case import outcome_name, show
 from casework.durations import age, split_duration
 from storage import audit as audit_store
 from storage import cases as case_store
 from storage import errors
 from storage import stats as stats_store
 from storage.cases import case_tags
-from storage.models import Case
+from storage.models import Case, utcnow
 
 URGENT_PRIORITY = 1
 """Priority 1 is the most urgent (the questionnaire's "in danger right now")."""
@@ -141,3 +142,54 @@ async def stats(work: Work) -> None:
             volunteers=figures.active_volunteers,
         )
     )
+    await recent_stats(work)
+
+
+RECENT = timedelta(days=30)
+
+
+async def recent_stats(work: Work) -> None:
+    """The last 30 days by team and outcome, and the median time to first reply per team, as
+    `intake-bot stats` prints them: any count under 5 shows as "<5" (so does a median of fewer
+    than 5 replies)."""
+    since = utcnow() - RECENT
+    counts = await stats_store.counts_by(work.db, ("team", "outcome"), since=since)
+    lines = [work.text("desk-stats-recent-title")]
+    for (team, outcome), count in counts.items():
+        lines.append(
+            work.text(
+                "desk-stats-recent-line",
+                team=_team_words(work, team),
+                outcome=_outcome_words(work, outcome),
+                count=stats_store.shown(count),
+            )
+        )
+    if not counts:
+        lines.append(work.text("desk-none"))
+    lines.append(work.text("desk-stats-reply-title"))
+    replies = await stats_store.first_reply_by_team(work.db, since=since)
+    for team, (count, median) in replies.items():
+        lines.append(
+            work.text(
+                "desk-stats-reply-line",
+                team=_team_words(work, team),
+                median=(
+                    work.text("duration", **split_duration(median))
+                    if median is not None
+                    else work.text("desk-stats-too-few", count=stats_store.shown(count))
+                ),
+            )
+        )
+    if not replies:
+        lines.append(work.text("desk-none"))
+    work.tell_me("\n".join(lines))
+
+
+def _team_words(work: Work, team: str) -> str:
+    return work.text("desk-stats-no-team") if team == "none" else teams.team_name(work, team)
+
+
+def _outcome_words(work: Work, outcome: str) -> str:
+    if outcome in ("open", "none"):
+        return work.text(f"desk-stats-outcome-{outcome}")
+    return outcome_name(work, outcome)

@@ -30,7 +30,8 @@ desk-help =
     /tag REF +TAG -TAG - add or remove tags
     /priority REF N - set the priority by hand (1 most urgent, to 4)
     /reopen REF - a closed case back to its team's queue
-    /close REF [reason] - close; the person gets a neutral notice, the reason stays internal (to tell them something, /reply first)
+    /close REF [OUTCOME] [note] - close, with how it ended (an outcome id; closing without one lists them); the person gets a neutral notice, the note stays internal (to tell them something, /reply first)
+    /remind REF 2d text - a reminder to you about a case you hold (30m, 4h, 2d, 1w); /reminders - your pending ones
     /mine - your open cases
     /stats - counts and waiting times
     /block REF - the person can no longer open requests, and is told so
@@ -271,3 +272,40 @@ desk-assigned-note = 📝 Internal note (never sent to the person): { $text }
 desk-assigned-away = Case { $reference }, which you held, was handed to { $handle } by { $by }. It is no longer yours.
 desk-reopen-not-closed = Case { $reference } is not closed.
 desk-reopened-by-desk = Case { $reference } is open again and waits in the queue of { $team }.
+
+## Reminders, outcomes, statistics and team canned replies (issue 13: /remind, /reminders,
+## /close REF OUTCOME, /stats, /canned per team; dialogs/routing.yaml).
+desk-remind-set = Reminder set: case { $reference }, in { $when }. /reminders lists yours.
+desk-remind-bad-time = “{ $word }” is not a time: a whole number and m, h, d or w, like 30m, 4h, 2d or 1w (at most 52w).
+desk-reminder = ⏰ Reminder, case { $reference }: { $text }
+desk-reminders-none = You have no pending reminders.
+desk-reminders-title = { $count ->
+        [one] { $count } pending reminder:
+       *[other] { $count } pending reminders:
+    }
+desk-reminders-line = { $reference } · in { $when } · { $text }
+outcome-left_russia = left Russia
+outcome-safe_inside = safe place inside Russia
+outcome-legal_consultation = legal consultation given
+outcome-psych_support = psychological support given
+outcome-asylum_help = helped with asylum abroad
+outcome-referred_partner = referred to a partner group
+outcome-no_contact = no contact
+outcome-not_our_profile = not our profile
+outcome-suspected_provocation = suspected provocation
+desk-outcome-unknown = There is no outcome { $outcome }. Outcomes: { $outcomes }
+desk-closed-no-outcome = No outcome recorded. Next time: /close REF OUTCOME [note], outcomes: { $outcomes }
+desk-case-outcome = Outcome: { $outcome }
+desk-stats-recent-title = Last 30 days, cases by team and outcome (a count under 5 shows as <5):
+desk-stats-recent-line = { $team } · { $outcome }: { $count }
+desk-stats-reply-title = Median time to first reply, last 30 days:
+desk-stats-reply-line = { $team }: { $median }
+desk-stats-too-few = { $count } replies, too few to show
+desk-stats-no-team = no team
+desk-stats-outcome-open = still open
+desk-stats-outcome-none = closed without an outcome
+desk-canned-team = Team { $team } (used on its cases instead of a shared reply of the same key):
+desk-canned-not-for-team = Canned reply { $key } is not for cases of { $team }. /canned lists them.
+canned-legal-legal = Our legal team has your request; a lawyer will answer you here. Until then, please do not sign anything, and tell us the dates on any papers you have received (the dates only, no photos of documents).
+canned-evacuation-route = Our evacuation team has your request. Please do not buy tickets or tell anyone about your plans before you have talked them over with your volunteer: they will go through your route with you here.
+canned-psych-support = A psychologist of our group can talk with you here, in this chat. You do not have to explain everything at once: write when you are ready. If you are in danger right now, say so first.

@@ -32,7 +32,8 @@ desk-help =
     /tag НОМЕР +МЕТКА -МЕТКА - добавить или убрать метки
     /priority НОМЕР N - задать приоритет вручную (1 самое срочное, до 4)
     /reopen НОМЕР - вернуть закрытую заявку в очередь её команды
-    /close НОМЕР [причина] - закрыть; человек получит нейтральное уведомление, причина останется внутренней (чтобы что-то ему сказать, сначала /reply)
+    /close НОМЕР [ИТОГ] [заметка] - закрыть, указав, чем закончилось (идентификатор итога; если закрыть без итога, бот покажет их список); человек получит нейтральное уведомление, заметка останется внутренней (чтобы что-то ему сказать, сначала /reply)
+    /remind НОМЕР 2d текст - напоминание себе по заявке, которую вы ведёте (30m, 4h, 2d, 1w); /reminders - ваши напоминания
     /mine - ваши открытые заявки
     /stats - счётчики и время ожидания
     /block НОМЕР - человек больше не сможет подавать заявки, и ему об этом скажут
@@ -278,3 +279,41 @@ desk-assigned-note = 📝 Внутренняя заметка (человеку 
 desk-assigned-away = Заявку { $reference }, которую вы вели, { $by } передал(а) волонтёру { $handle }. Вы её больше не ведёте.
 desk-reopen-not-closed = Заявка { $reference } не закрыта.
 desk-reopened-by-desk = Заявка { $reference } снова открыта и ждёт в очереди: { $team }.
+
+## Reminders, outcomes, statistics and team canned replies (issue 13: /remind, /reminders,
+## /close REF OUTCOME, /stats, /canned per team; dialogs/routing.yaml).
+desk-remind-set = Напоминание поставлено: заявка { $reference }, через { $when }. Ваши напоминания: /reminders.
+desk-remind-bad-time = «{ $word }» - не срок: нужно целое число и m, h, d или w, например 30m, 4h, 2d или 1w (не больше 52w).
+desk-reminder = ⏰ Напоминание, заявка { $reference }: { $text }
+desk-reminders-none = У вас нет напоминаний.
+desk-reminders-title = { $count ->
+        [one] { $count } напоминание:
+        [few] { $count } напоминания:
+       *[many] { $count } напоминаний:
+    }
+desk-reminders-line = { $reference } · через { $when } · { $text }
+outcome-left_russia = выезд из России
+outcome-safe_inside = безопасное место в России
+outcome-legal_consultation = дана юридическая консультация
+outcome-psych_support = дана психологическая поддержка
+outcome-asylum_help = помощь с убежищем за границей
+outcome-referred_partner = передано партнёрской группе
+outcome-no_contact = нет связи
+outcome-not_our_profile = не наш профиль
+outcome-suspected_provocation = подозрение на провокацию
+desk-outcome-unknown = Итога { $outcome } нет. Итоги: { $outcomes }
+desk-closed-no-outcome = Итог не записан. В следующий раз: /close НОМЕР ИТОГ [заметка], итоги: { $outcomes }
+desk-case-outcome = Итог: { $outcome }
+desk-stats-recent-title = За последние 30 дней, заявки по командам и итогам (число меньше 5 показано как <5):
+desk-stats-recent-line = { $team } · { $outcome }: { $count }
+desk-stats-reply-title = Медианное время до первого ответа за последние 30 дней:
+desk-stats-reply-line = { $team }: { $median }
+desk-stats-too-few = ответов: { $count }, слишком мало, чтобы показать
+desk-stats-no-team = без команды
+desk-stats-outcome-open = ещё открыты
+desk-stats-outcome-none = закрыты без итога
+desk-canned-team = Команда { $team } (на её заявках вместо общего ответа с тем же ключом):
+desk-canned-not-for-team = Готовый ответ { $key } не для заявок команды «{ $team }». Список: /canned.
+canned-legal-legal = Вашу заявку получила наша юридическая команда; юрист ответит вам здесь. А пока, пожалуйста, ничего не подписывайте и напишите нам даты на бумагах, которые вы получили (только даты, без фото документов).
+canned-evacuation-route = Вашу заявку получила наша команда эвакуации. Пожалуйста, не покупайте билеты и никому не рассказывайте о планах, пока не обсудите их с волонтёром: он разберёт с вами маршрут здесь.
+canned-psych-support = Психолог нашей группы может поговорить с вами здесь, в этом чате. Не нужно объяснять всё сразу: пишите, когда будете готовы. Если вам прямо сейчас грозит опасность, напишите об этом в первую очередь.

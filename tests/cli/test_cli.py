@@ -252,3 +252,45 @@ def test_a_broken_routing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert checked.returncode == 1
     assert "routing        FAILED: dialogs/routing.yaml: rule 5: unknown team" in checked.stdout
+
+
+def test_an_outcome_without_its_text_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """An outcome in dialogs/routing.yaml with no name in the locales stops `run` before
+    anything starts, like a team without one: one line naming it, exit status 2."""
+    shipped = (ROOT / "dialogs" / "routing.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "routing.yaml"
+    bad.write_text(shipped.replace("  - no_contact ", "  - no_answer "), "utf-8")
+    plant = (
+        "import sys, bot.__main__ as cli, dialogs.routing as routing\n"
+        "shipped = routing.load\n"
+        f"routing.load = lambda path=None, **kw: shipped({str(bad)!r}, **kw)\n"
+        "sys.exit(cli.main(['run']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "intake-bot: dialogs/routing.yaml: ru: missing text outcome-no_answer; "
+        "en: missing text outcome-no_answer"
+    ]
+
+
+def test_stats_by_month_team_and_outcome_prints_counts_only(tmp_path: Path) -> None:
+    """`stats --by`: a header and tab-separated counts (none yet here); a grouping that does
+    not exist is one line and exit status 2."""
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    env = {"INTAKE_MASTER_KEYS": generate_master_key(), "INTAKE_DATABASE_URL": url}
+    assert run("migrate", env=env, cwd=tmp_path).returncode == 0
+    result = run("stats", "--by", "month,team,outcome", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["month\tteam\toutcome\tcases"]
+    wrong = run("stats", "--by", "month,day", env=env, cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines()[-1] == (
+        "intake-bot stats: error: argument --by: give one or more of month,team,outcome, "
+        "each once, separated by commas"
+    )

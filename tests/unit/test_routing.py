@@ -181,3 +181,40 @@ def test_a_team_listed_twice_is_named() -> None:
     data = broken(lambda d: d["teams"].append("legal"))
     with pytest.raises(RoutingError, match=r"^team 'legal' is listed twice$"):
         parse(data)
+
+
+def test_the_shipped_outcomes_and_canned_replies_load_with_their_texts() -> None:
+    loaded = shipped()
+    for outcome in ("left_russia", "legal_consultation", "referred_partner", "no_contact",
+                    "not_our_profile", "suspected_provocation"):  # fmt: skip
+        assert outcome in loaded.outcomes
+    # A team's own reply first, then the shared one; a key nobody has: none.
+    assert loaded.canned_for("legal", "legal") == "canned-legal-legal"
+    assert loaded.canned_for("duty", "legal") == "canned-legal"
+    assert loaded.canned_for(None, "safety") == "canned-safety"
+    assert loaded.canned_for("legal", "route") is None
+    assert loaded.canned_for("evacuation", "route") == "canned-evacuation-route"
+
+
+def test_a_missing_outcome_name_is_named() -> None:
+    texts = {**TEXTS, "ru": TEXTS["ru"] - {"outcome-no_contact"}}
+    with pytest.raises(RoutingError, match=r"^ru: missing text outcome-no_contact$"):
+        parse(copy.deepcopy(SHIPPED), texts)
+
+
+def test_an_outcome_listed_twice_or_malformed_is_named() -> None:
+    with pytest.raises(RoutingError, match=r"^outcome 'no_contact' is listed twice$"):
+        parse(broken(lambda d: d["outcomes"].append("no_contact")))
+    with pytest.raises(RoutingError, match=r"outcome id 'No Contact' is not a short lower-case"):
+        parse(broken(lambda d: d["outcomes"].append("No Contact")))
+
+
+def test_a_canned_reply_of_an_unknown_team_or_without_its_text_is_named() -> None:
+    with pytest.raises(RoutingError, match=r"^canned: unknown team 'lawyers'; "):
+        parse(broken(lambda d: d["canned"].update(lawyers=["legal"])))
+    data = broken(lambda d: d["canned"].update(asylum=["papers"]))
+    with pytest.raises(
+        RoutingError,
+        match=r"^ru: missing text canned-asylum-papers; en: missing text canned-asylum-papers$",
+    ):
+        parse(data)

@@ -1,9 +1,9 @@
-"""/case, /note, /release, /close, /block, /unblock."""
+"""/case, /note, /release, /close, /block, /unblock, /remind, /reminders."""
 
 from __future__ import annotations
 
 from bot.handlers.desk.command import Command, DeskHandler, usage
-from casework.desk import case
+from casework.desk import case, reminders
 from casework.desk.access import Work
 
 
@@ -28,8 +28,19 @@ async def on_release(work: Work, command: Command) -> None:
 
 
 async def on_close(work: Work, command: Command) -> None:
-    reference = _reference(work, command, "/close REF [reason]")
-    await case.close(work, reference, command.rest(2) or None)
+    reference = _reference(work, command, "/close REF [OUTCOME] [internal note]")
+    outcome, note = case.split_outcome(work, command.rest(2))
+    await case.close(work, reference, note, outcome)
+
+
+async def on_remind(work: Work, command: Command) -> None:
+    if len(command.words) < 3:
+        raise usage(work, "/remind REF 2d text")
+    await reminders.remind(work, command.words[0], command.words[1], command.rest(3))
+
+
+async def on_reminders(work: Work, command: Command) -> None:
+    await reminders.pending(work)
 
 
 async def on_block(work: Work, command: Command) -> None:
@@ -52,4 +63,6 @@ COMMANDS: dict[str, DeskHandler] = {
     "close": on_close,
     "block": on_block,
     "unblock": on_unblock,
+    "remind": on_remind,
+    "reminders": on_reminders,
 }

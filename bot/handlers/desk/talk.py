@@ -21,7 +21,7 @@ async def on_reply(work: Work, command: Command) -> None:
 
 async def on_canned(work: Work, command: Command) -> None:
     if not command.words:
-        talk.canned_list(work)
+        await talk.canned_list(work)
         return
     if len(command.words) != 2:
         raise usage(work, "/canned REF KEY")
