@@ -28,6 +28,7 @@ desk-help =
     /close REF [reason] - close; the person gets a neutral notice, the reason stays internal (to tell them something, /reply first)
     /mine - your open cases
     /stats - counts and waiting times
+    /duty on, /duty off - start or end your shift: urgent cases of your teams come to you first; /duty - who is on duty
     /block REF - the person can no longer open requests, and is told so
     /block REF silent - they are not told; their requests never reach the queue
     /unblock REF - lift a block
@@ -242,3 +243,17 @@ desk-teams-title = Teams:
 desk-teams-line = { $name } ({ $team }) · open cases: { $open }, waiting: { $waiting } · { $members }
 desk-teams-nobody = nobody in this team yet
 desk-teams-teamless = In no team (they work every queue): { $handles }
+
+## Duty and escalation (casework/desk/duty.py, casework/notices.py): never any content.
+desk-duty-now-on = You are on duty: urgent new cases of your teams come to you first. /duty off when your shift ends.
+desk-duty-now-off = You are off duty. Urgent cases of your teams reach you only when nobody of the team is on duty.
+desk-duty-title = On duty:
+desk-duty-line = { $name }: { $handles }
+desk-duty-nobody = nobody (urgent cases go to the whole team)
+desk-duty-teamless = In no team (they work every queue): { $handles }
+desk-duty-you-on = You are on duty.
+desk-duty-you-off = You are not on duty. /duty on to start.
+desk-urgent-unclaimed = 🚨 Urgent case { $reference } (priority { $priority }) has not been taken. /take { $reference }
+desk-no-reply-holder = ⏰ Urgent case { $reference } (priority { $priority }): no reply to the person for { $waited } since you took it. /reply { $reference }, or /release { $reference }
+desk-no-reply-team = ⏰ Urgent case { $reference } (priority { $priority }), taken by { $handle }: no reply to the person for { $waited }.
+desk-person-wrote-waiting = 💬 The person of waiting case { $reference } (priority { $priority }) wrote again. /take { $reference }

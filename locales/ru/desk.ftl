@@ -30,6 +30,7 @@ desk-help =
     /close НОМЕР [причина] - закрыть; человек получит нейтральное уведомление, причина останется внутренней (чтобы что-то ему сказать, сначала /reply)
     /mine - ваши открытые заявки
     /stats - счётчики и время ожидания
+    /duty on, /duty off - начать или закончить смену: срочные заявки ваших команд приходят сначала вам; /duty - кто дежурит
     /block НОМЕР - человек больше не сможет подавать заявки, и ему об этом скажут
     /block НОМЕР silent - ему не скажут; его заявки не попадут в очередь
     /unblock НОМЕР - снять блокировку
@@ -249,3 +250,17 @@ desk-teams-title = Команды:
 desk-teams-line = { $name } ({ $team }) · открытых заявок: { $open }, ждут: { $waiting } · { $members }
 desk-teams-nobody = в команде пока никого
 desk-teams-teamless = Ни в одной команде (работают со всеми очередями): { $handles }
+
+## Дежурства и эскалация (casework/desk/duty.py, casework/notices.py): без содержания заявок.
+desk-duty-now-on = Вы на дежурстве: срочные новые заявки ваших команд приходят сначала вам. Когда смена закончится: /duty off
+desk-duty-now-off = Вы сняты с дежурства. Срочные заявки ваших команд придут вам, только если никто из команды не дежурит.
+desk-duty-title = На дежурстве:
+desk-duty-line = { $name }: { $handles }
+desk-duty-nobody = никого (срочные заявки приходят всей команде)
+desk-duty-teamless = Ни в одной команде (работают со всеми очередями): { $handles }
+desk-duty-you-on = Вы на дежурстве.
+desk-duty-you-off = Вы не на дежурстве. Заступить: /duty on
+desk-urgent-unclaimed = 🚨 Срочную заявку { $reference } (приоритет { $priority }) никто не взял. /take { $reference }
+desk-no-reply-holder = ⏰ Срочная заявка { $reference } (приоритет { $priority }): человеку нет ответа уже { $waited } с тех пор, как вы её взяли. /reply { $reference } или /release { $reference }
+desk-no-reply-team = ⏰ Срочная заявка { $reference } (приоритет { $priority }), в работе у { $handle }: человеку нет ответа уже { $waited }.
+desk-person-wrote-waiting = 💬 Человек из ожидающей заявки { $reference } (приоритет { $priority }) снова написал. /take { $reference }
