@@ -1,5 +1,5 @@
 """Two loops beside the bot that send what casework produces (with `bot.delivery`): urgent
-cases announced again (`casework.notices`), deferred submissions retried (`casework.submission`).
+cases escalated (`casework.notices`), deferred submissions retried (`casework.submission`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ async def escalation_loop(
 
 
 async def escalate(bot: Bot, services: Services) -> None:
+    """One round (`Notices.escalate`); the tests call it directly after moving times back."""
     await send_quietly(bot, await services.notices.escalate(), "desk notice")
 
 
