@@ -1,5 +1,5 @@
 """Two loops beside the bot that send what casework produces (with `bot.delivery`): urgent
-cases announced again (`casework.notices`) and due reminders (`casework.desk.reminders`), every
+cases escalated (`casework.notices`) and due reminders (`casework.desk.reminders`), every
 INTAKE_ESCALATE_CHECK_SECONDS; deferred submissions retried (`casework.submission`).
 """
 
@@ -26,6 +26,7 @@ async def escalation_loop(
 
 
 async def escalate(bot: Bot, services: Services) -> None:
+    """One round (`Notices.escalate`); the tests call it directly after moving times back."""
     await send_quietly(bot, await services.notices.escalate(), "desk notice")
     await send_reminders(bot, services)
 

@@ -176,6 +176,7 @@ class Services:
             desk.recipients,
             default_language=engine.spec.default_language,
             escalate_after=timedelta(minutes=settings.escalate_after_minutes),
+            reply_escalate_after=timedelta(minutes=settings.reply_escalate_minutes),
         )
         erasure = Erasure(
             turns,

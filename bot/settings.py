@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
     escalate_after_minutes: float = Field(default=15, gt=0, le=24 * 60)
     escalate_check_seconds: float = Field(default=60, gt=0, le=3600)
+    reply_escalate_minutes: float = Field(default=120, gt=0, le=7 * 24 * 60)
     draft_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     clean_after_submit: bool = True
     flood_burst: int = Field(default=30, ge=1, le=10_000)

@@ -38,11 +38,13 @@ class Status:
 @dataclass(frozen=True)
 class Added:
     """A follow-up stored in the person's open case (`reference`), in the person's language,
-    on its way to the holder if anyone holds the case now."""
+    on its way to the holder if anyone holds the case now (if nobody does, its team may be
+    alerted: `Notices.realert(case_id)`)."""
 
     language: str
     reference: str
     passed: relay.ToHolder
+    case_id: str
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Followup:
             if row is None or case is None:
                 return None
             passed = await relay.from_person(db, self.cipher, self.translator, case, text)
-            return Added(row.language, case.reference, passed)
+            return Added(row.language, case.reference, passed, case.id)
 
     async def after_closed(self, person: Person, turn: Turn, text: str) -> tuple[str, str] | None:
         """A message from someone whose latest request is closed: kept, and they choose what next.

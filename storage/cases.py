@@ -25,6 +25,7 @@ from storage.db import insert_unless_conflict, rowcount
 from storage.errors import CaseNotAvailable, CaseNotFound, CaseStateError, check_active
 from storage.models import (
     Case,
+    CaseEntry,
     Person,
     RelayLink,
     Reminder,
@@ -636,3 +637,80 @@ async def hand_over(session: AsyncSession, case: Case, volunteer: Volunteer) -> 
             delete(RelayLink).where(RelayLink.case_id == case.id, RelayLink.volunteer_id == holder)
         )
     return await _reload(session, case)
+
+
+# --- duty and escalation (`casework.notices`) ---------------------------------------------------
+
+
+async def mark_admins_alerted(session: AsyncSession, case: Case) -> None:
+    """Admins were told nobody took this urgent case: never again for it. Not a change to the
+    case (`updated_at` kept, as in `mark_announced`)."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(admins_alerted=True, updated_at=Case.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(case, "admins_alerted", True)
+
+
+async def unanswered_taken(
+    session: AsyncSession, *, taken_before: datetime, max_priority: int, step: int
+) -> Sequence[Case]:
+    """Taken cases of priority <= max_priority, taken at or before `taken_before`, whose
+    escalation for no reply is at `step - 1`, and with no volunteer reply since they were taken
+    (to the minute: a reply in the minute of taking counts)."""
+    replied = select(CaseEntry.id).where(
+        CaseEntry.case_id == Case.id,
+        CaseEntry.kind == "volunteer",
+        CaseEntry.created_at >= Case.taken_at,
+    )
+    query = (
+        select(Case)
+        .where(
+            Case.status == "taken",
+            Case.priority <= max_priority,
+            Case.taken_at.is_not(None),
+            Case.taken_at <= taken_before,
+            Case.reply_escalation == step - 1,
+            ~replied.exists(),
+        )
+        .order_by(*_QUEUE_ORDER)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def mark_reply_escalation(session: AsyncSession, case: Case, step: int) -> bool:
+    """Record that escalation `step` for no reply happened; False if another process did it
+    first (the step was no longer the one before)."""
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.reply_escalation == step - 1)
+        .values(reply_escalation=step, updated_at=Case.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        return False
+    set_committed_value(case, "reply_escalation", step)
+    return True
+
+
+async def claim_realert(session: AsyncSession, case: Case, *, every: timedelta) -> bool:
+    """Whether the team may be alerted now that the person wrote on this waiting case: not if
+    it was within `every` (kept to the minute). A conditional UPDATE: of two messages at once,
+    one alerts."""
+    now = utcnow()
+    result = await session.execute(
+        update(Case)
+        .where(
+            Case.id == case.id,
+            Case.status == "waiting",
+            Case.realerted_at.is_(None) | (Case.realerted_at <= now - every),
+        )
+        .values(realerted_at=now, updated_at=Case.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(result) != 1:
+        return False
+    set_committed_value(case, "realerted_at", now)
+    return True

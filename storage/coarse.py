@@ -32,6 +32,7 @@ _CASE_TIMES = (
     "closed_at",
     "announced_at",
     "codeword_checked_at",
+    "realerted_at",
 )
 
 

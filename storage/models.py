@@ -212,6 +212,12 @@ class Case(Base):
     # How it ended (an outcome id of dialogs/routing.yaml, set by /close REF OUTCOME), for the
     # group's counts: plain like `category`; None: closed without one, or not closed.
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # What the desk was already told about an urgent case (`casework.notices`), each once per
+    # case: admins, that nobody took it; the holder (1) then the team (2), that the person has
+    # had no reply; and when its team last heard the person wrote while nobody held it.
+    admins_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reply_escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    realerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Volunteer(Base):
@@ -234,6 +240,8 @@ class Volunteer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_hour)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # /duty on: urgent new cases of their teams come to them first (`Desk.recipients`).
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class VolunteerTeam(Base):

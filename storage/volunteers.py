@@ -221,6 +221,17 @@ async def memberships(session: AsyncSession) -> dict[str, set[str]]:
     return members
 
 
+async def set_on_duty(session: AsyncSession, volunteer: Volunteer, on_duty: bool) -> None:
+    """/duty on or off, for this volunteer."""
+    await session.execute(
+        update(Volunteer)
+        .where(Volunteer.id == volunteer.id)
+        .values(on_duty=on_duty)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(volunteer, "on_duty", on_duty)
+
+
 async def list_volunteers(session: AsyncSession) -> Sequence[Volunteer]:
     """All volunteers including revoked ones, oldest first (for admins)."""
     query = select(Volunteer).order_by(Volunteer.created_at, Volunteer.handle)

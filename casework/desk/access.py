@@ -205,10 +205,14 @@ class Desk:
             await volunteer_store.touch(db, me)
             yield Work(self, db, me, person.chat_id, command_message_id)
 
-    async def recipients(self, db: AsyncSession, team: str | None = None) -> list[tuple[int, str]]:
+    async def recipients(
+        self, db: AsyncSession, team: str | None = None, *, duty_first: bool = False
+    ) -> list[tuple[int, str]]:
         """Where desk notices about a case of `team` go, with their language: the desk group if
         one is set, else the team's active members (with those in no team, who work every
-        queue), else, when the team has nobody (or the case no team), every active volunteer."""
+        queue), else, when the team has nobody (or the case no team), every active volunteer.
+        `duty_first` (urgent cases): of the team's members, only those on duty (/duty on), if
+        any is."""
         if self.desk_chat_id is not None:
             return [(self.desk_chat_id, self.desk_language or self.default_language)]
         everyone = await volunteer_store.active_volunteers(db)
@@ -216,5 +220,6 @@ class Desk:
             known = set(self.routing.teams)
             teams = await volunteer_store.memberships(db)
             members = [v for v in everyone if team in teams[v.id] or not teams[v.id] & known]
-            everyone = list(members or everyone)
+            on_duty = [v for v in members if v.on_duty] if duty_first else []
+            everyone = list(on_duty or members or everyone)
         return [(volunteer_store.volunteer_chat_id(self.cipher, v), v.language) for v in everyone]

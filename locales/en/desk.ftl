@@ -34,6 +34,7 @@ desk-help =
     /remind REF 2d text - a reminder to you about a case you hold (30m, 4h, 2d, 1w); /reminders - your pending ones
     /mine - your open cases
     /stats - counts and waiting times
+    /duty on, /duty off - start or end your shift: urgent cases of your teams come to you first; /duty - who is on duty
     /block REF - the person can no longer open requests, and is told so
     /block REF silent - they are not told; their requests never reach the queue
     /unblock REF - lift a block
@@ -309,3 +310,17 @@ desk-canned-not-for-team = Canned reply { $key } is not for cases of { $team }. 
 canned-legal-legal = Our legal team has your request; a lawyer will answer you here. Until then, please do not sign anything, and tell us the dates on any papers you have received (the dates only, no photos of documents).
 canned-evacuation-route = Our evacuation team has your request. Please do not buy tickets or tell anyone about your plans before you have talked them over with your volunteer: they will go through your route with you here.
 canned-psych-support = A psychologist of our group can talk with you here, in this chat. You do not have to explain everything at once: write when you are ready. If you are in danger right now, say so first.
+
+## Duty and escalation (casework/desk/duty.py, casework/notices.py): never any content.
+desk-duty-now-on = You are on duty: urgent new cases of your teams come to you first. /duty off when your shift ends.
+desk-duty-now-off = You are off duty. Urgent cases of your teams reach you only when nobody of the team is on duty.
+desk-duty-title = On duty:
+desk-duty-line = { $name }: { $handles }
+desk-duty-nobody = nobody (urgent cases go to the whole team)
+desk-duty-teamless = In no team (they work every queue): { $handles }
+desk-duty-you-on = You are on duty.
+desk-duty-you-off = You are not on duty. /duty on to start.
+desk-urgent-unclaimed = 🚨 Urgent case { $reference } (priority { $priority }) has not been taken. /take { $reference }
+desk-no-reply-holder = ⏰ Urgent case { $reference } (priority { $priority }): no reply to the person for { $waited } since you took it. /reply { $reference }, or /release { $reference }
+desk-no-reply-team = ⏰ Urgent case { $reference } (priority { $priority }), taken by { $handle }: no reply to the person for { $waited }.
+desk-person-wrote-waiting = 💬 The person of waiting case { $reference } (priority { $priority }) wrote again. /take { $reference }

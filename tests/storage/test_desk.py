@@ -512,6 +512,52 @@ async def test_announcements_repeat_for_urgent_waiting_cases(
         assert [c.id for c in due] == [urgent.id]
 
 
+async def test_no_reply_escalation_steps_once_and_realerts_are_spaced(
+    sessions: Sessions, cipher: Cipher
+) -> None:
+    silent, answered, waiting = await _cases(sessions, cipher, [1, 1, 1])
+    (volunteer,) = await _volunteers(sessions, cipher, 1)
+    hour = timedelta(hours=1)
+    async with sessions.begin() as session:
+        for case in (silent, answered):
+            await case_store.claim(session, volunteer, case.reference)
+        replied = await session.get_one(Case, answered.id)
+        await entry_store.add_entry(
+            session, cipher, replied, kind="volunteer", body="Here.", author=volunteer
+        )
+        await session.execute(
+            update(Case)
+            .where(Case.id.in_([silent.id, answered.id]))
+            .values(taken_at=datetime.now(UTC) - 3 * hour)
+        )
+    before = datetime.now(UTC) - 2 * hour
+    async with sessions.begin() as session:
+        due = await case_store.unanswered_taken(
+            session, taken_before=before, max_priority=1, step=1
+        )
+        assert [c.id for c in due] == [silent.id]  # a reply since taking: never due
+        assert await case_store.mark_reply_escalation(session, due[0], 1)
+        assert not await case_store.mark_reply_escalation(session, due[0], 1)
+    async with sessions.begin() as session:
+        assert (
+            await case_store.unanswered_taken(session, taken_before=before, max_priority=1, step=1)
+            == []
+        )
+        second = await case_store.unanswered_taken(
+            session, taken_before=before, max_priority=1, step=2
+        )
+        assert [c.id for c in second] == [silent.id]
+        row = await session.get_one(Case, waiting.id)
+        assert await case_store.claim_realert(session, row, every=hour)
+        assert not await case_store.claim_realert(session, row, every=hour)
+        taken = await session.get_one(Case, silent.id)
+        assert not await case_store.claim_realert(session, taken, every=hour)  # not waiting
+        await session.execute(update(Case).where(Case.id == waiting.id).values(realerted_at=before))
+    async with sessions.begin() as session:
+        row = await session.get_one(Case, waiting.id)
+        assert await case_store.claim_realert(session, row, every=hour)
+
+
 # --- conversation entries ----------------------------------------------------------------------
 
 

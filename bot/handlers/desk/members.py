@@ -1,4 +1,4 @@
-"""/invite, /join, /volunteers, /revoke, /audit, and the teams: /teams, /team."""
+"""/invite, /join, /volunteers, /revoke, /audit, the teams: /teams, /team, and /duty."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.common import on_help, on_unknown_command, person_of, reply
 from bot.handlers.desk.command import Command, DeskHandler, usage
-from casework.desk import members, teams
+from casework.desk import duty, members, teams
 from casework.desk.access import Work
 
 
@@ -63,6 +63,16 @@ async def on_team(work: Work, command: Command) -> None:
     await teams.change(work, command.words[0], command.words[1:])
 
 
+async def on_duty(work: Work, command: Command) -> None:
+    words = [w.lower() for w in command.words]
+    if not words:
+        await duty.on_duty(work)
+    elif words in ([duty.ON], [duty.OFF]):
+        await duty.set_duty(work, words[0] == duty.ON)
+    else:
+        raise usage(work, "/duty [on|off]")
+
+
 COMMANDS: dict[str, DeskHandler] = {
     "invite": on_invite,
     "volunteers": on_volunteers,
@@ -70,4 +80,5 @@ COMMANDS: dict[str, DeskHandler] = {
     "audit": on_audit,
     "teams": on_teams,
     "team": on_team,
+    "duty": on_duty,
 }

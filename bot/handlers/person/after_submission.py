@@ -72,6 +72,8 @@ async def add_to_open_case(update: Update, context: BotContext, text: str) -> bo
     else:
         text = context.renderer.text(added.language, "message-added", reference=added.reference)
         await send(update, context, Screen(text))
+        alerts = await context.services.notices.realert(added.case_id)
+        await send_quietly(context.bot, alerts, "desk notice")
     return True
 
 
