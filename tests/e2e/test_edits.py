@@ -3,6 +3,9 @@ note that it changes nothing; an edit is never taken for a new message (the next
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from sqlalchemy import select
 
 from bot.inprocess import BotThread
@@ -19,8 +22,16 @@ from tests.support.people import command, say, tap
 NOTE = "This edit changes nothing"
 
 
+@pytest.fixture
+def keeping_bot(make_settings: SettingsFactory) -> Iterator[BotThread]:
+    """A bot that leaves the questionnaire in the chat after sending: otherwise its clean-up
+    deletes the message before the test can edit it (a race the test would sometimes lose)."""
+    with BotThread(make_settings(clean_after_submit=False)) as runner:
+        yield runner
+
+
 def test_an_edited_answer_replaces_the_answer_and_is_not_taken_as_the_next_one(
-    api: LocalBotApi, bot: BotThread
+    api: LocalBotApi, keeping_bot: BotThread
 ) -> None:
     person = api.user(5590001, language_code="en")
     command(person, "/start", expect="Choose your language")
