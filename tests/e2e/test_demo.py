@@ -293,3 +293,49 @@ def test_the_intros_button_example_is_the_first_screen(
     first_screen = screen[screen.index("Choose your language") :]
     for number, label in shown:
         assert f"[{number}] {label}" in first_screen, (number, label)
+
+
+def first_day_lines() -> list[tuple[str, str]]:
+    """The README's "first day as a volunteer": (what to type, what the answer shows)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- first-day -->")[1].split("<!-- /first-day -->")[0]
+    lines = [line for line in block.strip().strip("`").strip().splitlines() if line.strip()]
+    walk = []
+    for line in lines:
+        typed, _, shown = line.partition("#")
+        walk.append((typed.strip(), shown.strip()))
+    assert len(walk) >= 8, walk
+    return walk
+
+
+def test_the_readmes_first_day_as_a_volunteer_works_in_the_demo(terminal: Terminal) -> None:
+    term = terminal
+    term.expect("nothing leaves the machine", timeout=30)
+    term.expect(PROMPT)
+    term.enter("/start", shows="Choose your language")
+    term.press("English", shows="not end-to-end encrypted")
+    term.press("I understand, continue", shows="Who needs help?")
+    term.press("I do", shows="What is the situation right now?")
+    term.press("Contract soldier", shows="Where are you (or he/she) now?")
+    term.press("In Russia", shows="Right now, are you")
+    term.press("In the unit", shows="is there a case against")
+    term.press("No", shows="health problems")
+    term.press("No", shows="How urgent is it?")
+    term.press("No deadline", shows="What help is needed?")
+    term.press("Legal advice", shows="✅ Legal advice")
+    term.press("Done", shows="Which documents are at hand?")
+    term.press("Military ID", shows="✅ Military ID")
+    term.press("Done", shows="Might someone check your phone")
+    term.press("No", shows="choose a codeword")
+    term.press("Skip", shows="If you like, tell us briefly")
+    term.enter("My unit holds my passport.", shows="Please check your answers")
+    sent = term.press("Send the request", shows="Your request has been sent")
+    found = REFERENCE.search(sent)
+    assert found, sent
+    reference = found.group(0)
+    term.enter("/volunteer", shows="now in the volunteer's chat")
+    for typed, shown in first_day_lines():
+        term.enter(typed.replace("REF", reference), shows=shown.replace("REF", reference))
+    term.enter("/person", shows="now in the person's chat")
+    assert "Hello, we have your request." in term.screen
+    assert "asked about the passport" not in term.screen.split("now in the person's chat")[-1]
