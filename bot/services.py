@@ -165,6 +165,7 @@ class Services:
             default_language=questionnaire.default_language,
             invite_ttl_hours=settings.invite_ttl_hours,
             desk_chat_id=settings.desk_chat_id,
+            team_chat_ids=settings.team_chat_ids,
             desk_language=settings.desk_language or "",
             codeword_silence_days=settings.codeword_silence_days,
             routing=routing,
@@ -249,6 +250,12 @@ def check_configuration(settings: Settings) -> Checked:
     if missing:
         raise SettingsError("questionnaire texts are missing: " + ", ".join(missing))
     routing = load_routing(questionnaire, available)
+    unknown = sorted(set(settings.team_chat_ids or {}) - set(routing.teams))
+    if unknown:
+        raise SettingsError(
+            f"INTAKE_TEAM_CHAT_IDS: no team {unknown[0]!r} in dialogs/routing.yaml (teams: "
+            + ", ".join(routing.teams) + ")"
+        )
     if settings.desk_language and settings.desk_language not in questionnaire.languages:
         raise SettingsError(
             "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     master_keys_file: Path | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     desk_chat_id: int | None = None
+    team_chat_ids: Annotated[dict[str, int] | None, NoDecode] = None
+    """A team's group chat for its new-case notices (`legal=-1001234,psych=-1005678`)."""
     desk_language: str | None = None
     invite_ttl_hours: int = Field(default=24, ge=1, le=24 * 14)
     escalate_after_minutes: float = Field(default=15, gt=0, le=24 * 60)
@@ -78,6 +80,21 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("team_chat_ids", mode="before")
+    @classmethod
+    def _team_chats(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        chats: dict[str, str] = {}
+        for part in value.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            team, equals, chat = part.partition("=")
+            if not equals or not team.strip() or not chat.strip():
+                raise ValueError("must be TEAM=CHAT_ID pairs separated by commas")
+            chats[team.strip()] = chat.strip()
+        return chats
 
     @field_validator("api_url")
     @classmethod

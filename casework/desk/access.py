@@ -8,7 +8,7 @@ commits.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +143,7 @@ class Desk:
         default_language: str,
         invite_ttl_hours: int = 72,
         desk_chat_id: int | None = None,
+        team_chat_ids: Mapping[str, int] | None = None,
         desk_language: str = "",
         codeword_silence_days: int = 14,
         routing: Routing,
@@ -156,6 +157,7 @@ class Desk:
         self.default_language = default_language
         self.invite_ttl_hours = invite_ttl_hours
         self.desk_chat_id = desk_chat_id
+        self.team_chat_ids = dict(team_chat_ids or {})
         self.desk_language = desk_language  # "" means the questionnaire's default language
         self.codeword_silence_days = codeword_silence_days  # 0: never asked for after a silence
         self.routing = routing
@@ -208,13 +210,17 @@ class Desk:
     async def recipients(
         self, db: AsyncSession, team: str | None = None, *, duty_first: bool = False
     ) -> list[tuple[int, str]]:
-        """Where desk notices about a case of `team` go, with their language: the desk group if
-        one is set, else the team's active members (with those in no team, who work every
+        """Where desk notices about a case of `team` go, with their language: the team's group
+        chat if it has one (INTAKE_TEAM_CHAT_IDS), else the desk group if one is set, else the
+        team's active members (with those in no team, who work every
         queue), else, when the team has nobody (or the case no team), every active volunteer.
         `duty_first` (urgent cases): of the team's members, only those on duty (/duty on), if
         any is."""
+        language = self.desk_language or self.default_language
+        if team is not None and team in self.team_chat_ids:
+            return [(self.team_chat_ids[team], language)]
         if self.desk_chat_id is not None:
-            return [(self.desk_chat_id, self.desk_language or self.default_language)]
+            return [(self.desk_chat_id, language)]
         everyone = await volunteer_store.active_volunteers(db)
         if team is not None:
             known = set(self.routing.teams)

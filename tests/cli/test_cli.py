@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from storage.crypto import generate_master_key, parse_master_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +81,26 @@ def test_an_unknown_desk_language_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         "intake-bot: INTAKE_DESK_LANGUAGE must be one of ru, en"
     )
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("lawyers=-1001", "intake-bot: INTAKE_TEAM_CHAT_IDS: no team 'lawyers' in"
+                          " dialogs/routing.yaml (teams: duty, evacuation, asylum, legal, psych)"),
+        ("legal", "intake-bot: INTAKE_TEAM_CHAT_IDS"),
+        ("legal=group", "intake-bot: INTAKE_TEAM_CHAT_IDS"),
+    ],
+)  # fmt: skip
+def test_a_wrong_team_chat_setting_is_one_line(tmp_path: Path, value: str, said: str) -> None:
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+           "INTAKE_TEAM_CHAT_IDS": value}  # fmt: skip
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(said), lines
     assert "Traceback" not in result.stderr
 
 

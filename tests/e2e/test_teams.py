@@ -18,7 +18,7 @@ from tests.e2e.test_commands_and_outages import _break_database, _mend_database
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
 from tests.e2e.test_desk_access import handle_of
 from tests.e2e.test_send_now import is_review, press, prompt_of, to_send_now, until
-from tests.support.people import command, eventually
+from tests.support.people import command, eventually, say, tap
 
 LEGAL_ID, DUTY_ID = 5560002, 5560003
 
@@ -222,3 +222,78 @@ def test_a_new_case_of_a_team_with_nobody_in_it_is_announced_to_everyone(
         assert "priority 3" in notice.visible_text
     assert calm in command(first, "/queue", args="legal", expect="Queue of: Legal").visible_text
     command(first, "/queue", expect="No case is waiting for: Duty (urgent)")
+
+
+def _walk(user: FakeUser, taps: list[tuple[str, str]]) -> str:
+    """/start to the confirmation with these (button, what the next screen shows) presses from
+    the situation question on; the codeword skipped; returns the reference."""
+    command(user, "/start", expect="Choose your language")
+    tap(user, "English", expect="not end-to-end encrypted")
+    tap(user, "I understand, continue", expect="Who needs help?")
+    tap(user, "I do", expect="What is the situation right now?")
+    for button, shows in taps:
+        tap(user, button, expect=shows)
+    tap(user, "No", expect="choose a codeword")
+    tap(user, "Skip", expect="If you like, tell us briefly")
+    say(user, "Routing test.", expect="Please check your answers")
+    done = tap(user, "Send the request", expect="Your request has been sent")
+    found = REFERENCE.search(done.visible_text)
+    assert found is not None, done.visible_text
+    return found.group(0)
+
+
+SERVING = [
+    ("Contract soldier", "Where are you (or he/she) now?"),
+    ("In Russia", "Right now, are you"),
+    ("In the unit", "is there a case against"),
+    ("No", "health problems"),
+    ("No", "How urgent is it?"),
+]
+DOCUMENTS = [("Done", "Which documents are at hand?"), ("Military ID", "✅ Military ID"),
+             ("Done", "Might someone check your phone")]  # fmt: skip
+ROUTES = {
+    "duty": [*SERVING, ("In danger right now", "What help is needed?"),
+             ("Legal advice", "✅ Legal advice"), *DOCUMENTS],
+    "evacuation": [*SERVING, ("No deadline", "What help is needed?"),
+                   ("Leaving Russia", "✅ Leaving Russia"), *DOCUMENTS],
+    "asylum": [("Already abroad", "Which country or region?"), ("Europe", "being sent back"),
+               ("It seems not", "is there a case against"), ("No", "health problems"),
+               ("No", "How urgent is it?"), ("No deadline", "What help is needed?"),
+               ("Staying safely abroad", "✅ Staying safely abroad"), *DOCUMENTS],
+    "psych": [*SERVING, ("No deadline", "What help is needed?"),
+              ("Psychological support", "✅ Psychological support"), *DOCUMENTS],
+    "legal": [*SERVING, ("No deadline", "What help is needed?"),
+              ("Legal advice", "✅ Legal advice"), *DOCUMENTS],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("team", list(ROUTES))
+def test_each_default_rule_puts_the_case_in_its_teams_queue(
+    api: LocalBotApi, desk_bot: BotThread, team: str
+) -> None:
+    """The shipped routing, end to end: the answers of each rule land in that team's queue."""
+    admin = admin_of(api)
+    reference = _walk(api.user(5560900 + list(ROUTES).index(team), language_code="en"),
+                      ROUTES[team])  # fmt: skip
+    assert stored_route(desk_bot, reference)[0] == team
+    queue = command(admin, "/queue", args=team, expect="Queue of:").visible_text
+    assert reference in queue
+
+
+def test_a_team_with_a_group_chat_gets_its_notices_there(
+    api: LocalBotApi, make_settings: SettingsFactory
+) -> None:
+    """INTAKE_TEAM_CHAT_IDS: the legal team's new cases are announced in its group (without
+    content); other teams' notices go where they went before."""
+    group = api.group(-100555000201)
+    settings = make_settings(admin_ids=[ADMIN_ID], team_chat_ids={"legal": group.id},
+                             desk_language="en")  # fmt: skip
+    with BotThread(settings):
+        admin = admin_of(api)
+        calm = submit_request(api.user(5560950, language_code="en"), details="Group only.")
+        notice = group.wait_for_text(f"New case {calm}")
+        assert "Group only." not in notice.visible_text
+        urgent = submit_request(api.user(5560951, language_code="en"), urgent=True)
+        admin.wait_for_text(f"New case {urgent}")  # duty has no chat: its members, as before
+        assert all(urgent not in m.visible_text for m in group.bot_messages())
+        assert all(f"New case {calm}" not in m.visible_text for m in admin.bot_messages())
