@@ -254,7 +254,8 @@ def check_configuration(settings: Settings) -> Checked:
     if unknown:
         raise SettingsError(
             f"INTAKE_TEAM_CHAT_IDS: no team {unknown[0]!r} in dialogs/routing.yaml (teams: "
-            + ", ".join(routing.teams) + ")"
+            + ", ".join(routing.teams)
+            + ")"
         )
     if settings.desk_language and settings.desk_language not in questionnaire.languages:
         raise SettingsError(
