@@ -243,7 +243,10 @@ def check_configuration(settings: Settings) -> Checked:
     """What can be checked without a connection, so that it is said before any: the
     questionnaire and its texts, the routing, the desk language, the master keys, the
     database's files."""
-    questionnaire = dialog_spec.load()
+    try:
+        questionnaire = dialog_spec.load()
+    except dialog_spec.SpecError as error:
+        raise SettingsError(f"dialogs/intake.yaml: {one_line(error)}") from None
     translator = Translator.load()
     available = {lang: translator.keys(lang) for lang in translator.languages}
     missing = dialog_spec.missing_texts(questionnaire, available)
@@ -264,6 +267,13 @@ def check_configuration(settings: Settings) -> Checked:
     settings.keys()
     check_storage_files(settings)
     return questionnaire, translator, routing
+
+
+def one_line(error: Exception) -> str:
+    """A message of several lines (a list of problems) as one, for a one-line refusal."""
+    parts = [line.strip().removeprefix("- ") for line in str(error).splitlines()]
+    head, *rest = [part for part in parts if part] or [type(error).__name__]
+    return head + (" " + "; ".join(rest) if rest else "")
 
 
 def load_routing(questionnaire: Questionnaire, available: dict[str, set[str]]) -> Routing:

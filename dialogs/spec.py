@@ -137,7 +137,13 @@ def load(path: str | Path | None = None) -> Questionnaire:
         text = resources.files("dialogs").joinpath("intake.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    return parse(yaml.safe_load(text))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"not valid YAML{where}") from None
+    return parse(data)
 
 
 def parse(data: Mapping[str, Any]) -> Questionnaire:

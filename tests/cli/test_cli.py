@@ -245,6 +245,43 @@ def test_an_unexpected_error_says_where_without_its_message(tmp_path: Path) -> N
     assert lines[-1].startswith("intake-bot: unexpected error: RuntimeError at <string>:3")
 
 
+@pytest.mark.parametrize(
+    ("breakage", "said"),
+    [
+        (("    next: details\n", "    next: nowhere\n"),
+         "intake-bot: dialogs/intake.yaml: questionnaire is invalid: step 'codeword': unknown"
+         " target 'nowhere'"),
+        (("version: 1", "version: [1"), "intake-bot: dialogs/intake.yaml: not valid YAML at line"),
+    ],
+)  # fmt: skip
+def test_a_broken_questionnaire_is_one_line_and_exit_2(
+    tmp_path: Path, breakage: tuple[str, str], said: str
+) -> None:
+    """A questionnaire that does not hold together (or is not YAML) stops `run` before anything
+    starts, with one line and exit 2, never a traceback (the packaged file is swapped for a
+    broken copy, as there is no setting for another file)."""
+    shipped = (ROOT / "dialogs" / "intake.yaml").read_text(encoding="utf-8")
+    assert breakage[0] in shipped
+    bad = tmp_path / "intake.yaml"
+    bad.write_text(shipped.replace(*breakage, 1), "utf-8")
+    plant = (
+        "import sys, bot.__main__ as cli, dialogs.spec as spec\n"
+        "shipped = spec.load\n"
+        f"spec.load = lambda path=None: shipped({str(bad)!r})\n"
+        "sys.exit(cli.main(['run']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(said), lines
+
+
 def test_a_broken_routing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     """A routing rule naming a team that does not exist stops `run` before anything starts:
     one line naming the file, the rule and the team; exit status 2 (the packaged file is
