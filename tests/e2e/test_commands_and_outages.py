@@ -113,7 +113,29 @@ def test_database_away_at_submission_keeps_the_answers_and_sends_them_later(
         command(user, "/status", expect=f"Your request {reference} is waiting")
 
 
+def test_database_away_while_an_answer_is_typed_the_questionnaire_goes_on(
+    api: LocalBotApi, make_settings: SettingsFactory, redis_url: str
+) -> None:
+    """Drafts live in Redis: with the database away a typed answer is still taken (no codeword
+    check can be looked up then, and none is needed for it)."""
+    user = api.user(language_code="en")
+    with BotThread(make_settings(redis_url=redis_url)) as runner:
+        up_to_details(user)
+        runner.run(_break_database)
+        runner.run(_break_codeword_checks)
+        say(user, "typed while the database is away", expect="Please check your answers")
+
+
+async def _break_codeword_checks(services: Services) -> None:
+    services.verification.sessions = services.submission.sessions
+
+
 def review_up_to_send(user: FakeUser, *, details: str) -> None:
+    up_to_details(user)
+    say(user, details, expect="Please check your answers")
+
+
+def up_to_details(user: FakeUser) -> None:
     command(user, "/start", expect="Choose your language")
     tap(user, "English", expect="not end-to-end encrypted")
     tap(user, "I understand, continue", expect="Who needs help?")
@@ -127,7 +149,6 @@ def review_up_to_send(user: FakeUser, *, details: str) -> None:
     tap(user, "Done", expect="Might someone check your phone")
     tap(user, "No", expect="choose a codeword")
     tap(user, "Skip", expect="If you like, tell us briefly")
-    say(user, details, expect="Please check your answers")
 
 
 async def _break_database(services: Services) -> None:

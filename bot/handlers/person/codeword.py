@@ -3,16 +3,28 @@ hash, never stored, and deleted from the chat at once, like the codeword at the 
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 
 from bot.context import BotContext
 from bot.delivery import delete_batches, send_quietly
 from bot.handlers.common import person_of, reply
+from bot.logs import describe
+from casework.submission import STORAGE_AWAY
+
+log = logging.getLogger(__name__)
 
 
 async def answer_check(update: Update, context: BotContext, text: str) -> bool:
-    """False when no check waits for this person: the message is then an ordinary one."""
-    answered = await context.services.verification.answer(person_of(update), text)
+    """False when no check waits for this person: the message is then an ordinary one. With
+    the database away no check can be answered (nor asked), and the message goes on as an
+    ordinary one: a questionnaire, whose drafts live in Redis, goes on working."""
+    try:
+        answered = await context.services.verification.answer(person_of(update), text)
+    except STORAGE_AWAY as error:
+        log.warning("codeword check not looked up: %s", describe(error))
+        return False
     if answered is None:
         return False
     message = update.effective_message
