@@ -9,7 +9,7 @@ storage modules these functions never commit.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,12 +116,5 @@ async def last_heard(session: AsyncSession, case: Case) -> datetime:
         )
     )
     moments = [m for m in (case.created_at, case.codeword_checked_at, latest) if m is not None]
-    return max(_aware(m) for m in moments)
+    return max(moments)
 
-
-def _aware(moment: datetime) -> datetime:
-    """`max()` of stored and selected times: an aggregate comes back without UTCDateTime's
-    decoration on some backends (SQLite: a naive datetime or a string)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
