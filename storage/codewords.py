@@ -117,4 +117,3 @@ async def last_heard(session: AsyncSession, case: Case) -> datetime:
     )
     moments = [m for m in (case.created_at, case.codeword_checked_at, latest) if m is not None]
     return max(moments)
-
