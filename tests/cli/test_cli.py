@@ -245,6 +245,25 @@ def test_an_unexpected_error_says_where_without_its_message(tmp_path: Path) -> N
     assert lines[-1].startswith("intake-bot: unexpected error: RuntimeError at <string>:3")
 
 
+def run_with_packaged_file(
+    tmp_path: Path, module: str, bad: Path, command: str
+) -> subprocess.CompletedProcess[str]:
+    """`intake-bot COMMAND` with `module.load` reading `bad` instead of the packaged file (there
+    is no setting for another questionnaire or routing file), with a token and a master key."""
+    plant = (
+        f"import sys, bot.__main__ as cli, {module} as data\n"
+        "shipped = data.load\n"
+        f"data.load = lambda path=None, **kw: shipped({str(bad)!r}, **kw)\n"
+        f"sys.exit(cli.main([{command!r}]))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
+    return subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
+        timeout=60, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("breakage", "said"),
     [
@@ -264,18 +283,7 @@ def test_a_broken_questionnaire_is_one_line_and_exit_2(
     assert breakage[0] in shipped
     bad = tmp_path / "intake.yaml"
     bad.write_text(shipped.replace(*breakage, 1), "utf-8")
-    plant = (
-        "import sys, bot.__main__ as cli, dialogs.spec as spec\n"
-        "shipped = spec.load\n"
-        f"spec.load = lambda path=None: shipped({str(bad)!r})\n"
-        "sys.exit(cli.main(['run']))\n"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
-    result = subprocess.run(
-        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
-        timeout=60, check=False,
-    )  # fmt: skip
+    result = run_with_packaged_file(tmp_path, "dialogs.spec", bad, "run")
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -289,26 +297,12 @@ def test_a_broken_routing_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     shipped = (ROOT / "dialogs" / "routing.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "routing.yaml"
     bad.write_text(shipped.replace("  - team: psych\n", "  - team: psychology\n"), "utf-8")
-    plant = (
-        "import sys, bot.__main__ as cli, dialogs.routing as routing\n"
-        "shipped = routing.load\n"
-        f"routing.load = lambda path=None, **kw: shipped({str(bad)!r}, **kw)\n"
-        "sys.exit(cli.main(['run']))\n"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
-    result = subprocess.run(
-        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
-        timeout=60, check=False,
-    )  # fmt: skip
+    result = run_with_packaged_file(tmp_path, "dialogs.routing", bad, "run")
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "intake-bot: dialogs/routing.yaml: rule 5: unknown team 'psychology'"
     ]
-    checked = subprocess.run(
-        [sys.executable, "-c", plant.replace("['run']", "['check']")], capture_output=True,
-        text=True, env=clean, cwd=tmp_path, timeout=60, check=False,
-    )  # fmt: skip
+    checked = run_with_packaged_file(tmp_path, "dialogs.routing", bad, "check")
     assert checked.returncode == 1
     assert "routing        FAILED: dialogs/routing.yaml: rule 5: unknown team" in checked.stdout
 
@@ -319,18 +313,7 @@ def test_an_outcome_without_its_text_is_one_line_and_exit_2(tmp_path: Path) -> N
     shipped = (ROOT / "dialogs" / "routing.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "routing.yaml"
     bad.write_text(shipped.replace("  - no_contact ", "  - no_answer "), "utf-8")
-    plant = (
-        "import sys, bot.__main__ as cli, dialogs.routing as routing\n"
-        "shipped = routing.load\n"
-        f"routing.load = lambda path=None, **kw: shipped({str(bad)!r}, **kw)\n"
-        "sys.exit(cli.main(['run']))\n"
-    )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
-    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key()})
-    result = subprocess.run(
-        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
-        timeout=60, check=False,
-    )  # fmt: skip
+    result = run_with_packaged_file(tmp_path, "dialogs.routing", bad, "run")
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "intake-bot: dialogs/routing.yaml: ru: missing text outcome-no_answer; "
