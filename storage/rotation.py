@@ -312,6 +312,47 @@ def _reseal(old: SealedRecord, new: SealedRecord, name: str, blob: bytes) -> byt
     return new.seal(name, old.open(name, blob))
 
 
+@dataclass
+class _Resealed:
+    """A case's child rows sealed under its key (entries, reminders), sealed again."""
+
+    table: Table
+    column: str
+    rows: list[dict[str, Any]]
+
+
+async def _resealed_children(
+    session: AsyncSession, case_id: str, old: SealedRecord, new: SealedRecord
+) -> list[_Resealed] | None:
+    """The case's entries and reminders sealed under `new`; None when another transaction
+    holds one of them (a reminder being sent, an entry being changed): the case is busy and
+    retried later. No child can be added meanwhile: the case row is locked."""
+    found = []
+    children = (
+        (table_of(CaseEntry), "body_enc", entry_field),
+        (table_of(Reminder), "text_enc", reminder_field),
+    )
+    for table, column, field_of in children:
+        rows = (
+            await session.execute(
+                select(table.c.id, table.c[column])
+                .where(table.c.case_id == case_id)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        total = await session.scalar(
+            select(func.count()).select_from(table).where(table.c.case_id == case_id)
+        )
+        if len(rows) != total:
+            return None
+        sealed = [
+            {"row_id": row_id, "sealed": _reseal(old, new, field_of(row_id), bytes(blob))}
+            for row_id, blob in rows
+        ]
+        found.append(_Resealed(table, column, sealed))
+    return found
+
+
 async def _rekey_batch(
     session: AsyncSession,
     spec: _Record,
@@ -346,8 +387,6 @@ async def _rekey_batch(
     ).all()
     progress.busy += len(wanted) - len(locked)
     keep = {column.name: column for column in spec.table.c if column.onupdate is not None}
-    entries = table_of(CaseEntry)
-    reminders = table_of(Reminder)
     for row in locked:
         row_id, blob = str(row[0]), bytes(row[1])
         record = spec.record(row_id)
@@ -357,45 +396,13 @@ async def _rekey_batch(
             values: dict[str, Any] = {"key_blob": new_blob}
             for (name, sealed_as), value in zip(spec.fields, row[2:], strict=True):
                 values[name] = None if value is None else _reseal(old, new, sealed_as, bytes(value))
-            resealed: list[dict[str, Any]] = []
-            reminded: list[dict[str, Any]] = []
+            children: list[_Resealed] = []
             if spec.table is Case.__table__:
-                # No entry can be added meanwhile (the case is locked); one another
-                # transaction is changing makes the whole case busy, retried later.
-                bodies = (
-                    await session.execute(
-                        select(entries.c.id, entries.c.body_enc)
-                        .where(entries.c.case_id == row_id)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-                total = await session.scalar(
-                    select(func.count()).select_from(entries).where(entries.c.case_id == row_id)
-                )
-                if len(bodies) != total:
+                found = await _resealed_children(session, row_id, old, new)
+                if found is None:
                     progress.busy += 1
                     continue
-                for entry_id, body in bodies:
-                    sealed = _reseal(old, new, entry_field(entry_id), bytes(body))
-                    resealed.append({"entry": entry_id, "body": sealed})
-                # Reminders are sealed under the case's key too (`storage.reminders`); one
-                # being sent right now (locked) makes the case busy, retried later.
-                notes = (
-                    await session.execute(
-                        select(reminders.c.id, reminders.c.text_enc)
-                        .where(reminders.c.case_id == row_id)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).all()
-                waiting = await session.scalar(
-                    select(func.count()).select_from(reminders).where(reminders.c.case_id == row_id)
-                )
-                if len(notes) != waiting:
-                    progress.busy += 1
-                    continue
-                for reminder_id, text in notes:
-                    sealed = _reseal(old, new, reminder_field(reminder_id), bytes(text))
-                    reminded.append({"reminder": reminder_id, "text": sealed})
+                children = found
         except DecryptionError:
             progress.unreadable.add(row_id)
             continue
@@ -407,21 +414,15 @@ async def _rekey_batch(
         if rowcount(result) != 1:  # changed or deleted since it was read
             progress.busy += 1
             continue
-        if resealed:
-            await session.execute(
-                update(entries)
-                .where(entries.c.id == bindparam("entry"))
-                .values(body_enc=bindparam("body")),
-                resealed,
-            )
-        if reminded:
-            await session.execute(
-                update(reminders)
-                .where(reminders.c.id == bindparam("reminder"))
-                .values(text_enc=bindparam("text")),
-                reminded,
-            )
-        progress.entries += len(resealed)
+        for child in children:
+            if child.rows:
+                await session.execute(
+                    update(child.table)
+                    .where(child.table.c.id == bindparam("row_id"))
+                    .values({child.column: bindparam("sealed")}),
+                    child.rows,
+                )
+        progress.entries += sum(len(c.rows) for c in children if c.table is table_of(CaseEntry))
         progress.done.add(row_id)
     return page[-1]
 
