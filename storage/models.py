@@ -170,6 +170,10 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(16))
     key_blob: Mapped[bytes] = mapped_column(LargeBinary)
     answers_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed mode: the answers (and the codeword's hash) under a data key of their own, wrapped
+    # to the desk by the intake side, which cannot open `key_blob` to re-seal them (Send now,
+    # then the rest). NULL: under `key_blob`, as always outside sealed mode.
+    answers_key_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=this_minute, onupdate=this_minute
@@ -319,6 +323,9 @@ class CaseEntry(Base):
         String(36), ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
     )
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed mode: an entry the intake side added has a data key of its own, wrapped to the
+    # desk (the intake cannot open the case's). NULL: under the case's key.
+    key_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A volunteer's reply not yet sent to its person: they are written to only when they write.
@@ -380,3 +387,40 @@ class CaseCopy(Base):
     )
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeskSignal(Base):
+    """Sealed mode: something the intake side did that the desk must act on (a new case, a
+    person's message, an erasure), with no content: the desk reads the rest itself, with its
+    key. Deleted once the desk has acted on it. No foreign keys: an erased case's signal must
+    still reach the desk (its copies in volunteers' chats are deleted from it)."""
+
+    __tablename__ = "desk_signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    entry_id: Mapped[str | None] = mapped_column(String(36))
+    reference: Mapped[str | None] = mapped_column(String(9))
+    volunteer_id: Mapped[str | None] = mapped_column(String(36))
+    # What only the desk may read (a codeword typed for a check), sealed to the desk's key.
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
+
+
+class Delivery(Base):
+    """Sealed mode: a message from the desk to a person, waiting for the intake side to send
+    it. The chat id and the text are sealed to the intake's delivery key (the desk cannot keep
+    them readable for itself there, and the intake holds no chat id at rest otherwise); the
+    row is deleted once sent. A failed one keeps only who to tell (`failed`, no blob)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reference: Mapped[str] = mapped_column(String(9))
+    volunteer_id: Mapped[str | None] = mapped_column(String(36))
+    # The held replies this message releases (ids separated by spaces), marked delivered once sent.
+    entry_ids: Mapped[str | None] = mapped_column(String(1000))
+    failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
