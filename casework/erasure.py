@@ -25,6 +25,7 @@ from storage.erasure import ErasedCase, ErasureReport, checkpoint, erase_person
 from storage.limits import FloodLimiter
 from storage.messagelog import MessageLog
 from storage.unavailable import StateUnavailable
+from storage import signals as signal_store
 from storage.volunteers import volunteer_chat_id
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class Erasure:
         self.clean_after_submit = clean_after_submit
         self.compactor = compactor
         """Rewrites the storage's files after an erasure (batched)."""
+        self.sealed = not cipher.can_open
+        """Sealed mode: this side cannot reach a volunteer's chat: it signals the desk."""
 
     async def forget(self, person: Person) -> ErasureReport:
         """Erase the draft and crypto-shred every case of this person.
@@ -81,6 +84,13 @@ class Erasure:
             await self.deferred.remove(owner)  # the deferred index names owners
             async with self.sessions() as db, db.begin():
                 report = await erase_person(db, owner)
+                if self.sealed:  # the desk tells the holders and deletes the copies
+                    for erased in report.affected:
+                        holder = erased.holder.id if erased.holder is not None else None
+                        await signal_store.add(
+                            db, signal_store.ERASED, reference=erased.reference,
+                            volunteer_id=holder,
+                        )  # fmt: skip
             bind = self.sessions.kw.get("bind")
             if bind is not None and not await checkpoint(bind):
                 log.warning("the database log is busy after an erasure; checkpoint retried later")
@@ -94,8 +104,11 @@ class Erasure:
         """Each holder learns their case is gone; relayed copies leave volunteers' chats.
 
         Copies recorded in `storage.copies` went already (`done`: volunteer id and message id);
-        relay links cover the rest (relayed before copies were recorded).
+        relay links cover the rest (relayed before copies were recorded). Nothing in sealed
+        mode: there the desk does it, signalled by `forget`.
         """
+        if self.sealed:
+            return []
         return [self._tell_holder(erased, done) for erased in report.affected]
 
     def _tell_holder(self, erased: ErasedCase, done: set[tuple[str, int | None]]) -> HolderNotice:

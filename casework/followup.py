@@ -21,6 +21,7 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import entries as entry_store
 from storage import persons as person_store
+from storage import signals as signal_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Volunteer
@@ -74,6 +75,8 @@ class Followup:
         self.lookups = lookups
         self.cipher = cipher
         self.translator = translator
+        self.sealed = not cipher.can_open
+        """Sealed mode: this side cannot open a case, nor reach a volunteer: it signals."""
 
     async def status(self, person: Person, language: str) -> Status:
         """The latest request of this person; `language` when they never sent one."""
@@ -102,6 +105,10 @@ class Followup:
             row = await person_store.find_person(db, self.turns.owner(person))
             case = await case_store.latest_case_of_person(db, row.id) if row is not None else None
             if case is None:
+                return []
+            if self.sealed:  # the desk opens them and sends them (`casework.desk.inbox`)
+                if await relay.may_have_held(db, case):
+                    await signal_store.add(db, signal_store.PERSON_BACK, case_id=case.id)
                 return []
             return await relay.held_for_person(
                 db, self.cipher, self.translator, case, person.chat_id
@@ -140,6 +147,14 @@ class Followup:
             )
             if row is None or case is None:
                 return None
+            if self.sealed:  # the desk passes it on, or alerts the team (`casework.desk.inbox`)
+                entry = await entry_store.add_entry(
+                    db, self.cipher, case, kind="person", body=text, author=None
+                )
+                await signal_store.add(
+                    db, signal_store.PERSON_WROTE, case_id=case.id, entry_id=entry.id
+                )
+                return Added(row.language, case.reference, relay.ToHolder(None, []), case.id)
             passed = await relay.from_person(db, self.cipher, self.translator, case, text)
             return Added(row.language, case.reference, passed, case.id)
 
@@ -179,6 +194,11 @@ class Followup:
                 )
             await audit_store.record(db, "reopen", actor=None, case=case)
             holder = await db.get(Volunteer, holder_id) if holder_id else None
+            if self.sealed and holder is not None:  # the desk tells them
+                await signal_store.add(
+                    db, signal_store.REOPENED, case_id=case.id, volunteer_id=holder.id
+                )
+                holder = None
             if holder is not None and holder.revoked_at is None:
                 told = self.translator.text(holder.language, "desk-reopened", reference=reference)
                 to_holder.append(

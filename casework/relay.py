@@ -82,6 +82,12 @@ async def held_for_person(
     ]
 
 
+async def may_have_held(db: AsyncSession, case: Case) -> bool:
+    """Whether a reply (or a codeword question) may be waiting for this case's person: what
+    the intake side can tell without opening anything (sealed mode)."""
+    return verification.holds_replies(case) or await entry_store.has_held(db, case)
+
+
 async def case_replied_to(work: Work, message_id: int) -> Case | None:
     """The case a volunteer answers by replying (Telegram's reply) to a relayed message, if
     they hold it now."""

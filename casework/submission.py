@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework import codewords
 from casework.notices import Notices, admin_alerts
+from casework.signalling import SignalNotices
 from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import DEFERRED_KEY, Turn, Turns
@@ -26,6 +27,7 @@ from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
 from storage import codewords as codeword_store
+from storage import signals as signal_store
 from storage import entries as entry_store
 from storage import persons as person_store
 from storage import volunteers as volunteer_store
@@ -68,7 +70,7 @@ class Submission:
         cipher: Cipher,
         translator: Translator,
         counter: EventCounter,
-        notices: Notices,
+        notices: Notices | SignalNotices,
         deferred: DeferredIndex | None = None,
         *,
         routing: Routing,
@@ -123,6 +125,8 @@ class Submission:
 
     async def answered_more(self, case_id: str) -> list[Message]:
         """The holder of a case sent early hears that its person answered more (no content)."""
+        if isinstance(self.notices, SignalNotices):
+            return await self.notices.signal(signal_store.ANSWERED_MORE, case_id=case_id)
         async with self.sessions() as db:
             case = await db.get(Case, case_id)
             if case is None or case.volunteer_id is None:
@@ -188,9 +192,8 @@ class Submission:
                 language=completed.language,
                 team=route.team,
                 tags=route.tags,
+                codeword=codeword,
             )
-            if codeword:
-                await codeword_store.set_codeword(db, self.cipher, case, codeword)
             for text in pending:
                 await entry_store.add_entry(
                     db, self.cipher, case, kind="person", body=text, author=None
@@ -207,9 +210,7 @@ class Submission:
         if case is None or case.person_id != person_id:
             return None
         answers, codeword = codewords.split(completed.answers)
-        case = await case_store.replace_answers(db, self.cipher, case, answers)
-        if codeword:
-            await codeword_store.set_codeword(db, self.cipher, case, codeword)
+        case = await case_store.replace_answers(db, self.cipher, case, answers, codeword)
         if case.status == "waiting":  # nobody took it yet: the fuller answers may route it better
             team, tags = await _route_by_hand(db, case, self.routing.route(answers))
             case = await case_store.set_route(db, case, team, tags)
@@ -224,6 +225,11 @@ class Submission:
         This is what makes a re-delivered "Send" (a bot that died after storing the case but
         before Telegram heard back) harmless.
         """
+        if not self.cipher.can_open:
+            # Sealed mode: this side cannot read a case to compare it. A re-delivered update
+            # is still caught by its update id (`bot.dedupe`); only a second "Send" of the
+            # same answers from a lost reply becomes a second case.
+            return None
         since = datetime.now(UTC) - DUPLICATE_WINDOW
         answers, codeword = codewords.split(completed.answers)
         for case in await case_store.cases_of_person(db, person_id):
@@ -305,6 +311,8 @@ class Submission:
             if not first:
                 return []
             notices = self.notices
+            if isinstance(notices, SignalNotices):  # sealed mode: the desk tells its admins
+                return await notices.signal(signal_store.CAP_REACHED, detail=str(cap))
             return await admin_alerts(
                 notices.sessions, self.cipher, self.translator, "desk-cap-reached", cap=cap
             )

@@ -52,6 +52,19 @@ def case_record(case_id: str) -> str:
     return f"case:{case_id}"
 
 
+def answers_record(case_id: str) -> str:
+    """The record of a case's answers when they have a key of their own (sealed mode)."""
+    return f"case-answers:{case_id}"
+
+
+def sealed_answers(cipher: Cipher, case: Case) -> SealedRecord:
+    """Open the record a case's answers and codeword hash are sealed under: a key of their own
+    when the intake side sealed them to the desk (`Case.answers_key_blob`), else the case's."""
+    if case.answers_key_blob is not None:
+        return cipher.record(answers_record(case.id), case.answers_key_blob)
+    return sealed_case(cipher, case)
+
+
 def sealed_case(cipher: Cipher, case: Case) -> SealedRecord:
     """Open a loaded case's record, to read its fields."""
     return cipher.record(case_record(case.id), case.key_blob)
@@ -91,13 +104,21 @@ async def create_case(
     language: str,
     team: str | None = None,
     tags: Sequence[str] = (),
+    codeword: str = "",
 ) -> Case:
     """Store a new waiting case under its own data key (deleting the row shreds its content),
-    in the queue of `team` with `tags` (dialogs/routing.yaml)."""
+    in the queue of `team` with `tags` (dialogs/routing.yaml), with the hash of the person's
+    codeword if they set one.
+
+    A side that can only seal (the intake in sealed mode) gives the answers a key of their
+    own as well, so that it can replace them later without opening the case's key."""
     if priority < 1:
         raise ValueError("priority starts at 1 (most urgent)")
     case_id = new_id()
     sealed, key_blob = cipher.new_record(case_record(case_id))
+    answers_key_blob = None
+    if not cipher.can_open:
+        sealed, answers_key_blob = cipher.new_record(answers_record(case_id))
     now = this_minute()  # no stored time is finer (see storage.coarse)
     values: dict[str, Any] = {
         "id": case_id,
@@ -109,7 +130,9 @@ async def create_case(
         "team": team,
         "tags": join_tags(tags),
         "key_blob": key_blob,
+        "answers_key_blob": answers_key_blob,
         "answers_enc": sealed.seal_json(ANSWERS, answers),
+        "codeword_enc": sealed.seal_text(CODEWORD, codeword) if codeword else None,
         "created_at": now,
         "updated_at": now,
         "minute_order": await next_minute_order(session, now),
@@ -146,7 +169,7 @@ async def set_route(session: AsyncSession, case: Case, team: str, tags: Sequence
 
 
 def case_answers(cipher: Cipher, case: Case) -> dict[str, Any]:
-    answers = sealed_case(cipher, case).open_json(ANSWERS, case.answers_enc)
+    answers = sealed_answers(cipher, case).open_json(ANSWERS, case.answers_enc)
     if not isinstance(answers, dict):
         raise DecryptionError("case answers are not a mapping")
     return answers
@@ -523,19 +546,25 @@ async def is_held_back(session: AsyncSession, case: Case) -> bool:
 
 
 async def replace_answers(
-    session: AsyncSession, cipher: Cipher, case: Case, answers: dict[str, Any]
+    session: AsyncSession, cipher: Cipher, case: Case, answers: dict[str, Any], codeword: str = ""
 ) -> Case:
-    """Replace a case's stored answers (a request sent early, now answered in full).
+    """Replace a case's stored answers (a request sent early, now answered in full), and the
+    codeword's hash if one is given.
 
     Sealed under the case's key as it is now, read under the row lock (`current_key_blob`),
-    so a concurrent re-key cannot leave the new answers under a key that is gone.
+    so a concurrent re-key cannot leave the new answers under a key that is gone. A side that
+    can only seal (sealed mode) seals them, with the hash, under a new key of their own.
     """
-    sealed = await sealed_case_to_write(session, cipher, case)
-    await session.execute(
-        update(Case)
-        .where(Case.id == case.id)
-        .values(answers_enc=sealed.seal_json(ANSWERS, answers), updated_at=utcnow())
-    )
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    if cipher.can_open:
+        sealed = await sealed_case_to_write(session, cipher, case)
+    else:
+        sealed, values["answers_key_blob"] = cipher.new_record(answers_record(case.id))
+        values["codeword_enc"] = None
+    values["answers_enc"] = sealed.seal_json(ANSWERS, answers)
+    if codeword:
+        values["codeword_enc"] = sealed.seal_text(CODEWORD, codeword)
+    await session.execute(update(Case).where(Case.id == case.id).values(**values))
     return await _reload(session, case)
 
 

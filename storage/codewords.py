@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cases import CODEWORD, sealed_case, sealed_case_to_write
+from storage.cases import CODEWORD, sealed_answers, sealed_case_to_write
 from storage.crypto import Cipher
 from storage.db import rowcount
 from storage.models import Case, CaseEntry, Person, Volunteer, this_minute
@@ -34,7 +34,7 @@ async def set_codeword(session: AsyncSession, cipher: Cipher, case: Case, digest
 def codeword_digest(cipher: Cipher, case: Case) -> str | None:
     if case.codeword_enc is None:
         return None
-    return sealed_case(cipher, case).open_text(CODEWORD, case.codeword_enc)
+    return sealed_answers(cipher, case).open_text(CODEWORD, case.codeword_enc)
 
 
 async def start_check(

@@ -118,5 +118,9 @@ async def replace_person_entry(
     case = await session.get(Case, entry.case_id)
     if case is None or case.status == "closed":
         return None
-    entry.body_enc = entry_store.seal_entry(sealed_case(cipher, case), entry.id, body)
+    if entry.key_blob is not None or not cipher.can_open:  # sealed mode: a key of its own
+        sealed, entry.key_blob = entry_store.sealed_own_entry(cipher, entry.id)
+    else:
+        sealed = sealed_case(cipher, case)
+    entry.body_enc = entry_store.seal_entry(sealed, entry.id, body)
     return case, entry

@@ -1,6 +1,7 @@
 """Persistence of a case's thread (the person's messages, replies, notes) and relay links.
 
-Every entry is encrypted under its case's data key. Functions never commit: the caller owns
+Every entry is encrypted under its case's data key, or (added by the intake side in sealed
+mode) under a data key of its own, wrapped to the desk. Functions never commit: the caller owns
 the transaction.
 """
 
@@ -31,6 +32,12 @@ from storage.models import (
 )
 
 
+def entry_record(entry_id: str) -> str:
+    """The record of an entry with a data key of its own (one the intake side added in sealed
+    mode: it cannot open the case's key)."""
+    return f"entry:{entry_id}"
+
+
 def entry_field(entry_id: str) -> str:
     """The field an entry's body is sealed as, under its case's record (one field per entry)."""
     return f"entry:{entry_id}"
@@ -44,6 +51,17 @@ def seal_entry(sealed: SealedRecord, entry_id: str, body: str) -> bytes:
 def open_entry(sealed: SealedRecord, entry: CaseEntry) -> str:
     """The body of an entry of the case whose record `sealed` is."""
     return sealed.open_text(entry_field(entry.id), entry.body_enc)
+
+
+def sealed_own_entry(cipher: Cipher, entry_id: str) -> tuple[SealedRecord, bytes]:
+    """A fresh data key for an entry of its own (sealed mode): the record and its blob."""
+    return cipher.new_record(entry_record(entry_id))
+
+
+def _open_own_entry(cipher: Cipher, entry: CaseEntry) -> str:
+    assert entry.key_blob is not None
+    sealed = cipher.record(entry_record(entry.id), entry.key_blob)
+    return open_entry(sealed, entry)
 
 
 async def add_entry(
@@ -67,8 +85,12 @@ async def add_entry(
         raise ValueError(f"kind must be one of {', '.join(ENTRY_KINDS)}")
     if (kind == "person") != (author is None):
         raise ValueError("person entries have no author; volunteer entries and notes need one")
-    sealed = await sealed_case_to_write(session, cipher, case)
     entry_id = new_id()
+    key_blob = None
+    if cipher.can_open:
+        sealed = await sealed_case_to_write(session, cipher, case)
+    else:
+        sealed, key_blob = sealed_own_entry(cipher, entry_id)
     now = today() if case.status == "closed" else this_minute()  # see storage.coarse
     entry = CaseEntry(
         id=entry_id,
@@ -76,6 +98,7 @@ async def add_entry(
         kind=kind,
         author_id=None if author is None else author.id,
         body_enc=seal_entry(sealed, entry_id, body),
+        key_blob=key_blob,
         created_at=now,
         delivered=delivered,
         held=held,
@@ -111,12 +134,17 @@ def entry_text(cipher: Cipher, case: Case, entry: CaseEntry) -> str:
 def decrypt_entries(
     cipher: Cipher, case: Case, entries: Iterable[CaseEntry]
 ) -> list[tuple[CaseEntry, str]]:
-    """Decrypt entries of one case, unwrapping its key once; keeps the given order."""
-    sealed = sealed_case(cipher, case)
+    """Decrypt entries of one case, unwrapping its key once (and the key of each entry that
+    has one of its own); keeps the given order."""
+    sealed: SealedRecord | None = None
     out = []
     for entry in entries:
         if entry.case_id != case.id:
             raise ValueError("entry belongs to another case")
+        if entry.key_blob is not None:
+            out.append((entry, _open_own_entry(cipher, entry)))
+            continue
+        sealed = sealed or sealed_case(cipher, case)
         out.append((entry, open_entry(sealed, entry)))
     return out
 

@@ -213,6 +213,8 @@ async def erase_person(session: AsyncSession, pseudonym: str) -> ErasureReport:
         if seen is not None:
             affected.append(seen)
         await forget_trail(session, case, "erased")
+        # Sealed mode: messages to them not sent yet hold their chat id (`storage.deliveries`).
+        await session.execute(delete(Delivery).where(Delivery.reference == case.reference))
         await shred_case(session, case)
     await shred_persons(session, [person_id])
     await session.flush()

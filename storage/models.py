@@ -403,6 +403,8 @@ class DeskSignal(Base):
     entry_id: Mapped[str | None] = mapped_column(String(36))
     reference: Mapped[str | None] = mapped_column(String(9))
     volunteer_id: Mapped[str | None] = mapped_column(String(36))
+    # A number the desk's notice needs (the hourly cap that was reached), never content.
+    detail: Mapped[str | None] = mapped_column(String(32))
     # What only the desk may read (a codeword typed for a check), sealed to the desk's key.
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
@@ -420,7 +422,19 @@ class Delivery(Base):
     blob: Mapped[bytes | None] = mapped_column(LargeBinary)
     reference: Mapped[str] = mapped_column(String(9))
     volunteer_id: Mapped[str | None] = mapped_column(String(36))
-    # The held replies this message releases (ids separated by spaces), marked delivered once sent.
-    entry_ids: Mapped[str | None] = mapped_column(String(1000))
     failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
+
+
+class PublicKey(Base):
+    """A public key one side publishes for the other (sealed mode: the intake's delivery key,
+    which the desk seals its messages to people to). Not secret; kept apart from the keyring,
+    whose rows are all wrapped secrets."""
+
+    __tablename__ = "public_keys"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=this_minute, onupdate=this_minute
+    )

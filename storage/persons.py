@@ -64,7 +64,9 @@ async def upsert_person(
         person = await find_person(session, pseudonym)  # another process created them first
         if person is None:  # pragma: no cover - only if the row vanished between two statements
             raise RuntimeError("person could not be stored")
-    if person_chat_id(cipher, person) != chat_id:
+    # A side that can only seal (the intake in sealed mode) cannot compare: a private chat's
+    # id is its person's Telegram id, so the one sealed when they were first stored stands.
+    if cipher.can_open and person_chat_id(cipher, person) != chat_id:
         person.chat_enc = sealed_person(cipher, person).seal(CHAT_ID, _chat_bytes(chat_id))
     person.language = language
     person.last_seen_at = today()

@@ -6,7 +6,7 @@ data key to add to it: the answers it seals (`cases.answers_key_blob`) and every
 (`case_entries.key_blob`) get a data key of their own, wrapped to the desk. NULL in both means
 what it meant before: under the case's own key. `desk_signals` tell the desk, without content,
 what the intake did; `deliveries` carry the desk's messages to people, chat id and text sealed
-to the intake's delivery key, until they are sent.
+to the intake's delivery key, until they are sent; `public_keys` holds that key's public half.
 
 Revision ID: 0012
 Revises: 0011
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.String(length=36), nullable=True),
         sa.Column("reference", sa.String(length=9), nullable=True),
         sa.Column("volunteer_id", sa.String(length=36), nullable=True),
+        sa.Column("detail", sa.String(length=32), nullable=True),
         sa.Column("sealed", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_desk_signals"),
@@ -49,14 +50,21 @@ def upgrade() -> None:
         sa.Column("blob", sa.LargeBinary(), nullable=True),
         sa.Column("reference", sa.String(length=9), nullable=False),
         sa.Column("volunteer_id", sa.String(length=36), nullable=True),
-        sa.Column("entry_ids", sa.String(length=1000), nullable=True),
         sa.Column("failed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_deliveries"),
     )
+    op.create_table(
+        "public_keys",
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.LargeBinary(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_public_keys"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("public_keys")
     op.drop_table("deliveries")
     op.drop_table("desk_signals")
     with op.batch_alter_table("case_entries") as batch:

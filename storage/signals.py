@@ -1,0 +1,99 @@
+"""Sealed mode: the intake side's signals to the desk (`DeskSignal` rows), and taking them.
+
+A signal says only what happened and to which case (ids, a reference): the desk reads the rest
+with its own key. Rows are taken oldest first under a lock, so two desk processes never act on
+the same one, and deleted in the transaction that acted on them. Functions never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DeskSignal, this_minute
+
+NEW_CASE = "new-case"
+"""A case was submitted (or reopened by its person): announce it to its team."""
+ANSWERED_MORE = "answered-more"
+"""The rest of the answers to a case sent early: its holder hears of it."""
+PERSON_WROTE = "person-wrote"
+"""A message in the person's open case (`entry_id`): to its holder, or its team is alerted."""
+PERSON_BACK = "person-back"
+"""The person wrote: replies held until then (or a codeword question) go to them now."""
+REOPENED = "reopened"
+"""The person reopened a closed case: its last holder (`volunteer_id`) hears of it."""
+ERASED = "erased"
+"""The person erased a case (/forget): its holder hears, its copies in chats are deleted."""
+CAP_REACHED = "cap-reached"
+"""The hourly cap of new cases was reached (`detail`: the cap): the admins hear of it."""
+PERSON_EDITED = "person-edited"
+"""The person edited a message (`entry_id`) of their open case: its holder sees the new text."""
+
+KINDS = (NEW_CASE, ANSWERED_MORE, PERSON_WROTE, PERSON_BACK, REOPENED, ERASED, CAP_REACHED,
+         PERSON_EDITED)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: int
+    kind: str
+    case_id: str | None
+    entry_id: str | None
+    reference: str | None
+    volunteer_id: str | None
+    detail: str | None
+
+
+async def add(
+    session: AsyncSession,
+    kind: str,
+    *,
+    case_id: str | None = None,
+    entry_id: str | None = None,
+    reference: str | None = None,
+    volunteer_id: str | None = None,
+    detail: str | None = None,
+) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown signal {kind!r}")
+    session.add(
+        DeskSignal(
+            kind=kind,
+            case_id=case_id,
+            entry_id=entry_id,
+            reference=reference,
+            volunteer_id=volunteer_id,
+            detail=detail,
+            created_at=this_minute(),
+        )
+    )
+    await session.flush()
+
+
+async def take(session: AsyncSession, limit: int = 50) -> Sequence[Signal]:
+    """The oldest signals, locked until the caller commits (others skip them on PostgreSQL)."""
+    rows = (
+        await session.scalars(
+            select(DeskSignal)
+            .order_by(DeskSignal.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    return [
+        Signal(r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail)
+        for r in rows
+    ]
+
+
+async def done(session: AsyncSession, signal_ids: Sequence[int]) -> None:
+    if signal_ids:
+        await session.execute(delete(DeskSignal).where(DeskSignal.id.in_(signal_ids)))
+
+
+async def waiting(session: AsyncSession) -> int:
+    """How many signals the desk has not acted on (for /health and the tests)."""
+    return int(await session.scalar(select(func.count()).select_from(DeskSignal)) or 0)
