@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
@@ -18,10 +19,10 @@ from telegram.request import HTTPXRequest
 from bot import flood
 from bot.bounded_request import BoundedHTTPXRequest
 from bot.context import BotContext, attach
-from bot.handlers import desk, errors
+from bot.handlers import desk, desk_bot, errors
 from bot.handlers.person import after_submission, edits, questionnaire
 from bot.recording_bot import RecordingBot
-from bot.services import Services
+from bot.services import ALL, DESK, INTAKE, Services
 from bot.update_processor import PerPersonUpdateProcessor
 
 ALLOWED_UPDATES = ["message", "callback_query", "edited_message"]
@@ -50,14 +51,29 @@ def build_application(services: Services) -> Application:
     )
     attach(app, services)
     app.add_handler(TypeHandler(Update, _count_update), group=-3)
+    if services.role == INTAKE:
+        app.add_handler(TypeHandler(Update, _person_pseudonym_off_loop), group=-4)
     flood.register(app)
-    questionnaire.register_commands(app)
-    after_submission.register(app)
-    desk.register(app)
-    questionnaire.register_catch_alls(app)
-    edits.register(app)  # group -1: ahead of the handlers above for edited messages
+    if services.role == DESK:  # sealed mode: the volunteers' bot, nobody else's
+        desk.register(app)
+        desk_bot.register_catch_alls(app)
+    else:
+        questionnaire.register_commands(app)
+        after_submission.register(app)
+        if services.role == ALL:  # on the intake bot every desk command is unknown
+            desk.register(app)
+        questionnaire.register_catch_alls(app)
+        edits.register(app)  # group -1: ahead of the handlers above for edited messages
     app.add_error_handler(errors.on_error)
     return app
+
+
+async def _person_pseudonym_off_loop(update: Update, context: BotContext) -> None:
+    """Sealed mode: a person's first pseudonym is slow to make on purpose; make it on a worker
+    thread before any handler asks for it, so the event loop keeps serving everyone else."""
+    user = update.effective_user
+    if user is not None:
+        await asyncio.to_thread(context.services.turns.pseudonyms, "person", user.id)
 
 
 async def _count_update(update: Update, context: BotContext) -> None:
@@ -79,12 +95,10 @@ async def on_startup(app: Application) -> None:
     services: Services = app.bot_data["services"]
     translator = services.translator
     default = services.engine.spec.default_language
+    names = desk_bot.COMMANDS if services.role == DESK else questionnaire.COMMANDS
     for language in (None, *services.engine.spec.languages):
         lang = language or default
-        commands = [
-            BotCommand(name, translator.text(lang, f"command-{name}"))
-            for name in questionnaire.COMMANDS
-        ]
+        commands = [BotCommand(name, translator.text(lang, f"command-{name}")) for name in names]
         await app.bot.set_my_commands(
             commands, scope=BotCommandScopeAllPrivateChats(), language_code=language
         )

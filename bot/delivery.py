@@ -27,6 +27,11 @@ DELETE_BATCH = 100  # deleteMessages takes at most 100 ids
 async def deliver(bot: Bot, services: Services, me: Volunteer, messages: Sequence[Message]) -> None:
     """Send what a committed desk operation produced on behalf of volunteer `me` (the holder,
     for a person's message relayed to them); a person who blocked the bot is reported."""
+    if services.deliveries is not None:  # sealed mode: people hear from the intake bot
+        people = [item for item in messages if item.to_person]
+        if people:
+            await services.deliveries.queue(people, me)
+        messages = [item for item in messages if not item.to_person]
     for item in messages:
         if item.removes:
             await remove_copies(bot, services, item.removes)

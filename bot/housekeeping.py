@@ -16,7 +16,7 @@ from telegram import Bot
 
 from bot.delivery import remove_copies, send_quietly
 from bot.loops import every
-from bot.services import Services
+from bot.services import INTAKE, Services
 from casework import copies
 from casework.notices import admin_alerts
 from storage import retention
@@ -89,11 +89,15 @@ async def housekeeping_loop(
 
 
 async def housekeeping_round(bot: Bot, services: Services) -> None:
+    """The intake bot of sealed mode purges too (nothing to open for that), but leaves what
+    needs volunteers' chats to the desk bot."""
     await purge(services)
-    await remove_case_copies(bot, services)
+    if services.role != INTAKE:
+        await remove_case_copies(bot, services)
     if services.compactor is not None:
         # Drafts that expired since the last round leave Redis's files; this also
         # finishes a compaction a crash interrupted.
         services.compactor.request()
     await services.messages.sweep()  # ids past Telegram's 48-hour window go for good
-    await warn_about_stale_cases(bot, services)
+    if services.role != INTAKE:
+        await warn_about_stale_cases(bot, services)

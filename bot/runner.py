@@ -18,9 +18,10 @@ from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.loops import stop_loops
 from bot.notices import deferred_loop, escalation_loop
+from bot.sealed_loops import delivery_loop, inbox_loop
 from bot.pollinglease import Lease, take_polling_lease
 from bot.redischeck import eviction_policy, eviction_problem
-from bot.services import Services, check_configuration
+from bot.services import DESK, INTAKE, Services, check_configuration
 from bot.settings import Settings, SettingsError
 from bot.webhook import WebhookServer
 
@@ -55,17 +56,24 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             stopping = asyncio.Event()
             background = [
                 asyncio.create_task(
-                    escalation_loop(app.bot, services, settings.escalate_check_seconds, stopping)
-                ),
-                asyncio.create_task(
-                    deferred_loop(app.bot, services, settings.outbox_retry_seconds, stopping)
-                ),
-                asyncio.create_task(
                     housekeeping_loop(
                         app.bot, services, settings.housekeeping_interval_minutes * 60, stopping
                     )
                 ),
             ]
+            loops = []
+            if services.role != INTAKE:
+                loops.append(escalation_loop(app.bot, services, settings.escalate_check_seconds,
+                                             stopping))  # fmt: skip
+            if services.role != DESK:
+                loops.append(deferred_loop(app.bot, services, settings.outbox_retry_seconds,
+                                           stopping))  # fmt: skip
+            if services.role == DESK:
+                loops.append(inbox_loop(app.bot, services, settings.sealed_poll_seconds, stopping))
+            if services.role == INTAKE:
+                loops.append(delivery_loop(app.bot, services, settings.sealed_poll_seconds,
+                                           stopping))  # fmt: skip
+            background += [asyncio.create_task(loop) for loop in loops]
             log.info("bot started (%s)", "webhook" if settings.webhook_url else "long polling")
             if started is not None:
                 result = started(services)

@@ -22,7 +22,10 @@ from casework.desk.access import Desk
 from casework.edits import Edits
 from casework.erasure import Erasure
 from casework.followup import Followup
+from casework.deliveries import DeliveryOutbox, DeliveryQueue
+from casework.desk.inbox import Inbox
 from casework.notices import Notices
+from casework.signalling import SignalNotices
 from casework.submission import Submission
 from casework.turns import Turns
 from casework.verification import Verification
@@ -35,7 +38,16 @@ from locales.translator import Translator
 from storage import db, schema
 from storage import keyring as keyring_store
 from storage.compaction import Compactor, redis_warnings
-from storage.crypto import Cipher, DecryptionError, MasterKeyWrapper, wrapped_key_id
+from storage import deliveries as delivery_store
+from storage.crypto import (
+    Cipher,
+    DecryptionError,
+    DeskKeyWrapper,
+    MasterKeyWrapper,
+    Pseudonymizer,
+    wrapped_key_id,
+    x25519_public_of,
+)
 from storage.deferred import DeferredIndex, MemoryDeferredIndex, RedisDeferredIndex
 from storage.drafts import DraftStore, MemoryDraftStore, RedisDraftStore
 from storage.editlog import EditLog, MemoryEditLog, RedisEditLog
@@ -49,8 +61,12 @@ from storage.limits import (
 )
 from storage.messagelog import MemoryMessageLog, MessageLog, RedisMessageLog
 from storage.models import KeyringEntry
+from storage.slow_pseudonyms import SlowPseudonymizer
 
 log = logging.getLogger(__name__)
+
+ALL, INTAKE, DESK = "all", "intake", "desk"
+"""The roles a process can have (`intake-bot run --role`): see `Services.role`."""
 
 
 @dataclass
@@ -70,7 +86,7 @@ class Services:
     verification: Verification
     erasure: Erasure
     edits: Edits
-    notices: Notices
+    notices: Notices | SignalNotices
     desk: Desk
     flood: FloodLimiter
     counter: EventCounter
@@ -79,6 +95,15 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     health_port: int | None = None
     compactor: Compactor | None = None
+    role: str = ALL
+    """Which bot this process is: `all` (one bot for everyone), or in sealed mode the intake
+    bot (people) or the desk bot (volunteers)."""
+    inbox: Inbox | None = None
+    """The desk in sealed mode: acting on the intake's signals."""
+    deliveries: DeliveryQueue | None = None
+    """The desk in sealed mode: its messages to people, queued for the intake bot."""
+    outbox: DeliveryOutbox | None = None
+    """The intake in sealed mode: the desk's messages to people, to send."""
 
     @classmethod
     async def start(cls, settings: Settings, *, checked: Checked | None = None) -> Services:
@@ -88,8 +113,18 @@ class Services:
         """
         questionnaire, translator, routing = checked or check_configuration(settings)
         engine = Engine(questionnaire)
-        keys = settings.keys()
-        cipher = Cipher(MasterKeyWrapper(keys))
+        role = settings.role
+        keys = settings.keys() if role != DESK else []
+        # Case-side records (persons, cases, entries, volunteers) are under `cipher`; drafts
+        # and the intake's own keyring under `own`. One master key for both, except in sealed
+        # mode: there the intake seals case-side records to the desk's public key and cannot
+        # open them, and the desk, which holds no master key, opens them with its private key.
+        own = cipher = Cipher(MasterKeyWrapper(keys)) if keys else None
+        if role == INTAKE:
+            cipher = Cipher(DeskKeyWrapper(public=settings.desk_public()))
+        elif role == DESK:
+            own = cipher = Cipher(DeskKeyWrapper(private=settings.desk_private()))
+        assert own is not None and cipher is not None
         try:
             database = db.make_engine(settings.database)
         except OSError as error:
@@ -97,6 +132,7 @@ class Services:
                 f"INTAKE_DATABASE_URL: cannot create {error.filename}: {error.strerror}"
             ) from None
         sessions = db.make_sessionmaker(database)
+        delivery_key = b""
         try:
             # Reach both stores before the schema is made, so that a refused connection stops
             # the start with one line and leaves no half-made database behind.
@@ -106,8 +142,23 @@ class Services:
             await prepare_schema(database)
             async with sessions() as session, session.begin():
                 try:
-                    pseudonyms = await keyring_store.load_pseudonymizer(session, cipher)
+                    name = (
+                        keyring_store.DESK_PSEUDONYM_KEY_NAME
+                        if role == DESK
+                        else keyring_store.PSEUDONYM_KEY_NAME
+                    )
+                    pseudonym_key = await keyring_store.load_secret(session, own, name)
+                    if role == INTAKE:
+                        delivery_key = await keyring_store.load_secret(
+                            session, own, keyring_store.DELIVERY_KEY_NAME
+                        )
+                        await delivery_store.publish_key(session, x25519_public_of(delivery_key))
                 except DecryptionError:
+                    if role == DESK:
+                        raise SettingsError(
+                            "INTAKE_DESK_PRIVATE_KEY does not open this database's desk keyring"
+                            " (another desk key pair, or an older one missing from the list)"
+                        ) from None
                     raise await _keyring_error(session, [key.key_id for key in keys]) from None
         except Exception:
             await database.dispose()
@@ -132,7 +183,7 @@ class Services:
                 retry_on_error=[RedisConnectionError],
             )  # fmt: skip
             redis = Redis.from_pool(pool)  # the client owns the pool and closes it
-            drafts = RedisDraftStore(redis, cipher, ttl)
+            drafts = RedisDraftStore(redis, own, ttl)
             await drafts.ping()
             for warning in await redis_warnings(redis):
                 log.warning(warning)
@@ -140,7 +191,7 @@ class Services:
             counter = RedisEventCounter(redis, 3600)
             messages = RedisMessageLog(redis)
         else:
-            drafts = MemoryDraftStore(cipher, ttl)
+            drafts = MemoryDraftStore(own, ttl)
             flood = MemoryFloodLimiter(burst, window)
             counter = MemoryEventCounter(3600)
             messages = MemoryMessageLog()
@@ -154,7 +205,13 @@ class Services:
         edit_log: EditLog = RedisEditLog(redis) if redis is not None else MemoryEditLog()
         compactor = Compactor(database, redis, interval=settings.compact_interval_seconds)
         lookups = db.make_lookup_sessionmaker(database)
-        turns = Turns(engine, drafts, pseudonyms)
+        # The intake in sealed mode: a person's pseudonym costs tens of milliseconds to make
+        # from their id (kept per process), so a seized copy cannot be matched to ids by trying.
+        pseudonyms = Pseudonymizer(pseudonym_key)
+        person_pseudonyms: Pseudonymizer | SlowPseudonymizer = (
+            SlowPseudonymizer(pseudonym_key) if role == INTAKE else pseudonyms
+        )
+        turns = Turns(engine, drafts, person_pseudonyms)
         desk = Desk(
             sessions,
             cipher,
@@ -167,8 +224,10 @@ class Services:
             desk_chat_id=settings.desk_chat_id,
             team_chat_ids=settings.team_chat_ids,
             desk_language=settings.desk_language or "",
-            codeword_silence_days=settings.codeword_silence_days,
+            codeword_silence_days=settings.codeword_silence_days if role != DESK else 0,
             routing=routing,
+            volunteers_here=role != INTAKE,
+            sealed=role == DESK,
         )
         notices = Notices(
             sessions,
@@ -179,6 +238,7 @@ class Services:
             escalate_after=timedelta(minutes=settings.escalate_after_minutes),
             reply_escalate_after=timedelta(minutes=settings.reply_escalate_minutes),
         )
+        signalled = SignalNotices(sessions) if role == INTAKE else None
         erasure = Erasure(
             turns,
             sessions,
@@ -191,7 +251,15 @@ class Services:
             clean_after_submit=settings.clean_after_submit,
             compactor=compactor,
         )
+        submission = Submission(
+            turns, sessions, lookups, cipher, translator, counter, signalled or notices,
+            deferred, routing=routing,
+        )  # fmt: skip
         return cls(
+            role=role,
+            inbox=Inbox(desk, notices, submission.answered_more) if role == DESK else None,
+            deliveries=DeliveryQueue(sessions, cipher, translator) if role == DESK else None,
+            outbox=DeliveryOutbox(sessions, delivery_key) if role == INTAKE else None,
             settings=settings,
             engine=engine,
             translator=translator,
@@ -202,22 +270,12 @@ class Services:
             lookups=lookups,
             drafts=drafts,
             turns=turns,
-            submission=Submission(
-                turns,
-                sessions,
-                lookups,
-                cipher,
-                translator,
-                counter,
-                notices,
-                deferred,
-                routing=routing,
-            ),
+            submission=submission,
             followup=Followup(turns, sessions, lookups, cipher, translator),
             verification=Verification(turns, sessions, cipher, translator),
             erasure=erasure,
             edits=Edits(sessions, lookups, cipher, translator, edit_log),
-            notices=notices,
+            notices=signalled or notices,
             desk=desk,
             flood=flood,
             counter=counter,

@@ -52,7 +52,7 @@ async def to_person(
     chat_id = await work.person_chat(case)
     work.sends.append(Message(chat_id, said, to_person=True, reference=case.reference, quiet=quiet))
     work.sends.append(
-        Message(work.my_chat(), work.text("desk-reply-sent", reference=case.reference))
+        Message(work.my_chat(), work.text(work.desk.reply_sent_key, reference=case.reference))
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +19,13 @@ from casework.people import Person
 from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
-from storage.crypto import DecryptionError, Pseudonymizer
+from storage.crypto import DecryptionError
 from storage.drafts import DraftStore
 
 log = logging.getLogger(__name__)
+
+PseudonymOf = Callable[[str, int | str], str]
+"""A pseudonymizer: `storage.crypto.Pseudonymizer`, or the slow one of sealed mode."""
 
 DEFERRED_KEY = "outbox"
 """The draft key of a deferred submission: stored drafts keep this name across upgrades."""
@@ -119,7 +122,7 @@ class Turn:
 class Turns:
     """Each person's draft, behind their lock: the only way handlers reach a questionnaire."""
 
-    def __init__(self, engine: Engine, drafts: DraftStore, pseudonyms: Pseudonymizer) -> None:
+    def __init__(self, engine: Engine, drafts: DraftStore, pseudonyms: PseudonymOf) -> None:
         self.engine = engine
         self.drafts = drafts
         self.pseudonyms = pseudonyms

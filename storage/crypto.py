@@ -642,3 +642,8 @@ class DeskKeyWrapper:
             return _hpke_decrypt(private, sealed, _desk_info(header, context))
         except DecryptionError:
             raise DecryptionError("wrapped key failed authentication") from None
+
+
+def x25519_public_of(private_key: bytes) -> bytes:
+    """The raw public half of a raw X25519 private key (the intake's delivery key)."""
+    return _x25519_private(private_key).public_key().public_bytes_raw()

@@ -34,8 +34,18 @@ async def on_help(update: Update, context: BotContext) -> None:
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
+    if context.services.role == "desk":  # sealed mode's desk bot: a stranger
+        await on_stranger(update, context)
+        return
     async with context.turns.turn(person_of(update)) as turn:
         await reply(update, context, turn.language, "unknown-command")
+
+
+async def on_stranger(update: Update, context: BotContext) -> None:
+    """Sealed mode's desk bot, to someone who is not a volunteer: the same line whatever they
+    sent (a desk command too), in the language their app reports; nothing is stored."""
+    language = context.engine.suggest_language(person_of(update).client_language)
+    await reply(update, context, language, "desk-bot-private")
 
 
 async def send(update: Update, context: BotContext, screen: Screen) -> Message:

@@ -147,12 +147,18 @@ class Desk:
         desk_language: str = "",
         codeword_silence_days: int = 14,
         routing: Routing,
+        volunteers_here: bool = True,
+        sealed: bool = False,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
         self.pseudonyms = pseudonyms
         self.translator = translator
-        self._admin_pseudonyms = {pseudonyms("volunteer", admin_id) for admin_id in admin_ids}
+        self._admin_pseudonyms = (
+            {pseudonyms("volunteer", admin_id) for admin_id in admin_ids}
+            if volunteers_here
+            else set()
+        )
         self.suggest_language = suggest_language
         self.default_language = default_language
         self.invite_ttl_hours = invite_ttl_hours
@@ -161,6 +167,10 @@ class Desk:
         self.desk_language = desk_language  # "" means the questionnaire's default language
         self.codeword_silence_days = codeword_silence_days  # 0: never asked for after a silence
         self.routing = routing
+        self.volunteers_here = volunteers_here
+        """False on the intake bot in sealed mode: nobody is a volunteer there."""
+        self.sealed = sealed
+        """The desk bot in sealed mode: messages to people go through the intake bot."""
 
     def volunteer_pseudonym(self, person: Person) -> str:
         return self.pseudonyms("volunteer", person.user_id)
@@ -171,6 +181,8 @@ class Desk:
         A configured admin (INTAKE_ADMIN_IDS) joins on sight, but only an account never seen
         before: one an admin revoked stays revoked, listed or not, until invited again.
         """
+        if not self.volunteers_here:
+            return None
         pseudonym = self.volunteer_pseudonym(person)
         volunteer = await volunteer_store.find_volunteer(db, pseudonym)
         if volunteer is None and pseudonym in self._admin_pseudonyms:
@@ -189,8 +201,16 @@ class Desk:
         """A volunteer's stored chat (where the bot writes to them unprompted)."""
         return volunteer_store.volunteer_chat_id(self.cipher, volunteer)
 
+    @property
+    def reply_sent_key(self) -> str:
+        """What a volunteer is told of a reply on its way: sent, or (sealed mode) handed to
+        the intake bot, which sends it as soon as it can."""
+        return "desk-reply-queued" if self.sealed else "desk-reply-sent"
+
     async def language_of(self, person: Person) -> str | None:
         """The desk language of this sender if they are an active volunteer, else None."""
+        if not self.volunteers_here:
+            return None
         async with self.sessions() as db, db.begin():
             me = await self.member(db, person)
             return me.language if me is not None else None

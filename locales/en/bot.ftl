@@ -70,6 +70,8 @@ submitted =
 already-submitted = Your request { $reference } has been sent and is waiting for a volunteer. Send /start to make a new request.
 
 unknown-command = I do not know this command. Send /help for the list.
+# The desk bot in sealed mode, to anyone who is not a volunteer: nothing else, nothing kept.
+desk-bot-private = This is a private bot.
 # bot/handlers/errors.py sends this after any failure, also one while saving: it promises nothing.
 error-try-again = Something went wrong on our side. Please try again in a minute.
 too-fast = You are sending messages very fast. Please wait a minute, then send your last message again.

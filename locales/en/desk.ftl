@@ -82,6 +82,8 @@ desk-entry-note = 📝 note by { $author }, { $age } ago: { $text }
 desk-skipped = (skipped)
 
 desk-reply-sent = Sent to the person of case { $reference }.
+# Sealed mode (casework/deliveries.py): the desk bot cannot write to people; the intake bot does.
+desk-reply-queued = Handed to the intake bot for the person of case { $reference }; it sends it as soon as it can. You will hear if it cannot be delivered.
 desk-reply-failed = Could not deliver to the person of case { $reference }: they may have blocked the bot. The message is kept in the case.
 desk-note-added = Note added to { $reference }. It is never sent to the person.
 desk-released = Case { $reference } is back in the queue.

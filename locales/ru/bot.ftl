@@ -72,6 +72,8 @@ submitted =
 already-submitted = Ваша заявка { $reference } отправлена и ждёт волонтёра. Чтобы подать новую, отправьте /start.
 
 unknown-command = Такой команды нет. Список команд: /help.
+# The desk bot in sealed mode, to anyone who is not a volunteer: nothing else, nothing kept.
+desk-bot-private = Это закрытый бот.
 # bot/handlers/errors.py sends this after any failure, also one while saving: it promises nothing.
 error-try-again = У нас что-то пошло не так. Попробуйте, пожалуйста, ещё раз через минуту.
 too-fast = Вы отправляете сообщения очень быстро. Подождите минуту и отправьте последнее сообщение ещё раз.

@@ -85,6 +85,8 @@ desk-entry-note = 📝 заметка { $author }, { $age } назад: { $text 
 desk-skipped = (пропущено)
 
 desk-reply-sent = Отправлено человеку по заявке { $reference }.
+# Sealed mode (casework/deliveries.py): the desk bot cannot write to people; the intake bot does.
+desk-reply-queued = Передано боту приёма для человека по заявке { $reference }; он отправит сообщение, как только сможет. Если доставить не получится, вам сообщат.
 desk-reply-failed = Не удалось доставить сообщение по заявке { $reference }: возможно, человек заблокировал бота. Сообщение сохранено в заявке.
 desk-note-added = Заметка добавлена к { $reference }. Человеку она не отправляется.
 desk-released = Заявка { $reference } возвращена в очередь.
