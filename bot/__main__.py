@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _keys(args)
         settings = load_settings()
         if args.command == "run":
+            if args.role is not None:
+                settings = settings.model_copy(update={"role": args.role})
             return _run(settings)
         if args.command == "migrate":
             return _migrate(settings)
@@ -68,10 +70,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Anonymous Telegram intake bot: questionnaires become encrypted cases.",
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="run the bot (long polling, or a webhook when INTAKE_WEBHOOK_URL is set)",
         description="Run the bot until SIGINT or SIGTERM; updates in flight are finished.",
+    )
+    run.add_argument(
+        "--role",
+        choices=("all", "intake", "desk"),
+        default=None,
+        help=(
+            "all (default, or INTAKE_ROLE): one bot for people and volunteers. Sealed mode:"
+            " intake, the people's bot, which seals every case to INTAKE_DESK_PUBLIC_KEY and"
+            " cannot read it; desk, the volunteers' bot, with INTAKE_DESK_PRIVATE_KEY"
+        ),
     )
     commands.add_parser(
         "demo",
@@ -146,7 +158,9 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _run(settings: Settings) -> int:
     # Every missing or malformed required setting at once, in one line, before anything starts.
-    probes: list[Callable[[], object]] = [settings.token, settings.keys]
+    probes: list[Callable[[], object]] = [settings.token, settings.check_role]
+    if settings.role != "desk":  # the desk host holds no master key (sealed mode)
+        probes.append(settings.keys)
     if settings.webhook_url:
         probes.append(settings.secret_token)
     problems: list[str] = []

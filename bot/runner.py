@@ -18,9 +18,9 @@ from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.loops import stop_loops
 from bot.notices import deferred_loop, escalation_loop
-from bot.sealed_loops import delivery_loop, inbox_loop
 from bot.pollinglease import Lease, take_polling_lease
 from bot.redischeck import eviction_policy, eviction_problem
+from bot.sealed_loops import delivery_loop, inbox_loop
 from bot.services import DESK, INTAKE, Services, check_configuration
 from bot.settings import Settings, SettingsError
 from bot.webhook import WebhookServer

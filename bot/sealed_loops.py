@@ -27,14 +27,17 @@ DELIVERY_LOCK = "sealed-deliveries"
 """Held while one intake process sends, so that messages go in order however many run."""
 
 
-async def inbox_loop(bot: Bot, services: Services, interval: float, stopping: asyncio.Event) -> None:
+async def inbox_loop(
+    bot: Bot, services: Services, interval: float, stopping: asyncio.Event
+) -> None:
     await every(interval, lambda: read_inbox(bot, services), "desk inbox", log, stopping)
 
 
 async def read_inbox(bot: Bot, services: Services) -> int:
     """One round on the desk: every waiting signal acted on, then the failed deliveries
     reported. How many signals there were."""
-    assert services.inbox is not None and services.deliveries is not None
+    assert services.inbox is not None
+    assert services.deliveries is not None
     acted = 0
     while True:
         batch = await services.inbox.take()

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.metrics import Metrics
 from bot.render import Renderer
 from bot.settings import Settings, SettingsError, check_private_file
+from casework.deliveries import DeliveryOutbox, DeliveryQueue
 from casework.desk.access import Desk
+from casework.desk.inbox import Inbox
 from casework.edits import Edits
 from casework.erasure import Erasure
 from casework.followup import Followup
-from casework.deliveries import DeliveryOutbox, DeliveryQueue
-from casework.desk.inbox import Inbox
 from casework.notices import Notices
 from casework.signalling import SignalNotices
 from casework.submission import Submission
@@ -36,9 +36,9 @@ from dialogs.routing import Routing
 from dialogs.spec import Questionnaire
 from locales.translator import Translator
 from storage import db, schema
+from storage import deliveries as delivery_store
 from storage import keyring as keyring_store
 from storage.compaction import Compactor, redis_warnings
-from storage import deliveries as delivery_store
 from storage.crypto import (
     Cipher,
     DecryptionError,
@@ -124,7 +124,8 @@ class Services:
             cipher = Cipher(DeskKeyWrapper(public=settings.desk_public()))
         elif role == DESK:
             own = cipher = Cipher(DeskKeyWrapper(private=settings.desk_private()))
-        assert own is not None and cipher is not None
+        assert own is not None
+        assert cipher is not None
         try:
             database = db.make_engine(settings.database)
         except OSError as error:
@@ -224,7 +225,7 @@ class Services:
             desk_chat_id=settings.desk_chat_id,
             team_chat_ids=settings.team_chat_ids,
             desk_language=settings.desk_language or "",
-            codeword_silence_days=settings.codeword_silence_days if role != DESK else 0,
+            codeword_silence_days=settings.codeword_silence_days,
             routing=routing,
             volunteers_here=role != INTAKE,
             sealed=role == DESK,

@@ -53,7 +53,8 @@ class DeliveryQueue:
         async with self.sessions() as db, db.begin():
             failed = await delivery_store.failures(db)
             for item in failed:
-                volunteer = await db.get(Volunteer, item.volunteer_id) if item.volunteer_id else None
+                volunteer_id = item.volunteer_id
+                volunteer = await db.get(Volunteer, volunteer_id) if volunteer_id else None
                 if volunteer is None or volunteer.revoked_at is not None:
                     continue
                 text = self.translator.text(

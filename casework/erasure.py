@@ -17,6 +17,7 @@ from casework.outgoing import Message
 from casework.people import Person
 from casework.turns import Turns
 from locales.translator import Translator
+from storage import signals as signal_store
 from storage.compaction import Compactor
 from storage.crypto import Cipher
 from storage.deferred import DeferredIndex
@@ -25,7 +26,6 @@ from storage.erasure import ErasedCase, ErasureReport, checkpoint, erase_person
 from storage.limits import FloodLimiter
 from storage.messagelog import MessageLog
 from storage.unavailable import StateUnavailable
-from storage import signals as signal_store
 from storage.volunteers import volunteer_chat_id
 
 log = logging.getLogger(__name__)

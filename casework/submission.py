@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework import codewords
 from casework.notices import Notices, admin_alerts
-from casework.signalling import SignalNotices
 from casework.outgoing import Message
 from casework.people import Person
+from casework.signalling import SignalNotices
 from casework.turns import DEFERRED_KEY, Turn, Turns
 from dialogs import events as ev
 from dialogs.routing import Route, Routing
@@ -27,9 +27,9 @@ from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
 from storage import codewords as codeword_store
-from storage import signals as signal_store
 from storage import entries as entry_store
 from storage import persons as person_store
+from storage import signals as signal_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.deferred import DeferredIndex, MemoryDeferredIndex

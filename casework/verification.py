@@ -26,15 +26,19 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import codewords as codeword_store
 from storage import entries as entry_store
+from storage import persons as person_store
+from storage import signals as signal_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Case, Volunteer
+from storage.models import Person as PersonRow
 
 
 @dataclass(frozen=True)
 class Answered:
     """What the person's answer to a check did. `outcome`: "right", "wrong" (`left` tries
-    remain) or "failed" (the third wrong answer: the case is flagged)."""
+    remain) or "failed" (the third wrong answer: the case is flagged); in sealed mode, on the
+    intake, "received" (passed to the desk, which sends the outcome)."""
 
     language: str
     outcome: str
@@ -126,38 +130,83 @@ class Verification:
 
     async def answer(self, person: Person, text: str) -> Answered | None:
         """Compare the person's message with their codeword, if a check waits for it (None
-        otherwise: the message is an ordinary one). The volunteer who asked is told."""
+        otherwise: the message is an ordinary one). The volunteer who asked is told.
+
+        Sealed mode: this side cannot open the kept hash; the answer goes to the desk sealed
+        to its key (`answer_at_desk` compares it there), outcome "received" for now."""
         async with self.sessions() as db, db.begin():
             case = await codeword_store.waiting_check_of(db, self.turns.owner(person))
             if case is None:
                 return None
-            kept = codeword_store.codeword_digest(self.cipher, case) or ""
-            if await codewords.matches_off_loop(text, kept):
-                await codeword_store.record_match(db, case)
-                await audit_store.record(db, "codeword_match", actor=None, case=case)
-                # What was held goes now, after this message (`relay.held_for_person`).
-                held = await entry_store.held_entries(db, self.cipher, case)
-                key = "desk-verify-match-released" if held else "desk-verify-match"
-                return Answered(case.language, "right", to_desk=await self._tell(db, case, key))
-            misses = await codeword_store.record_miss(db, case, tries=codewords.TRIES)
-            if misses >= codewords.TRIES:
-                await audit_store.record(db, "codeword_failed", actor=None, case=case)
-                told = await self._tell(db, case, "desk-verify-failed")
-                return Answered(case.language, "failed", to_desk=told)
-            await audit_store.record(db, "codeword_miss", actor=None, case=case)
-            told = await self._tell(db, case, "desk-verify-miss", attempt=misses)
-            return Answered(case.language, "wrong", codewords.TRIES - misses, told)
+            if not self.cipher.can_open:
+                sealed = signal_store.seal_for_desk(self.cipher, answer_record(case.id), text)
+                await signal_store.add(
+                    db, signal_store.CODEWORD_ANSWER, case_id=case.id, sealed=sealed
+                )
+                await codeword_store.mark_asked(db, case, asked=False)  # until the desk asks again
+                return Answered(case.language, "received")
+            return await judge(db, self.cipher, self.translator, case, text)
 
-    async def _tell(self, db: AsyncSession, case: Case, key: str, **args: object) -> list[Message]:
-        """The result for whoever asked (or the case's holder, if the asker has left)."""
-        volunteer = None
-        for volunteer_id in (case.codeword_asker_id, case.volunteer_id):
-            found = await db.get(Volunteer, volunteer_id) if volunteer_id else None
-            if found is not None and found.revoked_at is None:
-                volunteer = found
-                break
-        if volunteer is None:
-            return []
-        text = self.translator.text(volunteer.language, key, reference=case.reference, **args)
-        chat_id = volunteer_store.volunteer_chat_id(self.cipher, volunteer)
-        return [Message(chat_id, text)]
+
+def answer_record(case_id: str) -> str:
+    """The record a codeword answer is sealed under on its way to the desk (sealed mode)."""
+    return f"codeword-answer:{case_id}"
+
+
+async def judge(db: AsyncSession, cipher: Cipher, t: Translator, case: Case, text: str) -> Answered:
+    """Compare an answer with the kept hash and record what it did; the asker is told."""
+    kept = codeword_store.codeword_digest(cipher, case) or ""
+    if await codewords.matches_off_loop(text, kept):
+        await codeword_store.record_match(db, case)
+        await audit_store.record(db, "codeword_match", actor=None, case=case)
+        # What was held goes now, after this message (`relay.held_for_person`).
+        held = await entry_store.held_entries(db, cipher, case)
+        key = "desk-verify-match-released" if held else "desk-verify-match"
+        return Answered(case.language, "right", to_desk=await _tell(db, cipher, t, case, key))
+    misses = await codeword_store.record_miss(db, case, tries=codewords.TRIES)
+    if misses >= codewords.TRIES:
+        await audit_store.record(db, "codeword_failed", actor=None, case=case)
+        told = await _tell(db, cipher, t, case, "desk-verify-failed")
+        return Answered(case.language, "failed", to_desk=told)
+    await audit_store.record(db, "codeword_miss", actor=None, case=case)
+    told = await _tell(db, cipher, t, case, "desk-verify-miss", attempt=misses)
+    return Answered(case.language, "wrong", codewords.TRIES - misses, told)
+
+
+async def answer_at_desk(
+    db: AsyncSession, cipher: Cipher, t: Translator, case: Case, sealed: bytes
+) -> list[Message]:
+    """Sealed mode, on the desk: an answer the intake passed on, judged; the person hears the
+    outcome through the intake, the asker too (the replies held for a match are the caller's:
+    `relay.held_for_person`)."""
+    if case.codeword_check is None or case.status == "closed":
+        return []  # the check ended meanwhile (closed, or answered already)
+    text = signal_store.open_for_desk(cipher, answer_record(case.id), sealed)
+    answered = await judge(db, cipher, t, case, text)
+    if answered.outcome == "wrong":
+        await codeword_store.mark_asked(db, case)  # their next message is the next try
+    person = await db.get_one(PersonRow, case.person_id)
+    chat_id = person_store.person_chat_id(cipher, person)
+    quiet = checked_phone.quiet(case_store.case_answers(cipher, case))
+    said = t.text(case.language, f"codeword-{answered.outcome}", left=answered.left)
+    if quiet:
+        said = checked_phone.quiet_text(t, case.language, said)
+    to_person = Message(chat_id, said, to_person=True, reference=case.reference, quiet=quiet)
+    return [to_person, *answered.to_desk]
+
+
+async def _tell(
+    db: AsyncSession, cipher: Cipher, t: Translator, case: Case, key: str, **args: object
+) -> list[Message]:
+    """The result for whoever asked (or the case's holder, if the asker has left)."""
+    volunteer = None
+    for volunteer_id in (case.codeword_asker_id, case.volunteer_id):
+        found = await db.get(Volunteer, volunteer_id) if volunteer_id else None
+        if found is not None and found.revoked_at is None:
+            volunteer = found
+            break
+    if volunteer is None:
+        return []
+    text = t.text(volunteer.language, key, reference=case.reference, **args)
+    chat_id = volunteer_store.volunteer_chat_id(cipher, volunteer)
+    return [Message(chat_id, text)]

@@ -57,8 +57,10 @@ async def start_check(
     return rowcount(result) == 1
 
 
-async def mark_asked(session: AsyncSession, case: Case) -> None:
-    await session.execute(update(Case).where(Case.id == case.id).values(codeword_asked=True))
+async def mark_asked(session: AsyncSession, case: Case, *, asked: bool = True) -> None:
+    """The person has been shown the question (their next message is the answer); `asked`
+    False: their answer is on its way to the desk (sealed mode), which asks again if wrong."""
+    await session.execute(update(Case).where(Case.id == case.id).values(codeword_asked=asked))
     await session.refresh(case)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import DecryptionError, hpke_open, hpke_seal
 from storage.db import insert_unless_conflict
-from storage.models import Delivery, PublicKey, utcnow, this_minute
+from storage.models import Delivery, PublicKey, this_minute, utcnow
 
 DELIVERY_KEY_NAME = "intake-delivery"
 _CONTEXT = b"intake-bot delivery v1"
@@ -94,10 +94,7 @@ async def pending(session: AsyncSession, private_key: bytes, limit: int = 50) ->
     key) is marked failed, so the volunteer hears of it instead of it blocking the rest."""
     rows = (
         await session.scalars(
-            select(Delivery)
-            .where(Delivery.failed.is_(False))
-            .order_by(Delivery.id)
-            .limit(limit)
+            select(Delivery).where(Delivery.failed.is_(False)).order_by(Delivery.id).limit(limit)
         )
     ).all()
     out = []

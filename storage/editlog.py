@@ -90,6 +90,17 @@ class RedisEditLog:
 # --- follow-ups: what the person added to an open case --------------------------------------
 
 
+async def newest_person_entry(session: AsyncSession, case: Case) -> str | None:
+    """The id of the case's newest person entry (sealed mode, where texts cannot be compared:
+    asked right after the person's message was stored, it is that message's)."""
+    return await session.scalar(
+        select(CaseEntry.id)
+        .where(CaseEntry.case_id == case.id, CaseEntry.kind == "person")
+        .order_by(CaseEntry.seq.desc(), CaseEntry.created_at.desc(), CaseEntry.id.desc())
+        .limit(1)
+    )
+
+
 async def find_person_entry(
     session: AsyncSession, cipher: Cipher, case: Case, body: str, *, among: int = 5
 ) -> str | None:

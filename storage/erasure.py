@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.coarse import forget_trail
 from storage.db import SQLITE_BUSY_TIMEOUT_SECONDS, run_pragma
-from storage.models import Case, CaseEntry, Person, RelayLink, Volunteer, table_of
+from storage.models import Case, CaseEntry, Delivery, Person, RelayLink, Volunteer, table_of
 from storage.reminders import shred_for_case as shred_reminders
 
 _CHUNK = 500

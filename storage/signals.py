@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import Cipher, DecryptionError
 from storage.models import DeskSignal, this_minute
 
 NEW_CASE = "new-case"
@@ -31,9 +32,11 @@ CAP_REACHED = "cap-reached"
 """The hourly cap of new cases was reached (`detail`: the cap): the admins hear of it."""
 PERSON_EDITED = "person-edited"
 """The person edited a message (`entry_id`) of their open case: its holder sees the new text."""
+CODEWORD_ANSWER = "codeword-answer"
+"""The person answered a codeword check (`sealed`: the answer, sealed to the desk)."""
 
 KINDS = (NEW_CASE, ANSWERED_MORE, PERSON_WROTE, PERSON_BACK, REOPENED, ERASED, CAP_REACHED,
-         PERSON_EDITED)  # fmt: skip
+         PERSON_EDITED, CODEWORD_ANSWER)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Signal:
     reference: str | None
     volunteer_id: str | None
     detail: str | None
+    sealed: bytes | None
 
 
 async def add(
@@ -56,6 +60,7 @@ async def add(
     reference: str | None = None,
     volunteer_id: str | None = None,
     detail: str | None = None,
+    sealed: bytes | None = None,
 ) -> None:
     if kind not in KINDS:
         raise ValueError(f"unknown signal {kind!r}")
@@ -67,6 +72,7 @@ async def add(
             reference=reference,
             volunteer_id=volunteer_id,
             detail=detail,
+            sealed=sealed,
             created_at=this_minute(),
         )
     )
@@ -84,7 +90,9 @@ async def take(session: AsyncSession, limit: int = 50) -> Sequence[Signal]:
         )
     ).all()
     return [
-        Signal(r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail)
+        Signal(
+            r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail, r.sealed
+        )  # fmt: skip
         for r in rows
     ]
 
@@ -97,3 +105,23 @@ async def done(session: AsyncSession, signal_ids: Sequence[int]) -> None:
 async def waiting(session: AsyncSession) -> int:
     """How many signals the desk has not acted on (for /health and the tests)."""
     return int(await session.scalar(select(func.count()).select_from(DeskSignal)) or 0)
+
+
+_SEALED_FIELD = "text"
+
+
+def seal_for_desk(cipher: Cipher, record: str, text: str) -> bytes:
+    """A text only the desk can open (a fresh data key wrapped to it, then the text), for a
+    signal's `sealed`."""
+    sealed, key_blob = cipher.new_record(record)
+    body = sealed.seal_text(_SEALED_FIELD, text)
+    return len(key_blob).to_bytes(2, "big") + key_blob + body
+
+
+def open_for_desk(cipher: Cipher, record: str, blob: bytes) -> str:
+    """The text of `seal_for_desk`; DecryptionError on this side without the desk's key."""
+    size = int.from_bytes(blob[:2], "big")
+    if len(blob) < 2 + size:
+        raise DecryptionError("sealed text is truncated")
+    sealed = cipher.record(record, blob[2 : 2 + size])
+    return sealed.open_text(_SEALED_FIELD, blob[2 + size :])

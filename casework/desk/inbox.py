@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casework import relay
+from casework import relay, verification
 from casework.desk.access import Desk
 from casework.notices import Notices, admin_alerts
 from casework.outgoing import Message
@@ -72,6 +72,8 @@ class Inbox:
         if kind == signal_store.ERASED:
             told = await self._tell(db, signal, "desk-person-erased")
             return Acted(sends=told, remove_erased_copies=True)
+        if kind == signal_store.CODEWORD_ANSWER and signal.case_id and signal.sealed:
+            return await self._codeword_answer(db, signal.case_id, signal.sealed)
         if kind == signal_store.CAP_REACHED:
             alerts = await admin_alerts(
                 self.desk.sessions, self.desk.cipher, self.desk.translator, "desk-cap-reached",
@@ -113,6 +115,17 @@ class Inbox:
         chat_id = person_store.person_chat_id(self.desk.cipher, person)
         cipher, t = self.desk.cipher, self.desk.translator
         return Acted(sends=await relay.held_for_person(db, cipher, t, case, chat_id))
+
+    async def _codeword_answer(self, db: AsyncSession, case_id: str, sealed: bytes) -> Acted:
+        """The person's answer to a check: judged here; if it matched, what was held goes."""
+        case = await db.get(Case, case_id, with_for_update=True)
+        if case is None:
+            return Acted()
+        cipher, t = self.desk.cipher, self.desk.translator
+        sends = await verification.answer_at_desk(db, cipher, t, case, sealed)
+        person = await db.get_one(PersonRow, case.person_id)
+        chat_id = person_store.person_chat_id(cipher, person)
+        return Acted(sends=sends + await relay.held_for_person(db, cipher, t, case, chat_id))
 
     async def _tell(self, db: AsyncSession, signal: Signal, key: str) -> list[Message]:
         """One line about a case (by reference) for the volunteer the signal names."""

@@ -161,6 +161,8 @@ flag-gone = That message is no longer waiting here. Please send it again.
 # deleted from the chat (bot/handlers/person/codeword.py); three wrong answers end the check.
 codeword-asked-volunteer = A volunteer asks for your codeword, to be sure they are writing to you. Please send it as your next message; it is deleted from this chat at once.
 codeword-asked-silence = You have not written for a while. Before we go on, please send your codeword as your next message; it is deleted from this chat at once.
+# Sealed mode: the intake bot cannot open the kept hash; the desk judges and answers.
+codeword-received = Thank you. It is being checked; you will be told the result here.
 codeword-right = Thank you, that is right.
 codeword-wrong =
     That does not match. { $left ->

@@ -1,0 +1,90 @@
+"""Sealed mode end to end: two bots, each with its own local Bot API server and token, one
+database. People write to the intake bot (`--role intake`, holding only the desk's public key);
+volunteers work from the desk bot (`--role desk`, holding the private key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.inprocess import BotThread
+from bot.settings import Settings
+from localapi import FakeUser, LocalBotApi
+from storage.crypto import generate_desk_key_pair, generate_master_key
+from tests.support.people import command
+
+ADMIN_ID = 5560001
+
+
+@dataclass
+class SealedPair:
+    """The two bots and their two servers; `desk_public` is what the intake host is given."""
+
+    people: LocalBotApi
+    desk_api: LocalBotApi
+    intake: BotThread
+    desk: BotThread
+    master_keys: str
+    desk_private: str
+    desk_public: str
+    database_url: str
+
+    def intake_settings(self, **overrides: Any) -> Settings:
+        return self.intake.settings.model_copy(update=overrides)
+
+    def admin(self) -> FakeUser:
+        admin = self.desk_api.user(ADMIN_ID, language_code="en", username="admin_username_x")
+        command(admin, "/queue", expect="The queue is empty")
+        return admin
+
+    def volunteer(self, admin: FakeUser, user_id: int) -> FakeUser:
+        invite = command(admin, "/invite", expect="One-time invite")
+        code = invite.visible_text.split("/join ")[1].split()[0].rstrip(".")
+        volunteer = self.desk_api.user(user_id, language_code="en", username=f"vol_{user_id}")
+        command(volunteer, "/join", args=code, expect="Welcome to the desk")
+        return volunteer
+
+
+def sealed_settings(
+    api: LocalBotApi, data_dir: Path, database_url: str, role: str, **values: Any
+) -> Settings:
+    base: dict[str, Any] = {
+        "bot_token": api.token,
+        "api_url": api.base_url,
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "poll_timeout": 1,
+        "health_port": 0,
+        "role": role,
+        "sealed_poll_seconds": 0.2,
+    }
+    base.update(values)
+    return Settings(_env_file=None, **base)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
+    private, public = generate_desk_key_pair()
+    master = generate_master_key()
+    with LocalBotApi() as people, LocalBotApi() as desk_api:
+        intake_settings = sealed_settings(
+            people, tmp_path / "intake", database_url, "intake",
+            master_keys=master, desk_public_key=public,
+        )  # fmt: skip
+        desk_settings = sealed_settings(
+            desk_api, tmp_path / "desk", database_url, "desk",
+            desk_private_key=private, admin_ids=[ADMIN_ID],
+        )  # fmt: skip
+        # The intake first: it makes the schema and publishes its delivery key.
+        intake = BotThread(intake_settings, name="intake").start()
+        try:
+            with BotThread(desk_settings, name="desk") as desk:
+                yield SealedPair(
+                    people, desk_api, intake, desk, master, private, public, database_url
+                )
+        finally:
+            intake.stop()
