@@ -90,9 +90,7 @@ async def take(session: AsyncSession, limit: int = 50) -> Sequence[Signal]:
         )
     ).all()
     return [
-        Signal(
-            r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail, r.sealed
-        )  # fmt: skip
+        Signal(r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail, r.sealed)
         for r in rows
     ]
 
