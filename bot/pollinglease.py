@@ -8,7 +8,8 @@ logged. Before polling, a process takes a lease:
   time-to-live of `INTAKE_POLL_LEASE_SECONDS`, renewed every third of that while running, and
   deleted at a clean stop; a process that died stops renewing, so its lease runs out;
 - without Redis, in the database: a PostgreSQL advisory lock held by one connection, or on
-  SQLite an exclusive lock on a file next to the database file; both end with the process.
+  SQLite an exclusive lock on a file next to the database file (one per bot); both end with
+  the process.
 
 A process that finds the lease taken retries for one lease period (so a restart right after a
 crash takes over once the dead holder's lease has run out), then stops with one line.
@@ -172,7 +173,8 @@ def lease_for(redis: Redis | None, database: AsyncEngine, token: str, seconds: f
         return PostgresLease(database, token)
     path = database.url.database
     if database.dialect.name == "sqlite" and path and path != ":memory:":
-        return FileLease(Path(path + ".poller-lock"))
+        # One per bot: the two bots of sealed mode may share one database file.
+        return FileLease(Path(f"{path}.poller-{_name(token)[:12]}.lock"))
     return None
 
 

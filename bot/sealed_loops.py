@@ -40,11 +40,11 @@ async def read_inbox(bot: Bot, services: Services) -> int:
     assert services.deliveries is not None
     acted = 0
     while True:
-        batch = await services.inbox.take()
-        if not batch:
+        signals = await services.inbox.pending()
+        if not signals:
             break
-        acted += len(batch)
-        for done in batch:
+        for signal in signals:
+            done = await services.inbox.act(signal)
             if done.remove_erased_copies:
                 await remove_copies(bot, services, await copies.of_erased_cases(services.sessions))
             if done.volunteer is not None:
@@ -55,6 +55,8 @@ async def read_inbox(bot: Bot, services: Services) -> int:
                     await services.deliveries.queue(people, None)
                 others = [m for m in done.sends if not m.to_person]
                 await send_quietly(bot, others, "desk notice")
+            await services.inbox.done(signal)
+            acted += 1
     await send_quietly(bot, await services.deliveries.failures(), "desk notice")
     return acted
 

@@ -300,7 +300,7 @@ Checked = tuple[Questionnaire, Translator, Routing]
 
 def check_configuration(settings: Settings) -> Checked:
     """What can be checked without a connection, so that it is said before any: the
-    questionnaire and its texts, the routing, the desk language, the master keys, the
+    questionnaire and its texts, the routing, the desk language, the role and its keys, the
     database's files."""
     try:
         questionnaire = dialog_spec.load()
@@ -323,7 +323,13 @@ def check_configuration(settings: Settings) -> Checked:
         raise SettingsError(
             "INTAKE_DESK_LANGUAGE must be one of " + ", ".join(questionnaire.languages)
         )
-    settings.keys()
+    settings.check_role()
+    if settings.role != DESK:
+        settings.keys()
+    if settings.role == INTAKE:
+        settings.desk_public()
+    if settings.role == DESK:
+        settings.desk_private()
     check_storage_files(settings)
     return questionnaire, translator, routing
 

@@ -8,6 +8,8 @@ signal without content (`storage.signals`) and the desk acts on it with its own 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework.outgoing import Message
@@ -20,7 +22,7 @@ class SignalNotices:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def signal(self, kind: str, **about: str | None) -> list[Message]:
+    async def signal(self, kind: str, **about: Any) -> list[Message]:
         async with self.sessions() as db, db.begin():
             await signal_store.add(db, kind, **about)
         return []

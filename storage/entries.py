@@ -188,6 +188,14 @@ async def held_entries(
     return decrypt_entries(cipher, case, (await session.scalars(query)).all())
 
 
+async def has_held(session: AsyncSession, case: Case) -> bool:
+    """Whether any reply waits for this case's person (without opening anything)."""
+    found = await session.scalar(
+        select(CaseEntry.id).where(CaseEntry.case_id == case.id, CaseEntry.held.is_(True)).limit(1)
+    )
+    return found is not None
+
+
 async def release_held(session: AsyncSession, entries: Iterable[CaseEntry]) -> None:
     """These replies are on their way to the person now: no longer held."""
     ids = [entry.id for entry in entries]

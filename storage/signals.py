@@ -1,8 +1,8 @@
 """Sealed mode: the intake side's signals to the desk (`DeskSignal` rows), and taking them.
 
 A signal says only what happened and to which case (ids, a reference): the desk reads the rest
-with its own key. Rows are taken oldest first under a lock, so two desk processes never act on
-the same one, and deleted in the transaction that acted on them. Functions never commit.
+with its own key. The desk takes them oldest first and deletes each once it has acted on it and
+sent what it asked for. Functions never commit.
 """
 
 from __future__ import annotations
@@ -79,16 +79,9 @@ async def add(
     await session.flush()
 
 
-async def take(session: AsyncSession, limit: int = 50) -> Sequence[Signal]:
-    """The oldest signals, locked until the caller commits (others skip them on PostgreSQL)."""
-    rows = (
-        await session.scalars(
-            select(DeskSignal)
-            .order_by(DeskSignal.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+async def oldest(session: AsyncSession, limit: int = 50) -> list[Signal]:
+    """The oldest signals, in the order they were made."""
+    rows = (await session.scalars(select(DeskSignal).order_by(DeskSignal.id).limit(limit))).all()
     return [
         Signal(r.id, r.kind, r.case_id, r.entry_id, r.reference, r.volunteer_id, r.detail, r.sealed)
         for r in rows

@@ -162,7 +162,8 @@ async def close(work: Work, reference: str, reason: str | None, outcome: str | N
         told = checked_phone.quiet_text(work.t, case.language, told)
     chat_id = await work.person_chat(case)
     work.sends.append(Message(chat_id, told, to_person=True, reference=case.reference, quiet=quiet))
-    work.tell_me(work.text("desk-closed", reference=case.reference))
+    closed = "desk-closed-queued" if work.desk.sealed else "desk-closed"
+    work.tell_me(work.text(closed, reference=case.reference))
     _hint_outcomes(work, outcome)
 
 

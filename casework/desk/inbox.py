@@ -8,7 +8,7 @@ back as `Message(to_person=True)`: the transport queues it as a delivery for the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,24 +45,39 @@ class Inbox:
         self.notices = notices
         self.answered_more = answered_more
 
-    async def take(self, limit: int = 50) -> list[Acted]:
-        """Act on the oldest signals, in order, and delete them: one transaction, so a desk
-        process that dies here leaves them for the next round (a notice may then come twice,
-        never not at all)."""
-        done: list[Acted] = []
-        async with self.desk.sessions() as db, db.begin():
-            signals = await signal_store.take(db, limit)
-            for signal in signals:
-                done.append(await self._act(db, signal))
-            await signal_store.done(db, [signal.id for signal in signals])
-        return done
+    async def pending(self, limit: int = 50) -> Sequence[Signal]:
+        """The oldest signals not acted on yet."""
+        async with self.desk.sessions() as db:
+            return await signal_store.oldest(db, limit)
 
-    async def _act(self, db: AsyncSession, signal: Signal) -> Acted:
+    async def done(self, signal: Signal) -> None:
+        """The signal was acted on and what it asked for was sent: it goes. Until then a
+        desk process that dies acts on it again when it is back (a notice may come twice,
+        never not at all)."""
+        async with self.desk.sessions() as db, db.begin():
+            await signal_store.done(db, [signal.id])
+
+    async def act(self, signal: Signal) -> Acted:
+        """What the signal asks for, each step in its own transaction."""
         kind = signal.kind
         if kind == signal_store.NEW_CASE and signal.case_id:
             return Acted(sends=await self.notices.announce_new_case(signal.case_id))
         if kind == signal_store.ANSWERED_MORE and signal.case_id:
             return Acted(sends=await self.answered_more(signal.case_id))
+        if kind == signal_store.CAP_REACHED:
+            alerts = await admin_alerts(
+                self.desk.sessions, self.desk.cipher, self.desk.translator, "desk-cap-reached",
+                cap=int(signal.detail or 0),
+            )  # fmt: skip
+            return Acted(sends=alerts)
+        async with self.desk.sessions() as db, db.begin():
+            acted = await self._act_in(db, signal)
+        if acted is None:  # nobody holds the case: its team may hear of the message
+            return Acted(sends=await self.notices.realert(signal.case_id or ""))
+        return acted
+
+    async def _act_in(self, db: AsyncSession, signal: Signal) -> Acted | None:
+        kind = signal.kind
         if kind in (signal_store.PERSON_WROTE, signal_store.PERSON_EDITED) and signal.case_id:
             return await self._person_wrote(db, signal)
         if kind == signal_store.PERSON_BACK and signal.case_id:
@@ -74,25 +89,18 @@ class Inbox:
             return Acted(sends=told, remove_erased_copies=True)
         if kind == signal_store.CODEWORD_ANSWER and signal.case_id and signal.sealed:
             return await self._codeword_answer(db, signal.case_id, signal.sealed)
-        if kind == signal_store.CAP_REACHED:
-            alerts = await admin_alerts(
-                self.desk.sessions, self.desk.cipher, self.desk.translator, "desk-cap-reached",
-                cap=int(signal.detail or 0),
-            )  # fmt: skip
-            return Acted(sends=alerts)
         return Acted()
 
-    async def _person_wrote(self, db: AsyncSession, signal: Signal) -> Acted:
-        """A message in the person's open case: to its holder, or its team is alerted."""
+    async def _person_wrote(self, db: AsyncSession, signal: Signal) -> Acted | None:
+        """A message in the person's open case: to its holder; None when nobody holds it
+        (then its team may be alerted, outside this transaction)."""
         case = await db.get(Case, signal.case_id)
         entry = await db.get(CaseEntry, signal.entry_id) if signal.entry_id else None
         if case is None or entry is None:
             return Acted()  # erased meanwhile
         holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
         if holder is None or holder.revoked_at is not None or case.status != "taken":
-            if signal.kind == signal_store.PERSON_EDITED:
-                return Acted()
-            return Acted(sends=await self.notices.realert(case.id))
+            return Acted() if signal.kind == signal_store.PERSON_EDITED else None
         text = entry_store.entry_text(self.desk.cipher, case, entry)
         t = self.desk.translator
         if signal.kind == signal_store.PERSON_EDITED:

@@ -88,6 +88,7 @@ desk-reply-failed = Could not deliver to the person of case { $reference }: they
 desk-note-added = Note added to { $reference }. It is never sent to the person.
 desk-released = Case { $reference } is back in the queue.
 desk-closed = Case { $reference } is closed; the person was told.
+desk-closed-queued = Case { $reference } is closed; the intake bot tells the person as soon as it can.
 desk-closed-untold = Case { $reference } is closed. Nothing was sent to its person now (they are written to only when they write, or their codeword check stands); when they next write, they are told it is closed.
 desk-mine-empty = You hold no open cases.
 desk-mine-title = Your open cases:

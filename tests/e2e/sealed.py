@@ -33,8 +33,18 @@ class SealedPair:
     desk_public: str
     database_url: str
 
-    def intake_settings(self, **overrides: Any) -> Settings:
-        return self.intake.settings.model_copy(update=overrides)
+    def restart_desk(self) -> BotThread:
+        """Stop the desk bot (if it runs) and start it again, as its host coming back."""
+        self.desk.stop()
+        self.desk.check()
+        self.desk = BotThread(self.desk.settings, name="desk").start()
+        return self.desk
+
+    def restart_intake(self) -> BotThread:
+        self.intake.stop()
+        self.intake.check()
+        self.intake = BotThread(self.intake.settings, name="intake").start()
+        return self.intake
 
     def admin(self) -> FakeUser:
         admin = self.desk_api.user(ADMIN_ID, language_code="en", username="admin_username_x")
@@ -80,11 +90,17 @@ def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
             desk_private_key=private, admin_ids=[ADMIN_ID],
         )  # fmt: skip
         # The intake first: it makes the schema and publishes its delivery key.
-        intake = BotThread(intake_settings, name="intake").start()
+        pair = SealedPair(
+            people, desk_api, BotThread(intake_settings, name="intake").start(), None,  # type: ignore[arg-type]
+            master, private, public, database_url,
+        )  # fmt: skip
         try:
-            with BotThread(desk_settings, name="desk") as desk:
-                yield SealedPair(
-                    people, desk_api, intake, desk, master, private, public, database_url
-                )
+            pair.desk = BotThread(desk_settings, name="desk").start()
+            yield pair
         finally:
-            intake.stop()
+            for side in (pair.desk, pair.intake):
+                if side is not None:
+                    side.stop()
+            for side in (pair.desk, pair.intake):
+                if side is not None:
+                    side.check()

@@ -1,0 +1,121 @@
+"""Sealed mode over two real bots: the desk's whole working day, from the desk bot, with
+people writing to the intake bot, which holds no key that opens a case."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.handlers.desk import COMMANDS
+from bot.services import Services
+from storage import signals as signal_store
+from storage.models import CaseEntry, Delivery, DeskSignal, Person, Volunteer
+from tests.e2e.flows import submit_request
+from tests.e2e.sealed import SealedPair
+from tests.support.people import command, eventually, say, tap
+
+
+def count(pair: SealedPair, model: type) -> int:
+    async def read(services: Services) -> int:
+        async with services.sessions() as db:
+            return int(await db.scalar(select(func.count()).select_from(model)) or 0)
+
+    return pair.desk.run(read)  # type: ignore[no-any-return]
+
+
+def test_the_desk_works_a_case_from_the_desk_bot(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560002)
+    person = sealed.people.user(5560100, language_code="en", first_name="Personname")
+
+    reference = submit_request(person, details="My unit holds my passport.")
+    notice = volunteer.wait_for_text(f"New case {reference}")
+    assert "passport" not in notice.visible_text  # notices carry no content
+
+    command(volunteer, "/queue", expect=reference)
+    taken = command(volunteer, "/take", expect="Case " + reference)
+    assert "My unit holds my passport." in taken.visible_text  # only the desk can read it
+    command(person, "/status", expect="A volunteer is working on your request")
+
+    handed = command(volunteer, "/reply", args=f"{reference} Hello, we are here to help.",
+                     expect="Handed to the intake bot")  # fmt: skip
+    assert reference in handed.visible_text
+    person.wait_for_text("Hello, we are here to help.")  # from the intake bot
+
+    say(person, "Thank you, what should I do?", expect="was added to request")
+    relayed = volunteer.wait_for_text("what should I do?")
+    assert reference in relayed.visible_text
+    volunteer.send_text("Stay where you are for now.", reply_to=relayed.message_id)
+    person.wait_for_text("Stay where you are for now.")
+
+    command(volunteer, "/note", args=f"{reference} Called the lawyer.", expect="Note added")
+    shown = command(volunteer, "/case", args=reference, expect="Called the lawyer.")
+    assert "Thank you, what should I do?" in shown.visible_text
+
+    command(volunteer, "/close", args=f"{reference} Advice given.", expect="closed")
+    person.wait_for_text("closed")
+    command(person, "/status", expect="closed")
+    eventually(lambda: count(sealed, Delivery) == 0)  # each sent once, then deleted
+    eventually(lambda: count(sealed, DeskSignal) == 0)
+
+
+def test_forget_on_the_intake_clears_the_desk(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560003)
+    person = sealed.people.user(5560101, language_code="en")
+    reference = submit_request(person, details="Please erase me later.")
+    view = command(volunteer, "/take", expect="Please erase me later.")
+
+    command(person, "/forget", expect="Erase everything you sent")
+    tap(person, "Yes, erase everything", expect="the bot has erased everything")
+    volunteer.wait_for_text(f"The person of case {reference} erased their data")
+    eventually(lambda: view.message_id not in {m.message_id for m in volunteer.messages()},
+               what="the case view deleted")  # fmt: skip
+    command(volunteer, "/case", args=reference, expect="There is no case")
+    assert count(sealed, Person) == 0
+
+
+def test_each_bot_serves_only_its_own_people(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    person = sealed.people.user(5560102, language_code="en")
+    for name in sorted(COMMANDS):  # no desk on the intake bot: every desk command is unknown
+        command(person, f"/{name}", expect="I do not know this command")
+    admin_on_intake = sealed.people.user(admin.id, language_code="en")
+    command(admin_on_intake, "/queue", expect="I do not know this command")
+
+    stranger = sealed.desk_api.user(5560103, language_code="en", first_name="Stranger")
+    for sent in ("/start", "/queue", "/take", "/join NOPE", "hello"):
+        if sent.startswith("/"):
+            name, _, args = sent.partition(" ")
+            command(stranger, name, args=args or None, expect="This is a private bot.")
+        else:
+            say(stranger, sent, expect="This is a private bot.")
+    assert count(sealed, Volunteer) == 1  # only the admin: nothing about the stranger
+    assert count(sealed, Person) == 0
+
+
+def test_follow_ups_wait_sealed_while_the_desk_is_away(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560004)
+    person = sealed.people.user(5560104, language_code="en")
+    reference = submit_request(person)
+    command(volunteer, "/take", expect="Case " + reference)
+
+    sealed.desk.stop()
+    say(person, "Are you still there?", expect="was added to request")
+    second = sealed.people.user(5560105, language_code="en")
+    second_reference = submit_request(second, details="Submitted while the desk was down.")
+
+    def waiting() -> int:
+        async def read(services: Services) -> int:
+            async with services.sessions() as db:
+                return await signal_store.waiting(db)
+
+        return sealed.intake.run(read)  # type: ignore[no-any-return]
+
+    assert waiting() == 2  # kept for the desk, sealed, nothing lost
+    sealed.restart_desk()
+    volunteer.wait_for_text("Are you still there?")
+    volunteer.wait_for_text(f"New case {second_reference}")
+    eventually(lambda: waiting() == 0)
+    entries = count(sealed, CaseEntry)
+    assert entries == 1
