@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bot.handlers.desk import COMMANDS
 from bot.services import Services
 from storage import signals as signal_store
-from storage.models import CaseEntry, Delivery, DeskSignal, Person, Volunteer
+from storage.models import CaseEntry, Delivery, DeskSignal, Person, RelayLink, Volunteer
 from tests.e2e.flows import submit_request
 from tests.e2e.sealed import SealedPair
 from tests.support.people import command, eventually, say, tap
@@ -44,6 +44,8 @@ def test_the_desk_works_a_case_from_the_desk_bot(sealed: SealedPair) -> None:
     say(person, "Thank you, what should I do?", expect="was added to request")
     relayed = volunteer.wait_for_text("what should I do?")
     assert reference in relayed.visible_text
+    # The bot remembers which case a relayed message is of just after sending it.
+    eventually(lambda: count(sealed, RelayLink) == 1, what="the relayed message linked")
     volunteer.send_text("Stay where you are for now.", reply_to=relayed.message_id)
     person.wait_for_text("Stay where you are for now.")
 
