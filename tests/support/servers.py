@@ -177,13 +177,23 @@ class RedisServer:
 
 
 class PostgresServer:
-    """A PostgreSQL cluster in a temporary directory, trust auth on 127.0.0.1 only, fsync off."""
+    """A PostgreSQL cluster in a temporary directory, trust auth on 127.0.0.1 only, fsync off.
+
+    `tls`: (certificate file, key file) to turn TLS on with (`ssl=on`); plaintext connections
+    are still accepted, so that a client that does not insist on TLS would be seen to fall back.
+    """
 
     def __init__(
-        self, bindir: Path, prefix: str = "intake-pg-", start_timeout: float = START_TIMEOUT
+        self,
+        bindir: Path,
+        prefix: str = "intake-pg-",
+        start_timeout: float = START_TIMEOUT,
+        *,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.bindir = bindir
         self.start_timeout = start_timeout
+        self.tls = tls
         self.port = free_port()
         # Its own directory straight under the temp dir: the postgres user must be able to enter.
         self.base = Path(tempfile.mkdtemp(prefix=prefix))
@@ -229,6 +239,8 @@ class PostgresServer:
         ]  # fmt: skip
         run_quietly(self._as_user + initdb, "initdb", cwd=self.base)
         options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+        if self.tls is not None:
+            options += " " + self._tls_options(*self.tls)
         pg_ctl = [
             str(self.bindir / "pg_ctl"),
             "-D", str(self.data),
@@ -239,6 +251,18 @@ class PostgresServer:
         ]  # fmt: skip
         run_quietly(self._as_user + pg_ctl, "pg_ctl start", self.logfile, cwd=self.base)
         self.pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+
+    def _tls_options(self, certificate: Path, key: Path) -> str:
+        """Copies of the certificate and key in the cluster's directory, owned by the server's
+        user (it refuses a key that others can read), and the options that turn TLS on."""
+        copies = self.base / "server.crt", self.base / "server.key"
+        for source, copy in zip((certificate, key), copies, strict=True):
+            shutil.copyfile(source, copy)
+            copy.chmod(0o600)
+            if self._as_user:
+                user = pwd.getpwnam("postgres")
+                os.chown(copy, user.pw_uid, user.pw_gid)
+        return f"-c ssl=on -c ssl_cert_file={copies[0]} -c ssl_key_file={copies[1]}"
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL in one database; its rows unaligned, without headers."""
