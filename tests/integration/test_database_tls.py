@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.services import Services
 from bot.settings import Settings, SettingsError
@@ -201,3 +203,109 @@ def test_an_unusable_ca_file_is_one_line_and_exit_2(
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("intake-bot: INTAKE_DATABASE_CA_FILE: ")
     assert str(ca_file) in lines[0]
+
+
+# --- docker-compose.sealed.yml's pg_hba.conf and desk role, on a real server -----------------
+
+SEALED = ROOT / "docker-compose.sealed.yml"
+INTAKE_PASSWORD, DESK_PASSWORD = "intakepassword1", "deskpassword1"
+
+
+def sealed_config(name: str) -> str:
+    """A config's content as compose hands it to the container (`$$` is a literal `$`)."""
+    content = yaml.safe_load(SEALED.read_text(encoding="utf-8"))["configs"][name]["content"]
+    return str(content).replace("$$", "$")
+
+
+def run_desk_role_script(server: PostgresServer, password: str) -> subprocess.CompletedProcess[str]:
+    script = sealed_config("desk_role")
+    if int(server.socket_psql("SHOW server_version_num")) < 170000:
+        # MAINTAIN is PostgreSQL 17's (the compose file's image); an older test server lacks it.
+        script = script.replace(", MAINTAIN", "")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env |= {
+        "PATH": f"{server.bindir}:{env.get('PATH', '')}",
+        "PGHOST": str(server.sockets), "PGPORT": str(server.port),
+        "POSTGRES_USER": "intake", "POSTGRES_DB": "intake", "POSTGRES_DESK_PASSWORD": password,
+    }  # fmt: skip
+    return subprocess.run(
+        ["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def sealed_server(pki: Pki) -> Iterator[PostgresServer]:
+    """Like the intake host's postgres: TLS on, the compose file's pg_hba.conf, the database
+    and its owner as the image makes them, then the desk role's script."""
+    bindir = postgres_bindir()
+    assert bindir is not None
+    certificate = make_server_certificate(pki.directory, pki.authority, LOCAL_NAMES, "sealed")
+    server = PostgresServer(bindir, prefix="intake-pg-sealed-", tls=certificate,
+                            hba=sealed_config("pg_hba"))  # fmt: skip
+    try:
+        server.start()
+        server.socket_psql(f"CREATE ROLE intake LOGIN SUPERUSER PASSWORD '{INTAKE_PASSWORD}'")
+        server.socket_psql("CREATE DATABASE intake OWNER intake")
+        done = run_desk_role_script(server, DESK_PASSWORD)
+        assert done.returncode == 0, done.stderr
+        yield server
+    except ServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    finally:
+        server.stop()
+
+
+def sealed_url(server: PostgresServer, user: str, password: str, query: str = "") -> str:
+    return f"postgresql://{user}:{password}@127.0.0.1:{server.port}/intake{query}"
+
+
+async def test_sealed_pg_hba_admits_the_desk_over_tls_only(
+    sealed_server: PostgresServer, pki: Pki
+) -> None:
+    desk = sealed_url(sealed_server, "desk", DESK_PASSWORD)
+    assert await connection_uses_tls(desk, pki.authority.file)
+    engine = make_engine(sealed_url(sealed_server, "desk", DESK_PASSWORD, "?ssl=disable"))
+    try:
+        with pytest.raises(DBAPIError, match=r"no pg_hba\.conf entry"):
+            await ping(engine)
+    finally:
+        await engine.dispose()
+    engine = make_engine(
+        sealed_url(sealed_server, "desk", "wrongpassword"), ca_file=pki.authority.file
+    )
+    try:
+        with pytest.raises(DBAPIError, match="password authentication failed"):
+            await ping(engine)
+    finally:
+        await engine.dispose()
+    # The intake's own services, on the intake host's network, need no TLS.
+    intake = sealed_url(sealed_server, "intake", INTAKE_PASSWORD, "?ssl=disable")
+    assert not await connection_uses_tls(intake, None)
+
+
+async def test_sealed_desk_role_changes_rows_of_the_intakes_tables_but_owns_nothing(
+    sealed_server: PostgresServer, pki: Pki
+) -> None:
+    intake = make_engine(sealed_url(sealed_server, "intake", INTAKE_PASSWORD, "?ssl=disable"))
+    desk = make_engine(sealed_url(sealed_server, "desk", DESK_PASSWORD), ca_file=pki.authority.file)
+    try:
+        async with intake.begin() as connection:  # as `intake-bot migrate` would, later
+            await connection.execute(text("CREATE TABLE notes (id SERIAL PRIMARY KEY, body TEXT)"))
+        async with desk.begin() as connection:
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('a')"))
+            await connection.execute(text("UPDATE notes SET body = 'b'"))
+            assert (await connection.execute(text("SELECT body FROM notes"))).scalar() == "b"
+            await connection.execute(text("DELETE FROM notes"))
+        for statement in ("DROP TABLE notes", "CREATE TABLE mine (n INTEGER)"):
+            with pytest.raises(DBAPIError, match=r"must be owner|permission denied"):
+                async with desk.begin() as connection:
+                    await connection.execute(text(statement))
+    finally:
+        await intake.dispose()
+        await desk.dispose()
+
+
+def test_sealed_desk_role_script_refuses_an_empty_password(sealed_server: PostgresServer) -> None:
+    done = run_desk_role_script(sealed_server, "")
+    assert done.returncode != 0
+    assert "set POSTGRES_DESK_PASSWORD" in done.stderr

@@ -181,6 +181,8 @@ class PostgresServer:
 
     `tls`: (certificate file, key file) to turn TLS on with (`ssl=on`); plaintext connections
     are still accepted, so that a client that does not insist on TLS would be seen to fall back.
+    `hba`: the text of a pg_hba.conf to use instead of trust on 127.0.0.1 (`psql` then needs
+    a line that admits it; `socket_psql` goes through the Unix socket).
     """
 
     def __init__(
@@ -190,10 +192,12 @@ class PostgresServer:
         start_timeout: float = START_TIMEOUT,
         *,
         tls: tuple[Path, Path] | None = None,
+        hba: str | None = None,
     ) -> None:
         self.bindir = bindir
         self.start_timeout = start_timeout
         self.tls = tls
+        self.hba = hba
         self.port = free_port()
         # Its own directory straight under the temp dir: the postgres user must be able to enter.
         self.base = Path(tempfile.mkdtemp(prefix=prefix))
@@ -241,6 +245,11 @@ class PostgresServer:
         options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
         if self.tls is not None:
             options += " " + self._tls_options(*self.tls)
+        if self.hba is not None:
+            hba_file = self.base / "pg_hba.conf"
+            hba_file.write_text(self.hba, encoding="utf-8")
+            hba_file.chmod(0o644)
+            options += f" -c hba_file={hba_file}"
         pg_ctl = [
             str(self.bindir / "pg_ctl"),
             "-D", str(self.data),
@@ -270,6 +279,16 @@ class PostgresServer:
             str(self.bindir / "psql"),
             "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
             "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+            "-c", sql,
+        ]  # fmt: skip
+        return run_quietly(command, "psql")
+
+    def socket_psql(self, sql: str, database: str = "postgres", user: str = "postgres") -> str:
+        """Run SQL over the Unix socket (`local` lines of pg_hba.conf), as `user`."""
+        command = [
+            str(self.bindir / "psql"),
+            "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+            "-h", str(self.sockets), "-p", str(self.port), "-U", user, "-d", database,
             "-c", sql,
         ]  # fmt: skip
         return run_quietly(command, "psql")
