@@ -246,6 +246,8 @@ def sealed_server(pki: Pki) -> Iterator[PostgresServer]:
         server.start()
         server.socket_psql(f"CREATE ROLE intake LOGIN SUPERUSER PASSWORD '{INTAKE_PASSWORD}'")
         server.socket_psql("CREATE DATABASE intake OWNER intake")
+        # A table from before the script ran (a database that existed already).
+        server.socket_psql("CREATE TABLE earlier (n INTEGER)", database="intake", user="intake")
         done = run_desk_role_script(server, DESK_PASSWORD)
         assert done.returncode == 0, done.stderr
         yield server
@@ -296,7 +298,9 @@ async def test_sealed_desk_role_changes_rows_of_the_intakes_tables_but_owns_noth
             await connection.execute(text("UPDATE notes SET body = 'b'"))
             assert (await connection.execute(text("SELECT body FROM notes"))).scalar() == "b"
             await connection.execute(text("DELETE FROM notes"))
-        for statement in ("DROP TABLE notes", "CREATE TABLE mine (n INTEGER)"):
+            await connection.execute(text("INSERT INTO earlier VALUES (1)"))
+            assert (await connection.execute(text("SELECT n FROM earlier"))).scalar() == 1
+        for statement in ("DROP TABLE notes", "DROP TABLE earlier", "CREATE TABLE mine (n INT)"):
             with pytest.raises(DBAPIError, match=r"must be owner|permission denied"):
                 async with desk.begin() as connection:
                     await connection.execute(text(statement))
