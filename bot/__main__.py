@@ -171,8 +171,16 @@ def _migrate(settings: Settings) -> int:
     from storage import schema
 
     logs.configure(settings.log_level)
+
+    async def run() -> None:
+        engine = _engine(settings)
+        try:
+            await schema.upgrade_engine(engine)
+        finally:
+            await engine.dispose()
+
     try:
-        asyncio.run(schema.upgrade(settings.database))
+        asyncio.run(run())
     except schema.SchemaError as error:
         raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
     print(f"database schema is at revision {schema.head_revision()}")  # noqa: T201

@@ -205,6 +205,37 @@ def test_an_unusable_ca_file_is_one_line_and_exit_2(
     assert str(ca_file) in lines[0]
 
 
+def test_migrate_goes_over_verified_tls_too(
+    tls_server: PostgresServer, pki: Pki, tmp_path: Path
+) -> None:
+    """`intake-bot migrate` uses INTAKE_DATABASE_CA_FILE like the bot: a database whose
+    certificate does not verify is not migrated, one that does is."""
+    name = tls_server.create_database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PG"))}
+    env["INTAKE_DATABASE_URL"] = tls_server.url_for(name)
+
+    def migrate(ca_file: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "migrate"],
+            env=env | {"INTAKE_DATABASE_CA_FILE": str(ca_file)},
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    try:
+        refused = migrate(pki.stranger.file)
+        assert refused.returncode != 0
+        assert "SSLCertVerificationError" in refused.stderr
+        assert (
+            tls_server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", name)
+            == "0\n"
+        )
+        done = migrate(pki.authority.file)
+        assert done.returncode == 0, done.stderr
+        assert "database schema is at revision" in done.stdout
+    finally:
+        tls_server.drop_database(name)
+
+
 # --- docker-compose.sealed.yml's pg_hba.conf and desk role, on a real server -----------------
 
 SEALED = ROOT / "docker-compose.sealed.yml"
