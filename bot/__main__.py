@@ -9,10 +9,14 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.settings import Settings, SettingsError, check_private_file, load_settings
 from storage.crypto import generate_master_key
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("bot")
 
@@ -181,8 +185,16 @@ def _migrate(settings: Settings) -> int:
     from storage import schema
 
     logs.configure(settings.log_level)
+
+    async def run() -> None:
+        engine = _engine(settings)
+        try:
+            await schema.upgrade_engine(engine)
+        finally:
+            await engine.dispose()
+
     try:
-        asyncio.run(schema.upgrade(settings.database))
+        asyncio.run(run())
     except schema.SchemaError as error:
         raise SettingsError(f"INTAKE_DATABASE_URL: {error}") from None
     print(f"database schema is at revision {schema.head_revision()}")  # noqa: T201
@@ -210,13 +222,13 @@ def _purge(settings: Settings) -> int:
 def _rotate(settings: Settings, *, rekey: bool = False) -> int:
     from storage import rotation
     from storage.crypto import Cipher, MasterKeyWrapper
-    from storage.db import make_engine, make_sessionmaker
+    from storage.db import make_sessionmaker
 
     keys = settings.keys()
     logs.configure(settings.log_level)
 
     async def run() -> tuple[list[object], dict[str, int]]:
-        engine = make_engine(settings.database)
+        engine = _engine(settings)
         try:
             sessions = make_sessionmaker(engine)
             cipher = Cipher(MasterKeyWrapper(keys))
@@ -241,6 +253,16 @@ def _rotate(settings: Settings, *, rekey: bool = False) -> int:
     if not old:
         print("older master keys are no longer used and can be removed")  # noqa: T201
     return 1 if busy else 0
+
+
+def _engine(settings: Settings) -> AsyncEngine:
+    """The database engine of `settings`; an unusable INTAKE_DATABASE_CA_FILE is a SettingsError."""
+    from storage import db
+
+    try:
+        return db.make_engine(settings.database, ca_file=settings.database_ca_file)
+    except db.TLSConfigError as error:
+        raise SettingsError(f"INTAKE_DATABASE_CA_FILE: {error}") from None
 
 
 def _check(settings: Settings) -> int:
@@ -297,7 +319,11 @@ def _check(settings: Settings) -> int:
             # Checking creates nothing: the first start makes the directory and the file.
             lines.append(f"{'database':<14} not created yet (the first start creates it)")
             return
-        engine = db.make_engine(settings.database)
+        try:
+            engine = _engine(settings)
+        except SettingsError as error:
+            report("database", str(error))
+            return
         try:
             await db.ping(engine)
             state = await schema.schema_state(engine)
@@ -348,12 +374,12 @@ def _groupings(value: str) -> tuple[str, ...]:
 def _stats(settings: Settings, by: tuple[str, ...] | None = None) -> int:
     from storage import schema
     from storage import stats as stats_store
-    from storage.db import make_engine, make_sessionmaker
+    from storage.db import make_sessionmaker
 
     async def grouped(by: tuple[str, ...]) -> str:
         """A header and one tab-separated line per group: ids and counts, never a reference
         or a time finer than the month; any count under 5 as <5."""
-        engine = make_engine(settings.database)
+        engine = _engine(settings)
         try:
             if await schema.schema_state(engine) != "current":
                 raise SettingsError("INTAKE_DATABASE_URL: the schema is not current")
@@ -370,7 +396,7 @@ def _stats(settings: Settings, by: tuple[str, ...] | None = None) -> int:
         return 0
 
     async def run() -> str:
-        engine = make_engine(settings.database)
+        engine = _engine(settings)
         try:
             if await schema.schema_state(engine) != "current":
                 raise SettingsError("INTAKE_DATABASE_URL: the schema is not current")

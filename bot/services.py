@@ -127,7 +127,9 @@ class Services:
         assert own is not None
         assert cipher is not None
         try:
-            database = db.make_engine(settings.database)
+            database = db.make_engine(settings.database, ca_file=settings.database_ca_file)
+        except db.TLSConfigError as error:
+            raise SettingsError(f"INTAKE_DATABASE_CA_FILE: {error}") from None
         except OSError as error:
             raise SettingsError(
                 f"INTAKE_DATABASE_URL: cannot create {error.filename}: {error.strerror}"

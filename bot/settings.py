@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     api_url: str = TELEGRAM_API_URL
     data_dir: Path = Path("data")
     database_url: str | None = None
+    database_ca_file: Path | None = None
     redis_url: SecretStr | None = None
     master_keys: SecretStr | None = None
     master_keys_file: Path | None = None

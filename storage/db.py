@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -117,13 +118,51 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN" if lookup else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **options: Any) -> AsyncEngine:
+class TLSConfigError(ValueError):
+    """The CA file for a verified TLS connection cannot be used; the message says why (the
+    caller names the setting)."""
+
+
+def tls_context(ca_file: Path) -> ssl.SSLContext:
+    """A client context that trusts only the CA in `ca_file` and checks the server's name.
+
+    Not the system's CAs: any public CA could then vouch for an impostor of the database.
+    Built once, when the engine is made, so that a wrong file stops the start, not a query.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except FileNotFoundError:
+        raise TLSConfigError(f"{ca_file} does not exist") from None
+    except IsADirectoryError:
+        raise TLSConfigError(f"{ca_file} is a directory, not a CA certificate file") from None
+    except ssl.SSLError:
+        raise TLSConfigError(f"{ca_file} holds no CA certificate in PEM format") from None
+    except OSError as error:
+        raise TLSConfigError(f"cannot read {ca_file}: {error.strerror}") from None
+    if not context.get_ca_certs():
+        raise TLSConfigError(f"{ca_file} holds no CA certificate in PEM format")
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def make_engine(url: str, *, ca_file: Path | None = None, **options: Any) -> AsyncEngine:
     """Build an async engine; SQLite gets foreign keys, WAL, secure delete, transactions that
     begin for real and wait for the write lock, and its directory (0700) and file (0600).
 
-    `options` go to `create_async_engine` (for example `pool_size`).
+    `ca_file` (PostgreSQL only): every connection uses TLS, its certificate verified against
+    this CA and its name against the URL's host; asyncpg never falls back to plaintext with a
+    context of its own, and it wins over any `ssl` in the URL. A TLSConfigError if the file
+    cannot be used. `options` go to `create_async_engine` (for example `pool_size`).
     """
     url = normalize_url(url)
+    if ca_file is not None:
+        if url.startswith("sqlite"):
+            raise TLSConfigError("a CA file is for a PostgreSQL database; this one is SQLite")
+        connect_args = {**options.pop("connect_args", {}), "ssl": tls_context(ca_file)}
+        options["connect_args"] = connect_args
     if url.startswith("sqlite"):
         path = _sqlite_file(url)
         if path is not None:

@@ -34,7 +34,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 
 # Variables .env.example holds besides the bot's own settings.
-COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+COMPOSE_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_DESK_PASSWORD", "POSTGRES_PUBLISH_ADDRESS"}
 SECRET_NAME = re.compile(r"(TOKEN|KEYS?|SECRET|PASSWORD)$")
 # What real secrets look like: a bot token, a master key entry, a long random string.
 BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
@@ -55,10 +55,10 @@ def looks_random(text: str) -> bool:
     return bool(HEX_RUN.search(text))
 
 
-def env_entries() -> list[tuple[str, str, bool]]:
+def env_entries(path: Path = ENV_EXAMPLE) -> list[tuple[str, str, bool]]:
     """(name, value, commented) for every `NAME=value` or `# NAME=value` line."""
     entries = []
-    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         match = ASSIGNMENT.match(line)
         if match:
             entries.append((match["name"], match["value"], bool(match["commented"])))
@@ -484,3 +484,276 @@ def test_the_webhook_listens_on_loopback_unless_the_container_says_otherwise(
     assert Settings(_env_file=None).webhook_listen == "127.0.0.1"  # type: ignore[call-arg]
     assert "INTAKE_WEBHOOK_LISTEN=0.0.0.0" in " ".join(arguments(runtime_stage(), "ENV"))
     assert environment(compose["services"]["bot"])["INTAKE_WEBHOOK_LISTEN"] == "0.0.0.0"  # noqa: S104
+
+
+# --- docker-compose.sealed.yml and .env.desk.example (sealed mode: two hosts) ---------------------
+
+SEALED = ROOT / "docker-compose.sealed.yml"
+ENV_DESK_EXAMPLE = ROOT / ".env.desk.example"
+PROFILES = {"intake": {"redis", "postgres", "migrate", "intake"}, "desk": {"desk"}}
+BOT_SERVICES = ("migrate", "intake", "desk")
+# The desk's key settings come with `intake-bot keys generate-desk` (bot/settings.py).
+DESK_KEY_SETTINGS = {"INTAKE_DESK_PRIVATE_KEY", "INTAKE_DESK_PRIVATE_KEY_FILE"}
+PRIVATE_KEY_SETTING = re.compile(r"PRIVATE_KEY")
+# What the desk host must never be given: it reads with its private key only, and no Redis.
+NOT_FOR_THE_DESK = {
+    "INTAKE_MASTER_KEYS",
+    "INTAKE_MASTER_KEYS_FILE",
+    "INTAKE_REDIS_URL",
+    "INTAKE_DESK_PUBLIC_KEY",
+    "INTAKE_DESK_PUBLIC_KEY_FILE",
+    "INTAKE_WEBHOOK_URL",
+    "POSTGRES_PASSWORD",
+}
+
+
+@pytest.fixture(scope="module")
+def sealed() -> dict[str, Any]:
+    data = yaml.safe_load(SEALED.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target -> (source, read-only) of a service's volumes."""
+    found = {}
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            found[volume["target"]] = (volume.get("source", ""), bool(volume.get("read_only")))
+            continue
+        source, target, *mode = volume.split(":")
+        found[target] = (source, "ro" in (mode[0].split(",") if mode else []))
+    return found
+
+
+def pg_hba_rows(sealed: dict[str, Any]) -> list[list[str]]:
+    text = sealed["configs"]["pg_hba"]["content"]
+    return [line.split() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def test_sealed_compose_has_one_profile_per_host(sealed: dict[str, Any]) -> None:
+    services = sealed["services"]
+    assert set(services) == set().union(*PROFILES.values())
+    for profile, names in PROFILES.items():
+        for name in names:
+            assert services[name].get("profiles") == [profile], name
+
+
+def test_sealed_intake_host_runs_the_intake_role_after_migrate(sealed: dict[str, Any]) -> None:
+    services = sealed["services"]
+    migrate, intake = services["migrate"], services["intake"]
+    assert command(migrate) == ["migrate"]
+    assert command(intake) == ["run", "--role", "intake"]
+    assert condition(migrate, "postgres") == "service_healthy"
+    assert condition(intake, "migrate") == "service_completed_successfully"
+    assert condition(intake, "redis") in {"service_started", "service_healthy"}
+    assert intake["restart"] == "unless-stopped"
+    for service in (migrate, intake):
+        assert env_files(service) == [".env"]
+        env = environment(service)
+        assert re.fullmatch(
+            r"postgresql://intake:\$\{POSTGRES_PASSWORD[^}]*\}@postgres(:5432)?/intake",
+            env["INTAKE_DATABASE_URL"],
+        )
+        assert re.fullmatch(r"redis://redis(:6379)?(/\d+)?", env["INTAKE_REDIS_URL"])
+    redis = services["redis"]
+    args = command(redis)
+    assert args[args.index("--appendonly") + 1] == "yes"
+    named_volume(redis, "/data", sealed)
+    named_volume(services["postgres"], "/var/lib/postgresql/data", sealed)
+
+
+def test_sealed_intake_host_never_gets_a_private_key(sealed: dict[str, Any]) -> None:
+    """The intake host seals to the desk's public key; nothing here hands it the private one."""
+    for name in PROFILES["intake"]:
+        service = sealed["services"][name]
+        assert not [key for key in environment(service) if PRIVATE_KEY_SETTING.search(key)]
+        assert ".env.desk" not in env_files(service)
+        for source, _ in mounts(service).values():
+            assert "ca.key" not in source, f"{name} mounts {source}"
+            assert "desk" not in source, f"{name} mounts {source}"
+    text = SEALED.read_text(encoding="utf-8")
+    assert (
+        "INTAKE_DESK_PRIVATE_KEY"
+        not in text.split("# On the intake host:")[1].split("# Then on the desk host")[0]
+    ), "the intake host's setup steps mention the private key"
+
+
+def test_sealed_desk_host_runs_only_the_desk_bot_over_verified_tls(sealed: dict[str, Any]) -> None:
+    desk = sealed["services"]["desk"]
+    assert command(desk) == ["run", "--role", "desk"]
+    assert desk["restart"] == "unless-stopped"
+    assert not desk.get("depends_on"), "nothing else runs on the desk host"
+    assert env_files(desk) == [".env.desk"]
+    env = environment(desk)
+    assert not NOT_FOR_THE_DESK & set(env)
+    assert not [key for key in env if re.search(r"MASTER|REDIS", key)]
+    ca_file = env["INTAKE_DATABASE_CA_FILE"]
+    assert mounts(desk)[ca_file] == ("./certs/ca.crt", True)
+    assert set(mounts(desk)) == {ca_file}, "the desk mounts the CA certificate and nothing else"
+
+
+def test_sealed_postgres_speaks_tls_and_admits_the_desk_over_tls_only(
+    sealed: dict[str, Any],
+) -> None:
+    postgres = sealed["services"]["postgres"]
+    args = command(postgres)
+    settings = dict(arg.split("=", 1) for arg in args if "=" in arg)
+    assert args[0] == "postgres"
+    assert settings["ssl"] == "on"
+    for name in ("ssl_cert_file", "ssl_key_file"):
+        source, read_only = mounts(postgres)[settings[name]]
+        assert source.startswith("./certs/"), name
+        assert read_only, name
+    assert "env_file" not in postgres, "the database needs none of the bots' secrets"
+    configs = {item["target"]: item["source"] for item in postgres["configs"]}
+    assert configs[settings["hba_file"]] == "pg_hba"
+    rows = pg_hba_rows(sealed)
+    desk_rows = [row for row in rows if row[2] in {"desk", "all"} and row[0] != "local"]
+    assert desk_rows, "no line admits the desk"
+    for row in desk_rows:
+        assert row[0] == "hostssl", f"the desk's user is admitted without TLS: {row}"
+        assert row[-1] == "scram-sha-256"
+    for row in rows:
+        if row[0] == "local":
+            continue
+        assert row[-1] == "scram-sha-256", f"a network line without a password: {row}"
+        if row[0] != "hostssl":
+            assert row[3] == "samenet", f"plaintext from beyond this host: {row}"
+    role = sealed["configs"]["desk_role"]["content"]
+    assert "CREATE ROLE desk LOGIN PASSWORD :'desk_password'" in role
+    assert "$$POSTGRES_DESK_PASSWORD" in role, "the password comes from the environment"
+    assert configs["/docker-entrypoint-initdb.d/10-desk-role.sh"] == "desk_role"
+    assert re.fullmatch(
+        r"\$\{POSTGRES_DESK_PASSWORD(:?[?-][^}]*)?\}",
+        environment(postgres)["POSTGRES_DESK_PASSWORD"],
+    )
+
+
+def test_sealed_publishes_health_on_loopback_and_postgres_only_where_chosen(
+    sealed: dict[str, Any],
+) -> None:
+    services = sealed["services"]
+    for name, service in services.items():
+        for host_ip, port in _published(service):
+            if name == "postgres":
+                # Chosen by the operator; loopback until then, never 0.0.0.0 by default.
+                assert (host_ip, port) == ("${POSTGRES_PUBLISH_ADDRESS:-127.0.0.1}", "5432")
+            else:
+                assert host_ip == "127.0.0.1", f"{name} publishes a port beyond this host"
+    assert _published(services["intake"]) == [("127.0.0.1", "8080")]
+    assert _published(services["desk"]) == [("127.0.0.1", "8080")]
+    assert not services["redis"].get("ports")
+    assert not services["migrate"].get("ports")
+
+
+def test_sealed_bots_are_hardened_like_docker_compose(
+    sealed: dict[str, Any], compose: dict[str, Any]
+) -> None:
+    reference = compose["services"]["bot"]
+    for name in BOT_SERVICES:
+        service = sealed["services"][name]
+        assert service["image"] == reference["image"]
+        assert service["read_only"] is True, name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert service["logging"] == reference["logging"], name
+        assert environment(service)["INTAKE_HEALTH_LISTEN"] == "0.0.0.0"  # noqa: S104
+    for name in ("redis", "postgres"):
+        assert sealed["services"][name]["logging"] == reference["logging"], name
+
+
+def test_sealed_compose_writes_no_secret(sealed: dict[str, Any]) -> None:
+    text = SEALED.read_text(encoding="utf-8")
+    assert not BOT_TOKEN.search(text)
+    assert not MASTER_KEY.search(text)
+    for value in _walk_strings(sealed):
+        assert not looks_random(value), value
+    for name, service in sealed["services"].items():
+        env = environment(service)
+        for key, value in env.items():
+            if SECRET_NAME.search(key):
+                assert re.fullmatch(r"\$\{[A-Z_]+(:?[?-][^}]*)?\}", value), f"{key}: literal"
+            for password in re.findall(r"://[^:/@]+:([^@]*)@", value):
+                assert password.startswith("${"), f"{name} {key}: password written in the URL"
+        secrets = {"INTAKE_BOT_TOKEN", "INTAKE_MASTER_KEYS", "INTAKE_WEBHOOK_SECRET"}
+        assert not (secrets | DESK_KEY_SETTINGS) & set(env), "secrets come through env_file"
+
+
+def test_sealed_setup_commands_name_real_profiles_and_services(sealed: dict[str, Any]) -> None:
+    """The header's commands are the ones to type: each names this file and an existing
+    profile, and what it runs is a service of that profile."""
+    commands = [
+        line.lstrip("# ").strip()
+        for line in SEALED.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#") and "docker compose" in line
+    ]
+    assert len(commands) >= 5
+    for line in commands:
+        words = shlex.split(line.split("#")[0])
+        assert words[:4] == ["docker", "compose", "-f", SEALED.name], line
+        profile = words[words.index("--profile") + 1]
+        assert profile in PROFILES, line
+        if "run" in words:
+            rest = [word for word in words[words.index("run") + 1 :] if not word.startswith("-")]
+            assert rest[0] in PROFILES[profile], line
+    joined = "\n".join(commands)
+    assert "--profile desk run --rm desk keys generate-desk" in joined
+    assert "--profile intake up -d" in joined
+    assert "--profile desk up -d" in joined
+
+
+def test_env_desk_example_lists_only_settings_the_desk_needs() -> None:
+    entries = env_entries(ENV_DESK_EXAMPLE)
+    names = [name for name, _, _ in entries]
+    assert len(names) == len(set(names)), "a variable is listed twice"
+    unknown = set(names) - setting_names() - DESK_KEY_SETTINGS
+    assert not unknown, f".env.desk.example lists unknown settings: {unknown}"
+    assert not set(names) & NOT_FOR_THE_DESK
+    required = {name for name, _, commented in entries if not commented}
+    assert required == {
+        "INTAKE_BOT_TOKEN",
+        "INTAKE_DESK_PRIVATE_KEY",
+        "INTAKE_ADMIN_IDS",
+        "INTAKE_DATABASE_URL",
+    }
+
+
+def test_every_env_desk_example_line_is_explained_and_holds_no_secret() -> None:
+    lines = ENV_DESK_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines):
+        if ASSIGNMENT.match(line):
+            above = lines[number - 1]
+            assert above.startswith("# "), f"no comment above {line!r}"
+            assert not ASSIGNMENT.match(above), f"no comment above {line!r}"
+    text = "\n".join(lines)
+    assert not BOT_TOKEN.search(text)
+    assert not MASTER_KEY.search(text)
+    for name, value, commented in env_entries(ENV_DESK_EXAMPLE):
+        assert not looks_random(value), f"{name}: looks like a real secret"
+        if SECRET_NAME.search(name) or (not commented and PRIVATE_KEY_SETTING.search(name)):
+            assert value == "", f"{name} must be empty in the example"
+
+
+def test_env_desk_example_loads_and_its_defaults_are_true(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _clean_environment(monkeypatch)
+    as_it_is = Settings(_env_file=ENV_DESK_EXAMPLE)  # type: ignore[call-arg]
+    assert as_it_is.redis is None
+    assert as_it_is.master_keys is None
+    uncommented = tmp_path / "env"
+    uncommented.write_text(
+        "".join(f"{name}={value}\n" for name, value, _ in env_entries(ENV_DESK_EXAMPLE)),
+        encoding="utf-8",
+    )
+    settings = Settings(_env_file=uncommented)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    listed = {name for name, _, _ in env_entries(ENV_DESK_EXAMPLE)}
+    for field, info in Settings.model_fields.items():
+        if info.default is None or f"INTAKE_{field.upper()}" not in listed:
+            continue
+        shown, default = getattr(settings, field), getattr(defaults, field)
+        if hasattr(default, "get_secret_value"):
+            shown, default = shown.get_secret_value(), default.get_secret_value()
+        assert shown == default, f"INTAKE_{field.upper()}: example {shown!r}, default {default!r}"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,14 +16,17 @@ from storage import cases as case_store
 from storage import persons as person_store
 from storage.crypto import Cipher
 from storage.db import (
+    TLSConfigError,
     make_engine,
     make_lookup_sessionmaker,
     make_sessionmaker,
     normalize_url,
     ping,
+    tls_context,
 )
 from storage.models import Case
 from storage.schema import upgrade_engine
+from tests.support.certificates import make_authority
 
 
 @pytest.mark.parametrize(
@@ -200,3 +204,67 @@ async def test_a_lookup_session_cannot_write_on_postgresql(postgres_server: Any)
     finally:
         await engine.dispose()
         postgres_server.drop_database(name)
+
+
+# --- INTAKE_DATABASE_CA_FILE: verified TLS (a real server: tests/integration/test_database_tls.py)
+
+TLS_URL = "postgresql://u@db.example:5432/intake"
+
+
+@pytest.fixture
+def ca_file(tmp_path: Path) -> Path:
+    return make_authority(tmp_path, "unit-test-ca").file
+
+
+def test_a_ca_file_that_cannot_be_used_is_refused_when_the_engine_is_made(tmp_path: Path) -> None:
+    with pytest.raises(TLSConfigError, match="does not exist"):
+        make_engine(TLS_URL, ca_file=tmp_path / "missing.crt")
+    with pytest.raises(TLSConfigError, match="is a directory"):
+        make_engine(TLS_URL, ca_file=tmp_path)
+    for content in ("", "not a certificate\n"):
+        (tmp_path / "bad.crt").write_text(content, encoding="utf-8")
+        with pytest.raises(TLSConfigError, match="no CA certificate in PEM"):
+            make_engine(TLS_URL, ca_file=tmp_path / "bad.crt")
+
+
+def test_a_ca_file_with_sqlite_is_refused_not_ignored(tmp_path: Path, ca_file: Path) -> None:
+    with pytest.raises(TLSConfigError, match="PostgreSQL"):
+        make_engine(f"sqlite:///{tmp_path / 'x.db'}", ca_file=ca_file)
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_the_tls_context_trusts_only_the_ca_file_and_checks_names(ca_file: Path) -> None:
+    context = tls_context(ca_file)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert [ca["subject"] for ca in context.get_ca_certs()] == [
+        ((("commonName", "unit-test-ca"),),)
+    ]
+
+
+class _Captured(Exception):
+    """Stops a connection attempt once its arguments are seen (no server needed)."""
+
+
+@pytest.mark.parametrize("query", ["", "?ssl=disable", "?ssl=prefer"])
+async def test_the_context_reaches_the_driver_whatever_the_url_says(
+    ca_file: Path, query: str
+) -> None:
+    """connect_args win over the URL's query: `?ssl=disable` cannot switch TLS off."""
+    engine = make_engine(TLS_URL + query, ca_file=ca_file, connect_args={"timeout": 5})
+    seen: dict[str, Any] = {}
+
+    def capture(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        seen.update(cparams)
+        raise _Captured
+
+    event.listen(engine.sync_engine, "do_connect", capture)
+    try:
+        with pytest.raises(_Captured):
+            await ping(engine)
+    finally:
+        await engine.dispose()
+    assert isinstance(seen["ssl"], ssl.SSLContext)
+    assert seen["ssl"].check_hostname
+    assert seen["timeout"] == 5  # the caller's own connect_args are kept

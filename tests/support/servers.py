@@ -177,13 +177,27 @@ class RedisServer:
 
 
 class PostgresServer:
-    """A PostgreSQL cluster in a temporary directory, trust auth on 127.0.0.1 only, fsync off."""
+    """A PostgreSQL cluster in a temporary directory, trust auth on 127.0.0.1 only, fsync off.
+
+    `tls`: (certificate file, key file) to turn TLS on with (`ssl=on`); plaintext connections
+    are still accepted, so that a client that does not insist on TLS would be seen to fall back.
+    `hba`: the text of a pg_hba.conf to use instead of trust on 127.0.0.1 (`psql` then needs
+    a line that admits it; `socket_psql` goes through the Unix socket).
+    """
 
     def __init__(
-        self, bindir: Path, prefix: str = "intake-pg-", start_timeout: float = START_TIMEOUT
+        self,
+        bindir: Path,
+        prefix: str = "intake-pg-",
+        start_timeout: float = START_TIMEOUT,
+        *,
+        tls: tuple[Path, Path] | None = None,
+        hba: str | None = None,
     ) -> None:
         self.bindir = bindir
         self.start_timeout = start_timeout
+        self.tls = tls
+        self.hba = hba
         self.port = free_port()
         # Its own directory straight under the temp dir: the postgres user must be able to enter.
         self.base = Path(tempfile.mkdtemp(prefix=prefix))
@@ -229,6 +243,13 @@ class PostgresServer:
         ]  # fmt: skip
         run_quietly(self._as_user + initdb, "initdb", cwd=self.base)
         options = f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
+        if self.tls is not None:
+            options += " " + self._tls_options(*self.tls)
+        if self.hba is not None:
+            hba_file = self.base / "pg_hba.conf"
+            hba_file.write_text(self.hba, encoding="utf-8")
+            hba_file.chmod(0o644)
+            options += f" -c hba_file={hba_file}"
         pg_ctl = [
             str(self.bindir / "pg_ctl"),
             "-D", str(self.data),
@@ -240,12 +261,34 @@ class PostgresServer:
         run_quietly(self._as_user + pg_ctl, "pg_ctl start", self.logfile, cwd=self.base)
         self.pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
 
+    def _tls_options(self, certificate: Path, key: Path) -> str:
+        """Copies of the certificate and key in the cluster's directory, owned by the server's
+        user (it refuses a key that others can read), and the options that turn TLS on."""
+        copies = self.base / "server.crt", self.base / "server.key"
+        for source, copy in zip((certificate, key), copies, strict=True):
+            shutil.copyfile(source, copy)
+            copy.chmod(0o600)
+            if self._as_user:
+                user = pwd.getpwnam("postgres")
+                os.chown(copy, user.pw_uid, user.pw_gid)
+        return f"-c ssl=on -c ssl_cert_file={copies[0]} -c ssl_key_file={copies[1]}"
+
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL in one database; its rows unaligned, without headers."""
         command = [
             str(self.bindir / "psql"),
             "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
             "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
+            "-c", sql,
+        ]  # fmt: skip
+        return run_quietly(command, "psql")
+
+    def socket_psql(self, sql: str, database: str = "postgres", user: str = "postgres") -> str:
+        """Run SQL over the Unix socket (`local` lines of pg_hba.conf), as `user`."""
+        command = [
+            str(self.bindir / "psql"),
+            "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+            "-h", str(self.sockets), "-p", str(self.port), "-U", user, "-d", database,
             "-c", sql,
         ]  # fmt: skip
         return run_quietly(command, "psql")
