@@ -5,6 +5,7 @@ volunteers work from the desk bot (`--role desk`, holding the private key)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,18 +77,25 @@ def sealed_settings(
     return Settings(_env_file=None, **base)  # type: ignore[call-arg]
 
 
-@pytest.fixture
-def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
+@contextmanager
+def start_sealed(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    intake: dict[str, Any] | None = None,
+    desk: dict[str, Any] | None = None,
+) -> Iterator[SealedPair]:
+    """Both bots on their own local servers, one database; `intake`, `desk`: more settings."""
     private, public = generate_desk_key_pair()
     master = generate_master_key()
     with LocalBotApi() as people, LocalBotApi() as desk_api:
         intake_settings = sealed_settings(
             people, tmp_path / "intake", database_url, "intake",
-            master_keys=master, desk_public_key=public,
+            master_keys=master, desk_public_key=public, **(intake or {}),
         )  # fmt: skip
         desk_settings = sealed_settings(
             desk_api, tmp_path / "desk", database_url, "desk",
-            desk_private_key=private, admin_ids=[ADMIN_ID],
+            desk_private_key=private, admin_ids=[ADMIN_ID], **(desk or {}),
         )  # fmt: skip
         # The intake first: it makes the schema and publishes its delivery key.
         pair = SealedPair(
@@ -104,3 +112,9 @@ def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
             for side in (pair.desk, pair.intake):
                 if side is not None:
                     side.check()
+
+
+@pytest.fixture
+def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
+    with start_sealed(tmp_path, database_url) as pair:
+        yield pair
