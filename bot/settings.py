@@ -1,7 +1,8 @@
 """Settings from the environment (and a `.env` file), checked once in `main`.
 
-Secrets may also come from files (`INTAKE_BOT_TOKEN_FILE`, `INTAKE_MASTER_KEYS_FILE`) so that
-they can live in a container secret rather than in the environment. Never from the repository.
+Secrets may also come from files (`INTAKE_BOT_TOKEN_FILE`, `INTAKE_MASTER_KEYS_FILE`,
+`INTAKE_DESK_PUBLIC_KEY_FILE`, `INTAKE_DESK_PRIVATE_KEY_FILE`) so that they can live in a
+container secret rather than in the environment. Never from the repository.
 """
 
 from __future__ import annotations
@@ -14,9 +15,19 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.crypto import KeyConfigError, MasterKey, parse_master_keys
+from storage.crypto import (
+    DeskPrivateKey,
+    DeskPublicKey,
+    KeyConfigError,
+    MasterKey,
+    parse_desk_private_keys,
+    parse_desk_public_key,
+    parse_master_keys,
+)
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+ROLES = ("all", "intake", "desk")
+"""`all`: one process, as always; sealed mode: `intake` (the public bot), `desk` (volunteers')."""
 
 
 class SettingsError(ValueError):
@@ -71,6 +82,12 @@ class Settings(BaseSettings):
     health_port: int = Field(default=8080, ge=0, le=65535)
     health_listen: str = "127.0.0.1"
     log_level: str = "INFO"
+    role: str = "all"
+    """Sealed mode's side (`run --role` overrides it); see `check_role`."""
+    desk_public_key: SecretStr | None = None
+    desk_public_key_file: Path | None = None
+    desk_private_key: SecretStr | None = None
+    desk_private_key_file: Path | None = None
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -102,6 +119,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod
@@ -158,6 +180,69 @@ class Settings(BaseSettings):
         except KeyConfigError as error:
             raise SettingsError(f"INTAKE_MASTER_KEYS: {error}") from None
 
+    def desk_public(self) -> DeskPublicKey:
+        """The desk's public key (sealed mode, intake host), or a SettingsError naming it."""
+        raw = _secret(self.desk_public_key, self.desk_public_key_file, "INTAKE_DESK_PUBLIC_KEY")
+        if not raw:
+            raise SettingsError(
+                "INTAKE_DESK_PUBLIC_KEY is not set: on the desk host run `intake-bot keys"
+                " generate-desk` and give this host its INTAKE_DESK_PUBLIC_KEY=... line (or put"
+                " it in a file named by INTAKE_DESK_PUBLIC_KEY_FILE)"
+            )
+        try:
+            return parse_desk_public_key(raw)
+        except KeyConfigError as error:
+            raise SettingsError(f"INTAKE_DESK_PUBLIC_KEY: {error}") from None
+
+    def desk_private(self) -> list[DeskPrivateKey]:
+        """The desk's private keys, newest first (sealed mode, desk host), or a SettingsError."""
+        raw = _secret(self.desk_private_key, self.desk_private_key_file, "INTAKE_DESK_PRIVATE_KEY")
+        if not raw:
+            raise SettingsError(
+                "INTAKE_DESK_PRIVATE_KEY is not set: run `intake-bot keys generate-desk` on this"
+                " (the desk) host and export its INTAKE_DESK_PRIVATE_KEY=... line (or put it in a"
+                " file named by INTAKE_DESK_PRIVATE_KEY_FILE); it must never reach the intake host"
+            )
+        try:
+            return parse_desk_private_keys(raw)
+        except KeyConfigError as error:
+            raise SettingsError(f"INTAKE_DESK_PRIVATE_KEY: {error}") from None
+
+    def check_role(self) -> None:
+        """A SettingsError (one line) unless the role and the desk keys set fit each other.
+
+        The desk's private key opens every case: it must never be where the intake runs, and
+        a desk key set in the single-process mode means the operator meant sealed mode.
+        """
+        if self.role not in ROLES:
+            raise SettingsError(f"INTAKE_ROLE must be all, intake or desk, not {self.role[:20]!r}")
+        has_public = _given(self.desk_public_key, self.desk_public_key_file)
+        has_private = _given(self.desk_private_key, self.desk_private_key_file)
+        if self.role == "all":
+            given = [
+                name
+                for name, present in (
+                    ("INTAKE_DESK_PUBLIC_KEY", has_public),
+                    ("INTAKE_DESK_PRIVATE_KEY", has_private),
+                )
+                if present
+            ]
+            if given:
+                verb = "are" if len(given) > 1 else "is"
+                raise SettingsError(
+                    f"{' and '.join(given)} {verb} set but the role is all (one process, no desk"
+                    " keys): set --role intake or --role desk (INTAKE_ROLE), or remove it"
+                )
+        elif self.role == "intake":
+            if has_private:
+                raise SettingsError(
+                    "INTAKE_DESK_PRIVATE_KEY must not be on the intake host: it opens every case;"
+                    " remove it here (the intake needs only INTAKE_DESK_PUBLIC_KEY)"
+                )
+            self.desk_public()
+        else:
+            self.desk_private()
+
 
 ENV_FILE = Path(".env")
 
@@ -193,6 +278,11 @@ def check_private_file(path: Path, name: str | None = None) -> None:
         raise SettingsError(
             f"{prefix}other users have access to {path} (mode {mode:04o}): run `chmod 600 {path}`"
         )
+
+
+def _given(value: SecretStr | None, file: Path | None) -> bool:
+    """Whether a secret setting is set at all (a non-empty value, or a file named)."""
+    return file is not None or (value is not None and bool(value.get_secret_value().strip()))
 
 
 def _secret(value: SecretStr | None, file: Path | None, name: str) -> str:

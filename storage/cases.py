@@ -52,6 +52,12 @@ def case_record(case_id: str) -> str:
     return f"case:{case_id}"
 
 
+def answers_record(case_id: str) -> str:
+    """The record of a case's answers under their own data key (`answers_key_blob`): sealed
+    mode, where the intake seals them to the desk and cannot open the case's own key."""
+    return f"case-answers:{case_id}"
+
+
 def sealed_case(cipher: Cipher, case: Case) -> SealedRecord:
     """Open a loaded case's record, to read its fields."""
     return cipher.record(case_record(case.id), case.key_blob)

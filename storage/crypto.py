@@ -463,6 +463,10 @@ class DeskPublicKey:
         # first submission.
         _hpke_encrypt(_x25519_public(self.key), b"", b"check")
 
+    def entry(self) -> str:
+        """The "ID:BASE64URL" form INTAKE_DESK_PUBLIC_KEY takes (a public key: not secret)."""
+        return _desk_entry(self.key, self.key_id)
+
 
 @dataclass(frozen=True)
 class DeskPrivateKey:

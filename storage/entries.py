@@ -36,6 +36,12 @@ def entry_field(entry_id: str) -> str:
     return f"entry:{entry_id}"
 
 
+def entry_record(entry_id: str) -> str:
+    """The record of an entry with a data key of its own (`case_entries.key_blob`): sealed
+    mode, where the intake seals a person's follow-up to the desk."""
+    return f"entry:{entry_id}"
+
+
 def seal_entry(sealed: SealedRecord, entry_id: str, body: str) -> bytes:
     """An entry's body sealed under its case's opened record (see `storage.cases`)."""
     return sealed.seal_text(entry_field(entry_id), body)
