@@ -430,7 +430,8 @@ def hpke_seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
     """`plaintext` sealed to a raw 32-byte X25519 public key, bound to `context`.
 
     Whoever holds only the public key (this side, afterwards) cannot open it. The output is the
-    encapsulated key followed by the AES-256-GCM ciphertext; it names no key.
+    encapsulated key followed by the AES-256-GCM ciphertext; it names no key. KeyConfigError
+    (a ValueError) for a key of the wrong length or a low-order point.
     """
     return _hpke_encrypt(_x25519_public(public_key), plaintext, _encode_parts("hpke", context))
 
