@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot import logs
 from bot.settings import Settings, SettingsError, check_private_file, load_settings
-from storage.crypto import generate_master_key
+from storage.crypto import generate_desk_key_pair, generate_master_key
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -148,6 +148,24 @@ def _parser() -> argparse.ArgumentParser:
         help="print a new master key for INTAKE_MASTER_KEYS",
         description="Print a new master key. Put it first in INTAKE_MASTER_KEYS.",
     )
+    key_commands.add_parser(
+        "generate-desk",
+        help="print a new desk key pair (sealed mode): the private key for the desk host only",
+        description=(
+            "Print INTAKE_DESK_PRIVATE_KEY=... (for the desk host only; first in its list when"
+            " rotating) and INTAKE_DESK_PUBLIC_KEY=... (for the intake host)."
+        ),
+    )
+    key_commands.add_parser(
+        "rotate-desk",
+        help="on the desk host: re-wrap every key sealed to an older desk key to the newest one",
+        description=(
+            "Re-wrap every data key sealed to an older key of INTAKE_DESK_PRIVATE_KEY (newest"
+            " first) to the newest one; keys under other ids (the intake's master key) are left"
+            " alone. Then give the intake host the new INTAKE_DESK_PUBLIC_KEY, and run this"
+            " again until no older desk key is in use."
+        ),
+    )
     return parser
 
 
@@ -157,6 +175,13 @@ def _keys(args: argparse.Namespace) -> int:
         return 0
     if args.keys_command == "rotate":
         return _rotate(load_settings(), rekey=args.rekey)
+    if args.keys_command == "generate-desk":
+        private, public = generate_desk_key_pair()
+        print(f"INTAKE_DESK_PRIVATE_KEY={private}")  # noqa: T201
+        print(f"INTAKE_DESK_PUBLIC_KEY={public}")  # noqa: T201
+        return 0
+    if args.keys_command == "rotate-desk":
+        return _rotate_desk(load_settings())
     return EXIT_CONFIG
 
 
@@ -263,6 +288,40 @@ def _engine(settings: Settings) -> AsyncEngine:
         return db.make_engine(settings.database, ca_file=settings.database_ca_file)
     except db.TLSConfigError as error:
         raise SettingsError(f"INTAKE_DATABASE_CA_FILE: {error}") from None
+
+
+def _rotate_desk(settings: Settings) -> int:
+    """`keys rotate-desk`: what `keys rotate` does for master keys, for the desk's keys."""
+    from storage import rotation
+    from storage.crypto import Cipher, DeskKeyWrapper
+    from storage.db import make_sessionmaker
+
+    private = settings.desk_private()
+    wrapper = DeskKeyWrapper(private=private)
+    logs.configure(settings.log_level)
+
+    async def run() -> tuple[rotation.RotationReport, dict[str, int]]:
+        engine = _engine(settings)
+        try:
+            sessions = make_sessionmaker(engine)
+            report = await rotation.rotate_keys(sessions, Cipher(wrapper), key_ids=wrapper.key_ids)
+            return report, await rotation.keys_in_use(sessions)
+        finally:
+            await engine.dispose()
+
+    report, in_use = asyncio.run(run())
+    print(report)  # noqa: T201
+    ours = ", ".join(f"{key_id}={in_use.get(key_id, 0)}" for key_id in wrapper.key_ids)
+    print("wrapped keys by desk key id:", ours)  # noqa: T201
+    others = sum(n for key_id, n in in_use.items() if key_id not in wrapper.key_ids)
+    print(f"wrapped keys under other ids (the intake's, left alone): {others}")  # noqa: T201
+    if not any(in_use.get(key.key_id) for key in private[1:]):
+        print("older desk keys are no longer used and can be removed")  # noqa: T201
+    else:
+        print("some keys are still under older desk keys: run this again")  # noqa: T201
+    entry = private[0].public().entry()
+    print(f"give the intake host the new INTAKE_DESK_PUBLIC_KEY={entry}")  # noqa: T201
+    return 0
 
 
 def _check(settings: Settings) -> int:

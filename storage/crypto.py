@@ -430,7 +430,8 @@ def hpke_seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
     """`plaintext` sealed to a raw 32-byte X25519 public key, bound to `context`.
 
     Whoever holds only the public key (this side, afterwards) cannot open it. The output is the
-    encapsulated key followed by the AES-256-GCM ciphertext; it names no key.
+    encapsulated key followed by the AES-256-GCM ciphertext; it names no key. KeyConfigError
+    (a ValueError) for a key of the wrong length or a low-order point.
     """
     return _hpke_encrypt(_x25519_public(public_key), plaintext, _encode_parts("hpke", context))
 
@@ -462,6 +463,10 @@ class DeskPublicKey:
         # Refuse now a key nothing could ever be opened under (a low-order point), not at the
         # first submission.
         _hpke_encrypt(_x25519_public(self.key), b"", b"check")
+
+    def entry(self) -> str:
+        """The "ID:BASE64URL" form INTAKE_DESK_PUBLIC_KEY takes (a public key: not secret)."""
+        return _desk_entry(self.key, self.key_id)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ async def published_key(session: AsyncSession) -> bytes | None:
     return bytes(key) if key is not None else None
 
 
-def _context(reference: str) -> bytes:
+def context_of(reference: str) -> bytes:
+    """What a delivery is bound to: this format and its case's reference."""
     return _CONTEXT + b"\x00" + reference.encode()
 
 
@@ -80,7 +81,7 @@ async def add(
     payload = json.dumps({"chat": chat_id, "text": text, "quiet": quiet}, ensure_ascii=False)
     session.add(
         Delivery(
-            blob=hpke_seal(public_key, payload.encode(), _context(reference)),
+            blob=hpke_seal(public_key, payload.encode(), context_of(reference)),
             reference=reference,
             volunteer_id=volunteer_id,
             created_at=this_minute(),
@@ -100,7 +101,7 @@ async def pending(session: AsyncSession, private_key: bytes, limit: int = 50) ->
     out = []
     for row in rows:
         try:
-            payload = json.loads(hpke_open(private_key, row.blob or b"", _context(row.reference)))
+            payload = json.loads(hpke_open(private_key, row.blob or b"", context_of(row.reference)))
             out.append(Outgoing(row.id, int(payload["chat"]), str(payload["text"]),
                                 bool(payload["quiet"])))  # fmt: skip
         except (DecryptionError, ValueError, KeyError, TypeError):

@@ -85,6 +85,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
                 func.length(Case.answers_enc),
                 func.length(Case.close_reason_enc),
                 func.length(Case.codeword_enc),
+                func.length(Case.answers_key_blob),
             )
             .where(Case.id == case.id)
             .with_for_update()
@@ -92,7 +93,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
     ).first()
     if lengths is None:
         return
-    key_length, answers_length, reason_length, codeword_length = lengths
+    key_length, answers_length, reason_length, codeword_length, answers_key_length = lengths
     cases = table_of(Case)
     await session.execute(
         update(cases)
@@ -102,22 +103,27 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
             answers_enc=_noise(answers_length),
             close_reason_enc=_noise(reason_length),
             codeword_enc=_noise(codeword_length),
+            answers_key_blob=_noise(answers_key_length),  # sealed mode's; NULL otherwise
         )
     )
     entries = table_of(CaseEntry)
     sizes = (
         await session.execute(
-            select(entries.c.id, func.length(entries.c.body_enc)).where(
-                entries.c.case_id == case.id
-            )
+            select(
+                entries.c.id, func.length(entries.c.body_enc), func.length(entries.c.key_blob)
+            ).where(entries.c.case_id == case.id)
         )
     ).all()
     if sizes:
+        # An entry's own key (sealed mode; NULL otherwise) goes with its body.
         await session.execute(
             update(entries)
             .where(entries.c.id == bindparam("entry"))
-            .values(body_enc=bindparam("noise")),
-            [{"entry": entry_id, "noise": _noise(length)} for entry_id, length in sizes],
+            .values(body_enc=bindparam("noise"), key_blob=bindparam("key_noise")),
+            [
+                {"entry": entry_id, "noise": _noise(length), "key_noise": _noise(own_key)}
+                for entry_id, length, own_key in sizes
+            ],
         )
     await session.flush()
     await shred_reminders(session, case.id)

@@ -3,7 +3,8 @@
 The operator puts a new master key first in the configuration (keeping the old one after it),
 restarts the bot, and runs `rotate_keys` while the bot keeps serving. Data keys do not change,
 so no field is re-encrypted: only the wrapped keys (`keyring.blob` and the `key_blob` of
-persons, cases and volunteers) are rewritten. When `keys_in_use` no longer lists the old key
+persons, cases and volunteers; in sealed mode also `cases.answers_key_blob` and
+`case_entries.key_blob`) are rewritten. When `keys_in_use` no longer lists the old key
 id, the old master key can be removed from the configuration and destroyed; copies of the
 database taken before (backups, and on PostgreSQL the server's own files) become unreadable
 with it.
@@ -20,7 +21,7 @@ another transaction holds are skipped rather than waited for, and retried in a l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,10 +29,10 @@ from sqlalchemy import Column, Row, Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import persons, volunteers
-from storage.cases import ANSWERS, CLOSE_REASON, CODEWORD, case_record
+from storage.cases import ANSWERS, CLOSE_REASON, CODEWORD, answers_record, case_record
 from storage.crypto import Cipher, DecryptionError, SealedRecord, wrapped_key_id
 from storage.db import rowcount
-from storage.entries import entry_field
+from storage.entries import entry_field, entry_record
 from storage.keyring import keyring_record
 from storage.models import (
     Case,
@@ -54,7 +55,8 @@ _SCAN_PAGE = 1000
 
 @dataclass(frozen=True)
 class _Wrapped:
-    """One column of wrapped data keys: its table, primary key and AEAD record name."""
+    """One column of wrapped data keys: its name in reports, table, primary key and AEAD
+    record name. Rows where the column is NULL (nullable columns) have no key to rotate."""
 
     name: str
     table: Table
@@ -64,18 +66,21 @@ class _Wrapped:
 
 
 def wrapped_key_columns() -> tuple[_Wrapped, ...]:
-    """Every column that holds a data key wrapped by a master key."""
+    """Every column that holds a wrapped data key (under a master key, or a desk key)."""
     specs = (
-        (KeyringEntry, "name", "blob", keyring_record),
-        (Person, "id", "key_blob", person_record),
-        (Case, "id", "key_blob", case_record),
-        (Volunteer, "id", "key_blob", volunteer_record),
+        (None, KeyringEntry, "name", "blob", keyring_record),
+        (None, Person, "id", "key_blob", person_record),
+        (None, Case, "id", "key_blob", case_record),
+        (None, Volunteer, "id", "key_blob", volunteer_record),
+        # Sealed mode: what the intake seals to the desk under data keys of their own.
+        ("case_answers", Case, "id", "answers_key_blob", answers_record),
+        ("case_entries", CaseEntry, "id", "key_blob", entry_record),
     )
     out = []
-    for model, key, blob, record in specs:
+    for name, model, key, blob, record in specs:
         table = model.__table__
         assert isinstance(table, Table)
-        out.append(_Wrapped(table.name, table, table.c[key], table.c[blob], record))
+        out.append(_Wrapped(name or table.name, table, table.c[key], table.c[blob], record))
     return tuple(out)
 
 
@@ -103,15 +108,28 @@ class _Progress:
     unreadable: set[str] = field(default_factory=set)
 
 
-def _stale(cipher: Cipher, rows: Sequence[Row[Any, Any]], progress: _Progress) -> dict[str, bytes]:
-    """The rows (key -> blob) whose wrapped key is not under the newest master key."""
+def _stale(
+    cipher: Cipher,
+    rows: Sequence[Row[Any, Any]],
+    progress: _Progress,
+    key_ids: Collection[str] | None = None,
+) -> dict[str, bytes]:
+    """The rows (key -> blob) whose wrapped key is not under the newest master key.
+
+    `key_ids`: only blobs under one of these keys count; the others belong to another side
+    (the intake's master key, on the desk) and are left alone without being counted.
+    """
     stale: dict[str, bytes] = {}
     for key, blob in rows:
+        if blob is None:
+            continue
         try:
-            if cipher.key_id_of(bytes(blob)) != cipher.newest_key_id:
-                stale[key] = bytes(blob)
+            key_id = cipher.key_id_of(bytes(blob))
         except DecryptionError:
             progress.unreadable.add(key)
+            continue
+        if key_id != cipher.newest_key_id and (key_ids is None or key_id in key_ids):
+            stale[key] = bytes(blob)
     return stale
 
 
@@ -122,15 +140,18 @@ async def _rotate_batch(
     after: str | None,
     batch: int,
     progress: _Progress,
+    key_ids: Collection[str] | None = None,
 ) -> str | None:
     """Re-wrap one page of rows in the caller's transaction; returns the page's last key."""
     query = select(spec.key, spec.blob).order_by(spec.key).limit(batch)
+    if spec.blob.nullable:
+        query = query.where(spec.blob.is_not(None))
     if after is not None:
         query = query.where(spec.key > after)
     page = (await session.execute(query)).all()
     if not page:
         return None
-    stale = _stale(cipher, page, progress)
+    stale = _stale(cipher, page, progress, key_ids)
     if stale and session.get_bind().dialect.name == "postgresql":
         # Re-read under a row lock, skipping rows another transaction holds (retried later).
         # FOR NO KEY UPDATE still lets entries be added to a case meanwhile.
@@ -142,7 +163,7 @@ async def _rotate_batch(
             )
         ).all()
         progress.busy += len(stale) - len(locked)
-        stale = _stale(cipher, locked, progress)
+        stale = _stale(cipher, locked, progress, key_ids)
     # Rotation is not a change to the record: keep columns that would bump themselves.
     keep = {column.name: column for column in spec.table.c if column.onupdate is not None}
     for key, blob in stale.items():
@@ -164,7 +185,11 @@ async def _rotate_batch(
 
 
 async def _rotate_column(
-    sessions: async_sessionmaker[AsyncSession], spec: _Wrapped, cipher: Cipher, batch: int
+    sessions: async_sessionmaker[AsyncSession],
+    spec: _Wrapped,
+    cipher: Cipher,
+    batch: int,
+    key_ids: Collection[str] | None = None,
 ) -> _Progress:
     total = _Progress()
     for number in range(_PASSES):
@@ -172,7 +197,7 @@ async def _rotate_column(
         after: str | None = None
         while True:
             async with sessions.begin() as session:
-                after = await _rotate_batch(session, spec, cipher, after, batch, progress)
+                after = await _rotate_batch(session, spec, cipher, after, batch, progress, key_ids)
             if after is None:
                 break
         total.rewrapped += progress.rewrapped
@@ -184,7 +209,11 @@ async def _rotate_column(
 
 
 async def rotate_keys(
-    sessions: async_sessionmaker[AsyncSession], cipher: Cipher, *, batch: int = 200
+    sessions: async_sessionmaker[AsyncSession],
+    cipher: Cipher,
+    *,
+    batch: int = 200,
+    key_ids: Collection[str] | None = None,
 ) -> RotationReport:
     """Re-wrap every wrapped data key not yet under `cipher`'s newest master key.
 
@@ -193,22 +222,32 @@ async def rotate_keys(
     done (rows busy through every pass, or written meanwhile by a process that still has the
     old configuration): run again. `unreadable` counts keys that none of the configured master
     keys opens; they are left as they are.
+
+    `key_ids` (the desk's rotation, `keys rotate-desk`): only keys wrapped under one of these
+    ids are re-wrapped and counted in `remaining`; keys under any other id (the intake's
+    master key) are neither touched nor counted as unreadable.
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    wanted = frozenset(key_ids) if key_ids is not None else None
     rewrapped: dict[str, int] = {}
     unreadable = 0
     for spec in wrapped_key_columns():
-        progress = await _rotate_column(sessions, spec, cipher, batch)
+        progress = await _rotate_column(sessions, spec, cipher, batch, wanted)
         rewrapped[spec.name] = progress.rewrapped
         unreadable += len(progress.unreadable)
     in_use = await keys_in_use(sessions)
-    remaining = sum(count for key_id, count in in_use.items() if key_id != cipher.newest_key_id)
+    remaining = sum(
+        count
+        for key_id, count in in_use.items()
+        if key_id != cipher.newest_key_id and (wanted is None or key_id in wanted)
+    )
     return RotationReport(cipher.newest_key_id, rewrapped, unreadable, remaining)
 
 
 async def keys_in_use(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Master key id -> how many stored data keys are wrapped under it (no key needed).
+    """Master (or desk) key id -> how many stored data keys are wrapped under it (no key
+    needed). NULL columns count nothing.
 
     Blobs that are not wrapped keys at all are counted under "(unreadable)".
     """
@@ -218,6 +257,8 @@ async def keys_in_use(sessions: async_sessionmaker[AsyncSession]) -> dict[str, i
             after: str | None = None
             while True:
                 query = select(spec.key, spec.blob).order_by(spec.key).limit(_SCAN_PAGE)
+                if spec.blob.nullable:
+                    query = query.where(spec.blob.is_not(None))
                 if after is not None:
                     query = query.where(spec.key > after)
                 page = (await session.execute(query)).all()

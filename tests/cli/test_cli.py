@@ -117,7 +117,7 @@ def test_every_subcommand_has_help() -> None:
         result = run(command, "--help")
         assert result.returncode == 0, command
         assert "usage: intake-bot" in result.stdout
-    for command in ("generate", "rotate"):
+    for command in ("generate", "rotate", "generate-desk", "rotate-desk"):
         assert run("keys", command, "--help").returncode == 0
 
 
@@ -336,3 +336,93 @@ def test_stats_by_month_team_and_outcome_prints_counts_only(tmp_path: Path) -> N
         "intake-bot stats: error: argument --by: give one or more of month,team,outcome, "
         "each once, separated by commas"
     )
+
+
+def test_keys_generate_desk_prints_a_pair_and_nothing_else() -> None:
+    from storage.crypto import parse_desk_private_keys, parse_desk_public_key
+
+    first, second = run("keys", "generate-desk"), run("keys", "generate-desk")
+    assert first.returncode == 0
+    assert first.stderr == ""
+    private_line, public_line = first.stdout.splitlines()
+    assert private_line.startswith("INTAKE_DESK_PRIVATE_KEY=")
+    assert public_line.startswith("INTAKE_DESK_PUBLIC_KEY=")
+    (private,) = parse_desk_private_keys(private_line.partition("=")[2])
+    public = parse_desk_public_key(public_line.partition("=")[2])
+    assert private.public() == public
+    assert first.stdout != second.stdout
+
+
+def _sealed_database(url: str, old_private: str) -> tuple[str, int]:
+    """A database the intake wrote to in sealed mode under the desk key `old_private`: its
+    own keyring row under its master key, a person and a case sealed to the desk.
+    Returns (the intake's master key id, how many keys are sealed to the desk)."""
+    import asyncio
+
+    from storage.cases import create_case
+    from storage.crypto import (
+        Cipher,
+        DeskKeyWrapper,
+        MasterKeyWrapper,
+        parse_desk_private_keys,
+    )
+    from storage.db import make_engine, make_sessionmaker
+    from storage.keyring import load_pseudonymizer
+    from storage.persons import upsert_person
+    from storage.schema import upgrade_engine
+
+    master = Cipher(MasterKeyWrapper(parse_master_keys(generate_master_key())))
+    (desk_key,) = parse_desk_private_keys(old_private)
+    intake = Cipher(DeskKeyWrapper(public=desk_key.public()))
+
+    async def write() -> None:
+        engine = make_engine(url)
+        try:
+            await upgrade_engine(engine)
+            async with make_sessionmaker(engine).begin() as session:
+                await load_pseudonymizer(session, master)
+                person = await upsert_person(
+                    session, intake, pseudonym="p", chat_id=77, language="en"
+                )
+                await create_case(
+                    session, intake, person=person, answers={"a": 1}, priority=1,
+                    category="c", language="en",
+                )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())
+    return master.newest_key_id, 2
+
+
+def test_keys_rotate_desk_moves_the_desks_keys_and_names_the_new_public_key(
+    tmp_path: Path,
+) -> None:
+    from storage.crypto import generate_desk_key_pair, parse_desk_private_keys
+
+    old_private, _ = generate_desk_key_pair()
+    new_private, new_public = generate_desk_key_pair()
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    master_id, sealed = _sealed_database(url, old_private)
+    old_id, new_id = old_private.split(":")[0], new_private.split(":")[0]
+    env = {"INTAKE_DESK_PRIVATE_KEY": f"{new_private},{old_private}", "INTAKE_DATABASE_URL": url}
+
+    result = run("keys", "rotate-desk", env=env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"re-wrapped under {new_id}: keyring 0, persons 1, cases 1,")
+    assert lines[0].endswith("unreadable: 0; still under older keys: 0")
+    assert lines[1] == f"wrapped keys by desk key id: {new_id}={sealed}, {old_id}=0"
+    assert lines[2] == "wrapped keys under other ids (the intake's, left alone): 1"
+    assert lines[3] == "older desk keys are no longer used and can be removed"
+    assert lines[4] == f"give the intake host the new INTAKE_DESK_PUBLIC_KEY={new_public}"
+    for secret in (old_private, new_private):
+        assert secret.split(":")[1] not in result.stdout + result.stderr
+    assert master_id not in result.stdout  # the intake's key is none of the desk's business
+    (new_key,) = parse_desk_private_keys(new_private)
+    assert new_key.public().entry() == new_public
+
+    missing = run("keys", "rotate-desk", env={"INTAKE_DATABASE_URL": url}, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("intake-bot: INTAKE_DESK_PRIVATE_KEY is not set")

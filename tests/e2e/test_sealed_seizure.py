@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import LargeBinary, MetaData, select
+from sqlalchemy import MetaData, select
 
 from storage import deliveries as delivery_store
 from storage import keyring as keyring_store
@@ -130,14 +130,19 @@ def test_a_seized_intake_host_opens_nothing_submitted(
         # Seized while running: its database and Redis as they are now.
         seized_redis.snapshot_now()
         tables = _tables(database_url)
-        server = None if database_url.startswith("sqlite") else request.getfixturevalue(
-            "postgres_server"
+        server = (
+            None
+            if database_url.startswith("sqlite")
+            else request.getfixturevalue("postgres_server")
         )
         files = _files(database_url, server)
         strings = every_string(seized_redis.directory)
 
-    master = Cipher(MasterKeyWrapper(parse_master_keys(settings.keys()[0].key_id + ":" + "")))\
-        if False else Cipher(MasterKeyWrapper(settings.keys()))
+    master = (
+        Cipher(MasterKeyWrapper(parse_master_keys(settings.keys()[0].key_id + ":" + "")))
+        if False
+        else Cipher(MasterKeyWrapper(settings.keys()))
+    )
     desk_key_id = parse_desk_public_key(pair.desk_public).key_id
     keyring = {str(row["name"]): bytes(row["blob"]) for row in dict(tables)["keyring"]}  # type: ignore[call-overload]
     secrets = {
@@ -171,7 +176,8 @@ def test_a_seized_intake_host_opens_nothing_submitted(
                         opened += 1
                     except DecryptionError:
                         pass
-    assert tried >= 8 and opened == 0
+    assert tried >= 8
+    assert opened == 0
 
     # The delivery key opens no stored byte (nothing is waiting to be sent).
     cells = [bytes(v) for _, rows in tables for row in rows for v in row.values()

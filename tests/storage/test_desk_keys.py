@@ -50,6 +50,7 @@ def test_generated_pair_format_and_parse() -> None:
     (private,) = parse_desk_private_keys(private_entry)
     public = parse_desk_public_key(public_entry)
     assert private.public() == public
+    assert public.entry() == public_entry
     assert generate_desk_key_pair()[0] != private_entry
     assert private_entry.split(":")[1] not in repr(private)
 

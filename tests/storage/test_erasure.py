@@ -289,3 +289,48 @@ async def test_nothing_of_an_erased_case_outlives_it_in_the_audit(
         ("erased", None, None, None)
     ]
     assert events[0].at == today()
+
+
+async def test_shred_case_also_destroys_the_keys_of_sealed_mode(
+    engine: AsyncEngine, sessions: Sessions, cipher: Cipher
+) -> None:
+    """The answers' and entries' own data keys (sealed mode) are overwritten before the rows
+    are deleted, like `key_blob`: a deleted row's old bytes (PostgreSQL's dead tuples, its WAL)
+    then hold noise, not a key that the desk's private key would open."""
+    from sqlalchemy import update
+
+    _, person = await _person(sessions, cipher)
+    case = await _case(sessions, cipher, person)
+    async with sessions.begin() as session:
+        entry = await entry_store.add_entry(
+            session, cipher, case, kind="person", body="sealed follow-up", author=None
+        )
+        _, answers_blob = cipher.new_record(case_store.answers_record(case.id))
+        _, entry_blob = cipher.new_record(entry_store.entry_record(entry.id))
+        await session.execute(
+            update(Case).where(Case.id == case.id).values(answers_key_blob=answers_blob)
+        )
+        await session.execute(
+            update(CaseEntry).where(CaseEntry.id == entry.id).values(key_blob=entry_blob)
+        )
+    assert await leftovers(engine, [answers_blob, entry_blob]) == [0, 1]
+    statements: list[str] = []
+
+    def remember(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    try:
+        async with sessions.begin() as session:
+            await shred_case(session, case)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+
+    def first(prefix: str) -> int:
+        return next(n for n, s in enumerate(statements) if s.startswith(prefix))
+
+    assert "ANSWERS_KEY_BLOB" in statements[first("UPDATE CASES SET")]
+    assert "KEY_BLOB" in statements[first("UPDATE CASE_ENTRIES SET")]
+    assert first("UPDATE CASES SET") < first("DELETE FROM CASES")
+    assert first("UPDATE CASE_ENTRIES SET") < first("DELETE FROM CASE_ENTRIES")
+    assert await leftovers(engine, [answers_blob, entry_blob]) == []

@@ -19,8 +19,12 @@ from storage.cases import case_answers, case_record, create_case
 from storage.crypto import (
     Cipher,
     DecryptionError,
+    DeskKeyWrapper,
+    DeskPrivateKey,
     MasterKey,
     MasterKeyWrapper,
+    generate_desk_key_pair,
+    parse_desk_private_keys,
 )
 from storage.keyring import keyring_record, load_pseudonymizer
 from storage.models import Case, CaseEntry, KeyringEntry, Person, Volunteer
@@ -134,6 +138,8 @@ async def test_rotation_rewraps_everything_and_the_old_key_can_go(
         "persons": len(world.persons),
         "cases": len(world.answers),
         "volunteers": len(world.volunteers),
+        "case_answers": 0,  # sealed mode only: NULL here
+        "case_entries": 0,
     }
     assert (report.unreadable, report.remaining) == (0, 0)
     assert str(report).endswith("still under older keys: 0")
@@ -146,7 +152,7 @@ async def test_rotation_rewraps_everything_and_the_old_key_can_go(
 
     before = await every_value(engine)
     again = await rotation.rotate_keys(sessions, both, batch=3)
-    assert again.rewrapped == {"keyring": 0, "persons": 0, "cases": 0, "volunteers": 0}
+    assert set(again.rewrapped.values()) == {0}
     assert again.remaining == 0
     assert await every_value(engine) == before  # a second run writes nothing
 
@@ -163,7 +169,8 @@ async def test_a_process_still_on_the_old_key_is_caught_by_a_second_run(
     in_use = await rotation.keys_in_use(sessions)
     assert in_use[old.key_id] == 2 + 2 + 1  # persons, cases, its volunteer
     report = await rotation.rotate_keys(sessions, _cipher(new, old))
-    assert report.rewrapped == {"keyring": 0, "persons": 2, "cases": 2, "volunteers": 1}
+    assert report.rewrapped == {"keyring": 0, "persons": 2, "cases": 2, "volunteers": 1,
+                                "case_answers": 0, "case_entries": 0}  # fmt: skip
     assert report.remaining == 0
     await _check(sessions, _cipher(new), world)
 
@@ -270,10 +277,13 @@ def test_every_wrapped_key_column_is_rotated() -> None:
         f"{table.name}.{column.name}"
         for table in Base.metadata.tables.values()
         for column in table.c
-        if column.name in ("key_blob", "blob")
+        if column.name.endswith("key_blob") or column.name == "blob"
     }
-    rotated = {f"{spec.name}.{spec.blob.name}" for spec in rotation.wrapped_key_columns()}
+    # Not a wrapped data key: sealed whole to the intake's delivery key, deleted once sent.
+    blobs.remove("deliveries.blob")
+    rotated = {f"{spec.table.name}.{spec.blob.name}" for spec in rotation.wrapped_key_columns()}
     assert rotated == blobs
+    assert len({spec.name for spec in rotation.wrapped_key_columns()}) == len(blobs)
 
 
 async def test_record_binding_survives_rotation(sessions: Sessions) -> None:
@@ -408,3 +418,146 @@ async def test_rekey_while_the_bot_writes_loses_nothing(sessions: Sessions) -> N
 async def test_rekey_refuses_an_empty_batch(sessions: Sessions) -> None:
     with pytest.raises(ValueError, match="batch"):
         await rotation.rekey(sessions, _cipher(_key("B")), batch=0)
+
+
+# --- desk key rotation (`keys rotate-desk`, sealed mode) ---------------------------------------
+
+
+def _desk_key() -> DeskPrivateKey:
+    (key,) = parse_desk_private_keys(generate_desk_key_pair()[0])
+    return key
+
+
+def _desk(*keys: DeskPrivateKey) -> Cipher:
+    return Cipher(DeskKeyWrapper(private=keys))
+
+
+@dataclass
+class SealedWorld:
+    """What the intake sealed to the desk (and the desk itself), to check after rotating."""
+
+    person: str = ""
+    case: str = ""
+    other_case: str = ""
+    answers: bytes = b""  # sealed under the case's answers key
+    entry: str = ""  # with a key of its own
+    entry_body: bytes = b""
+    case_entry: str = ""  # under the case's key
+    volunteer: str = ""
+
+
+async def _write_sealed(
+    sessions: Sessions, master: Cipher, intake: Cipher, desk: Cipher, world: SealedWorld
+) -> None:
+    """The intake's keyring row under its master key; everything case-side sealed to the desk."""
+    async with sessions.begin() as session:
+        await load_pseudonymizer(session, master)
+        person = await upsert_person(session, intake, pseudonym="p-1", chat_id=1001, language="ru")
+        world.person = person.id
+        case = await create_case(
+            session, intake, person=person, answers={"n": 1}, priority=1, category="c",
+            language="ru",
+        )  # fmt: skip
+        world.case = case.id
+        other = await create_case(
+            session, intake, person=person, answers={"n": 2}, priority=1, category="c",
+            language="ru",
+        )  # fmt: skip
+        world.other_case = other.id  # its answers_key_blob stays NULL
+        sealed, blob = intake.new_record(case_store.answers_record(case.id))
+        world.answers = sealed.seal_json(case_store.ANSWERS, {"sealed": True})
+        await session.execute(update(Case).where(Case.id == case.id).values(answers_key_blob=blob))
+    async with sessions.begin() as session:
+        case = await session.get_one(Case, world.case)
+        entry = await entry_store.add_entry(
+            session, desk, case, kind="person", body="follow-up", author=None
+        )
+        world.entry = entry.id
+        sealed, blob = intake.new_record(entry_store.entry_record(entry.id))
+        world.entry_body = sealed.seal_text("body", "sealed follow-up")
+        await session.execute(
+            update(CaseEntry).where(CaseEntry.id == entry.id).values(key_blob=blob)
+        )
+        plain = await entry_store.add_entry(
+            session, desk, case, kind="person", body="under the case key", author=None
+        )
+        world.case_entry = plain.id
+        volunteer = await volunteer_store.ensure_admin(
+            session, desk, pseudonym="v-1", chat_id=9000, language="en"
+        )
+        world.volunteer = volunteer.id
+        session.add(KeyringEntry(name="desk", blob=desk.new_secret(keyring_record("desk"))))
+
+
+async def _check_sealed(sessions: Sessions, desk: Cipher, world: SealedWorld) -> None:
+    async with sessions() as session:
+        person = await session.get_one(Person, world.person)
+        assert person_chat_id(desk, person) == 1001
+        case = await session.get_one(Case, world.case)
+        assert case_answers(desk, case) == {"n": 1}
+        assert case.answers_key_blob is not None
+        answers = desk.record(case_store.answers_record(case.id), case.answers_key_blob)
+        assert answers.open_json(case_store.ANSWERS, world.answers) == {"sealed": True}
+        other = await session.get_one(Case, world.other_case)
+        assert other.answers_key_blob is None
+        assert case_answers(desk, other) == {"n": 2}
+        entry = await session.get_one(CaseEntry, world.entry)
+        assert entry.key_blob is not None
+        opened = desk.record(entry_store.entry_record(entry.id), entry.key_blob)
+        assert opened.open_text("body", world.entry_body) == "sealed follow-up"
+        plain = await session.get_one(CaseEntry, world.case_entry)
+        assert plain.key_blob is None
+        assert entry_store.entry_text(desk, case, plain) == "under the case key"
+        volunteer = await session.get_one(Volunteer, world.volunteer)
+        assert volunteer_store.volunteer_chat_id(desk, volunteer) == 9000
+        keyring = await session.get_one(KeyringEntry, "desk")
+        assert desk.open_secret(keyring_record("desk"), keyring.blob)
+
+
+async def test_desk_rotation_moves_what_is_sealed_to_the_old_desk_key_and_nothing_else(
+    engine: AsyncEngine, sessions: Sessions
+) -> None:
+    master = _cipher(_key("M"))  # the intake's own key: its keyring row is not the desk's
+    old, new = _desk_key(), _desk_key()
+    world = SealedWorld()
+    await _write_sealed(sessions, master, Cipher(DeskKeyWrapper(public=old.public())),
+                        _desk(old), world)  # fmt: skip
+    sealed_count = 1 + 2 + 1 + 1 + 1 + 1  # person, 2 cases, answers, entry, volunteer, keyring
+    assert await rotation.keys_in_use(sessions) == {
+        master.newest_key_id: 1, old.key_id: sealed_count
+    }  # fmt: skip
+    async with sessions() as session:
+        intake_row = bytes((await session.get_one(KeyringEntry, "pseudonym")).blob)
+
+    wrapper = DeskKeyWrapper(private=[new, old])
+    both = Cipher(wrapper)
+    report = await rotation.rotate_keys(sessions, both, batch=1, key_ids=wrapper.key_ids)
+
+    assert report.newest_key_id == new.key_id
+    assert report.rewrapped == {"keyring": 1, "persons": 1, "cases": 2, "volunteers": 1,
+                                "case_answers": 1, "case_entries": 1}  # fmt: skip
+    assert (report.unreadable, report.remaining) == (0, 0)
+    assert await rotation.keys_in_use(sessions) == {
+        master.newest_key_id: 1, new.key_id: sealed_count
+    }  # fmt: skip
+    await _check_sealed(sessions, _desk(new), world)  # the old desk key is no longer needed
+    with pytest.raises(DecryptionError):
+        await _check_sealed(sessions, _desk(old), world)
+    async with sessions() as session:
+        assert bytes((await session.get_one(KeyringEntry, "pseudonym")).blob) == intake_row
+        assert await load_pseudonymizer(session, master)  # the intake still opens its own
+
+    before = await every_value(engine)
+    again = await rotation.rotate_keys(sessions, both, key_ids=wrapper.key_ids)
+    assert set(again.rewrapped.values()) == {0}
+    assert await every_value(engine) == before  # a second run writes nothing
+
+    # An intake not yet given the new public key keeps sealing to the old one: run again.
+    async with sessions.begin() as session:
+        late = Cipher(DeskKeyWrapper(public=old.public()))
+        await upsert_person(session, late, pseudonym="p-2", chat_id=1002, language="ru")
+    assert (await rotation.keys_in_use(sessions))[old.key_id] == 1
+    third = await rotation.rotate_keys(sessions, both, key_ids=wrapper.key_ids)
+    assert third.rewrapped["persons"] == 1
+    assert third.remaining == 0
+    assert old.key_id not in await rotation.keys_in_use(sessions)
