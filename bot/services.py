@@ -214,7 +214,10 @@ class Services:
         person_pseudonyms: Pseudonymizer | SlowPseudonymizer = (
             SlowPseudonymizer(pseudonym_key) if role == INTAKE else pseudonyms
         )
-        turns = Turns(engine, drafts, person_pseudonyms)
+        turns = Turns(
+            engine, drafts, person_pseudonyms,
+            forgotten=(lambda: compactor.request(database=False)) if role == INTAKE else None,
+        )  # fmt: skip
         desk = Desk(
             sessions,
             cipher,

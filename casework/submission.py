@@ -159,6 +159,8 @@ class Submission:
             pending = [str(text) for text in kept.get("pending") or []]
             case = await self._submit(owner, int(kept["chat_id"]), completed, pending)
             await self.turns.drafts.delete(owner)
+            if self.turns.forgotten is not None:
+                self.turns.forgotten()
             await self.deferred.remove(owner)
             return case, int(kept["chat_id"]), case.reference == completed.sent
 

@@ -122,10 +122,20 @@ class Turn:
 class Turns:
     """Each person's draft, behind their lock: the only way handlers reach a questionnaire."""
 
-    def __init__(self, engine: Engine, drafts: DraftStore, pseudonyms: PseudonymOf) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        drafts: DraftStore,
+        pseudonyms: PseudonymOf,
+        *,
+        forgotten: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.drafts = drafts
         self.pseudonyms = pseudonyms
+        self.forgotten = forgotten
+        """Called once a draft is deleted (sent, cancelled): sealed mode has the store's files
+        rewritten soon, so a seized intake host does not keep sent answers it could open."""
 
     def owner(self, person: Person) -> str:
         return self.pseudonyms("person", person.user_id)
@@ -183,6 +193,8 @@ class Turns:
         if draft is None and (turn._stored is not None or turn._discard):
             await self.drafts.delete(turn.owner)
             turn._discard = False
+            if self.forgotten is not None:
+                self.forgotten()
         elif draft is not None and draft != turn._stored:
             await self.drafts.save(turn.owner, draft)
         turn._stored = draft

@@ -114,7 +114,7 @@ def test_follow_ups_wait_sealed_while_the_desk_is_away(sealed: SealedPair) -> No
 
         return sealed.intake.run(read)  # type: ignore[no-any-return]
 
-    assert waiting() == 2  # kept for the desk, sealed, nothing lost
+    eventually(lambda: waiting() == 2, what="both kept for the desk")  # nothing lost
     sealed.restart_desk()
     volunteer.wait_for_text("Are you still there?")
     volunteer.wait_for_text(f"New case {second_reference}")
