@@ -50,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "purge":
             return _purge(settings)
         if args.command == "check":
+            if args.role is not None:
+                settings = settings.model_copy(update={"role": args.role})
             return _check(settings)
         if args.command == "stats":
             return _stats(settings, args.by)
@@ -94,11 +96,15 @@ def _parser() -> argparse.ArgumentParser:
         help="try the whole bot in this terminal: no token, no network, throwaway data",
         description="Practise as a person writing and as a volunteer, against a local server.",
     )
-    commands.add_parser(
+    check = commands.add_parser(
         "check",
         help="check settings, questionnaire, database and Redis, in one report",
         description="Exit status 0 when everything needed to run is in order.",
     )
+    check.add_argument(
+        "--role", choices=("all", "intake", "desk"), default=None,
+        help="check the settings of this role (as `run --role`; default INTAKE_ROLE, or all)",
+    )  # fmt: skip
     stats = commands.add_parser(
         "stats",
         help="aggregate counts only (for a group's public reports)",
@@ -250,6 +256,15 @@ def _rotate(settings: Settings, *, rekey: bool = False) -> int:
     from storage.db import make_sessionmaker
 
     keys = settings.keys()
+    if rekey and settings.role != "all":
+        raise SettingsError(
+            "keys rotate --rekey is for the single-process mode (INTAKE_ROLE=all); in sealed"
+            " mode the intake's own keys are re-wrapped by `keys rotate`, the desk's by"
+            " `keys rotate-desk`"
+        )
+    # Sealed mode's intake: only its own blobs (its keyring) are under its master keys; the
+    # rest is the desk's and is left alone, not reported as unreadable.
+    own = [key.key_id for key in keys] if settings.role == "intake" else None
     logs.configure(settings.log_level)
 
     async def run() -> tuple[list[object], dict[str, int]]:
@@ -262,7 +277,7 @@ def _rotate(settings: Settings, *, rekey: bool = False) -> int:
                 full = await rotation.rekey(sessions, cipher)
                 reports += [full, full.rewrap]
             else:
-                reports.append(await rotation.rotate_keys(sessions, cipher))
+                reports.append(await rotation.rotate_keys(sessions, cipher, key_ids=own))
             return reports, await rotation.keys_in_use(sessions)
         finally:
             await engine.dispose()
@@ -273,6 +288,8 @@ def _rotate(settings: Settings, *, rekey: bool = False) -> int:
     busy = getattr(reports[0], "busy", 0)
     if busy:
         print(f"{busy} rows were busy and keep their old data keys: run this again")  # noqa: T201
+    if own is not None:
+        in_use = {key_id: n for key_id, n in in_use.items() if key_id in own}
     print("wrapped keys by master key id:", ", ".join(f"{k}={n}" for k, n in in_use.items()))  # noqa: T201
     old = [key.key_id for key in keys[1:] if in_use.get(key.key_id)]
     if not old:
@@ -339,7 +356,16 @@ def _check(settings: Settings) -> int:
         ok = ok and error is None
         lines.append(f"{name:<14} {'ok' if error is None else 'FAILED: ' + error}")
 
-    for name, probe in (("token", settings.token), ("master keys", settings.keys)):
+    probes: list[tuple[str, Callable[[], object]]] = [
+        ("token", settings.token), ("role", settings.check_role)
+    ]  # fmt: skip
+    if settings.role != "desk":  # the desk host of sealed mode holds no master key
+        probes.append(("master keys", settings.keys))
+    if settings.role == "intake":
+        probes.append(("desk key", settings.desk_public))
+    if settings.role == "desk":
+        probes.append(("desk key", settings.desk_private))
+    for name, probe in probes:
         try:
             probe()
             report(name, None)

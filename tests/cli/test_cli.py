@@ -426,3 +426,41 @@ def test_keys_rotate_desk_moves_the_desks_keys_and_names_the_new_public_key(
     missing = run("keys", "rotate-desk", env={"INTAKE_DATABASE_URL": url}, cwd=tmp_path)
     assert missing.returncode == 2
     assert missing.stderr.startswith("intake-bot: INTAKE_DESK_PRIVATE_KEY is not set")
+
+
+def test_check_knows_each_side_of_sealed_mode(tmp_path: Path) -> None:
+    from storage.crypto import generate_desk_key_pair, generate_master_key
+
+    private, public = generate_desk_key_pair()
+    base = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    desk = run("check", "--role", "desk", env={**base, "INTAKE_DESK_PRIVATE_KEY": private},
+               cwd=tmp_path)  # fmt: skip
+    assert desk.returncode == 0, desk.stdout + desk.stderr
+    assert "master keys" not in desk.stdout  # the desk host holds none
+    assert "desk key       ok" in desk.stdout
+    intake_env = {**base, "INTAKE_MASTER_KEYS": generate_master_key(),
+                  "INTAKE_DESK_PUBLIC_KEY": public}  # fmt: skip
+    intake = run("check", "--role", "intake", env=intake_env, cwd=tmp_path)
+    assert intake.returncode == 0, intake.stdout + intake.stderr
+    assert "desk key       ok" in intake.stdout
+    leaked = run("check", "--role", "intake", cwd=tmp_path,
+                 env={**intake_env, "INTAKE_DESK_PRIVATE_KEY": private})  # fmt: skip
+    assert leaked.returncode == 1
+    assert "role           FAILED: INTAKE_DESK_PRIVATE_KEY" in leaked.stdout
+    assert private.split(":")[1] not in leaked.stdout + leaked.stderr
+
+
+def test_run_on_the_intake_host_refuses_the_desks_private_key(tmp_path: Path) -> None:
+    from storage.crypto import generate_desk_key_pair, generate_master_key
+
+    private, public = generate_desk_key_pair()
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+           "INTAKE_DESK_PUBLIC_KEY": public, "INTAKE_DESK_PRIVATE_KEY": private,
+           "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}  # fmt: skip
+    result = run("run", "--role", "intake", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "INTAKE_DESK_PRIVATE_KEY" in lines[0]
+    assert private.split(":")[1] not in result.stderr
+    assert not (tmp_path / "x.db").exists()  # refused before anything was made

@@ -3,14 +3,17 @@ people writing to the intake bot, which holds no key that opens a case."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from bot.handlers.desk import COMMANDS
 from bot.services import Services
 from storage import signals as signal_store
-from storage.models import CaseEntry, Delivery, DeskSignal, Person, RelayLink, Volunteer
+from storage.models import Case, CaseEntry, Delivery, DeskSignal, Person, RelayLink, Volunteer
 from tests.e2e.flows import submit_request
-from tests.e2e.sealed import SealedPair
+from tests.e2e.sealed import SealedPair, start_sealed
 from tests.support.people import command, eventually, say, tap
 
 
@@ -121,3 +124,69 @@ def test_follow_ups_wait_sealed_while_the_desk_is_away(sealed: SealedPair) -> No
     eventually(lambda: waiting() == 0)
     entries = count(sealed, CaseEntry)
     assert entries == 1
+
+
+def test_replies_wait_while_the_intake_is_away_and_go_once_in_order(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560005)
+    person = sealed.people.user(5560106, language_code="en")
+    reference = submit_request(person)
+    command(volunteer, "/take", expect="Case " + reference)
+
+    sealed.intake.stop()
+    for number in range(1, 4):
+        command(volunteer, "/reply", args=f"{reference} Reply number {number}.",
+                expect="Handed to the intake bot")  # fmt: skip
+    assert count(sealed, Delivery) == 3  # waiting, sealed to the intake's delivery key
+    mark = person.mark()
+    sealed.restart_intake()
+    person.wait_for_text("Reply number 3.", after=mark)
+    eventually(lambda: count(sealed, Delivery) == 0, what="each deleted once sent")
+    said = [m.text for m in person.bot_messages() if "Reply number" in (m.text or "")]
+    assert said == [f"💬 Your volunteer:\nReply number {n}." for n in (1, 2, 3)]
+
+
+def test_the_retention_purge_on_the_desk_clears_the_case_views(
+    tmp_path: Path, database_url: str
+) -> None:
+    fast = {"housekeeping_interval_minutes": 0.01, "retention_days": 30}
+    with start_sealed(tmp_path, database_url, desk=fast) as pair:
+        admin = pair.admin()
+        volunteer = pair.volunteer(admin, 5560006)
+        reference = submit_request(pair.people.user(5560107, language_code="en"),
+                                   details="Retention Avocet-77.")  # fmt: skip
+        command(volunteer, "/take", expect="Avocet-77")
+        command(volunteer, "/close", args=reference, expect="is closed")
+
+        async def age(services: Services) -> None:
+            async with services.sessions() as db, db.begin():
+                case = await db.scalar(select(Case).where(Case.reference == reference))
+                assert case is not None
+                case.closed_at = datetime.now(UTC) - timedelta(days=31)
+
+        pair.desk.run(age)
+        eventually(lambda: count(pair, Case) == 0, what="the case purged")
+        eventually(lambda: not [m for m in volunteer.messages() if "Avocet-77" in (m.text or "")],
+                   what="its view gone from the volunteer's chat")  # fmt: skip
+
+
+def test_a_codeword_check_is_judged_by_the_desk(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560007)
+    person = sealed.people.user(5560108, language_code="en")
+    reference = submit_request(person, codeword="green river")
+    command(volunteer, "/take", expect="Case " + reference)
+
+    command(volunteer, "/verify", args=reference, expect="is asked for their codeword")
+    person.wait_for_text("A volunteer asks for your codeword")
+    say(person, "red river", expect="It is being checked")
+    person.wait_for_text("That does not match. You can try 2 more times.")
+    volunteer.wait_for_text("does not match (try 1 of 3)")
+    command(volunteer, "/reply", args=f"{reference} Held until it matches.", expect="Kept")
+    mark = person.mark()
+    say(person, "Green  River", expect="It is being checked")
+    person.wait_for_text("Thank you, that is right.", after=mark)
+    person.wait_for_text("Held until it matches.", after=mark)
+    volunteer.wait_for_text("the codeword matches")
+    shown = command(volunteer, "/case", args=reference, expect=reference)
+    assert "green river" not in shown.visible_text.lower()  # never stored, never shown
