@@ -94,4 +94,4 @@ async def send_deliveries(bot: Bot, services: Services) -> int:
                 await services.outbox.sent(item.id)
                 sent += 1
             if services.compactor is not None:  # sent ones leave the table's files too
-                services.compactor.request(redis=False)
+                services.compactor.request(database=False, redis=False, deliveries=True)

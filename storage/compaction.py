@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 # Where wrapped keys, ciphertexts and pseudonyms live (the audit trail holds none).
 ERASED_TABLES = ("cases", "case_entries", "persons")
+DELIVERY_TABLES = ("deliveries",)
+"""Sealed mode: the desk's messages to people, deleted by the intake once sent."""
 
 # How long a VACUUM (FULL) may wait for a table lock before it gives up (and is retried later):
 # waiting longer would queue the bot's own queries behind it.
@@ -145,23 +147,34 @@ class Compactor:
         """Nothing requested is waiting or running."""
         return not self._pending and not self._running.locked()
 
-    def request(self, *, database: bool = True, redis: bool = True) -> None:
-        """After a committed erasure or purge: compact soon (at most once per interval)."""
+    def request(
+        self, *, database: bool = True, redis: bool = True, deliveries: bool = False
+    ) -> None:
+        """After a committed erasure or purge: compact soon (at most once per interval).
+
+        `deliveries` alone (sealed mode's intake, after sending the desk's messages): only that
+        small table, whose deleted rows held chat ids and texts its own key opens."""
         if self._closing:
             return
         self.requests += 1
         if database and self._database is not None:
             self._pending.add("database")
+        if deliveries and self._database is not None:
+            self._pending.add("deliveries")
         if redis and self._redis is not None:
             self._pending.add("redis")
         if self._pending and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
-    async def run(self, *, database: bool = True, redis: bool = True) -> set[str]:
+    async def run(
+        self, *, database: bool = True, redis: bool = True, deliveries: bool = False
+    ) -> set[str]:
         """Compact these parts now; returns the parts that failed (logged, without content)."""
         parts = {"database"} if database and self._database is not None else set()
         if redis and self._redis is not None:
             parts.add("redis")
+        if deliveries and self._database is not None:
+            parts.add("deliveries")
         async with self._running:
             requests = self.requests
             self._pending -= parts
@@ -171,6 +184,8 @@ class Compactor:
                 try:
                     if part == "database":
                         await self._compact_database()
+                    elif part == "deliveries":
+                        await self._compact_database(DELIVERY_TABLES)
                     else:
                         await self._compact_redis()
                 except Exception as error:  # logged (without content) and retried
@@ -189,7 +204,10 @@ class Compactor:
                 if wait > 0:
                     await self._sleep(wait)
             parts = set(self._pending)
-            failed = await self.run(database="database" in parts, redis="redis" in parts)
+            failed = await self.run(
+                database="database" in parts, redis="redis" in parts,
+                deliveries="deliveries" in parts,
+            )  # fmt: skip
             self._pending |= failed
 
     async def aclose(self) -> None:
@@ -203,13 +221,13 @@ class Compactor:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(task), 1.0)
 
-    async def _compact_database(self) -> None:
+    async def _compact_database(self, tables: tuple[str, ...] = ERASED_TABLES) -> None:
         assert self._database is not None
         if self._database.dialect.name == "sqlite":
             if not await checkpoint(self._database):
                 raise CompactionFailed("readers keep the log busy")
             return
-        await vacuum_full(self._database, ERASED_TABLES, lock_timeout=LOCK_TIMEOUT_SECONDS)
+        await vacuum_full(self._database, tables, lock_timeout=LOCK_TIMEOUT_SECONDS)
 
     async def _compact_redis(self) -> None:
         assert self._redis is not None
@@ -267,6 +285,7 @@ def _what(part: str) -> str:
     return {
         "database": "database files not compacted after an erasure",
         "redis": "Redis files not rewritten after an erasure",
+        "deliveries": "the deliveries table not compacted after sending",
     }[part]
 
 
