@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments[:1] == ["demo"]:
         from bot import demo
 
-        return demo.main(arguments[1:])  # its own options (--language, --wait, --quiet, --help)
+        # its own options (--sealed, --language, --wait, --quiet, --help)
+        return demo.main(arguments[1:])
     parser = _parser()
     args = parser.parse_args(arguments)
     if args.command is None:

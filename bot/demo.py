@@ -25,6 +25,12 @@ the bot to change something, then until nothing changed in either chat for ``--q
 their buttons numbered), pop-up answers to button presses, and deletions; news in the other chat
 is announced in one line.
 
+With ``--sealed`` the demo is sealed mode (``--role intake`` and ``--role desk``): two local
+servers and two bots on one database, the person's chat on the intake bot and the volunteer's on
+the desk bot. A throwaway desk key pair is made in this process; only the desk bot's settings get
+the private key, only the intake bot's the public one (:func:`sealed_demo_settings`), so the intake
+bot cannot read a request once it is sent, as on a real intake host.
+
 Entry point: :func:`main` (``python -m bot.demo`` runs it too).
 """
 
@@ -53,7 +59,7 @@ from bot.settings import Settings
 from dialogs import spec as dialog_spec
 from localapi import Button, ChatMessage, FakeUser, LocalBotApi
 from locales.translator import Translator
-from storage.crypto import generate_master_key
+from storage.crypto import generate_desk_key_pair, generate_master_key
 
 __all__ = ["main"]
 
@@ -91,6 +97,16 @@ An empty line shows messages that arrived meanwhile; \\text sends text as it is 
 Start with /start.
 """
 
+SEALED_NOTE = """\
+Sealed mode: the person writes to the intake bot, which holds only the desk's public key, so
+once a request is sent the intake bot cannot read it. The volunteer works from another bot, the
+desk bot, the only one holding the private key (on a real setup, on a host of its own).
+"""
+
+SEALED_POLL_SECONDS = 0.2
+"""How often each side looks for the other's signals and deliveries (the default 1 s would
+make every notice and reply lag behind the prompt)."""
+
 
 class _DemoSettings(Settings):
     """Settings from the arguments only: the demo never reads INTAKE_* variables or `.env`."""
@@ -119,6 +135,39 @@ def demo_settings(api: LocalBotApi, data_dir: Path) -> Settings:
         poll_timeout=1,
         health_port=0,  # no health/metrics endpoint: nothing but the local server listens
     )
+
+
+def sealed_demo_settings(
+    people: LocalBotApi, desk: LocalBotApi, data_dir: Path
+) -> tuple[Settings, Settings]:
+    """(the intake bot's, the desk bot's) settings: one SQLite database in `data_dir`, a
+    throwaway desk key pair of which the intake gets only the public key and the desk only the
+    private key, and the master key (drafts, deliveries) only on the intake, as on two hosts."""
+    private, public = generate_desk_key_pair()
+    common: dict[str, Any] = {
+        "_env_file": None,
+        "data_dir": data_dir,
+        "poll_timeout": 1,
+        "health_port": 0,
+        "sealed_poll_seconds": SEALED_POLL_SECONDS,
+    }
+    intake = _DemoSettings(
+        **common,
+        bot_token=people.token,
+        api_url=people.base_url,
+        role="intake",
+        master_keys=generate_master_key(),
+        desk_public_key=public,
+    )
+    desk_side = _DemoSettings(
+        **common,
+        bot_token=desk.token,
+        api_url=desk.base_url,
+        role="desk",
+        desk_private_key=private,
+        admin_ids=[VOLUNTEER_ID],
+    )
+    return intake, desk_side
 
 
 # ------------------------------------------------------------------------------ the terminal
@@ -216,22 +265,23 @@ class _Chat:
 class _Session:
     def __init__(
         self,
-        api: LocalBotApi,
-        bot: BotThread,
+        person: FakeUser,
+        volunteer: FakeUser,
+        bots: Sequence[BotThread],
         stdin: TextIO,
         stdout: TextIO,
         *,
         first_wait: float = FIRST_ANSWER_WAIT,
         quiet: float = QUIET,
     ) -> None:
-        self.api = api
+        """`person` and `volunteer` are users of one local server, or (sealed) of two."""
         self.first_wait = first_wait
         self.quiet = quiet
-        self.bot = bot
+        self.bots = bots
         self.stdin = stdin
         self.out = stdout
-        self.person = _Chat("person", "the person's chat", api.user(PERSON_ID))
-        self.volunteer = _Chat("volunteer", "the volunteer's chat", api.user(VOLUNTEER_ID))
+        self.person = _Chat("person", "the person's chat", person)
+        self.volunteer = _Chat("volunteer", "the volunteer's chat", volunteer)
         self.current = self.person
 
     # -- output ------------------------------------------------------------------------------
@@ -303,7 +353,7 @@ class _Session:
     def run(self) -> int:
         while True:
             self.show()
-            if not self.bot.alive:
+            if not all(bot.alive for bot in self.bots):
                 self.write("The bot stopped unexpectedly; ending the demo.")
                 return 1
             line = self.read_line()
@@ -419,6 +469,14 @@ def _parser() -> argparse.ArgumentParser:
         help="the language of the person's Telegram app (the bot suggests it); default: en",
     )
     parser.add_argument(
+        "--sealed",
+        action="store_true",
+        help=(
+            "sealed mode: the person writes to the intake bot, the volunteer works from a"
+            " second bot, the desk bot, which alone holds the key that opens a request"
+        ),
+    )
+    parser.add_argument(
         "--wait",
         type=_seconds,
         default=FIRST_ANSWER_WAIT,
@@ -456,7 +514,8 @@ def main(
 ) -> int:
     """Run the demo on `stdin`/`stdout` (default: the terminal); returns the exit status.
 
-    `argv` are the arguments after `demo` (`--language en|ru`, `--wait S`, `--quiet S`).
+    `argv` are the arguments after `demo` (`--sealed`, `--language en|ru`, `--wait S`,
+    `--quiet S`).
     0 when the user quits (`/quit`, end of input, Ctrl-C or SIGTERM); 1 when the bot cannot
     start or stops by itself.
     """
@@ -469,41 +528,59 @@ def main(
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]  # TextIO has none; see suppress
     write = stdout.write
     status = 0
+    bots_named = "bots (the intake bot and the desk bot)" if args.sealed else "bot"
     with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="intake-demo-") as tmp:
         api = LocalBotApi(bot_username="intake_demo_bot", bot_first_name="Intake Demo")
-        bot: BotThread | None = None
+        apis = [api]
+        if args.sealed:
+            apis.append(LocalBotApi(bot_username="intake_demo_desk_bot", bot_first_name="Desk"))
+        volunteer_api = apis[-1]
+        bots: list[BotThread] = []
         try:
-            write("Starting the practice bot...\n")
+            write(f"Starting the practice {bots_named}...\n")
             stdout.flush()
-            api.start()
+            for server in apis:
+                server.start()
             if not logging.getLogger().handlers:  # leave a host's logging (e.g. pytest's) alone
-                _quiet_logging(api.token)
-            api.user(PERSON_ID, language_code=args.language, first_name="Person")
-            api.user(VOLUNTEER_ID, language_code="en", first_name="Volunteer")
-            bot = BotThread(demo_settings(api, Path(tmp) / "data"), name="intake-demo-bot")
+                _quiet_logging(*(server.token for server in apis))
+            person = api.user(PERSON_ID, language_code=args.language, first_name="Person")
+            volunteer = volunteer_api.user(VOLUNTEER_ID, language_code="en", first_name="Volunteer")
+            data = Path(tmp) / "data"
+            if args.sealed:  # the intake first: it makes the schema and publishes its keys
+                intake, desk = sealed_demo_settings(api, volunteer_api, data)
+                bots += [BotThread(intake, name="intake-demo-bot")]
+                bots += [BotThread(desk, name="intake-demo-desk-bot")]
+            else:
+                bots += [BotThread(demo_settings(api, data), name="intake-demo-bot")]
             try:
-                bot.start(timeout=None)
+                for bot in bots:
+                    bot.start(timeout=None)
             except BotThreadError as error:
                 write(f"intake-bot demo: {error}\n")
                 return 1
             except Exception as error:
                 write(f"intake-bot demo: the bot failed to start: {logs.describe(error)}\n")
                 return 1
-            session = _Session(api, bot, stdin, stdout, first_wait=args.wait, quiet=args.quiet)
+            session = _Session(
+                person, volunteer, bots, stdin, stdout, first_wait=args.wait, quiet=args.quiet
+            )
             session.register_volunteer()
             banner = BANNER.format(data_dir=tmp, example=first_buttons(args.language))
+            if args.sealed:
+                banner = banner.replace("\n\nYou play", "\n\n" + SEALED_NOTE + "\nYou play", 1)
             write("\n" + banner + "\n")
             stdout.flush()
             status = session.run()
         except KeyboardInterrupt:
             write("\n")
         finally:
-            write("Stopping the practice bot...\n")
+            write(f"Stopping the practice {bots_named}...\n")
             stdout.flush()
             with _ignoring_interrupts():
-                if bot is not None:
-                    bot.stop()
-                api.stop()
+                for bot in reversed(bots):
+                    bot.stop()  # a thread never started is passed over
+                for server in apis:
+                    server.stop()
     write("Demo ended; its data was erased.\n")
     stdout.flush()
     return status
@@ -522,10 +599,10 @@ def first_buttons(language: str) -> str:
     return "  ".join(f"[{number}] {label}" for number, label in enumerate(labels, start=1))
 
 
-def _quiet_logging(token: str) -> None:
+def _quiet_logging(*tokens: str) -> None:
     """Only errors, on stderr: routine notices (such as "no Redis, drafts live in memory",
     which is the point of the demo) would only interrupt the chat."""
-    logs.configure("ERROR", secrets=[token])
+    logs.configure("ERROR", secrets=list(tokens))
     for name in logs.CAPPED:  # some are capped at INFO, which would still reach the handler
         logging.getLogger(name).setLevel(logging.ERROR)
 

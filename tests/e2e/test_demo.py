@@ -8,6 +8,7 @@ every wait bounded by a deadline). The child is killed, by its pid, if a test fa
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import os
 import re
@@ -16,13 +17,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot import demo
+from bot.inprocess import BotThread
+from bot.settings import Settings, SettingsError
 from tests.e2e.flows import REFERENCE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -339,3 +345,184 @@ def test_the_readmes_first_day_as_a_volunteer_works_in_the_demo(terminal: Termin
     term.enter("/person", shows="now in the person's chat")
     assert "Hello, we have your request." in term.screen
     assert "asked about the passport" not in term.screen.split("now in the person's chat")[-1]
+
+
+class _Screen(io.StringIO):
+    """The demo's stdout, written on the demo's thread and read on the test's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            return super().write(text)
+
+    def text(self) -> str:
+        with self.lock:
+            return self.getvalue()
+
+
+class PipedDemo:
+    """`demo.main` on a thread of this process, typed at through a pipe, so that the test can
+    look at the bots the demo built; every wait is bounded by a deadline."""
+
+    def __init__(self, *args: str) -> None:
+        read_end, self._typing = os.pipe()
+        self._stdin = open(read_end, encoding="utf-8")  # noqa: SIM115  # closed in close()
+        self._out = _Screen()
+        self.status: int | None = None
+        self.position = 0
+        self._thread = threading.Thread(target=self._main, args=(args,), daemon=True)
+        self._thread.start()
+
+    def _main(self, args: tuple[str, ...]) -> None:
+        self.status = demo.main(list(args), stdin=self._stdin, stdout=self._out)
+
+    @property
+    def screen(self) -> str:
+        return self._out.text()
+
+    def expect(self, pattern: str | re.Pattern[str], *, timeout: float = 10.0) -> re.Match[str]:
+        regex = _regex(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = regex.search(self.screen, self.position)
+            if found:
+                self.position = found.end()
+                return found
+            self._wait(deadline, regex)
+
+    def _wait(self, deadline: float, regex: re.Pattern[str]) -> None:
+        if time.monotonic() > deadline or not self._thread.is_alive():
+            why = "nothing in time" if self._thread.is_alive() else "the demo exited"
+            raise AssertionError(
+                f"expected {regex.pattern!r}: {why}; since the last match:\n"
+                f"{self.screen[self.position :]}"
+            )
+        time.sleep(0.05)
+
+    def type(self, line: str) -> None:
+        os.write(self._typing, line.encode() + b"\n")
+
+    def enter(self, line: str, *, shows: str | re.Pattern[str], timeout: float = 15.0) -> str:
+        """Type a line; wait for `shows`, then the next prompt (pressing Enter on a prompt that
+        came back before `shows`, as a person would). Returns what the demo printed."""
+        start = self.position
+        regex = _regex(shows)
+        deadline = time.monotonic() + timeout
+        self.type(line)
+        while True:
+            screen = self.screen
+            found = regex.search(screen, start)
+            prompt = PROMPT.search(screen, found.end() if found else self.position)
+            if prompt and prompt.end() == len(screen):  # the demo waits for the next line
+                self.position = prompt.end()
+                if found:
+                    return screen[start : prompt.start()]
+                self.type("")
+            self._wait(deadline, regex)
+
+    def press(self, label: str, *, shows: str | re.Pattern[str]) -> str:
+        numbers = re.findall(rf"\[(\d+)\] (?:\S+ )?{re.escape(label)}(?!\w)", self.screen)
+        assert numbers, f"no button {label!r} on the screen:\n{self.screen[-3000:]}"
+        return self.enter(numbers[-1], shows=shows)
+
+    def close(self, timeout: float = 30.0) -> int | None:
+        """End of input ends the demo; its status (None if it did not end in time)."""
+        with contextlib.suppress(OSError):
+            os.close(self._typing)
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self._stdin.close()
+        return self.status
+
+
+def revealed(settings: Settings) -> str:
+    """Every setting's value, secrets included, as one string to search."""
+    values: dict[str, Any] = {}
+    for name, value in settings:
+        values[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return repr(values)
+
+
+def test_the_sealed_demo_a_request_from_the_intake_bot_to_the_desk_bot_and_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    built: list[BotThread] = []
+
+    class Recorded(BotThread):
+        def __init__(self, settings: Settings, *, name: str = "intake-bot") -> None:
+            super().__init__(settings, name=name)
+            built.append(self)
+
+    monkeypatch.setattr(demo, "BotThread", Recorded)
+    term = PipedDemo("--sealed", "--language", "en", "--wait", "20", "--quiet", "0.3")
+    try:
+        term.expect("the intake bot cannot read it", timeout=60)
+        term.expect(PROMPT, timeout=30)
+
+        # Two bots on two servers; the desk's private key only in the desk bot's settings.
+        intake, desk = (bot.settings for bot in built)
+        assert (intake.role, desk.role) == ("intake", "desk")
+        assert intake.bot_token != desk.bot_token
+        assert intake.api_url != desk.api_url
+        assert intake.desk_private_key is None
+        assert intake.desk_private_key_file is None
+        with pytest.raises(SettingsError):
+            intake.desk_private()
+        assert desk.desk_private_key is not None
+        private = desk.desk_private_key.get_secret_value()
+        assert private not in revealed(intake)
+        assert desk.desk_public_key is None
+        assert desk.master_keys is None
+        assert intake.desk_public_key is not None
+        assert intake.database == desk.database  # one database, as on the two hosts
+
+        # The person, on the intake bot: a short request.
+        term.enter("/start", shows="Choose your language")
+        term.press("English", shows="not end-to-end encrypted")
+        term.press("I understand, continue", shows="Who needs help?")
+        term.press("I do", shows="What is the situation right now?")
+        term.press("Contract soldier", shows="Where are you (or he/she) now?")
+        term.press("In Russia", shows="Right now, are you")
+        term.press("In the unit", shows="is there a case against")
+        term.press("No", shows="health problems")
+        term.press("No", shows="How urgent is it?")
+        term.press("No deadline", shows="What help is needed?")
+        term.press("Legal advice", shows="✅ Legal advice")
+        term.press("Done", shows="Which documents are at hand?")
+        term.press("Military ID", shows="✅ Military ID")
+        term.press("Done", shows="Might someone check your phone")
+        term.press("No", shows="choose a codeword")
+        term.press("Skip", shows="If you like, tell us briefly")
+        term.enter("My unit holds my passport.", shows="Please check your answers")
+        sent = term.press("Send the request", shows="Your request has been sent")
+        found = REFERENCE.search(sent)
+        assert found, sent
+        reference = found.group(0)
+
+        # The volunteer, on the desk bot: the notice, the case (only the desk opens it), a reply.
+        term.enter("/volunteer", shows="now in the volunteer's chat")
+        if f"New case {reference}" not in term.screen:  # the desk polls for the intake's signal
+            term.enter("", shows=f"New case {reference}")
+        case = term.enter("/take", shows=f"Case {reference}")
+        assert "My unit holds my passport." in case
+        term.enter(f"/reply {reference} hello", shows="Handed to the intake bot")
+
+        # The person reads it, from the intake bot.
+        term.enter("/person", shows="now in the person's chat")
+        if not re.search(r"Your volunteer:\s+hello", term.screen):
+            term.enter("", shows=re.compile(r"Your volunteer:\s+hello"))
+        term.type("/quit")
+        assert term.close() == 0, term.screen
+    finally:
+        term.close()
+    screen = term.screen
+    assert "Stopping the practice bots" in screen
+    assert screen.rstrip().endswith("Demo ended; its data was erased.")
+    assert "Traceback" not in screen
+    assert list(tmp_path.iterdir()) == []
+    for bot in built:
+        bot.check()  # both stopped, neither with an error
