@@ -19,21 +19,33 @@ async def every(
     stopping: asyncio.Event,
     *,
     first_now: bool = False,
+    wake: asyncio.Event | None = None,
 ) -> None:
     """Run `job` every `interval` seconds until `stopping` is set (`first_now`: once before the
     first wait). A failed round is logged on the caller's logger by type only, never its
     content, and the next round tries again. A round in progress when `stopping` is set is
     finished, not cut off: a round cancelled inside a database call leaves its connection to
-    be reset by the garbage collector, which logs a traceback (see `stop_loops`)."""
+    be reset by the garbage collector, which logs a traceback (see `stop_loops`). `wake`, when
+    set, starts the next round at once (it is cleared as the round starts)."""
     if first_now:
         await _round(job, what, log)
-    while not await _stopped_within(stopping, interval):
+    while not await _stopped_within(stopping, interval, wake):
+        if wake is not None:
+            wake.clear()
         await _round(job, what, log)
 
 
-async def _stopped_within(stopping: asyncio.Event, seconds: float) -> bool:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+async def _stopped_within(
+    stopping: asyncio.Event, seconds: float, wake: asyncio.Event | None = None
+) -> bool:
+    waits = [asyncio.ensure_future(stopping.wait())]
+    if wake is not None:
+        waits.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
     return stopping.is_set()
 
 

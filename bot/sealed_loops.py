@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -20,6 +21,7 @@ from bot.loops import every
 from bot.services import Services
 from bot.telegram_limits import split_message
 from casework import copies
+from storage import wakeups
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,30 @@ DELIVERY_LOCK = "sealed-deliveries"
 async def inbox_loop(
     bot: Bot, services: Services, interval: float, stopping: asyncio.Event
 ) -> None:
-    await every(interval, lambda: read_inbox(bot, services), "desk inbox", log, stopping)
+    """Every `interval`, and at once when the intake notifies (PostgreSQL)."""
+    await _listening(bot, services, interval, stopping, wakeups.SIGNALS, read_inbox, "desk inbox")
+
+
+async def _listening(
+    bot: Bot,
+    services: Services,
+    interval: float,
+    stopping: asyncio.Event,
+    channel: str,
+    job: Callable[[Bot, Services], Awaitable[int]],
+    what: str,
+) -> None:
+    wake = asyncio.Event()
+    listener = wakeups.Listener(services.database, channel, wake)
+
+    async def round_() -> None:
+        await listener.ensure()  # again after a lost connection
+        await job(bot, services)
+
+    try:
+        await every(interval, round_, what, log, stopping, first_now=True, wake=wake)
+    finally:
+        await listener.aclose()
 
 
 async def read_inbox(bot: Bot, services: Services) -> int:
@@ -64,7 +89,9 @@ async def read_inbox(bot: Bot, services: Services) -> int:
 async def delivery_loop(
     bot: Bot, services: Services, interval: float, stopping: asyncio.Event
 ) -> None:
-    await every(interval, lambda: send_deliveries(bot, services), "deliveries", log, stopping)
+    """Every `interval`, and at once when the desk notifies (PostgreSQL)."""
+    await _listening(bot, services, interval, stopping, wakeups.DELIVERIES, send_deliveries,
+                     "deliveries")  # fmt: skip
 
 
 async def send_deliveries(bot: Bot, services: Services) -> int:

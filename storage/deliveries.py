@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import wakeups
 from storage.crypto import DecryptionError, hpke_open, hpke_seal
 from storage.db import insert_unless_conflict
 from storage.models import Delivery, PublicKey, this_minute, utcnow
@@ -88,6 +89,7 @@ async def add(
         )
     )
     await session.flush()
+    await wakeups.notify(session, wakeups.DELIVERIES)
 
 
 async def pending(session: AsyncSession, private_key: bytes, limit: int = 50) -> list[Outgoing]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import wakeups
 from storage.crypto import Cipher, DecryptionError
 from storage.models import DeskSignal, this_minute
 
@@ -77,6 +78,7 @@ async def add(
         )
     )
     await session.flush()
+    await wakeups.notify(session, wakeups.SIGNALS)
 
 
 async def oldest(session: AsyncSession, limit: int = 50) -> list[Signal]:

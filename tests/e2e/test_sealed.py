@@ -3,9 +3,12 @@ people writing to the intake bot, which holds no key that opens a case."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.handlers.desk import COMMANDS
@@ -15,6 +18,7 @@ from storage.models import Case, CaseEntry, Delivery, DeskSignal, Person, RelayL
 from tests.e2e.flows import submit_request
 from tests.e2e.sealed import SealedPair, start_sealed
 from tests.support.people import command, eventually, say, tap
+from tests.support.servers import PostgresServer
 
 
 def count(pair: SealedPair, model: type) -> int:
@@ -190,3 +194,32 @@ def test_a_codeword_check_is_judged_by_the_desk(sealed: SealedPair) -> None:
     volunteer.wait_for_text("the codeword matches")
     shown = command(volunteer, "/case", args=reference, expect=reference)
     assert "green river" not in shown.visible_text.lower()  # never stored, never shown
+
+
+@pytest.fixture
+def postgresql_url(postgres_server: PostgresServer) -> Iterator[str]:
+    name = postgres_server.create_database()
+    try:
+        yield postgres_server.url_for(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
+def test_on_postgresql_each_bot_hears_of_the_others_work_at_once(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    """LISTEN/NOTIFY: with the loops looking only every 60 s, a new case, a follow-up and a
+    reply still cross between the bots within the usual few seconds."""
+    slow = {"sealed_poll_seconds": 60}
+    with start_sealed(tmp_path, postgresql_url, intake=slow, desk=slow) as pair:
+        admin = pair.admin()
+        volunteer = pair.volunteer(admin, 5560009)
+        person = pair.people.user(5560110, language_code="en")
+        time.sleep(1)  # both loops are past their first round, waiting for 60 s
+        reference = submit_request(person)
+        volunteer.wait_for_text(f"New case {reference}", timeout=10)
+        command(volunteer, "/take", expect="Case " + reference)
+        command(volunteer, "/reply", args=f"{reference} Heard at once.", expect="Handed")
+        person.wait_for_text("Heard at once.", timeout=10)
+        say(person, "And back at once.", expect="was added to request")
+        volunteer.wait_for_text("And back at once.", timeout=10)
