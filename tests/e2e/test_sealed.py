@@ -17,6 +17,8 @@ from storage import signals as signal_store
 from storage.models import Case, CaseEntry, Delivery, DeskSignal, Person, RelayLink, Volunteer
 from tests.e2e.flows import submit_request
 from tests.e2e.sealed import SealedPair, start_sealed
+from tests.e2e.test_followup import make_due, reminder_round
+from tests.e2e.test_handover import handle_of
 from tests.support.people import command, eventually, say, tap
 from tests.support.servers import PostgresServer
 
@@ -223,3 +225,26 @@ def test_on_postgresql_each_bot_hears_of_the_others_work_at_once(
         person.wait_for_text("Heard at once.", timeout=10)
         say(person, "And back at once.", expect="was added to request")
         volunteer.wait_for_text("And back at once.", timeout=10)
+
+
+def test_handover_teams_and_reminders_work_from_the_desk_bot(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    first = sealed.volunteer(admin, 5560011)
+    second = sealed.volunteer(admin, 5560012)
+    second_handle = handle_of(sealed.desk, 5560012)
+    person = sealed.people.user(5560111, language_code="en")
+    reference = submit_request(person, details="Handover Avocet-55.")
+    command(first, "/take", args=reference, expect="Avocet-55")
+
+    command(admin, "/team", args=f"{second_handle} +psych", expect="is now in:")
+    command(first, "/transfer", args=f"{reference} psych Needs to talk.", expect="now waits in")
+    command(second, "/take", args=reference, expect="Avocet-55")
+    command(second, "/remind", args=f"{reference} 2d Call back.", expect="Reminder set")
+    make_due(sealed.desk)
+    reminder_round(sealed.desk)
+    second.wait_for_text(f"⏰ Reminder, case {reference}: Call back.")
+    command(second, "/assign", args=f"{reference} {handle_of(sealed.desk, 5560011)} Over to you.",
+            expect="now held by")  # fmt: skip
+    first.wait_for_text(f"handed case {reference} to you")
+    command(first, "/reply", args=f"{reference} Back with you.", expect="Handed")
+    person.wait_for_text("Back with you.")
