@@ -355,7 +355,8 @@ def test_keys_generate_desk_prints_a_pair_and_nothing_else() -> None:
 
 def _sealed_database(url: str, old_private: str) -> tuple[str, int]:
     """A database the intake wrote to in sealed mode under the desk key `old_private`: its
-    own keyring row under its master key, a person and a case sealed to the desk.
+    own keyring row under its master key, a person and a case (and its answers) sealed to the
+    desk.
     Returns (the intake's master key id, how many keys are sealed to the desk)."""
     import asyncio
 
@@ -392,7 +393,7 @@ def _sealed_database(url: str, old_private: str) -> tuple[str, int]:
             await engine.dispose()
 
     asyncio.run(write())
-    return master.newest_key_id, 2
+    return master.newest_key_id, 3
 
 
 def test_keys_rotate_desk_moves_the_desks_keys_and_names_the_new_public_key(
