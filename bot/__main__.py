@@ -235,9 +235,9 @@ def _migrate(settings: Settings) -> int:
 
 def _purge(settings: Settings) -> int:
     from bot.housekeeping import purge
-    from bot.services import Services
+    from bot.services import Services, check_configuration
 
-    settings.keys()
+    check_configuration(settings)  # the role's keys (on a sealed desk host: no master key)
     logs.configure(settings.log_level)
 
     async def run() -> str:
