@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.telegram_limits import split_message
 from casework import copies
 from storage import wakeups
+from storage.crypto import DecryptionError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,14 @@ async def read_inbox(bot: Bot, services: Services) -> int:
         if not signals:
             break
         for signal in signals:
-            done = await services.inbox.act(signal)
+            try:
+                done = await services.inbox.act(signal)
+            except (DecryptionError, LookupError, ValueError) as error:
+                # One that can never be acted on (a row that does not open) must not hold
+                # back every later one: it is dropped, and said so (without content).
+                log.warning("a desk signal was dropped: %s", describe(error))
+                await services.inbox.done(signal)
+                continue
             if done.remove_erased_copies:
                 await remove_copies(bot, services, await copies.of_erased_cases(services.sessions))
             if done.volunteer is not None:

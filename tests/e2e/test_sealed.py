@@ -9,16 +9,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.handlers.desk import COMMANDS
 from bot.services import Services
 from storage import signals as signal_store
 from storage.models import Case, CaseEntry, Delivery, DeskSignal, Person, RelayLink, Volunteer
-from tests.e2e.flows import submit_request
+from tests.e2e.flows import REFERENCE, submit_request
 from tests.e2e.sealed import SealedPair, start_sealed
 from tests.e2e.test_followup import make_due, reminder_round
 from tests.e2e.test_handover import handle_of
+from tests.e2e.test_send_now import MARKER, is_review, press, prompt_of, to_send_now, until
 from tests.support.people import command, eventually, say, tap
 from tests.support.servers import PostgresServer
 
@@ -248,3 +249,61 @@ def test_handover_teams_and_reminders_work_from_the_desk_bot(sealed: SealedPair)
     first.wait_for_text(f"handed case {reference} to you")
     command(first, "/reply", args=f"{reference} Back with you.", expect="Handed")
     person.wait_for_text("Back with you.")
+
+
+def test_send_now_then_the_rest_reaches_the_desk_whole(sealed: SealedPair) -> None:
+    """The intake cannot open the case it sent early: the rest of the answers are sealed under
+    a key of their own, and the desk reads the fuller set."""
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560013)
+    person = sealed.people.user(5560112, language_code="en")
+    sent = press(person, to_send_now(person, "en"), "u")
+    found = REFERENCE.search(sent.visible_text)
+    assert found is not None
+    reference = found.group(0)
+    volunteer.wait_for_text(f"New case {reference}")
+    taken = command(volunteer, "/take", expect="Case " + reference)
+    assert MARKER not in taken.visible_text
+
+    person.press_data(sent.message_id, "a")
+    eventually(lambda: prompt_of(person).message_id > sent.message_id, what="the rest asked")
+    press(person, until(person, "en", is_review), "S")
+    volunteer.wait_for_text("answered more questions")
+    command(volunteer, "/case", args=reference, expect=MARKER)
+
+
+def test_an_edited_follow_up_reaches_the_desk_as_an_edit(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560014)
+    person = sealed.people.user(5560113, language_code="en")
+    reference = submit_request(person)
+    command(volunteer, "/take", expect="Case " + reference)
+    say(person, "My passport number is 4512 889911.", expect="was added to request")
+    volunteer.wait_for_text("My passport number is 4512 889911.")
+    sent = [m for m in person.messages() if m.text == "My passport number is 4512 889911."]
+    person.edit_text(sent[-1].message_id, "They hold my passport.")
+    person.wait_for_text("Your edit replaced that message in your request")
+    volunteer.wait_for_text("the person edited a message to: They hold my passport.")
+    shown = command(volunteer, "/case", args=reference, expect="They hold my passport.")
+    assert "4512" not in shown.visible_text
+
+
+def test_a_signal_that_cannot_be_acted_on_does_not_hold_back_the_rest(sealed: SealedPair) -> None:
+    admin = sealed.admin()
+    volunteer = sealed.volunteer(admin, 5560015)
+    person = sealed.people.user(5560114, language_code="en")
+    reference = submit_request(person)
+    command(volunteer, "/take", expect="Case " + reference)
+    sealed.desk.stop()
+    say(person, "This one gets damaged.", expect="was added to request")
+
+    async def damage(services: Services) -> None:
+        async with services.sessions() as db, db.begin():
+            await db.execute(update(CaseEntry).values(body_enc=b"\x01" + b"\x00" * 40))
+
+    sealed.intake.run(damage)
+    later = submit_request(sealed.people.user(5560115, language_code="en"))
+    sealed.restart_desk()
+    volunteer.wait_for_text(f"New case {later}")  # behind the damaged one, still announced
+    eventually(lambda: count(sealed, DeskSignal) == 0, what="the damaged one dropped")
+    assert not [m for m in volunteer.messages() if "gets damaged" in (m.text or "")]
