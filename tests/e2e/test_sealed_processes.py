@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,34 +57,31 @@ def desk_api() -> Iterator[LocalBotApi]:
         yield server
 
 
-@contextmanager
-def running(commands: list[tuple[list[str], dict[str, str], Path]]) -> Iterator[list[str]]:
-    """Start each (argv, env, cwd) as a subprocess; on leaving, SIGTERM each and require a clean
-    exit. Yields nothing useful until they stop: their stderr, filled in at the end."""
-    outputs: list[str] = []
-    processes: list[subprocess.Popen[str]] = []
-    try:
-        for argv, env, cwd in commands:
-            cwd.mkdir(parents=True, exist_ok=True)
-            processes.append(
-                subprocess.Popen(argv, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
-            )
-        yield outputs
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        outputs += [process.communicate(timeout=60)[1] for process in processes]
-    assert [process.returncode for process in processes] == [0] * len(processes), outputs
+Command = tuple[list[str], dict[str, str], Path]
+"""A process to run: argv, environment, working directory."""
 
 
-def test_two_intakes_and_one_desk_lose_and_double_nothing(
+@dataclass
+class Deployment:
+    """What runs where: the two intakes' and the desk's commands, on a migrated database."""
+
+    database: str
+    intakes: list[Command]
+    desk: Command
+    intake_health: list[int]
+    desk_health: int
+
+
+@pytest.fixture
+def deployment(
     api: LocalBotApi,
     desk_api: LocalBotApi,
     balancer: tuple[RoundRobin, list[int]],
     redis_url: str,
     postgres_server: PostgresServer,
     tmp_path: Path,
-) -> None:
+) -> Deployment:
+    """Sealed mode's settings for each process, as an operator sets them; the schema made."""
     server, ports = balancer
     database = postgres_server.url_for(postgres_server.create_database())
     private, public = generate_desk_key_pair()
@@ -92,7 +90,7 @@ def test_two_intakes_and_one_desk_lose_and_double_nothing(
     intake = {
         **common, "INTAKE_BOT_TOKEN": api.token, "INTAKE_API_URL": api.base_url,
         "INTAKE_MASTER_KEYS": generate_master_key(), "INTAKE_DESK_PUBLIC_KEY": public,
-        "INTAKE_REDIS_URL": redis_url, "INTAKE_ROLE": "intake",
+        "INTAKE_REDIS_URL": redis_url,
         "INTAKE_WEBHOOK_URL": f"http://127.0.0.1:{server.server_address[1]}/telegram",
         "INTAKE_WEBHOOK_SECRET": SECRET, "INTAKE_WEBHOOK_LISTEN": "127.0.0.1",
     }  # fmt: skip
@@ -101,12 +99,12 @@ def test_two_intakes_and_one_desk_lose_and_double_nothing(
         **common, "INTAKE_BOT_TOKEN": desk_api.token, "INTAKE_API_URL": desk_api.base_url,
         "INTAKE_DESK_PRIVATE_KEY": private, "INTAKE_ADMIN_IDS": str(ADMIN_ID),
         "INTAKE_POLL_TIMEOUT": "1", "INTAKE_HEALTH_PORT": str(desk_health),
-        # One volunteer works all 30 cases within a minute; people keep the default limit.
+        # One volunteer works every case within a minute; people keep the default limit.
         "INTAKE_FLOOD_BURST": "1000",
     }  # fmt: skip
     executable = str(Path(sys.executable).parent / "intake-bot")
-    migrated = subprocess.run([executable, "migrate"], env=intake, capture_output=True,
-                              text=True, check=False, timeout=60)  # fmt: skip
+    migrated = subprocess.run([executable, "migrate"], env={**intake, "INTAKE_ROLE": "intake"},
+                              capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert migrated.returncode == 0, migrated.stderr
     health = [free_port(), free_port()]
     intakes = [
@@ -115,78 +113,196 @@ def test_two_intakes_and_one_desk_lose_and_double_nothing(
          tmp_path / f"intake{n}")
         for n, (port, hport) in enumerate(zip(ports, health, strict=True))
     ]  # fmt: skip
-    with running(intakes):
-        for hport in health:
-            _wait_healthy(hport)  # the intakes first: they publish the delivery key
-        with running([([executable, "run", "--role", "desk"], desk, tmp_path / "desk")]):
-            _wait_healthy(desk_health)
-            people, references, volunteer = _work_every_case(api, desk_api)
-            eventually(lambda: asyncio.run(_rows_left(database)) == (0, 0), timeout=WAIT,
-                       what="every signal acted on, every delivery sent and deleted")  # fmt: skip
+    desk_command = ([executable, "run", "--role", "desk"], desk, tmp_path / "desk")
+    return Deployment(database, intakes, desk_command, health, desk_health)
+
+
+class Processes:
+    """Real `intake-bot` processes; each stopped with SIGTERM must exit cleanly, and none may
+    log an error (a failed round, an undelivered message, a traceback)."""
+
+    def __init__(self) -> None:
+        self.running: dict[int, subprocess.Popen[str]] = {}
+        self.logs: list[str] = []
+
+    def start(self, slot: int, command: Command) -> None:
+        argv, env, cwd = command
+        cwd.mkdir(parents=True, exist_ok=True)
+        self.running[slot] = subprocess.Popen(
+            argv, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True
+        )
+
+    def stop(self, slot: int) -> None:
+        process = self.running.pop(slot)
+        process.send_signal(signal.SIGTERM)
+        log = process.communicate(timeout=60)[1]
+        self.logs.append(log)
+        assert process.returncode == 0, log
+
+    def stop_all(self) -> None:
+        """The desk first (slot 0 is the desk), then the intakes."""
+        for slot in sorted(self.running):
+            self.stop(slot)
+        bad = [line for log in self.logs for line in log.splitlines() if _bad(line)]
+        assert not bad, "\n".join(bad)
+
+
+def _bad(line: str) -> bool:
+    return any(word in line for word in (" ERROR ", " CRITICAL ", "Traceback", "not delivered",
+                                         "round failed"))  # fmt: skip
+
+
+@contextmanager
+def started(deployment: Deployment) -> Iterator[Processes]:
+    """Both intakes (which publish the delivery key), then the desk; all stopped at the end."""
+    processes = Processes()
+    try:
+        for slot, command in enumerate(deployment.intakes, start=1):
+            processes.start(slot, command)
+        for port in deployment.intake_health:
+            _wait_healthy(port)
+        processes.start(0, deployment.desk)
+        _wait_healthy(deployment.desk_health)
+        yield processes
+    finally:
+        processes.stop_all()
+
+
+def test_two_intakes_and_one_desk_lose_and_double_nothing(
+    api: LocalBotApi,
+    desk_api: LocalBotApi,
+    balancer: tuple[RoundRobin, list[int]],
+    deployment: Deployment,
+) -> None:
+    server, _ = balancer
+    with started(deployment):
+        volunteer = _volunteer(desk_api)
+        people, references = _submit_and_take(api, volunteer, PEOPLE)
+        _follow_up(people, references, volunteer, "follow-up")
+        _reply_to_each(volunteer, references)
+        _wait_for_replies(people)
+        _wait_until_drained(deployment.database)
     # Every process has stopped: nothing more can arrive, so each count below is final.
     assert all(count > PEOPLE for count in server.served.values()), server.served
-    assert asyncio.run(_rows_left(database)) == (0, 0)
-    for n, (person, reference) in enumerate(zip(people, references, strict=True)):
-        assert _count(volunteer, f"New case {reference}") == 1, reference
-        assert _count(volunteer, f"{reference}, from the person: follow-up {n}.") == 1, reference
-        first = _shown_at(person, f"First reply to {n}.")
-        assert len(first) == 1, (n, first)
-        if n in TWICE:
-            second = _shown_at(person, f"Second reply to {n}.")
-            assert len(second) == 1, (n, second)
-            assert first[0] < second[0], f"person {n} got the replies out of order"
-        else:
-            assert _shown_at(person, f"Second reply to {n}.") == []
+    assert asyncio.run(_rows_left(deployment.database)) == (0, 0)
+    _assert_once_each(people, references, volunteer, ["follow-up"])
 
 
-def _work_every_case(
-    api: LocalBotApi, desk_api: LocalBotApi
-) -> tuple[list[FakeUser], list[str], FakeUser]:
-    """30 people submit at once; the volunteer takes every case; each person writes once more
-    at once; the volunteer replies to each (twice to some). Returns when the desk has seen
-    everything and every person has their last reply."""
+def test_an_intake_restarted_midway_loses_and_doubles_nothing(
+    api: LocalBotApi, desk_api: LocalBotApi, deployment: Deployment
+) -> None:
+    """A rolling restart: one intake stops (SIGTERM) while the desk's replies go out and comes
+    back; the other carries on. Updates it refused reach the other one; every reply is sent
+    once, by one of them, in order."""
+    people_count = 10
+    with started(deployment) as processes:
+        volunteer = _volunteer(desk_api)
+        people, references = _submit_and_take(api, volunteer, people_count)
+        _follow_up(people, references, volunteer, "before the restart")
+        half = people_count // 2
+        _reply_to_each(volunteer, references[:half], start=0)
+        processes.stop(1)  # in the middle of sending, most likely
+        _reply_to_each(volunteer, references[half:], start=half)
+        _follow_up(people, references, volunteer, "while one intake was down")
+        processes.start(1, deployment.intakes[0])
+        _wait_healthy(deployment.intake_health[0])
+        _follow_up(people, references, volunteer, "after the restart")
+        _wait_for_replies(people)
+        _wait_until_drained(deployment.database)
+    assert asyncio.run(_rows_left(deployment.database)) == (0, 0)
+    _assert_once_each(
+        people, references, volunteer,
+        ["before the restart", "while one intake was down", "after the restart"],
+    )  # fmt: skip
+
+
+def _volunteer(desk_api: LocalBotApi) -> FakeUser:
+    """The admin (configured) invites one volunteer, who joins the desk bot."""
     admin = desk_api.user(ADMIN_ID, language_code="en", username="admin_username_x")
     command(admin, "/queue", expect="The queue is empty", timeout=WAIT)
     invite = command(admin, "/invite", expect="One-time invite")
     code = invite.visible_text.split("/join ")[1].split()[0].rstrip(".")
     volunteer = desk_api.user(VOLUNTEER_ID, language_code="en", username="vol_processes")
     command(volunteer, "/join", args=code, expect="Welcome to the desk")
+    return volunteer
 
-    people = [api.user(5570100 + n, language_code="en") for n in range(PEOPLE)]
-    with ThreadPoolExecutor(PEOPLE) as pool:
+
+def _submit_and_take(
+    api: LocalBotApi, volunteer: FakeUser, count: int
+) -> tuple[list[FakeUser], list[str]]:
+    """`count` people submit at once; every case is announced, queued, then taken."""
+    people = [api.user(5570100 + n, language_code="en") for n in range(count)]
+    with ThreadPoolExecutor(count) as pool:
         references = list(pool.map(
-            lambda n: submit_request(people[n], details=f"person number {n}"), range(PEOPLE)
+            lambda n: submit_request(people[n], details=f"person number {n}"), range(count)
         ))  # fmt: skip
-    assert len(set(references)) == PEOPLE
+    assert len(set(references)) == count
     eventually(lambda: all(_count(volunteer, f"New case {r}") for r in references),
                timeout=WAIT, what="every new case announced")  # fmt: skip
-    command(volunteer, "/queue", expect=f"{PEOPLE} cases are waiting", timeout=WAIT)
+    command(volunteer, "/queue", expect=f"{count} cases are waiting", timeout=WAIT)
     for reference in references:
         command(volunteer, "/take", args=reference, expect="Case " + reference, timeout=WAIT)
+    return people, references
 
-    with ThreadPoolExecutor(PEOPLE) as pool:
+
+def _follow_up(
+    people: list[FakeUser], references: list[str], volunteer: FakeUser, words: str
+) -> None:
+    """Each person writes once more, all at once; each message is relayed to the volunteer."""
+    with ThreadPoolExecutor(len(people)) as pool:
         list(pool.map(
-            lambda n: say(people[n], f"follow-up {n}.", expect="was added to request",
+            lambda n: say(people[n], f"{words} {n}.", expect="was added to request",
                           timeout=WAIT),
-            range(PEOPLE),
+            range(len(people)),
         ))  # fmt: skip
     eventually(
-        lambda: all(_count(volunteer, f"{r}, from the person: follow-up {n}.")
+        lambda: all(_count(volunteer, f"{r}, from the person: {words} {n}.")
                     for n, r in enumerate(references)),
-        timeout=WAIT, what="every follow-up relayed",
+        timeout=WAIT, what=f"every {words!r} relayed",
     )  # fmt: skip
 
-    for n, reference in enumerate(references):
+
+def _reply_to_each(volunteer: FakeUser, references: list[str], start: int = 0) -> None:
+    """One reply to each case, two to those of `TWICE` (the second after the first)."""
+    for n, reference in enumerate(references, start=start):
         handed = f"Handed to the intake bot for the person of case {reference}"
         command(volunteer, "/reply", args=f"{reference} First reply to {n}.", expect=handed,
                 timeout=WAIT)  # fmt: skip
         if n in TWICE:
             command(volunteer, "/reply", args=f"{reference} Second reply to {n}.",
                     expect=handed, timeout=WAIT)  # fmt: skip
+
+
+def _wait_for_replies(people: list[FakeUser]) -> None:
     for n, person in enumerate(people):
         last = f"Second reply to {n}." if n in TWICE else f"First reply to {n}."
         person.wait_for_text(last, timeout=WAIT)
-    return people, references, volunteer
+
+
+def _wait_until_drained(database: str) -> None:
+    eventually(lambda: asyncio.run(_rows_left(database)) == (0, 0), timeout=WAIT,
+               what="every signal acted on, every delivery sent and deleted")  # fmt: skip
+
+
+def _assert_once_each(
+    people: list[FakeUser], references: list[str], volunteer: FakeUser, follow_ups: list[str]
+) -> None:
+    """Each case announced once, each follow-up relayed once, each reply shown once, the
+    second after the first."""
+    assert not _count(volunteer, "Could not deliver")
+    for n, (person, reference) in enumerate(zip(people, references, strict=True)):
+        assert _count(volunteer, f"New case {reference}") == 1, reference
+        for words in follow_ups:
+            relayed = _count(volunteer, f"{reference}, from the person: {words} {n}.")
+            assert relayed == 1, (reference, words, relayed)
+        first = _shown_at(person, f"First reply to {n}.")
+        assert len(first) == 1, (n, first)
+        second = _shown_at(person, f"Second reply to {n}.")
+        if n in TWICE:
+            assert len(second) == 1, (n, second)
+            assert first[0] < second[0], f"person {n} got the replies out of order"
+        else:
+            assert second == []
 
 
 def _count(user: FakeUser, text: str) -> int:
