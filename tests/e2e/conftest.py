@@ -28,6 +28,7 @@ DRILL_FILES = frozenset(
         "test_drills.py",
         "test_one_poller.py",
         "test_redis_full.py",
+        "test_sealed_processes.py",
         "test_two_processes.py",
     }
 )
