@@ -43,7 +43,7 @@ async def _listening(
     interval: float,
     stopping: asyncio.Event,
     channel: str,
-    job: Callable[[Bot, Services], Awaitable[int]],
+    job: Callable[[Bot, Services, asyncio.Event], Awaitable[int]],
     what: str,
 ) -> None:
     wake = asyncio.Event()
@@ -51,7 +51,7 @@ async def _listening(
 
     async def round_() -> None:
         await listener.ensure()  # again after a lost connection
-        await job(bot, services)
+        await job(bot, services, stopping)
 
     try:
         await every(interval, round_, what, log, stopping, first_now=True, wake=wake)
@@ -59,13 +59,13 @@ async def _listening(
         await listener.aclose()
 
 
-async def read_inbox(bot: Bot, services: Services) -> int:
+async def read_inbox(bot: Bot, services: Services, stopping: asyncio.Event | None = None) -> int:
     """One round on the desk: every waiting signal acted on, then the failed deliveries
     reported. How many signals there were."""
     assert services.inbox is not None
     assert services.deliveries is not None
     acted = 0
-    while True:
+    while stopping is None or not stopping.is_set():
         signals = await services.inbox.pending()
         if not signals:
             break
@@ -102,10 +102,13 @@ async def delivery_loop(
                      "deliveries")  # fmt: skip
 
 
-async def send_deliveries(bot: Bot, services: Services) -> int:
+async def send_deliveries(
+    bot: Bot, services: Services, stopping: asyncio.Event | None = None
+) -> int:
     """One round on the intake: the waiting messages, oldest first; how many went. Telegram
     refusing one (the person blocked the bot) marks it failed for the desk; Telegram away
-    ends the round, to be resumed from the same message."""
+    ends the round, to be resumed from the same message; so does the bot stopping (between two
+    messages, so none is cut off between being sent and being deleted)."""
     assert services.outbox is not None
     sent = 0
     async with services.turns.lock(DELIVERY_LOCK):
@@ -114,6 +117,8 @@ async def send_deliveries(bot: Bot, services: Services) -> int:
             if not pending:
                 return sent
             for item in pending:
+                if stopping is not None and stopping.is_set():
+                    return sent
                 try:
                     for chunk in split_message(item.text):
                         await bot.send_message(

@@ -198,10 +198,11 @@ class Services:
             flood = MemoryFloodLimiter(burst, window)
             counter = MemoryEventCounter(3600)
             messages = MemoryMessageLog()
-            log.warning(
-                "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
-                " will not survive a restart"
-            )
+            if role != DESK:  # the desk bot has no questionnaires
+                log.warning(
+                    "INTAKE_REDIS_URL is not set: unfinished questionnaires live in memory and"
+                    " will not survive a restart"
+                )
         deferred: DeferredIndex = (
             RedisDeferredIndex(redis) if redis is not None else MemoryDeferredIndex()
         )
