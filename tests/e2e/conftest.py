@@ -14,7 +14,7 @@ from bot.inprocess import BotThread
 from bot.settings import Settings
 from localapi import LocalBotApi
 from storage.crypto import generate_master_key
-from tests.e2e.sealed import sealed  # noqa: F401 (the two bots of sealed mode, for any test here)
+from tests.e2e.sealed import postgresql_url, sealed  # noqa: F401 (sealed mode's two bots)
 
 SettingsFactory = Callable[..., Settings]
 

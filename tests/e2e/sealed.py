@@ -17,6 +17,7 @@ from bot.settings import Settings
 from localapi import FakeUser, LocalBotApi
 from storage.crypto import generate_desk_key_pair, generate_master_key
 from tests.support.people import command
+from tests.support.servers import PostgresServer
 
 ADMIN_ID = 5560001
 
@@ -115,6 +116,18 @@ def start_sealed(
 
 
 @pytest.fixture
-def sealed(tmp_path: Path, database_url: str) -> Iterator[SealedPair]:
-    with start_sealed(tmp_path, database_url) as pair:
+def postgresql_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh PostgreSQL database: sealed mode's two hosts share one over the network."""
+    name = postgres_server.create_database()
+    try:
+        yield postgres_server.url_for(name)
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def sealed(tmp_path: Path, postgresql_url: str) -> Iterator[SealedPair]:
+    """Both bots on PostgreSQL, as two hosts run them (the sealed demo runs them on SQLite:
+    `tests/e2e/test_demo.py`; the seizure test runs on both)."""
+    with start_sealed(tmp_path, postgresql_url) as pair:
         yield pair

@@ -4,11 +4,9 @@ people writing to the intake bot, which holds no key that opens a case."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
 from bot.handlers.desk import COMMANDS
@@ -21,7 +19,6 @@ from tests.e2e.test_followup import make_due, reminder_round
 from tests.e2e.test_handover import handle_of
 from tests.e2e.test_send_now import MARKER, is_review, press, prompt_of, to_send_now, until
 from tests.support.people import command, eventually, say, tap
-from tests.support.servers import PostgresServer
 
 
 def count(pair: SealedPair, model: type) -> int:
@@ -154,10 +151,10 @@ def test_replies_wait_while_the_intake_is_away_and_go_once_in_order(sealed: Seal
 
 
 def test_the_retention_purge_on_the_desk_clears_the_case_views(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, postgresql_url: str
 ) -> None:
     fast = {"housekeeping_interval_minutes": 0.01, "retention_days": 30}
-    with start_sealed(tmp_path, database_url, desk=fast) as pair:
+    with start_sealed(tmp_path, postgresql_url, desk=fast) as pair:
         admin = pair.admin()
         volunteer = pair.volunteer(admin, 5560006)
         reference = submit_request(pair.people.user(5560107, language_code="en"),
@@ -197,15 +194,6 @@ def test_a_codeword_check_is_judged_by_the_desk(sealed: SealedPair) -> None:
     volunteer.wait_for_text("the codeword matches")
     shown = command(volunteer, "/case", args=reference, expect=reference)
     assert "green river" not in shown.visible_text.lower()  # never stored, never shown
-
-
-@pytest.fixture
-def postgresql_url(postgres_server: PostgresServer) -> Iterator[str]:
-    name = postgres_server.create_database()
-    try:
-        yield postgres_server.url_for(name)
-    finally:
-        postgres_server.drop_database(name)
 
 
 def test_on_postgresql_each_bot_hears_of_the_others_work_at_once(
