@@ -390,6 +390,7 @@ def build_report(
             "timeout_seconds": args.timeout,
             "step_timeout_seconds": args.step_timeout,
             "updates_per_intake": len(INTAKE_STEPS),
+            "sealed": args.sealed,
             "intake_bot_command": "bench/bot_with_task_dump.py"
             if args.dump_stuck
             else "intake-bot run",
@@ -459,8 +460,7 @@ def build_report(
                 intake["reply_latency_ms"]["p95"], echo["reply_latency_ms"]["p95"]
             ),
         }
-    sealed = report.pop("sealed", None)
-    report["sealed"] = sealed_summary(intake, sealed, pseudonyms or {})
+    sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
     report["partial"] = (
         bool(failure)
         or not intake
@@ -469,6 +469,7 @@ def build_report(
         or any("timeout" in note or "exited" in note for note in report["notes"])
     )
     report["series"] = series
+    report["sealed"] = sealed_summary(intake, sealed, pseudonyms or {})
     return report
 
 
