@@ -20,7 +20,7 @@ REFERENCE = re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 TAKEN = re.compile(r"You took case ([0-9A-Z]{4}-[0-9A-Z]{4})")
 NOTHING_TO_TAKE = "No case is waiting"
 TRY_AGAIN = "Something went wrong on our side"  # the bot's answer when handling an update failed
-KEPT = "Your answers are kept safely and will be sent automatically"  # the database was away
+KEPT = "Your answers are kept and will be sent automatically"  # the database was away
 SENT_LATER = "Your request has now been sent"  # ... and the outbox has sent them since
 DETAILS = "I was handed a summons and need to know my options."
 

@@ -31,6 +31,8 @@ class PhaseResult:
     drafts: list[DraftSample] = field(default_factory=list)
     database: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] | None = None
+    first_messages: dict[str, Any] | None = None  # `--sealed`: the first-message probe
+    desk_process: dict[str, Any] | None = None  # sealed mode: the desk bot's own process
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -232,8 +234,8 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
     import matplotlib.pyplot as plt
 
     figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
-    colours = {"intake": "tab:red", "echo": "tab:blue"}
-    names = {"intake": "intake bot", "echo": "echo bot"}
+    colours = {"intake": "tab:red", "echo": "tab:blue", "sealed": "tab:green"}
+    names = {"intake": "intake bot", "echo": "echo bot", "sealed": "sealed intake bot"}
     for key, result in results.items():
         phase = result.phase
         if phase.started_at is None:
@@ -347,6 +349,25 @@ def table(report: dict[str, Any]) -> str:
     lines.append(
         f"{'throughput ratio (intake/echo)':{width}}  {'-' if ratio is None else ratio:>14}"
     )
+    sealed = report.get("sealed") or {}
+    for name, key in (
+        ("sealed: pseudonym ms per id", "pseudonym_ms_per_id"),
+        ("sealed: CPU-years to try every id", "cpu_years_to_try_every_id"),
+        ("sealed: people / completed", "completed"),
+        ("sealed: cases lost / duplicated", "cases_lost"),
+        ("sealed: intake CPU ms per person update", "intake_cpu_ms_per_person_update"),
+        ("sealed: desk CPU ms per person update", "desk_cpu_ms_per_person_update"),
+        ("role all: CPU ms per person update", "role_all_cpu_ms_per_person_update"),
+        ("sealed: first message, extra CPU ms", "first_message_extra_cpu_ms"),
+    ):
+        if key not in sealed:
+            continue
+        value = sealed[key]
+        if key == "completed":
+            value = f"{sealed.get('people')} / {value}"
+        elif key == "cases_lost":
+            value = f"{value} / {sealed.get('cases_duplicated')}"
+        lines.append(f"{name:{width}}  {'-' if value is None else value:>14}")
     return "\n".join(lines)
 
 
@@ -357,6 +378,7 @@ def build_report(
     date: str,
     elapsed: float,
     failure: str | None,
+    pseudonyms: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     report: dict[str, Any] = {
         "date": date,
@@ -368,6 +390,7 @@ def build_report(
             "timeout_seconds": args.timeout,
             "step_timeout_seconds": args.step_timeout,
             "updates_per_intake": len(INTAKE_STEPS),
+            "sealed": args.sealed,
             "intake_bot_command": "bench/bot_with_task_dump.py"
             if args.dump_stuck
             else "intake-bot run",
@@ -386,11 +409,15 @@ def build_report(
     series: dict[str, Any] = {}
     for key, result in results.items():
         summary = summarize(result)
-        if key == "intake":
+        if key in ("intake", "sealed"):
             summary.update(check_cases(result))
             summary.update(draft_summary(result.drafts))
         if result.profile is not None:
             summary["profile"] = result.profile
+        if result.first_messages is not None:
+            summary["first_messages"] = result.first_messages
+        if result.desk_process is not None:
+            summary["desk_process"] = result.desk_process
         report[key] = summary
         report["notes"].extend(f"{key}: {note}" for note in result.notes)
         start = result.phase.started_at
@@ -433,11 +460,68 @@ def build_report(
                 intake["reply_latency_ms"]["p95"], echo["reply_latency_ms"]["p95"]
             ),
         }
+    sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
     report["partial"] = (
         bool(failure)
         or not intake
+        or bool(sealed and sealed["failed"])
         or bool(intake["failed"])
         or any("timeout" in note or "exited" in note for note in report["notes"])
     )
     report["series"] = series
+    report["sealed"] = sealed_summary(intake, sealed, pseudonyms or {})
     return report
+
+
+def sealed_summary(
+    single: dict[str, Any] | None, sealed: dict[str, Any] | None, pseudonyms: dict[str, Any]
+) -> dict[str, Any]:
+    """Sealed mode against the single process: the memory-hard pseudonym's cost, and with
+    `--sealed` the surge's figures side by side, CPU per person's update (the volunteers' commands
+    go to the desk bot in sealed mode, so only the people's count on both sides) and the first
+    message's extra cost (the probe: one Argon2id per new person)."""
+    out: dict[str, Any] = dict(pseudonyms)
+    if not sealed:
+        return out
+
+    def per_update(summary: dict[str, Any] | None, cpu: float | None) -> float | None:
+        updates = (summary or {}).get("person_updates_sent")
+        return round(cpu * 1000 / updates, 2) if cpu is not None and updates else None
+
+    single = single or {}
+    desk_cpu = (sealed.get("desk_process") or {}).get("cpu_seconds_in_surge")
+    intake_cpu = sealed.get("bot_cpu_seconds_in_surge")
+    all_ms = per_update(single, single.get("bot_cpu_seconds_in_surge"))
+    intake_ms = per_update(sealed, intake_cpu)
+    both = None if intake_cpu is None or desk_cpu is None else intake_cpu + desk_cpu
+    first = sealed.get("first_messages") or {}
+    first_all = single.get("first_messages") or {}
+    extra = (
+        round(first["first_cpu_ms_per_start"] - first_all["first_cpu_ms_per_start"], 1)
+        if "first_cpu_ms_per_start" in first and "first_cpu_ms_per_start" in first_all
+        else None
+    )
+    out.update(
+        {
+            "surge": sealed,
+            "people": sealed.get("people"),
+            "completed": sealed.get("completed"),
+            "cases_lost": sealed.get("cases_lost"),
+            "cases_duplicated": sealed.get("cases_duplicated"),
+            "intake_cpu_ms_per_person_update": intake_ms,
+            "desk_cpu_ms_per_person_update": per_update(sealed, desk_cpu),
+            "intake_and_desk_cpu_ms_per_person_update": per_update(sealed, both),
+            "role_all_cpu_ms_per_person_update": all_ms,
+            "intake_to_role_all_cpu_ratio": round(intake_ms / all_ms, 2)
+            if intake_ms and all_ms
+            else None,
+            "updates_per_second": sealed.get("updates_per_second"),
+            "role_all_updates_per_second": single.get("updates_per_second"),
+            "next_screen_ms_p50": (sealed.get("screen_latency_ms") or {}).get("p50"),
+            "role_all_next_screen_ms_p50": (single.get("screen_latency_ms") or {}).get("p50"),
+            "first_message": first,
+            "role_all_first_message": first_all,
+            "first_message_extra_cpu_ms": extra,
+        }
+    )
+    return out

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
+                                    [--sealed]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
 Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
@@ -12,13 +13,19 @@ processes, one after the other, against that same server:
    same order), each waiting for the answer before the next;
 2. the real bot, ``intake-bot run``, with Redis and the chosen database: N people complete the
    whole questionnaire concurrently while a few volunteers (``INTAKE_ADMIN_IDS``) loop
-   ``/take`` and ``/close REF`` until every case is closed.
+   ``/take`` and ``/close REF`` until every case is closed;
+3. with ``--sealed``, the same again in sealed mode on a database of its own: ``intake-bot run
+   --role intake`` for the people (holding only the desk's public key) and ``--role desk`` on a
+   second local server for the volunteers (holding the private key). Each mode is then also
+   given ten new people's first and second /start one at a time (what a first message costs:
+   one Argon2id pseudonym in sealed mode).
 
 Measured at the local server: updates delivered by getUpdates per second of the surge, reply
 latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
 for that chat), the latency until the next question is on screen, intakes completed, cases lost
 or duplicated (references people received against the cases table), the bot's peak memory
-(VmHWM), Redis bytes per active draft and database bytes per case. Writes
+(VmHWM), Redis bytes per active draft and database bytes per case; always, the cost of one
+memory-hard pseudonym (sealed mode's) and of trying every Telegram id at it. Writes
 ``<out>/latest.json`` and ``<out>/latest.png`` and prints a table. Everything is bounded by
 ``--timeout``: when it passes, the run stops and reports what it has (``"partial": true``).
 
@@ -37,10 +44,12 @@ import random
 import shutil
 import signal
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +57,14 @@ if __package__ in (None, ""):  # run as `python bench/surge.py`: import from the
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 try:
-    from bench.metered import MeteredApi, Phase
+    from bench.metered import REPLY_METHODS, Event, MeteredApi, Phase
     from bench.observe import DraftSample, Profiler, Sample, snapshot, watch_drafts, watch_memory
     from bench.people import (
         DeskWork,
         Feed,
         Hub,
         Outcome,
+        StepTimeout,
         Surge,
         desk_command,
         echo_person,
@@ -63,7 +73,8 @@ try:
     )
     from bench.processes import ROOT, START_TIMEOUT, BotProcess
     from bench.report import PhaseResult, build_report, plot, table
-    from storage.crypto import generate_master_key
+    from storage.crypto import generate_desk_key_pair, generate_master_key
+    from storage.slow_pseudonyms import cost_per_id_seconds, years_to_try_every_id
     from tests.support.servers import (
         PostgresServer,
         RedisServer,
@@ -78,6 +89,29 @@ except ImportError as missing:  # pragma: no cover - a hint for the wrong interp
 ECHO_PEOPLE_BASE = 7_100_000
 INTAKE_PEOPLE_BASE = 7_200_000
 VOLUNTEER_BASE = 7_000_000
+SEALED_PEOPLE_BASE = 7_300_000
+PROBE_BASE = 7_400_000  # the first-message probe's people, apart from the surge's
+PROBE_PEOPLE = 10
+PSEUDONYM_ROUNDS = 5
+
+
+@dataclass
+class Target:
+    """Where one bot phase keeps its data: a database of its own, a Redis database of its own."""
+
+    database_url: str
+    redis_url: str
+    inspect: Callable[[], dict[str, Any]]
+
+
+@dataclass
+class DeskSide:
+    """Sealed mode: the desk bot's own local server and its key pair (the intake gets the
+    public half only)."""
+
+    api: MeteredApi
+    private_key: str
+    public_key: str
 
 
 async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) -> None:
@@ -174,34 +208,85 @@ async def echo_phase(
     return PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
 
 
+async def first_messages(
+    api: MeteredApi, hub: Hub, process: BotProcess, deadline: float, base: int
+) -> dict[str, Any]:
+    """What a person's first message costs the bot against their second: `PROBE_PEOPLE` fresh
+    people send /start one after the other (nothing else is sent meanwhile), then each again.
+    CPU of the bot process per /start (from /proc, 10 ms ticks) and the time to its reply."""
+    users = [
+        api.user(base + n, language_code="en", first_name="Probe") for n in range(PROBE_PEOPLE)
+    ]
+    for user in users:
+        hub.feeds[user.id] = Feed()
+    figures: dict[str, Any] = {"people": len(users)}
+    for label in ("first", "second"):
+        latencies: list[float] = []
+        process.sample()
+        cpu_before = process.cpu_seconds
+        for user in users:
+            feed = hub.feeds[user.id]
+            start = len(feed.events)
+            user.send_command("/start")
+
+            def replied(feed: Feed = feed, start: int = start) -> Event | None:
+                return next(
+                    (e for e in feed.events[start:] if e.method in REPLY_METHODS and not e.error),
+                    None,
+                )
+
+            timeout = min(30.0, deadline - time.monotonic())
+            try:
+                event = await feed.wait(replied, timeout)
+            except StepTimeout:
+                figures[f"{label}_unanswered"] = figures.get(f"{label}_unanswered", 0) + 1
+                continue
+            enqueued = api.meter.last_enqueued.get(user.id, event.at)
+            latencies.append((event.at - enqueued) * 1000)
+        process.sample()
+        spent = process.cpu_seconds - cpu_before
+        figures[f"{label}_cpu_ms_per_start"] = round(spent * 1000 / len(users), 1)
+        figures[f"{label}_reply_ms_median"] = (
+            round(statistics.median(latencies), 1) if latencies else None
+        )
+    return figures
+
+
 async def intake_phase(
     api: MeteredApi,
     args: argparse.Namespace,
     workdir: Path,
     deadline: float,
-    redis_url: str,
-    database_url: str,
-    inspect: Callable[[], dict[str, Any]],
+    target: Target,
+    desk_side: DeskSide | None = None,
 ) -> PhaseResult:
+    """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
+    mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
+    volunteers' bot, on `desk_side.api`) sharing one database."""
+    name = "intake" if desk_side is None else "sealed"
     hub = Hub(asyncio.get_running_loop())
+    desk_hub = hub if desk_side is None else Hub(asyncio.get_running_loop())
+    desk_api = api if desk_side is None else desk_side.api
     volunteers = [
-        api.user(VOLUNTEER_BASE + n + 1, language_code="en", first_name="Volunteer")
+        desk_api.user(VOLUNTEER_BASE + n + 1, language_code="en", first_name="Volunteer")
         for n in range(args.volunteers)
     ]
+    base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
     users = [
-        api.user(INTAKE_PEOPLE_BASE + n, language_code="en", first_name="Person")
-        for n in range(args.people)
+        api.user(base + n, language_code="en", first_name="Person") for n in range(args.people)
     ]
-    for user in [*volunteers, *users]:
+    for user in volunteers:
+        desk_hub.feeds[user.id] = Feed()
+    for user in users:
         hub.feeds[user.id] = Feed()
-    phase = Phase("intake", {user.id for user in users})
+    phase = Phase(name, {user.id for user in users})
     env = clean_env()
     env.update(
         INTAKE_BOT_TOKEN=api.token,
         INTAKE_API_URL=api.base_url,
-        INTAKE_REDIS_URL=redis_url,
-        INTAKE_DATABASE_URL=database_url,
-        INTAKE_DATA_DIR=str(workdir / "data"),
+        INTAKE_REDIS_URL=target.redis_url,
+        INTAKE_DATABASE_URL=target.database_url,
+        INTAKE_DATA_DIR=str(workdir / f"data-{name}"),
         INTAKE_MASTER_KEYS=generate_master_key(),
         INTAKE_ADMIN_IDS=",".join(str(v.id) for v in volunteers),
         INTAKE_HEALTH_PORT="0",
@@ -209,6 +294,19 @@ async def intake_phase(
         INTAKE_CASES_PER_HOUR_CAP="1000000000",
         INTAKE_LOG_LEVEL="INFO",
     )
+    desk_env: dict[str, str] | None = None
+    if desk_side is not None:
+        desk_env = dict(env)
+        del desk_env["INTAKE_MASTER_KEYS"]  # the desk holds no master key, only its own key
+        desk_env.update(
+            INTAKE_ROLE="desk",
+            INTAKE_BOT_TOKEN=desk_side.api.token,
+            INTAKE_API_URL=desk_side.api.base_url,
+            INTAKE_DATA_DIR=str(workdir / "data-desk"),
+            INTAKE_DESK_PRIVATE_KEY=desk_side.private_key,
+        )
+        del env["INTAKE_ADMIN_IDS"]  # volunteers work from the desk bot
+        env.update(INTAKE_ROLE="intake", INTAKE_DESK_PUBLIC_KEY=desk_side.public_key)
     executable = Path(sys.executable).parent / "intake-bot"
     if not executable.exists():
         executable = ROOT / ".venv" / "bin" / "intake-bot"
@@ -216,7 +314,9 @@ async def intake_phase(
     if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
-    process = BotProcess("intake-bot", command, env, workdir)
+    process = BotProcess("intake-bot" if desk_side is None else "sealed-intake-bot", command,
+                         env, workdir)  # fmt: skip
+    desk_process: BotProcess | None = None
     notes: list[str] = []
     series: list[Sample] = []
     drafts: list[DraftSample] = []
@@ -226,22 +326,38 @@ async def intake_phase(
     outcomes: list[Outcome] = []
     profiler: Profiler | None = None
     profile: dict[str, Any] | None = None
+    desk_cpu: float | None = None
+    probe: dict[str, Any] | None = None
     try:
+        # The intake first: it makes the schema (and in sealed mode publishes its delivery key).
         await wait_polling(api, process, deadline)
         api.meter.sink = hub.sink
+        if desk_side is not None and desk_env is not None:
+            desk_side.api.meter.polled.clear()
+            desk_process = BotProcess("desk-bot", [str(executable), "run"], desk_env, workdir)
+            await wait_polling(desk_side.api, desk_process, deadline)
+            desk_side.api.meter.sink = desk_hub.sink
         surge = Surge(api, hub, phase, deadline, args)
+        desk_surge = (
+            surge if desk_side is None else Surge(desk_api, desk_hub, phase, deadline, args)
+        )
         # A volunteer is known to the desk from their first message: say hello before the surge.
         for helper in volunteers:
             await desk_command(
-                surge, helper, "/queue", lambda t: "queue" in t.lower() or "waiting" in t
+                desk_surge, helper, "/queue", lambda t: "queue" in t.lower() or "waiting" in t
             )
         api.meter.phase = phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
-        sampler = asyncio.create_task(watch_drafts(redis_url, people_done, drafts))
-        desk = [asyncio.create_task(volunteer(surge, v, people_done, work)) for v in volunteers]
+        sampler = asyncio.create_task(watch_drafts(target.redis_url, people_done, drafts))
+        desk = [
+            asyncio.create_task(volunteer(desk_surge, v, people_done, work)) for v in volunteers
+        ]
         profiler = (
-            Profiler(process.pid, args.out / "latest-profile-intake.txt") if args.profile else None
+            Profiler(process.pid, args.out / f"latest-profile-{name}.txt") if args.profile else None
         )
+        if desk_process is not None:
+            desk_process.sample()
+            desk_cpu = desk_process.cpu_seconds
         rng = random.Random(20)  # which people say "urgent", reproducibly
         urgent_flags = [rng.random() < 0.1 for _ in users]
         outcomes = await run_people(
@@ -255,6 +371,9 @@ async def intake_phase(
         )
         process.sample()
         series.append(snapshot(process))
+        if desk_process is not None and desk_cpu is not None:
+            desk_process.sample()
+            desk_cpu = desk_process.cpu_seconds - desk_cpu
         profile = profiler.stop() if profiler else None
         if args.dump_stuck and process.running() and not all(o.done for o in outcomes):
             process.process.send_signal(signal.SIGUSR1)  # where its tasks wait, into its log
@@ -271,30 +390,57 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
+        if args.sealed and process.running() and time.monotonic() < deadline:
+            probe_base = PROBE_BASE if desk_side is None else PROBE_BASE + PROBE_PEOPLE
+            probe = await first_messages(api, hub, process, deadline, probe_base)
     finally:
         if profiler is not None and profile is None:
             profile = profiler.stop()
         api.meter.sink = api.meter.phase = None
+        if desk_side is not None:
+            desk_side.api.meter.sink = None
         people_done.set()
         stop.set()
         process.sample()
         code = process.stop()
+        desk_code = desk_process.stop() if desk_process is not None else None
     result = PhaseResult(
         phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
     )
+    result.first_messages = probe
+    if desk_process is not None:
+        result.desk_process = {
+            "cpu_seconds_in_surge": None if desk_cpu is None else round(desk_cpu, 2),
+            "peak_memory_mib": round(desk_process.peak_kib / 1024, 1),
+            "exit_status": desk_code,
+        }
+        if desk_code not in (0, None):
+            notes.append(f"desk-bot exit status {desk_code}; log tail:\n{tail(desk_process.log)}")
     try:
-        result.database = await asyncio.to_thread(inspect)
+        result.database = await asyncio.to_thread(target.inspect)
     except (ServerError, sqlite3.Error) as error:
         notes.append(f"could not read the database: {error}")
     if code not in (0, None):
-        notes.append(f"intake-bot exit status {code}; log tail:\n{tail(process.log)}")
+        notes.append(f"{process.name} exit status {code}; log tail:\n{tail(process.log)}")
     return result
+
+
+def pseudonym_cost() -> dict[str, Any]:
+    """Sealed mode's memory-hard pseudonym: one uncached Argon2id per id, the median of a few
+    (each the fastest of one), and what trying every Telegram id would cost at that rate."""
+    seconds = statistics.median(cost_per_id_seconds(rounds=1) for _ in range(PSEUDONYM_ROUNDS))
+    return {
+        "pseudonym_ms_per_id": round(seconds * 1000, 1),
+        "pseudonym_rounds": PSEUDONYM_ROUNDS,
+        "cpu_years_to_try_every_id": round(years_to_try_every_id(seconds), 1),
+        "ids_tried_for_that": 2**33,
+    }
 
 
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("echo-bot", "intake-bot"):
+    for name in ("echo-bot", "intake-bot", "sealed-intake-bot", "desk-bot"):
         log = workdir / f"{name}.log"
         if log.exists():
             shutil.copyfile(log, out / f"latest-{name}.log")
@@ -337,9 +483,7 @@ async def run(
     api: MeteredApi,
     workdir: Path,
     deadline: float,
-    redis_url: str,
-    database_url: str,
-    inspect: Callable[[], dict[str, Any]],
+    targets: dict[str, Target],
     results: dict[str, PhaseResult],
     notes: list[str],
 ) -> None:
@@ -350,9 +494,26 @@ async def run(
         leftover = api.pending_updates()
         if leftover:
             notes.append(f"{leftover} echo updates were left unconfirmed for the intake bot")
-    results["intake"] = await intake_phase(
-        api, args, workdir, deadline, redis_url, database_url, inspect
+    # With --sealed the single process gets at most half of what is left, so sealed mode runs.
+    intake_deadline = (
+        min(deadline, time.monotonic() + (deadline - time.monotonic()) / 2)
+        if args.sealed
+        else deadline
     )
+    results["intake"] = await intake_phase(api, args, workdir, intake_deadline, targets["intake"])
+    if args.sealed:
+        leftover = api.pending_updates()
+        if leftover:
+            notes.append(f"{leftover} intake updates were left unconfirmed for sealed mode")
+        private, public = generate_desk_key_pair()
+        desk_api = MeteredApi(callback_query_ttl=args.callback_ttl)
+        desk_api.start()
+        try:
+            results["sealed"] = await intake_phase(
+                api, args, workdir, deadline, targets["sealed"], DeskSide(desk_api, private, public)
+            )
+        finally:
+            desk_api.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -393,6 +554,12 @@ def main(argv: list[str] | None = None) -> int:
         " log (runs bench/bot_with_task_dump.py instead of intake-bot run)",
     )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
+    parser.add_argument(
+        "--sealed",
+        action="store_true",
+        help="then the same surge in sealed mode (an intake and a desk process, two bots) on a"
+        " database of its own, and each mode's first-message cost",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
         parser.error("--people must be 1..20000 and --volunteers 1..50")
@@ -414,6 +581,12 @@ def main(argv: list[str] | None = None) -> int:
             redis_server = RedisServer(binary, workdir, start_timeout=START_TIMEOUT)
             cleanup.callback(redis_server.stop)
             redis_server.start()
+            redis_urls = {
+                "intake": redis_server.url,
+                "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
+            }
+            names = ["intake", "sealed"] if args.sealed else ["intake"]
+            targets: dict[str, Target] = {}
             if args.database == "postgresql":
                 bindir = postgres_bindir()
                 if bindir is None:
@@ -425,17 +598,22 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 cleanup.callback(postgres.stop)
                 postgres.start()
-                postgres.psql('CREATE DATABASE "surge"')
-                database_url = postgres.url_for("surge")
-
-                def inspect() -> dict[str, Any]:
-                    return inspect_postgres(postgres, "surge")
+                for name in names:
+                    database = "surge" if name == "intake" else f"surge_{name}"
+                    postgres.psql(f'CREATE DATABASE "{database}"')
+                    targets[name] = Target(
+                        postgres.url_for(database),
+                        redis_urls[name],
+                        lambda database=database: inspect_postgres(postgres, database),
+                    )
             else:
-                sqlite_path = workdir / "intake.db"
-                database_url = f"sqlite:///{sqlite_path}"
-
-                def inspect() -> dict[str, Any]:
-                    return inspect_sqlite(sqlite_path)
+                for name in names:
+                    path = workdir / ("intake.db" if name == "intake" else f"{name}.db")
+                    targets[name] = Target(
+                        f"sqlite:///{path}",
+                        redis_urls[name],
+                        lambda path=path: inspect_sqlite(path),
+                    )
 
             api = MeteredApi(callback_query_ttl=args.callback_ttl)
             api.start()
@@ -446,9 +624,7 @@ def main(argv: list[str] | None = None) -> int:
                     api,
                     workdir,
                     deadline,
-                    redis_server.url,
-                    database_url,
-                    inspect,
+                    targets,
                     results,
                     notes,
                 )
@@ -461,7 +637,9 @@ def main(argv: list[str] | None = None) -> int:
         f"surge: {args.people} people, {args.database}, {args.volunteers} volunteers · "
         f"{os.cpu_count()} cpu · {date}"
     )
-    report = build_report(args, results, notes, date, time.monotonic() - began, failure)
+    report = build_report(
+        args, results, notes, date, time.monotonic() - began, failure, pseudonym_cost()
+    )
     (args.out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     try:
         plot(args.out / "latest.png", results, title)
