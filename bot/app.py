@@ -24,6 +24,7 @@ from bot.handlers.person import after_submission, edits, questionnaire
 from bot.recording_bot import RecordingBot
 from bot.services import ALL, DESK, INTAKE, Services
 from bot.update_processor import PerPersonUpdateProcessor
+from storage.slow_pseudonyms import SlowPseudonymizer
 
 ALLOWED_UPDATES = ["message", "callback_query", "edited_message"]
 
@@ -70,10 +71,17 @@ def build_application(services: Services) -> Application:
 
 async def _person_pseudonym_off_loop(update: Update, context: BotContext) -> None:
     """Sealed mode: a person's first pseudonym is slow to make on purpose; make it on a worker
-    thread before any handler asks for it, so the event loop keeps serving everyone else."""
+    thread before any handler asks for it, so the event loop keeps serving everyone else. At
+    most `PSEUDONYM_SLOTS` at once: each takes 19 MiB, and a surge of new people would
+    otherwise take one per worker thread."""
     user = update.effective_user
-    if user is not None:
-        await asyncio.to_thread(context.services.turns.pseudonyms, "person", user.id)
+    pseudonyms = context.services.turns.pseudonyms
+    if user is None or not isinstance(pseudonyms, SlowPseudonymizer):
+        return
+    if pseudonyms.cached("person", user.id):
+        return
+    async with context.services.pseudonym_slots:
+        await asyncio.to_thread(pseudonyms, "person", user.id)
 
 
 async def _count_update(update: Update, context: BotContext) -> None:

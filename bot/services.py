@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -65,6 +67,9 @@ from storage.slow_pseudonyms import SlowPseudonymizer
 
 log = logging.getLogger(__name__)
 
+PSEUDONYM_SLOTS = max(1, os.cpu_count() or 1)
+"""Slow pseudonyms made at once: one per core (each takes 19 MiB and a core for ~50 ms)."""
+
 ALL, INTAKE, DESK = "all", "intake", "desk"
 """The roles a process can have (`intake-bot run --role`): see `Services.role`."""
 
@@ -104,6 +109,10 @@ class Services:
     """The desk in sealed mode: its messages to people, queued for the intake bot."""
     outbox: DeliveryOutbox | None = None
     """The intake in sealed mode: the desk's messages to people, to send."""
+    pseudonym_slots: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(PSEUDONYM_SLOTS)
+    )
+    """The intake in sealed mode: slow pseudonyms being made at once (`bot.app`)."""
 
     @classmethod
     async def start(cls, settings: Settings, *, checked: Checked | None = None) -> Services:
