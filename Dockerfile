@@ -20,6 +20,7 @@ COPY dialogs ./dialogs
 COPY storage ./storage
 COPY locales ./locales
 COPY localapi ./localapi
+COPY web ./web
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- runtime ---------------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(settings)
         if args.command == "stats":
             return _stats(settings, args.by)
+        if args.command == "web":
+            return _web(settings, args.listen)
     except SettingsError as error:
         print(f"intake-bot: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
@@ -129,6 +131,16 @@ def _parser() -> argparse.ArgumentParser:
         help="erase closed cases past the retention period, now",
         description="Crypto-shred closed cases older than INTAKE_RETENTION_DAYS, and more.",
     )
+    web = commands.add_parser(
+        "web",
+        help="serve the questionnaire as a web page that needs no JavaScript (a preview)",
+        description="Serve the person's questionnaire over HTTP until SIGINT or SIGTERM; it"
+        " ends in a case like the bot's. Replies cannot be read on the web yet.",
+    )
+    web.add_argument(
+        "--listen", type=_listen, default=("127.0.0.1", 8088), metavar="HOST:PORT",
+        help="where to listen (default 127.0.0.1:8088)",
+    )  # fmt: skip
     keys = commands.add_parser("keys", help="master key tools", description="Master key tools.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
     rotate = key_commands.add_parser(
@@ -455,6 +467,59 @@ def _groupings(value: str) -> tuple[str, ...]:
             "give one or more of " + ",".join(GROUPINGS) + ", each once, separated by commas"
         )
     return parts
+
+
+def _listen(value: str) -> tuple[str, int]:
+    """`--listen HOST:PORT` (an IPv6 host in brackets), or exit status 2 saying what is wrong."""
+    host, _, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError("give HOST:PORT, for example 127.0.0.1:8088")
+    return host, int(port)
+
+
+def _web(settings: Settings, listen: tuple[str, int]) -> int:
+    """The web form (`web/`) on the intake side; a bot token, if set, tells the desk of its
+    new cases (in sealed mode the desk hears of them through the database instead)."""
+    settings.check_role()
+    if settings.role == "desk":
+        raise SettingsError("intake-bot web serves people: run it with INTAKE_ROLE all or intake")
+    settings.keys()
+    try:
+        token: str | None = settings.token()
+    except SettingsError:
+        token = None
+    logs.configure(settings.log_level, secrets=[token] if token else [])
+    asyncio.run(_serve_web(settings, listen, token))
+    return 0
+
+
+async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | None) -> None:
+    from collections.abc import Sequence as Messages
+
+    from telegram import Bot
+
+    from bot.delivery import send_quietly
+    from bot.services import Services
+    from casework.outgoing import Message
+    from web.app import serve
+
+    services = await Services.start(settings)
+    # Not initialized (no getMe at start): the web door must come up while Telegram is away.
+    bot = Bot(token, base_url=settings.api_url) if token else None
+
+    async def announce(messages: Messages[Message]) -> None:
+        assert bot is not None
+        await send_quietly(bot, messages, "desk notice")
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(services, *listen, stop, announce=announce if bot is not None else None)
+    finally:
+        await services.aclose()
 
 
 def _stats(settings: Settings, by: tuple[str, ...] | None = None) -> int:

@@ -93,6 +93,13 @@ class Submission:
         owner = self.turns.owner(person)
         return await self._submit(owner, person.chat_id, completed, pending or [])
 
+    async def submit_as(
+        self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str] | None = None
+    ) -> Case:
+        """`submit` for a door with no Telegram person (the web form): `owner` is the draft's
+        pseudonym, `chat_id` what is stored (encrypted) as where to write back."""
+        return await self._submit(owner, chat_id, completed, pending or [])
+
     async def submit_or_defer(
         self, turn: Turn, person: Person, completed: ev.Completed
     ) -> Case | None:
@@ -258,16 +265,24 @@ class Submission:
         not a new one, so they pass. Read-only: the caller's draft is left as it is. With the
         database away nobody is held back here: the submission itself is then deferred.
         """
+        return await self.own_limit_of(
+            self.turns.owner(person), completed, open_cases=open_cases, new_per_day=new_per_day
+        )
+
+    async def own_limit_of(
+        self, owner: str, completed: ev.Completed, *, open_cases: int, new_per_day: int
+    ) -> OwnLimit | None:
+        """`own_limit` of the person whose draft pseudonym is `owner` (a web visitor)."""
         try:
-            return await self._own_limit(person, completed, open_cases, new_per_day)
+            return await self._own_limit(owner, completed, open_cases, new_per_day)
         except STORAGE_AWAY:
             return None
 
     async def _own_limit(
-        self, person: Person, completed: ev.Completed, open_cases: int, new_per_day: int
+        self, owner: str, completed: ev.Completed, open_cases: int, new_per_day: int
     ) -> OwnLimit | None:
         async with self.sessions() as db:
-            row = await person_store.find_person(db, self.turns.owner(person))
+            row = await person_store.find_person(db, owner)
             if row is None:
                 return None
             if await self._same_submission(db, row.id, completed) is not None:

@@ -140,16 +140,26 @@ class Turns:
     def owner(self, person: Person) -> str:
         return self.pseudonyms("person", person.user_id)
 
+    def web_owner(self, session_id: str) -> str:
+        """The draft owner of a web visitor: a keyed pseudonym of their session cookie, whose
+        value is never stored."""
+        return self.pseudonyms("web", session_id)
+
     @asynccontextmanager
     async def turn(self, person: Person) -> AsyncIterator[Turn]:
-        owner = self.owner(person)
+        async with self.turn_of(self.owner(person), person.client_language) as turn:
+            yield turn
+
+    @asynccontextmanager
+    async def turn_of(self, owner: str, client_language: str | None) -> AsyncIterator[Turn]:
+        """A turn on the draft of `owner`, a pseudonym (of a Telegram id, or of a web session)."""
         async with self.drafts.lock(owner):
             stored = await self.load(owner)
             turn = Turn(
                 engine=self.engine,
                 owner=owner,
                 session=None,
-                client_language=person.client_language,
+                client_language=client_language,
             )
             if stored is not None:
                 turn.pending = [str(text) for text in stored.get("pending") or []]

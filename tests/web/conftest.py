@@ -1,0 +1,168 @@
+"""The web form over real HTTP: tornado on a free local port, the bot's services on SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.services import Services
+from bot.settings import Settings
+from casework.outgoing import Message
+from storage.crypto import generate_master_key
+from web import app as web_app
+
+
+@dataclass
+class Button:
+    name: str
+    value: str
+    label: str
+
+
+@dataclass
+class Parsed:
+    """One page of the form, as a browser would see it (the first form only, but buttons of
+    the language switch too)."""
+
+    hidden: dict[str, str] = field(default_factory=dict)
+    buttons: list[Button] = field(default_factory=list)
+    checkboxes: list[tuple[str, bool]] = field(default_factory=list)
+    textarea: str | None = None
+    password: bool = False
+    notices: list[str] = field(default_factory=list)
+    body: str = ""
+    links: list[str] = field(default_factory=list)
+    html: str = ""
+
+    @property
+    def step(self) -> str:
+        return self.hidden.get("step", "")
+
+    def values(self, name: str) -> list[str]:
+        return [b.value for b in self.buttons if b.name == name]
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = Parsed()
+        self._button: Button | None = None
+        self._text: str | None = None  # "notice", "body", "textarea"
+        self._buffer = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "input" and a.get("type") == "hidden":
+            self.page.hidden.setdefault(a["name"], a.get("value", ""))
+        elif tag == "input" and a.get("type") == "checkbox":
+            self.page.checkboxes.append((a["value"], "checked" in a))
+        elif tag == "input" and a.get("type") == "password":
+            self.page.password = True
+        elif tag == "button":
+            self._button = Button(a.get("name", ""), a.get("value", ""), "")
+        elif tag == "textarea":
+            self._text, self._buffer = "textarea", ""
+        elif tag == "p" and a.get("class") in ("notice", "text"):
+            self._text, self._buffer = a["class"], ""
+        elif tag == "a":
+            self.page.links.append(a.get("href", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None:
+            self.page.buttons.append(self._button)
+            self._button = None
+        elif tag in ("textarea", "p") and self._text is not None:
+            if self._text == "textarea":
+                self.page.textarea = self._buffer
+            elif self._text == "notice":
+                self.page.notices.append(self._buffer)
+            else:
+                self.page.body = self._buffer
+            self._text = None
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button.label += data
+        if self._text is not None:
+            self._buffer += data
+
+
+def parse(html: str) -> Parsed:
+    reader = _Reader()
+    reader.feed(html)
+    reader.page.html = html
+    return reader.page
+
+
+class Visitor:
+    """One browser: its own cookies, pages read and forms posted like a person would."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.page = Parsed()
+        self.steps: list[str] = []
+        self.last: httpx.Response | None = None
+
+    async def open(self) -> Parsed:
+        return self._read(await self.client.get("/"))
+
+    async def press(self, name: str, value: str = "1", **fields: str | list[str]) -> Parsed:
+        data: dict[str, str | list[str]] = {
+            "_xsrf": self.page.hidden["_xsrf"],
+            "step": self.page.step,
+            name: value,
+            **fields,
+        }
+        return self._read(await self.client.post("/", data=data))
+
+    def _read(self, response: httpx.Response) -> Parsed:
+        assert response.status_code == 200, response.text
+        self.last = response
+        self.page = parse(response.text)
+        if self.page.step:
+            self.steps.append(self.page.step)
+        return self.page
+
+
+@dataclass
+class Door:
+    url: str
+    services: Services
+    announced: list[Message]
+    clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    def visitor(self, language: str = "en", **headers: str) -> Visitor:
+        client = httpx.AsyncClient(
+            base_url=self.url, headers={"Accept-Language": language, **headers}, timeout=30
+        )
+        self.clients.append(client)
+        return Visitor(client)
+
+
+@pytest.fixture
+async def door(tmp_path: Path) -> AsyncIterator[Door]:
+    database = f"sqlite:///{tmp_path / 'intake.db'}"
+    settings = Settings(_env_file=None, bot_token="1:x", master_keys=generate_master_key(),  # type: ignore[call-arg]
+                        database_url=database)  # fmt: skip
+    services = await Services.start(settings)
+    announced: list[Message] = []
+
+    async def announce(messages: Sequence[Message]) -> None:
+        announced.extend(messages)
+
+    server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
+    opened = Door(f"http://127.0.0.1:{port}", services, announced)
+    try:
+        yield opened
+    finally:
+        for client in opened.clients:
+            await client.aclose()
+        server.stop()
+        await server.close_all_connections()
+        await web_app.drain(server)
+        await services.aclose()

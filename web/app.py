@@ -1,0 +1,396 @@
+"""The web door: the person's questionnaire as server-rendered pages that need no JavaScript.
+
+Why tornado: python-telegram-bot's webhook server already brings it (no new dependency), it is
+a real async server on the event loop the storage already uses, its templates escape by
+default, and it has double-submit XSRF tokens (`xsrf_cookies`) built in. Starlette or aiohttp
+would add a framework and a template engine for the same few pages.
+
+The engine, texts, draft store and `Submission` are the bot's (`bot.services.Services`), so a
+web request is stored, limited and (in sealed mode) sealed exactly as a Telegram one. Every
+form names the step it was shown for: a form for another step (a second tab, the browser's
+Back button, a reload after the draft moved on) is stale and gets the bot's stale answer with
+the current question. What tornado would log names the visitor's address or user agent, so
+its access log is off and its other records lose their arguments (`scrub_tornado_logs`).
+
+This first increment has no way back in: the confirmation says that replies cannot be read
+here yet (`web-submitted`). A web case is stored with `WEB_CHAT_ID` as its chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+import tornado.web
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from bot.services import Services
+from casework.outgoing import Message
+from casework.submission import STORAGE_AWAY
+from casework.turns import Turn
+from dialogs import events as ev
+from dialogs.session import Session
+from storage.slow_pseudonyms import SlowPseudonymizer
+from web.pages import Page, Pages
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+
+SESSION_COOKIE = "session"
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+"""`secrets.token_urlsafe(32)`: 256 random bits, so a fast keyed pseudonym is enough."""
+
+WEB_CHAT_ID = 0
+"""What a web case stores as its person's chat: none (Telegram ids are never 0). A reply from
+the desk is not delivered, and the volunteer is told so, until web threads exist."""
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+MAX_BODY_BYTES = 64 * 1024
+"""A form is a few kilobytes (1,000 Cyrillic characters are 6,000 bytes URL-encoded)."""
+
+Announce = Callable[[Sequence[Message]], Coroutine[Any, Any, None]]
+"""Sends the desk's notices (a new case, the hourly cap): the bot's `send_quietly`."""
+
+
+class _Door:
+    """What every request needs: the bot's services, the pages, the way to tell the desk."""
+
+    def __init__(self, services: Services, announce: Announce | None) -> None:
+        self.services = services
+        self.pages = Pages(services.translator, services.engine.spec.languages)
+        self.announce = announce
+        self.sending: set[asyncio.Task[None]] = set()
+
+    async def tell_desk(self, messages: Sequence[Message]) -> None:
+        """Sent in the background: a slow (throttled) Telegram must not hold the person's page."""
+        if not messages:
+            return
+        if self.announce is None:
+            log.warning("web: %d desk notices not sent (no bot token)", len(messages))
+            return
+        task = asyncio.create_task(self.announce(messages))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+
+    async def drain(self) -> None:
+        """Wait for the desk's notices still being sent."""
+        while self.sending:
+            await asyncio.gather(*self.sending, return_exceptions=True)
+
+
+class _Base(tornado.web.RequestHandler):
+    """Headers on every answer (errors and static files too); logs without the visitor."""
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+        self.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:
+        """Every cookie (the session's and tornado's XSRF one) lives only as long as the
+        browser session, is out of reach of scripts and other sites, and is Secure over HTTPS."""
+        for dropped in ("expires", "expires_days", "max_age"):
+            kwargs.pop(dropped, None)
+        kwargs.update(httponly=True, samesite="Strict", secure=self.request.protocol == "https")
+        super().set_cookie(name, value, **kwargs)
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        """Tornado's own version names the address and logs the whole request (headers)."""
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        log.error("web: unexpected error (%s)", type(value).__name__)
+
+
+class _Static(_Base, tornado.web.StaticFileHandler):
+    pass
+
+
+class _NotFound(_Base):
+    """Any other path: 404, with the same headers."""
+
+    def prepare(self) -> None:
+        raise tornado.web.HTTPError(404)
+
+
+class _Form(_Base):
+    """GET: the current question. POST: one answer, then the next page."""
+
+    def initialize(self, door: _Door) -> None:
+        self.door = door
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Cache-Control", "no-store")  # answers stay out of the browser's cache
+
+    async def get(self) -> None:
+        services = self.door.services
+        session_id = self._session_id()
+        if session_id is None:
+            self._show(self.door.pages.prompt(self._first(), switch=False))
+            return
+        async with services.turns.turn_of(await self._owner(session_id), None) as turn:
+            if turn.session is None:
+                page = self.door.pages.prompt(self._first(), switch=False)
+            else:
+                page = self._again(turn)
+        self._show(page)
+
+    async def post(self) -> None:
+        session_id = self._session_id()
+        if session_id is None:
+            session_id = secrets.token_urlsafe(32)
+            self.set_cookie(SESSION_COOKIE, session_id)
+        owner = await self._owner(session_id)
+        async with self.door.services.turns.turn_of(owner, self._client_language()) as turn:
+            page = await self._answer(turn)
+        self._show(page)
+
+    # -- one answer ------------------------------------------------------------------------------
+
+    async def _answer(self, turn: Turn) -> Page:
+        pages = self.door.pages
+        engine = self.door.services.engine
+        step = self.get_body_argument("step", "")
+        if turn.session is None:
+            if step != engine.spec.start:  # the draft expired, or a form from an old visit
+                return pages.prompt(turn.start(), ev.Notice("stale-button"))
+            turn.start()  # the first question was shown without a draft: begin now
+        session = turn.session
+        assert session is not None
+        if step != session.state:
+            return self._again(turn, ev.Notice("stale-button"))
+        event = self._event(turn, session)
+        if isinstance(event, Page):
+            return event
+        if isinstance(event, ev.Submit | ev.SendNow):
+            held = await self._held_back(turn, session, event)
+            if held is not None:
+                return held
+        typed = event.text if isinstance(event, ev.Text) else ""
+        kept = session.to_dict()
+        outcome = await turn.answer(event)
+        if isinstance(outcome, ev.Completed):
+            return await self._submit(turn, outcome, kept)
+        if isinstance(outcome, ev.Finished):
+            return pages.closing(outcome.language, f"{outcome.step}-question")
+        return pages.prompt(outcome, typed=typed)
+
+    def _event(self, turn: Turn, session: Session) -> ev.Event | Page:
+        """The form's fields as the engine's event (a multiple choice is toggled here)."""
+        step = session.state
+        arguments = self.request.body_arguments
+        if "language" in arguments:
+            return ev.SetLanguage(self.get_body_argument("language"))
+        if "back" in arguments:
+            return ev.Back()
+        if "skip" in arguments:
+            return ev.Skip(step)
+        if "choose" in arguments:
+            return ev.Choose(step, self.get_body_argument("choose"))
+        if "edit" in arguments:
+            return ev.Edit(self.get_body_argument("edit"))
+        if "submit" in arguments:
+            return ev.Submit()
+        if "send_now" in arguments:
+            return ev.SendNow()
+        if "answer" in arguments:
+            text = self.get_body_argument("text", "", strip=False)
+            return ev.Text(text.replace("\r\n", "\n"))  # a browser sends CRLF, a chat LF
+        if "done" in arguments:
+            return self._toggled(turn, session)
+        return ev.Repeat()
+
+    def _toggled(self, turn: Turn, session: Session) -> ev.Event | Page:
+        """Checkboxes are the whole selection at once; the engine takes one toggle at a time.
+        If it kept another selection (an option that excludes the others), it is shown again."""
+        step = session.state
+        wanted = self.get_body_arguments("option")
+        visible = self.door.services.engine.prompt(session).options
+        for option in wanted:
+            if option not in visible:  # refused by the engine, as the bot's stale button
+                refused = turn.apply(ev.Toggle(step, option))
+                assert isinstance(refused, ev.Prompt)
+                return self.door.pages.prompt(refused)
+        for option in [o for o in session.pending if o not in wanted]:
+            turn.apply(ev.Toggle(step, option))
+        for option in [o for o in visible if o in wanted and o not in session.pending]:
+            turn.apply(ev.Toggle(step, option))
+        if sorted(session.pending) != sorted(set(wanted)):
+            return self._again(turn)
+        return ev.Done(step)
+
+    async def _held_back(self, turn: Turn, session: Session, event: ev.Event) -> Page | None:
+        """The bot's checks before a request is sent: the person's own limits, then the hourly
+        cap. The draft waits, untouched, and the person is told why (the bot's texts)."""
+        services = self.door.services
+        settings = services.settings
+        trial = Session.from_dict(session.to_dict())  # the draft itself is not moved
+        completed = services.engine.handle(trial, event)
+        if not isinstance(completed, ev.Completed):
+            return None  # not on a screen that sends: the engine answers this itself
+        if completed.sent is None:
+            limit = await services.submission.own_limit_of(
+                turn.owner,
+                completed,
+                open_cases=settings.open_cases_per_person,
+                new_per_day=settings.new_cases_per_person_per_day,
+            )
+            if limit is not None:
+                notice = ev.Notice(
+                    f"limit-{limit.kind}",
+                    {"count": limit.count, "hours": settings.draft_ttl_hours},
+                )
+                return self._again(turn, notice)
+        alerts = await services.submission.over_hourly_cap(turn.owner, settings.cases_per_hour_cap)
+        if alerts is not None:
+            await self.door.tell_desk(alerts)
+            return self._again(turn, ev.Notice("busy-try-later"))
+        return None
+
+    async def _submit(self, turn: Turn, completed: ev.Completed, kept: dict[str, Any]) -> Page:
+        """Store the case as the bot does. With the database away nothing is deferred (nobody
+        could be told later): the draft goes back to where it was, and the person tries again."""
+        services = self.door.services
+        pages = self.door.pages
+        try:
+            case = await services.submission.submit_as(turn.owner, WEB_CHAT_ID, completed)
+        except STORAGE_AWAY:
+            turn.session = Session.from_dict(kept)
+            return self._again(turn, ev.Notice("web-try-again"))
+        language = completed.language
+        if completed.partial:  # "Send now": the rest of the questions can still be answered
+            assert turn.session is not None
+            turn.session.case = case.reference
+            await self.door.tell_desk(await services.notices.announce_new_case(case.id))
+            return pages.closing(language, "sent-now", reference=case.reference, again=False)
+        turn.discard()
+        if case.reference == completed.sent:  # the rest of a request sent with "Send now"
+            await self.door.tell_desk(await services.submission.answered_more(case.id))
+            return pages.closing(language, "sent-rest-added", reference=case.reference)
+        await self.door.tell_desk(await services.notices.announce_new_case(case.id))
+        return pages.closing(language, "submitted", reference=case.reference)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _again(self, turn: Turn, *notices: ev.Notice) -> Page:
+        """The current question again (the engine's Repeat), with these notices above it."""
+        assert turn.session is not None
+        return self.door.pages.prompt(self.door.services.engine.prompt(turn.session), *notices)
+
+    def _first(self) -> ev.Prompt:
+        """The first question, shown before any draft exists (nothing is stored for a GET)."""
+        return self.door.services.engine.start(self._client_language())[1]
+
+    def _client_language(self) -> str | None:
+        """The browser's first language (Tor Browser always says en-US)."""
+        header = self.request.headers.get("Accept-Language", "")
+        return header.split(",")[0].split(";")[0].strip() or None
+
+    def _session_id(self) -> str | None:
+        value = self.get_cookie(SESSION_COOKIE)
+        return value if value is not None and SESSION_ID.fullmatch(value) else None
+
+    async def _owner(self, session_id: str) -> str:
+        """The draft owner; in sealed mode a slow pseudonym, made off the event loop."""
+        services = self.door.services
+        pseudonyms = services.turns.pseudonyms
+        if isinstance(pseudonyms, SlowPseudonymizer) and not pseudonyms.cached("web", session_id):
+            async with services.pseudonym_slots:
+                await asyncio.to_thread(pseudonyms, "web", session_id)
+        return services.turns.web_owner(session_id)
+
+    def _show(self, page: Page) -> None:
+        self.render("page.html", page=page)
+
+
+def make_app(services: Services, *, announce: Announce | None = None) -> tornado.web.Application:
+    """The routes: the form at `/`, its stylesheet under `/static/`."""
+    door = _Door(services, announce)
+    return tornado.web.Application(
+        [(r"/", _Form, {"door": door})],
+        door=door,
+        template_path=str(HERE / "templates"),
+        static_path=str(HERE / "static"),
+        static_handler_class=_Static,
+        default_handler_class=_NotFound,
+        xsrf_cookies=True,
+        log_function=_no_access_log,
+        compress_response=False,  # compressed secrets beside attacker-chosen text (BREACH)
+    )
+
+
+def _no_access_log(handler: tornado.web.RequestHandler) -> None:
+    """No line per request: who asked for what, and when, is what a seized log would show."""
+
+
+class _DropArguments(logging.Filter):
+    """Tornado's records put the peer's address (and a request's headers) in their arguments
+    and exceptions: keep the fixed message only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "tornado.access":
+            return False
+        plain = isinstance(record.msg, str) and not record.args
+        record.msg = f"tornado: {record.msg}" if plain else "tornado: (details dropped)"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+def scrub_tornado_logs() -> None:
+    """Install the filter on tornado's loggers (idempotent)."""
+    for name in ("tornado.access", "tornado.application", "tornado.general"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropArguments) for f in logger.filters):
+            logger.addFilter(_DropArguments())
+
+
+def listen(
+    services: Services, host: str, port: int, *, announce: Announce | None = None
+) -> tuple[HTTPServer, int]:
+    """A server for the form on `host:port` (port 0: a free one), and the port it took."""
+    scrub_tornado_logs()
+    server = HTTPServer(
+        make_app(services, announce=announce), xheaders=True, max_body_size=MAX_BODY_BYTES
+    )
+    sockets = bind_sockets(port, host)
+    server.add_sockets(sockets)
+    return server, int(sockets[0].getsockname()[1])
+
+
+async def serve(
+    services: Services,
+    host: str,
+    port: int,
+    stop: asyncio.Event,
+    *,
+    announce: Announce | None = None,
+) -> None:
+    """Serve the form until `stop` is set; requests in flight are finished."""
+    server, port = listen(services, host, port, announce=announce)
+    log.info("web form listening on %s:%d", host, port)
+    try:
+        await stop.wait()
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        await drain(server)
+
+
+async def drain(server: HTTPServer) -> None:
+    """Wait for the desk's notices the server's form is still sending."""
+    application = server.request_callback
+    assert isinstance(application, tornado.web.Application)
+    await application.settings["door"].drain()

@@ -1,0 +1,147 @@
+"""Engine outcomes as template data for the web form: plain values, no tornado in sight.
+
+The texts are the bot's (`locales/`), looked up by the same keys; where a text speaks of
+Telegram (a chat, a command, a button the bot shows), the web form uses its own `web-<key>`
+when the locale has one, so both doors keep one questionnaire and one set of answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from casework.answers import answer_line
+from dialogs.events import Notice, Prompt
+from dialogs.spec import TYPED_KINDS
+from locales.translator import Translator
+
+WEB_PREFIX = "web-"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a question: its id (the form's value), its words, whether it is chosen."""
+
+    id: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    step: str
+    line: str
+    change: str
+    """The words of its edit button."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything a template shows: texts already in the person's language."""
+
+    language: str
+    title: str
+    notices: tuple[str, ...] = ()
+    body: str = ""
+    """The question, or the closing text of a finished page."""
+    step: str = ""
+    kind: str = ""
+    """A step kind (choice, yesno, multi, text, secret), "review", or "" for a closing page."""
+    choices: tuple[Choice, ...] = ()
+    review: tuple[ReviewRow, ...] = ()
+    optional: bool = False
+    max_length: int = 0
+    can_go_back: bool = False
+    can_send_now: bool = False
+    text: str = ""
+    """What the person typed, shown again when it was refused (never for a codeword)."""
+    preview: str = ""
+    """The notice that this web form cannot show replies yet."""
+    labels: dict[str, str] = field(default_factory=dict)
+    languages: tuple[Choice, ...] = ()
+    """The language switch (empty before a questionnaire exists)."""
+    again: bool = False
+    """A closing page: offer to begin a new questionnaire."""
+
+
+class Pages:
+    def __init__(self, translator: Translator, languages: tuple[str, ...]) -> None:
+        self.t = translator
+        self.languages = languages
+
+    def text(self, language: str, key: str, /, **args: object) -> str:
+        """The web's own wording of `key` if there is one, else the bot's."""
+        own = WEB_PREFIX + key
+        chosen = own if self.t.has(language, own) else key
+        return self.t.text(language, chosen, **args)
+
+    def prompt(self, prompt: Prompt, *extra: Notice, typed: str = "", switch: bool = True) -> Page:
+        """The page for a question or the review screen, with notices above it."""
+        lang = prompt.language
+        notices = tuple(self.text(lang, n.key, **n.args) for n in (*extra, *prompt.notices))
+        base = Page(
+            language=lang,
+            title=self.t.text(lang, "web-title"),
+            notices=notices,
+            step=prompt.step,
+            kind=prompt.kind,
+            can_go_back=prompt.can_go_back,
+            can_send_now=prompt.can_send_now,
+            preview=self.t.text(lang, "web-preview"),
+            labels=self._labels(lang),
+            languages=self._languages(lang) if switch else (),
+        )
+        if prompt.kind == "review":
+            rows = tuple(
+                ReviewRow(
+                    step=line.step,
+                    line=answer_line(self.t, lang, line.step, line.answer, secret=line.secret),
+                    change=self.t.text(
+                        lang, "review-change", label=self.t.text(lang, f"{line.step}-label")
+                    ),
+                )
+                for line in prompt.review
+            )
+            return replace(base, body=self.text(lang, "review-question"), review=rows)
+        choices = tuple(
+            Choice(o, self.t.text(lang, f"{prompt.step}-opt-{o}"), o in prompt.selected)
+            for o in prompt.options
+        )
+        return replace(
+            base,
+            body=self.text(lang, f"{prompt.step}-question", max=prompt.max_length),
+            choices=choices,
+            optional=prompt.optional and prompt.kind in TYPED_KINDS,
+            max_length=prompt.max_length,
+            text=typed if prompt.kind == "text" else "",
+        )
+
+    def closing(self, language: str, key: str, *, again: bool = True, **args: object) -> Page:
+        """A page with one text and no question: sent, declined, kept for later."""
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            body=self.text(language, key, **args),
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
+            again=again,
+        )
+
+    def _labels(self, lang: str) -> dict[str, str]:
+        keys = {
+            "back": "button-back",
+            "done": "button-done",
+            "skip": "button-skip",
+            "submit": "review-submit",
+            "send_now": "button-send-now",
+            "answer": "web-answer",
+            "language": "web-language",
+            "again": "web-again",
+            "answer_rest": "button-answer-rest",
+        }
+        return {name: self.t.text(lang, key) for name, key in keys.items()}
+
+    def _languages(self, current: str) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(code, self.t.text(code, f"language-opt-{code}"), code == current)
+            for code in self.languages
+        )
