@@ -35,6 +35,7 @@ from casework.outgoing import Message
 from casework.submission import STORAGE_AWAY
 from casework.turns import Turn
 from dialogs import events as ev
+from dialogs import flagging
 from dialogs.session import Session
 from storage.slow_pseudonyms import SlowPseudonymizer
 from web.pages import Page, Pages
@@ -133,6 +134,9 @@ class _Form(_Base):
         super().set_default_headers()
         self.set_header("Cache-Control", "no-store")  # answers stay out of the browser's cache
 
+    def compute_etag(self) -> None:
+        """No ETag: a page is never cached, and a hash of it would only be one more trace."""
+
     async def get(self) -> None:
         services = self.door.services
         session_id = self._session_id()
@@ -205,11 +209,27 @@ class _Form(_Base):
         if "send_now" in arguments:
             return ev.SendNow()
         if "answer" in arguments:
-            text = self.get_body_argument("text", "", strip=False)
-            return ev.Text(text.replace("\r\n", "\n"))  # a browser sends CRLF, a chat LF
+            text = self.get_body_argument("text", "", strip=False).replace("\r\n", "\n")
+            return self._flagged(session, text) or ev.Text(text)  # a browser sends CRLF
+        if "flag_keep" in arguments:
+            return ev.Text(self.get_body_argument("held", "", strip=False))
+        if "flag_remove" in arguments:
+            return self._again(turn, ev.Notice("flag-write-again"))
         if "done" in arguments:
             return self._toggled(turn, session)
         return ev.Repeat()
+
+    def _flagged(self, session: Session, text: str) -> Page | None:
+        """A free-text answer with a unit number, a phone number or a full name: as in the bot,
+        the person keeps it or removes it first. The text waits in their own page (a hidden
+        field), never on the server, so "remove" leaves nothing behind."""
+        engine = self.door.services.engine
+        if not engine.expects_typing(session) or engine.expects_secret(session):
+            return None
+        kind = flagging.flag(text)
+        if kind is None:
+            return None
+        return self.door.pages.flagged(session.language, session.state, kind, text)
 
     def _toggled(self, turn: Turn, session: Session) -> ev.Event | Page:
         """Checkboxes are the whole selection at once; the engine takes one toggle at a time.

@@ -45,7 +45,8 @@ class Page:
     """The question, or the closing text of a finished page."""
     step: str = ""
     kind: str = ""
-    """A step kind (choice, yesno, multi, text, secret), "review", or "" for a closing page."""
+    """A step kind (choice, yesno, multi, text, secret), "review", "flag" (keep or remove a
+    detail), or "" for a closing page."""
     choices: tuple[Choice, ...] = ()
     review: tuple[ReviewRow, ...] = ()
     optional: bool = False
@@ -53,7 +54,7 @@ class Page:
     can_go_back: bool = False
     can_send_now: bool = False
     text: str = ""
-    """What the person typed, shown again when it was refused (never for a codeword)."""
+    """What the person typed, shown again when it was refused or flagged (never a codeword)."""
     preview: str = ""
     """The notice that this web form cannot show replies yet."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -115,6 +116,19 @@ class Pages:
             text=typed if prompt.kind == "text" else "",
         )
 
+    def flagged(self, language: str, step: str, kind: str, text: str) -> Page:
+        """Keep or remove an identifying detail (`dialogs.flagging`); `text` rides along."""
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            body=self.text(language, f"flag-{kind}"),
+            step=step,
+            kind="flag",
+            text=text,
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
+        )
+
     def closing(self, language: str, key: str, *, again: bool = True, **args: object) -> Page:
         """A page with one text and no question: sent, declined, kept for later."""
         return Page(
@@ -137,6 +151,8 @@ class Pages:
             "language": "web-language",
             "again": "web-again",
             "answer_rest": "button-answer-rest",
+            "keep": "flag-keep",
+            "remove": "flag-remove",
         }
         return {name: self.t.text(lang, key) for name, key in keys.items()}
 

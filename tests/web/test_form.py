@@ -289,6 +289,7 @@ async def test_every_answer_has_the_strict_headers_and_a_session_cookie(door: Do
     assert css.status_code == 200
     assert (refused.status_code, missing.status_code) == (403, 404)
     assert posted.headers["Cache-Control"] == "no-store"
+    assert "Etag" not in first.headers
     assert "<script" not in posted.text
     cookies = posted.headers.get_list("set-cookie")
     session = next(c for c in cookies if c.startswith("session="))
@@ -328,3 +329,20 @@ async def test_no_address_or_user_agent_reaches_the_logs(
     text = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in records)
     for trace in ("127.0.0.1", forwarded, agent):
         assert trace not in text
+
+
+async def test_an_identifying_detail_is_kept_or_removed_first_as_in_the_bot(door: Door) -> None:
+    visitor = door.visitor()
+    await walk(visitor, PATHS[1], until="details")
+    text = "Call me on +7 912 345 67 89 please"
+    page = await visitor.press("answer", text=text)
+    assert page.step == "details"
+    assert page.body == T.text("en", "flag-phone")
+    assert page.hidden["held"] == text
+    removed = await visitor.press("flag_remove")
+    assert removed.step == "details"
+    assert T.text("en", "flag-write-again") in removed.notices
+    await visitor.press("answer", text=text)
+    kept = await visitor.press("flag_keep", held=text)
+    assert kept.step == "review"
+    assert answer_line(T, "en", "details", text) in kept.html
