@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -144,25 +145,40 @@ class Door:
         return Visitor(client)
 
 
+OpenDoor = Callable[..., AbstractAsyncContextManager[Door]]
+
+
 @pytest.fixture
-async def door(tmp_path: Path) -> AsyncIterator[Door]:
-    database = f"sqlite:///{tmp_path / 'intake.db'}"
-    settings = Settings(_env_file=None, bot_token="1:x", master_keys=generate_master_key(),  # type: ignore[call-arg]
-                        database_url=database)  # fmt: skip
-    services = await Services.start(settings)
-    announced: list[Message] = []
+def open_door(tmp_path: Path) -> OpenDoor:
+    """A door on settings of the test's choosing (sealed mode: `role="intake"` and its key)."""
 
-    async def announce(messages: Sequence[Message]) -> None:
-        announced.extend(messages)
+    @asynccontextmanager
+    async def opened(**values: object) -> AsyncIterator[Door]:
+        database = f"sqlite:///{tmp_path / 'intake.db'}"
+        settings = Settings(_env_file=None, bot_token="1:x", master_keys=generate_master_key(),  # type: ignore[call-arg]
+                            database_url=database, **values)  # fmt: skip
+        services = await Services.start(settings)
+        announced: list[Message] = []
 
-    server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
-    opened = Door(f"http://127.0.0.1:{port}", services, announced)
-    try:
+        async def announce(messages: Sequence[Message]) -> None:
+            announced.extend(messages)
+
+        server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
+        door = Door(f"http://127.0.0.1:{port}", services, announced)
+        try:
+            yield door
+        finally:
+            for client in door.clients:
+                await client.aclose()
+            server.stop()
+            await server.close_all_connections()
+            await web_app.drain(server)
+            await services.aclose()
+
+    return opened
+
+
+@pytest.fixture
+async def door(open_door: OpenDoor) -> AsyncIterator[Door]:
+    async with open_door() as opened:
         yield opened
-    finally:
-        for client in opened.clients:
-            await client.aclose()
-        server.stop()
-        await server.close_all_connections()
-        await web_app.drain(server)
-        await services.aclose()

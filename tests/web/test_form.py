@@ -9,13 +9,15 @@ import logging
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from casework.answers import answer_line
 from locales.translator import Translator
 from storage.cases import case_answers
-from storage.models import Case, Person
-from tests.web.conftest import Door, Visitor
+from storage.crypto import Cipher, DeskKeyWrapper, generate_desk_key_pair, parse_desk_private_keys
+from storage.models import Case, DeskSignal, Person
+from tests.web.conftest import Door, OpenDoor, Visitor
 from web.app import CONTENT_SECURITY_POLICY
 
 T = Translator.load()
@@ -346,3 +348,22 @@ async def test_an_identifying_detail_is_kept_or_removed_first_as_in_the_bot(door
     kept = await visitor.press("flag_keep", held=text)
     assert kept.step == "review"
     assert answer_line(T, "en", "details", text) in kept.html
+
+
+async def test_in_sealed_mode_the_case_is_sealed_to_the_desk_and_signalled(
+    open_door: OpenDoor,
+) -> None:
+    private, public = generate_desk_key_pair()
+    async with open_door(role="intake", desk_public_key=SecretStr(public)) as door:
+        assert not door.services.cipher.can_open
+        visitor = door.visitor()
+        await walk(visitor, PATHS[1])
+        page = await visitor.press("submit")
+        (case,) = await cases(door)
+        assert page.body == T.text("en", "web-submitted", reference=case.reference)
+        desk = Cipher(DeskKeyWrapper(private=parse_desk_private_keys(private)))
+        assert case_answers(desk, case)["return_risk"] == "worried"
+        async with door.services.sessions() as db:
+            kinds = [s.kind for s in await db.scalars(select(DeskSignal))]
+        assert kinds == ["new-case"]
+        assert door.announced == []  # the desk hears of it through the database
