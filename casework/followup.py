@@ -124,8 +124,12 @@ class Followup:
 
     async def blocked_language(self, person: Person) -> str | None:
         """The language of their last questionnaire if this person is blocked (and told so)."""
+        return await self.blocked_language_of(self.turns.owner(person))
+
+    async def blocked_language_of(self, owner: str) -> str | None:
+        """`blocked_language` of the person whose draft pseudonym is `owner` (a web visitor)."""
         async with self.lookups() as db:
-            row = await person_store.find_person(db, self.turns.owner(person))
+            row = await person_store.find_person(db, owner)
             if row is None or row.blocked_at is None or row.blocked_silently:
                 return None
             return row.language

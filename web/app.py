@@ -251,14 +251,23 @@ class _Form(_Base):
         return ev.Done(step)
 
     async def _held_back(self, turn: Turn, session: Session, event: ev.Event) -> Page | None:
-        """The bot's checks before a request is sent: the person's own limits, then the hourly
-        cap. The draft waits, untouched, and the person is told why (the bot's texts)."""
+        """The bot's checks before a request is sent: a block, the person's own limits, then the
+        hourly cap. The draft waits, untouched (a block discards it, as in the bot), and the
+        person is told why, in the bot's words."""
         services = self.door.services
         settings = services.settings
         trial = Session.from_dict(session.to_dict())  # the draft itself is not moved
         completed = services.engine.handle(trial, event)
         if not isinstance(completed, ev.Completed):
             return None  # not on a screen that sends: the engine answers this itself
+        try:
+            blocked = await services.followup.blocked_language_of(turn.owner)
+        except STORAGE_AWAY:
+            blocked = None  # checked again when the database is back and Send is pressed
+        if blocked is not None:  # a volunteer blocked this visitor's earlier request (/block)
+            language = turn.language
+            turn.discard()
+            return self.door.pages.closing(language, "blocked", link=None)
         if completed.sent is None:
             limit = await services.submission.own_limit_of(
                 turn.owner,
@@ -293,7 +302,7 @@ class _Form(_Base):
             assert turn.session is not None
             turn.session.case = case.reference
             await self.door.tell_desk(await services.notices.announce_new_case(case.id))
-            return pages.closing(language, "sent-now", reference=case.reference, again=False)
+            return pages.closing(language, "sent-now", reference=case.reference, link="answer_rest")
         turn.discard()
         if case.reference == completed.sent:  # the rest of a request sent with "Send now"
             await self.door.tell_desk(await services.submission.answered_more(case.id))

@@ -60,8 +60,8 @@ class Page:
     labels: dict[str, str] = field(default_factory=dict)
     languages: tuple[Choice, ...] = ()
     """The language switch (empty before a questionnaire exists)."""
-    again: bool = False
-    """A closing page: offer to begin a new questionnaire."""
+    link: str = ""
+    """A closing page's way on (a link to the form): its words, or "" for none."""
 
 
 class Pages:
@@ -129,15 +129,19 @@ class Pages:
             labels=self._labels(language),
         )
 
-    def closing(self, language: str, key: str, *, again: bool = True, **args: object) -> Page:
-        """A page with one text and no question: sent, declined, kept for later."""
+    def closing(
+        self, language: str, key: str, *, link: str | None = "again", **args: object
+    ) -> Page:
+        """A page with one text and no question (sent, declined, refused); `link` names the
+        label of its link back to the form ("again", "answer_rest"), None for no link."""
+        labels = self._labels(language)
         return Page(
             language=language,
             title=self.t.text(language, "web-title"),
             body=self.text(language, key, **args),
             preview=self.t.text(language, "web-preview"),
-            labels=self._labels(language),
-            again=again,
+            labels=labels,
+            link=labels[link] if link is not None else "",
         )
 
     def _labels(self, lang: str) -> dict[str, str]:

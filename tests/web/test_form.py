@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -367,3 +368,56 @@ async def test_in_sealed_mode_the_case_is_sealed_to_the_desk_and_signalled(
             kinds = [s.kind for s in await db.scalars(select(DeskSignal))]
         assert kinds == ["new-case"]
         assert door.announced == []  # the desk hears of it through the database
+
+
+async def test_the_bots_limits_hold_a_request_back_and_the_answers_wait(
+    open_door: OpenDoor,
+) -> None:
+    async with open_door(open_cases_per_person=1, cases_per_hour_cap=1) as door:
+        visitor = door.visitor()
+        await walk(visitor, PATHS[1])
+        await visitor.press("submit")
+        await walk(visitor, PATHS[0])
+        page = await visitor.press("submit")
+        assert page.step == "review"
+        hours = door.services.settings.draft_ttl_hours
+        assert T.text("en", "limit-open", count=1, hours=hours) in page.notices
+        other = door.visitor()
+        await walk(other, PATHS[1])
+        page = await other.press("submit")
+        assert page.step == "review"
+        assert T.text("en", "busy-try-later") in page.notices
+        assert len(await cases(door)) == 1
+        assert (await other.open()).step == "review"  # nothing was lost
+
+
+async def test_a_blocked_visitor_is_told_so_and_the_draft_is_gone(door: Door) -> None:
+    visitor = door.visitor()
+    await walk(visitor, PATHS[1])
+    await visitor.press("submit")
+    async with door.services.sessions() as db, db.begin():
+        person = (await db.scalars(select(Person))).one()
+        person.blocked_at = datetime.now(UTC)
+    await walk(visitor, PATHS[1])
+    page = await visitor.press("submit")
+    assert page.body == T.text("en", "blocked")
+    assert (await visitor.open()).step == "language"
+    assert len(await cases(door)) == 1
+
+
+async def test_with_the_database_away_the_answers_stay_for_another_try(
+    door: Door, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def away(*args: object, **kwargs: object) -> None:
+        raise OSError("connection refused")
+
+    visitor = door.visitor()
+    await walk(visitor, PATHS[1])
+    monkeypatch.setattr(door.services.submission, "submit_as", away)
+    page = await visitor.press("submit")
+    assert page.step == "review"
+    assert T.text("en", "web-try-again") in page.notices
+    monkeypatch.undo()
+    page = await visitor.press("submit")
+    (case,) = await cases(door)
+    assert page.body == T.text("en", "web-submitted", reference=case.reference)
