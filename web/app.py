@@ -30,6 +30,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from bot import logs
 from bot.services import Services
 from casework.outgoing import Message
 from casework.submission import STORAGE_AWAY
@@ -110,7 +111,7 @@ class _Base(tornado.web.RequestHandler):
         """Tornado's own version names the address and logs the whole request (headers)."""
         if isinstance(value, tornado.web.HTTPError):
             return
-        log.error("web: unexpected error (%s)", type(value).__name__)
+        log.error("web: unexpected error\n%s", logs.safe_traceback(value))
 
 
 class _Static(_Base, tornado.web.StaticFileHandler):

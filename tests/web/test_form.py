@@ -421,3 +421,34 @@ async def test_with_the_database_away_the_answers_stay_for_another_try(
     page = await visitor.press("submit")
     (case,) = await cases(door)
     assert page.body == T.text("en", "web-submitted", reference=case.reference)
+
+
+async def test_a_person_can_send_a_request_in_russian(door: Door) -> None:
+    visitor = door.visitor("ru")
+    await walk(visitor, {**PATHS[1], "language": "ru"})
+    assert visitor.page.body == T.text("ru", "review-question")
+    page = await visitor.press("submit")
+    (case,) = await cases(door)
+    assert case.language == "ru"
+    assert page.body == T.text("ru", "web-submitted", reference=case.reference)
+
+
+async def test_an_unexpected_error_is_logged_without_its_message_or_the_request(
+    door: Door, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret words from an answer")
+
+    visitor = door.visitor(**{"User-Agent": "CanaryBrowser/9.9"})
+    await walk(visitor, PATHS[1], until="who")
+    monkeypatch.setattr(door.services.engine, "handle", broken)
+    response = await visitor.client.post(
+        "/", data={"_xsrf": visitor.page.hidden["_xsrf"], "step": "who", "choose": "self"}
+    )
+    assert response.status_code == 500
+    assert "secret words" not in response.text
+    server = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in server)
+    assert "RuntimeError" in text
+    for trace in ("secret words", "CanaryBrowser", "127.0.0.1"):
+        assert trace not in text
