@@ -155,8 +155,8 @@ def open_door(tmp_path: Path) -> OpenDoor:
     @asynccontextmanager
     async def opened(**values: object) -> AsyncIterator[Door]:
         database = f"sqlite:///{tmp_path / 'intake.db'}"
-        settings = Settings(_env_file=None, bot_token="1:x", master_keys=generate_master_key(),  # type: ignore[call-arg]
-                            database_url=database, **values)  # fmt: skip
+        values.setdefault("master_keys", generate_master_key())
+        settings = Settings(_env_file=None, bot_token="1:x", database_url=database, **values)  # type: ignore[call-arg]
         services = await Services.start(settings)
         announced: list[Message] = []
 

@@ -16,7 +16,13 @@ from sqlalchemy import select
 from casework.answers import answer_line
 from locales.translator import Translator
 from storage.cases import case_answers
-from storage.crypto import Cipher, DeskKeyWrapper, generate_desk_key_pair, parse_desk_private_keys
+from storage.crypto import (
+    Cipher,
+    DeskKeyWrapper,
+    generate_desk_key_pair,
+    generate_master_key,
+    parse_desk_private_keys,
+)
 from storage.models import Case, DeskSignal, Person
 from tests.web.conftest import Door, OpenDoor, Visitor
 from web.app import CONTENT_SECURITY_POLICY
@@ -452,3 +458,28 @@ async def test_an_unexpected_error_is_logged_without_its_message_or_the_request(
     assert "RuntimeError" in text
     for trace in ("secret words", "CanaryBrowser", "127.0.0.1"):
         assert trace not in text
+
+
+async def test_a_draft_lives_in_redis_under_a_pseudonym_and_survives_a_restart(
+    open_door: OpenDoor, redis_url: str
+) -> None:
+    key = generate_master_key()
+    async with open_door(master_keys=key, redis_url=redis_url) as door:
+        visitor = door.visitor()
+        await walk(visitor, PATHS[0], until="details")
+        session_id = visitor.client.cookies["session"]
+        redis = door.services.redis
+        assert redis is not None
+        stored = {k: await redis.dump(k) async for k in redis.scan_iter()}
+        assert stored
+        for name, value in stored.items():
+            for trace in (session_id.encode(), b"summons", b"blue heron"):
+                assert trace not in name
+                assert trace not in (value or b"")
+    async with open_door(master_keys=key, redis_url=redis_url) as door:
+        again = door.visitor()
+        again.client.cookies.set("session", session_id)
+        page = await again.open()
+        assert page.step == "details"
+        await again.press("answer", text="Still here")
+        assert again.page.step == "review"
