@@ -495,9 +495,8 @@ def _web(settings: Settings, listen: tuple[str, int]) -> int:
 
 
 async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | None) -> None:
-    from collections.abc import Sequence as Messages
-
     from telegram import Bot
+    from telegram.error import TelegramError
 
     from bot.delivery import send_quietly
     from bot.services import Services
@@ -505,11 +504,16 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     from web.app import serve
 
     services = await Services.start(settings)
-    # Not initialized (no getMe at start): the web door must come up while Telegram is away.
     bot = Bot(token, base_url=settings.api_url) if token else None
 
-    async def announce(messages: Messages[Message]) -> None:
+    async def announce(messages: Sequence[Message]) -> None:
         assert bot is not None
+        try:
+            # On first use, not at start: the web door must come up while Telegram is away.
+            await bot.initialize()
+        except TelegramError as error:
+            log.warning("desk notice not delivered: %s", logs.describe(error))
+            return
         await send_quietly(bot, messages, "desk notice")
 
     stop = asyncio.Event()
@@ -519,6 +523,8 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     try:
         await serve(services, *listen, stop, announce=announce if bot is not None else None)
     finally:
+        if bot is not None:
+            await bot.shutdown()
         await services.aclose()
 
 

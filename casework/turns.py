@@ -2,7 +2,8 @@
 
 The lock is taken before the draft is read ("lock, then load"), so two messages sent at once
 are applied one after the other, each to its own question. Transport I/O happens inside the turn
-but outside the engine. Only a pseudonym of the Telegram id is ever used as a key.
+but outside the engine. Only a pseudonym of the Telegram id (or of a web session's id) is
+ever used as a key.
 """
 
 from __future__ import annotations
