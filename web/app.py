@@ -189,7 +189,9 @@ class _Form(_Base):
             return await self._submit(turn, outcome, kept)
         if isinstance(outcome, ev.Finished):
             return pages.closing(outcome.language, f"{outcome.step}-question")
-        return pages.prompt(outcome, typed=typed)
+        # What was typed comes back only to the question that refused it: carried to the next
+        # text question it would show a codeword in the clear and send it on as the details.
+        return pages.prompt(outcome, typed=typed if outcome.step == step else "")
 
     def _event(self, turn: Turn, session: Session) -> ev.Event | Page:
         """The form's fields as the engine's event (a multiple choice is toggled here)."""

@@ -483,3 +483,14 @@ async def test_a_draft_lives_in_redis_under_a_pseudonym_and_survives_a_restart(
         assert page.step == "details"
         await again.press("answer", text="Still here")
         assert again.page.step == "review"
+
+
+async def test_the_codeword_is_not_carried_into_the_next_text_question(door: Door) -> None:
+    visitor = door.visitor()
+    await walk(visitor, PATHS[0], until="details")  # the codeword was just typed and accepted
+    page = visitor.page
+    assert page.textarea == ""
+    assert "blue heron" not in page.html
+    await visitor.press("answer", text="x" * 1001)  # refused as too long: it comes back
+    assert visitor.page.step == "details"
+    assert visitor.page.textarea == "x" * 1001
