@@ -144,8 +144,12 @@ class Followup:
 
     async def add_to_open_case(self, person: Person, text: str) -> Added | None:
         """Store a message in the person's open case and pass it on; None if there is none."""
+        return await self.add_to_open_case_of(self.turns.owner(person), text)
+
+    async def add_to_open_case_of(self, owner: str, text: str) -> Added | None:
+        """`add_to_open_case` of the person whose pseudonym is `owner` (a web person's case)."""
         async with self.sessions() as db, db.begin():
-            row = await person_store.find_person(db, self.turns.owner(person))
+            row = await person_store.find_person(db, owner)
             case = (
                 await case_store.latest_open_case_of_person(db, row.id) if row is not None else None
             )

@@ -38,6 +38,9 @@ class Parsed:
     notices: list[str] = field(default_factory=list)
     body: str = ""
     links: list[str] = field(default_factory=list)
+    passphrase: str = ""
+    thread: list[str] = field(default_factory=list)
+    """The messages of a web thread, as "Who text" with spaces squeezed."""
     html: str = ""
 
     @property
@@ -53,7 +56,7 @@ class _Reader(HTMLParser):
         super().__init__()
         self.page = Parsed()
         self._button: Button | None = None
-        self._text: str | None = None  # "notice", "body", "textarea"
+        self._text: str | None = None  # "notice", "body", "textarea", "passphrase", "entry"
         self._buffer = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -68,8 +71,10 @@ class _Reader(HTMLParser):
             self._button = Button(a.get("name", ""), a.get("value", ""), "")
         elif tag == "textarea":
             self._text, self._buffer = "textarea", ""
-        elif tag == "p" and a.get("class") in ("notice", "text"):
+        elif tag == "p" and a.get("class") in ("notice", "text", "passphrase"):
             self._text, self._buffer = a["class"], ""
+        elif tag == "li" and a.get("class") in ("mine", "theirs"):
+            self._text, self._buffer = "entry", ""
         elif tag == "a":
             self.page.links.append(a.get("href", ""))
 
@@ -77,9 +82,13 @@ class _Reader(HTMLParser):
         if tag == "button" and self._button is not None:
             self.page.buttons.append(self._button)
             self._button = None
-        elif tag in ("textarea", "p") and self._text is not None:
+        elif tag in ("textarea", "p", "li") and self._text is not None:
             if self._text == "textarea":
                 self.page.textarea = self._buffer
+            elif self._text == "passphrase":
+                self.page.passphrase = self._buffer
+            elif self._text == "entry":
+                self.page.thread.append(" ".join(self._buffer.split()))
             elif self._text == "notice":
                 self.page.notices.append(self._buffer)
             else:
