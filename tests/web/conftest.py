@@ -7,9 +7,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import tornado.web
 
 from bot.services import Services
 from bot.settings import Settings
@@ -130,6 +132,16 @@ class Visitor:
         }
         return self._read(await self.client.post("/", data=data))
 
+    async def get(self, path: str) -> Parsed:
+        """Another page (`/login`, `/thread`), redirects followed as a browser would."""
+        return self._read(await self.client.get(path, follow_redirects=True))
+
+    async def submit(self, path: str, **fields: str) -> Parsed:
+        """Post the page's form to `path` with `fields` (the XSRF token added), redirects
+        followed (a post that worked answers 303 to the page to read)."""
+        data = {"_xsrf": self.page.hidden["_xsrf"], **fields}
+        return self._read(await self.client.post(path, data=data, follow_redirects=True))
+
     def _read(self, response: httpx.Response) -> Parsed:
         assert response.status_code == 200, response.text
         self.last = response
@@ -145,6 +157,8 @@ class Door:
     services: Services
     announced: list[Message]
     clients: list[httpx.AsyncClient] = field(default_factory=list)
+    inside: Any = None
+    """The application's `web.app._Door` (its login limits and logins)."""
 
     def visitor(self, language: str = "en", **headers: str) -> Visitor:
         client = httpx.AsyncClient(
@@ -173,7 +187,11 @@ def open_door(tmp_path: Path) -> OpenDoor:
             announced.extend(messages)
 
         server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
-        door = Door(f"http://127.0.0.1:{port}", services, announced)
+        application = server.request_callback
+        assert isinstance(application, tornado.web.Application)
+        door = Door(
+            f"http://127.0.0.1:{port}", services, announced, inside=application.settings["door"]
+        )
         try:
             yield door
         finally:
