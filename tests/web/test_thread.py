@@ -11,14 +11,16 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from casework.desk import case as case_view
 from casework.desk import queue, talk
 from casework.people import Person as Account
 from locales.translator import Translator
+from storage.crypto import generate_desk_key_pair
 from storage.limits import MemoryFloodLimiter
-from storage.models import Case, CaseEntry, Person
+from storage.models import Case, CaseEntry, DeskSignal, Person
 from tests.web.conftest import Door, OpenDoor, Parsed, Visitor
 from tests.web.test_form import PATHS, walk
 from web import passphrases
@@ -219,3 +221,23 @@ async def door(open_door: OpenDoor) -> AsyncIterator[Door]:
     """A door whose desk has one admin (`ADMIN`), to take and answer web cases."""
     async with open_door(admin_ids=[ADMIN]) as opened:
         yield opened
+
+
+async def test_in_sealed_mode_the_thread_cannot_be_read_here_but_takes_messages(
+    open_door: OpenDoor,
+) -> None:
+    """The web server is on the intake side: it seals, it cannot open (a known gap)."""
+    _, public = generate_desk_key_pair()
+    async with open_door(role="intake", desk_public_key=SecretStr(public)) as door:
+        case, passphrase = await sent(door)
+        visitor, page = await logged_in(door, passphrase)
+        assert page.body == T.text("en", "web-thread-sealed", reference=case.reference)
+        assert page.thread == []
+        await visitor.submit("/thread", text="Are you there?", write="1")
+        async with door.services.sessions() as db:
+            kinds = [s.kind for s in await db.scalars(select(DeskSignal).order_by(DeskSignal.id))]
+        assert kinds == ["new-case", "person-wrote"]
+        page = await visitor.submit("/forget", forget="1")
+        assert page.body == T.text("en", "web-forgotten")
+        async with door.services.sessions() as db:
+            assert list(await db.scalars(select(Case))) == []
