@@ -85,39 +85,37 @@ Announce = Callable[[Sequence[Message]], Coroutine[Any, Any, None]]
 
 
 class _Logins:
-    """Logged-in visitors: a random token to (case id, person pseudonym), in memory only, so
-    nothing on disk or in Redis links a browser to a case; a restart logs everyone out."""
+    """Logged-in visitors: a random token to the case it reads, in this process's memory
+    only, so nothing on disk or in Redis links a browser to a case; a restart logs everyone
+    out. A login lasts `ttl` seconds from the last page read."""
 
     def __init__(self, ttl: float = LOGIN_TTL) -> None:
         self.ttl = ttl
-        self._open: dict[str, tuple[str, str, float]] = {}
+        self._open: dict[str, tuple[str, float]] = {}
 
-    def open(self, case_id: str, owner: str) -> str:
+    def open(self, case_id: str) -> str:
         self._sweep()
         token = secrets.token_urlsafe(32)
-        self._open[token] = (case_id, owner, time.monotonic() + self.ttl)
+        self._open[token] = (case_id, time.monotonic() + self.ttl)
         return token
 
-    def get(self, token: str | None) -> tuple[str, str] | None:
+    def get(self, token: str | None) -> str | None:
+        """The case id of this token, if it is logged in (its time starts again)."""
         self._sweep()
-        found = self._open.get(token or "")
-        if found is None:
+        if token is None or token not in self._open:
             return None
-        case_id, owner, _ = found
-        assert token is not None
-        self._open[token] = (case_id, owner, time.monotonic() + self.ttl)
-        return case_id, owner
-
-    def close(self, token: str | None) -> None:
-        self._open.pop(token or "", None)
+        case_id, _ = self._open[token]
+        self._open[token] = (case_id, time.monotonic() + self.ttl)
+        return case_id
 
     def close_case(self, case_id: str) -> None:
-        for token in [t for t, (c, _, _) in self._open.items() if c == case_id]:
+        """Every login to this case ends (it was erased)."""
+        for token in [t for t, (c, _) in self._open.items() if c == case_id]:
             del self._open[token]
 
     def _sweep(self) -> None:
         now = time.monotonic()
-        for token in [t for t, (_, _, until) in self._open.items() if until <= now]:
+        for token in [t for t, (_, until) in self._open.items() if until <= now]:
             del self._open[token]
 
 
@@ -450,14 +448,14 @@ class _Thread(_Base):
 
     async def _logged_in(self) -> tuple[Case, Person] | None:
         """The case this browser logged in to, and its person; None if none (any more)."""
-        found = self.door.logins.get(self.get_cookie(THREAD_COOKIE))
-        if found is None:
+        case_id = self.door.logins.get(self.get_cookie(THREAD_COOKIE))
+        if case_id is None:
             return None
         async with self.door.services.lookups() as db:
-            case = await db.get(Case, found[0])
+            case = await db.get(Case, case_id)
             person = await db.get(Person, case.person_id) if case is not None else None
-        if case is None or person is None:
-            self.door.logins.close_case(found[0])
+        if case is None or person is None:  # erased meanwhile (by retention, say)
+            self.door.logins.close_case(case_id)
             return None
         return case, person
 
@@ -472,7 +470,7 @@ class _Login(_Thread):
         if isinstance(found, str):
             self._show(self._login_page(found))
             return
-        token = self.door.logins.open(found.id, found.person_id)
+        token = self.door.logins.open(found.id)
         self.set_cookie(THREAD_COOKIE, token)
         self.redirect("/thread", status=303)
 
