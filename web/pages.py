@@ -66,7 +66,7 @@ class Page:
     text: str = ""
     """What the person typed, shown again when it was refused or flagged (never a codeword)."""
     preview: str = ""
-    """The notice that this web form cannot show replies yet."""
+    """The footer: a link to `/login` for someone who sent a request here before."""
     labels: dict[str, str] = field(default_factory=dict)
     languages: tuple[Choice, ...] = ()
     """The language switch (empty before a questionnaire exists)."""
