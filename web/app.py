@@ -520,7 +520,8 @@ class _ThreadPage(_Thread):
         if not text or len(text) > MAX_MESSAGE:
             self._show(await self._thread(case, person, "web-thread-empty"))
             return
-        added = await self.door.services.followup.add_to_open_case_of(person.pseudonym, text)
+        followup = self.door.services.followup
+        added = await followup.add_to_open_case_of(person.pseudonym, text, reference=case.reference)
         if added is None:  # closed since: the person starts a new request instead
             self._show(await self._thread(case, person, "web-thread-closed"))
             return

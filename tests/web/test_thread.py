@@ -241,3 +241,33 @@ async def test_in_sealed_mode_the_thread_cannot_be_read_here_but_takes_messages(
         assert page.body == T.text("en", "web-forgotten")
         async with door.services.sessions() as db:
             assert list(await db.scalars(select(Case))) == []
+
+
+async def test_a_message_goes_to_the_case_logged_in_to_not_the_browsers_latest(
+    door: Door,
+) -> None:
+    visitor = door.visitor()
+    await walk(visitor, PATHS[1])
+    first = (await visitor.press("submit")).passphrase
+    await walk(visitor, PATHS[0])  # the same browser sends a second request
+    second = (await visitor.press("submit")).passphrase
+    assert first != second
+    async with door.services.sessions() as db:
+        older, newer = list(await db.scalars(select(Case).order_by(Case.person_order)))
+    reader, _ = await logged_in(door, first)
+    await reader.submit("/thread", text="About my first request.", write="1")
+    async with door.services.sessions() as db:
+        entry = (await db.scalars(select(CaseEntry))).one()
+    assert entry.case_id == older.id != newer.id
+
+
+async def test_a_closed_case_shows_its_thread_without_a_form(door: Door) -> None:
+    case, passphrase = await sent(door)
+    await volunteer_replies(door, case.reference, "Good luck.")
+    async with door.services.desk.work(Account(ADMIN, ADMIN)) as work:
+        await case_view.close(work, case.reference, None)
+    visitor, page = await logged_in(door, passphrase)
+    assert page.thread == ["Volunteer Good luck."]
+    assert page.textarea is None
+    page = await visitor.submit("/thread", text="One more thing.", write="1")
+    assert T.text("en", "web-thread-closed") in page.notices
