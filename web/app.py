@@ -446,6 +446,21 @@ class _Thread(_Base):
     def _login_page(self, *notices: str) -> Page:
         return self.door.pages.login(self._language(), notices)
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The database away: the passphrase page with "try later" (nothing was changed)."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, STORAGE_AWAY):
+            self.set_status(503)
+            self._show(self._login_page("web-try-later"))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if isinstance(value, STORAGE_AWAY):
+            log.warning("web: the database is away (%s)", type(value).__name__)
+            return
+        super().log_exception(typ, value, tb)
+
     async def _logged_in(self) -> tuple[Case, Person] | None:
         """The case this browser logged in to, and its person; None if none (any more)."""
         case_id = self.door.logins.get(self.get_cookie(THREAD_COOKIE))

@@ -271,3 +271,21 @@ async def test_a_closed_case_shows_its_thread_without_a_form(door: Door) -> None
     assert page.textarea is None
     page = await visitor.submit("/thread", text="One more thing.", write="1")
     assert T.text("en", "web-thread-closed") in page.notices
+
+
+async def test_with_the_database_away_the_thread_says_try_later(
+    door: Door, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, passphrase = await sent(door)
+    visitor, _ = await logged_in(door, passphrase)
+
+    async def away(*args: object, **kwargs: object) -> None:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(door.services.followup, "add_to_open_case_of", away)
+    response = await visitor.client.post(
+        "/thread", data={"_xsrf": visitor.page.hidden["_xsrf"], "text": "Hello", "write": "1"}
+    )
+    assert response.status_code == 503
+    assert T.text("en", "web-try-later") in response.text
+    assert "connection refused" not in response.text
