@@ -289,3 +289,19 @@ async def test_with_the_database_away_the_thread_says_try_later(
     assert response.status_code == 503
     assert T.text("en", "web-try-later") in response.text
     assert "connection refused" not in response.text
+
+
+async def test_send_now_shows_the_passphrase_and_the_rest_keeps_it(door: Door) -> None:
+    visitor = door.visitor()
+    answers = {**PATHS[1], "urgency": "now"}
+    await walk(visitor, answers, until="help")
+    passphrase = (await visitor.press("send_now")).passphrase
+    assert passphrase
+    await walk(visitor, answers)
+    page = await visitor.press("submit")
+    assert page.passphrase == ""  # shown once: the case keeps the first one
+    async with door.services.sessions() as db:
+        case = (await db.scalars(select(Case))).one()
+    assert page.body == T.text("en", "web-sent-rest-added", reference=case.reference)
+    _, page = await logged_in(door, passphrase)
+    assert page.body == T.text("en", "web-thread-empty-thread", reference=case.reference)
