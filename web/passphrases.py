@@ -2,8 +2,8 @@
 
 Entropy: English draws 5 words from the EFF large wordlist (7,776 words, shipped by the
 `xkcdpass` package): 5 x log2(7776) = 5 x 12.92 = 64.6 bits. Russian draws 6 words from
-`web/wordlists/ru.txt` (2,048 common nouns, 11 bits each): 6 x 11 = 66 bits. Both are at
-least 64 bits, drawn with `secrets`.
+`web/wordlists/ru.txt` (2,048 common nouns, 11 bits each; how they were chosen is in its
+header): 6 x 11 = 66 bits. Both are at least 64 bits, drawn with `secrets`.
 
 What is kept is never the words: a slow salted hash (Argon2id, as `casework.codewords`) and a
 short keyed lookup value (16 bits of the bot's keyed pseudonym of the normalised phrase), so a
@@ -29,7 +29,8 @@ WORD_COUNT = {"en": 5, "ru": 6}
 LOOKUP_CHARS = 4
 """Hex digits of the keyed lookup value: 16 bits, so about one case in 65,536 shares it."""
 MAX_LENGTH = 200
-"""Longer than any passphrase made here (6 words of at most 9 letters): refused unhashed."""
+"""Longer than any passphrase made here (at most 6 words of at most 9 letters, EFF's hyphens
+included): a longer guess is refused before it is hashed."""
 
 
 @cache
