@@ -78,7 +78,10 @@ class Erasure:
         at once (retried by the compactor while readers keep it busy), PostgreSQL's tables
         and Redis's files are rewritten by the compactor, at most once per its interval.
         """
-        owner = self.turns.owner(person)
+        return await self.forget_owner(self.turns.owner(person))
+
+    async def forget_owner(self, owner: str) -> ErasureReport:
+        """`forget` of the person whose pseudonym is `owner` (a web person, by their case)."""
         async with self.turns.lock(owner):
             await self.turns.drafts.delete(owner)
             await self.deferred.remove(owner)  # the deferred index names owners

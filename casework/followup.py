@@ -144,12 +144,24 @@ class Followup:
 
     async def add_to_open_case(self, person: Person, text: str) -> Added | None:
         """Store a message in the person's open case and pass it on; None if there is none."""
+        return await self.add_to_open_case_of(self.turns.owner(person), text)
+
+    async def add_to_open_case_of(
+        self, owner: str, text: str, *, reference: str | None = None
+    ) -> Added | None:
+        """`add_to_open_case` of the person whose pseudonym is `owner`; `reference`: that case
+        of theirs instead of the latest (a web person logged in to it), if it is still open."""
         async with self.sessions() as db, db.begin():
-            row = await person_store.find_person(db, self.turns.owner(person))
-            case = (
-                await case_store.latest_open_case_of_person(db, row.id) if row is not None else None
-            )
-            if row is None or case is None:
+            row = await person_store.find_person(db, owner)
+            if row is None:
+                return None
+            if reference is None:
+                case = await case_store.latest_open_case_of_person(db, row.id)
+            else:
+                case = await case_store.get_case_by_reference(db, reference)
+                if case is not None and (case.person_id != row.id or case.status == "closed"):
+                    case = None
+            if case is None:
                 return None
             if self.sealed:  # the desk passes it on, or alerts the team (`casework.desk.inbox`)
                 entry = await entry_store.add_entry(

@@ -18,6 +18,7 @@ from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
 from storage import entries as entry_store
+from storage import passphrases as passphrase_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Case, Volunteer
@@ -29,6 +30,13 @@ async def to_person(
     """Store the volunteer's message in the case and queue it for the person, unsigned.
 
     Recorded once in the audit trail, as `action` ("reply", or "canned" with its key)."""
+    if case.channel == passphrase_store.WEB:  # no chat: it waits in the person's web thread
+        await entry_store.add_entry(
+            work.db, work.cipher, case, kind="volunteer", body=text, author=work.me
+        )
+        await audit_store.record(work.db, action, actor=work.me, case=case, detail=detail)
+        work.tell_me(work.text("desk-reply-web-waiting", reference=case.reference))
+        return
     answers = case_store.case_answers(work.cipher, case)
     hold = checked_phone.held(answers)
     days = work.desk.codeword_silence_days

@@ -28,6 +28,7 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import codewords as codeword_store
 from storage import entries as entry_store
+from storage import passphrases as passphrase_store
 from storage import persons as person_store
 from storage import signals as signal_store
 from storage import volunteers as volunteer_store
@@ -94,11 +95,19 @@ class Submission:
         return await self._submit(owner, person.chat_id, completed, pending or [])
 
     async def submit_as(
-        self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str] | None = None
+        self,
+        owner: str,
+        chat_id: int,
+        completed: ev.Completed,
+        pending: list[str] | None = None,
+        *,
+        passphrase: tuple[str, str] | None = None,
     ) -> Case:
         """`submit` for a door with no Telegram person (the web form): `owner` is the draft's
-        pseudonym, `chat_id` what is stored (encrypted) as where to write back."""
-        return await self._submit(owner, chat_id, completed, pending or [])
+        pseudonym, `chat_id` what is stored (encrypted) as where to write back. `passphrase`:
+        the hash and lookup value a new web case is kept with (`web.passphrases`); a case
+        that already existed (the rest after "Send now", a repeated Send) keeps its own."""
+        return await self._submit(owner, chat_id, completed, pending or [], passphrase)
 
     async def submit_or_defer(
         self, turn: Turn, person: Person, completed: ev.Completed
@@ -172,7 +181,12 @@ class Submission:
             return case, int(kept["chat_id"]), case.reference == completed.sent
 
     async def _submit(
-        self, owner: str, chat_id: int, completed: ev.Completed, pending: list[str]
+        self,
+        owner: str,
+        chat_id: int,
+        completed: ev.Completed,
+        pending: list[str],
+        passphrase: tuple[str, str] | None = None,
     ) -> Case:
         async with self.sessions() as db, db.begin():
             stored_person = await person_store.upsert_person(
@@ -203,6 +217,8 @@ class Submission:
                 tags=route.tags,
                 codeword=codeword,
             )
+            if passphrase is not None:
+                await passphrase_store.make_web_case(db, case, *passphrase)
             for text in pending:
                 await entry_store.add_entry(
                     db, self.cipher, case, kind="person", body=text, author=None

@@ -222,6 +222,12 @@ class Case(Base):
     admins_alerted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     reply_escalation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     realerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which door the request came through ("telegram", or "web": its person has no chat, a
+    # reply waits in the web thread). A web case's passphrase as a slow salted hash (never the
+    # words) and a short keyed lookup value, so a login hashes against a few cases, not all.
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
+    passphrase_hash: Mapped[str | None] = mapped_column(String(160))
+    passphrase_lookup: Mapped[str | None] = mapped_column(String(8), index=True)
 
 
 class Volunteer(Base):

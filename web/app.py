@@ -12,8 +12,11 @@ Back button, a reload after the draft moved on) is stale and gets the bot's stal
 the current question. What tornado would log names the visitor's address or user agent, so
 its access log is off and its other records lose their arguments (`scrub_tornado_logs`).
 
-This first increment has no way back in: the confirmation says that replies cannot be read
-here yet (`web-submitted`). A web case is stored with `WEB_CHAT_ID` as its chat.
+On Send the person is shown a passphrase once (`web.passphrases`); with it, `/login` opens the
+case's thread (the volunteer's replies and their own messages) and a form to add to it, and
+`/forget` erases the case. A web case is stored with `WEB_CHAT_ID` as its chat and the channel
+"web": a reply from the desk waits in the thread. In sealed mode this side cannot open the
+thread (only the desk can): the page says so and only takes new messages.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import asyncio
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,30 +42,81 @@ from casework.turns import Turn
 from dialogs import events as ev
 from dialogs import flagging
 from dialogs.session import Session
+from storage import entries as entry_store
+from storage import passphrases as passphrase_store
+from storage.limits import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
+from storage.models import Case, Person
 from storage.slow_pseudonyms import SlowPseudonymizer
-from web.pages import Page, Pages
+from storage.unavailable import StateUnavailable
+from web import passphrases
+from web.pages import Page, Pages, ThreadEntry
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 
 SESSION_COOKIE = "session"
+THREAD_COOKIE = "thread"
+"""A logged-in visitor's random token: which case it reads lives only in this process."""
+LOGIN_TTL = 30 * 60.0
+"""Seconds a login lasts without a page being read (the browser's session is the longest)."""
+LOGINS_BURST, LOGINS_WINDOW = 30, 60.0
+"""Logins tried by everyone: 30 a minute (onion visitors all come from 127.0.0.1)."""
+LOOKUP_BURST, LOOKUP_WINDOW = 5, 3600.0
+"""Logins tried against one lookup value (the cases a guess is hashed against): 5 an hour."""
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 """`secrets.token_urlsafe(32)`: 256 random bits, so a fast keyed pseudonym is enough."""
 
 WEB_CHAT_ID = 0
 """What a web case stores as its person's chat: none (Telegram ids are never 0). A reply from
-the desk is not delivered, and the volunteer is told so, until web threads exist."""
+the desk waits in the web thread, and the volunteer is told so (`casework.relay.to_person`)."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
+MAX_MESSAGE = 4000
+"""Characters of one message to the thread (Telegram's own limit is 4,096)."""
 MAX_BODY_BYTES = 64 * 1024
 """A form is a few kilobytes (1,000 Cyrillic characters are 6,000 bytes URL-encoded)."""
 
 Announce = Callable[[Sequence[Message]], Coroutine[Any, Any, None]]
 """Sends the desk's notices (a new case, the hourly cap): the bot's `send_quietly`."""
+
+
+class _Logins:
+    """Logged-in visitors: a random token to the case it reads, in this process's memory
+    only, so nothing on disk or in Redis links a browser to a case; a restart logs everyone
+    out. A login lasts `ttl` seconds from the last page read."""
+
+    def __init__(self, ttl: float = LOGIN_TTL) -> None:
+        self.ttl = ttl
+        self._open: dict[str, tuple[str, float]] = {}
+
+    def open(self, case_id: str) -> str:
+        self._sweep()
+        token = secrets.token_urlsafe(32)
+        self._open[token] = (case_id, time.monotonic() + self.ttl)
+        return token
+
+    def get(self, token: str | None) -> str | None:
+        """The case id of this token, if it is logged in (its time starts again)."""
+        self._sweep()
+        if token is None or token not in self._open:
+            return None
+        case_id, _ = self._open[token]
+        self._open[token] = (case_id, time.monotonic() + self.ttl)
+        return case_id
+
+    def close_case(self, case_id: str) -> None:
+        """Every login to this case ends (it was erased)."""
+        for token in [t for t, (c, _) in self._open.items() if c == case_id]:
+            del self._open[token]
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for token in [t for t, (_, until) in self._open.items() if until <= now]:
+            del self._open[token]
 
 
 class _Door:
@@ -72,6 +127,15 @@ class _Door:
         self.pages = Pages(services.translator, services.engine.spec.languages)
         self.announce = announce
         self.sending: set[asyncio.Task[None]] = set()
+        self.logins = _Logins()
+        self.all_logins: FloodLimiter
+        self.lookup_logins: FloodLimiter
+        if services.redis is not None:  # shared by every web process, like the bot's limits
+            self.all_logins = RedisFloodLimiter(services.redis, LOGINS_BURST, LOGINS_WINDOW)
+            self.lookup_logins = RedisFloodLimiter(services.redis, LOOKUP_BURST, LOOKUP_WINDOW)
+        else:
+            self.all_logins = MemoryFloodLimiter(LOGINS_BURST, LOGINS_WINDOW)
+            self.lookup_logins = MemoryFloodLimiter(LOOKUP_BURST, LOOKUP_WINDOW)
 
     async def tell_desk(self, messages: Sequence[Message]) -> None:
         """Sent in the background: a slow (throttled) Telegram must not hold the person's page."""
@@ -295,23 +359,35 @@ class _Form(_Base):
         could be told later): the draft goes back to where it was, and the person tries again."""
         services = self.door.services
         pages = self.door.pages
+        words = passphrases.generate(completed.language)
+        kept_as = (
+            await passphrases.digest(words),
+            await passphrases.lookup_of(services.turns.pseudonyms, words),
+        )
         try:
-            case = await services.submission.submit_as(turn.owner, WEB_CHAT_ID, completed)
+            case = await services.submission.submit_as(
+                turn.owner, WEB_CHAT_ID, completed, passphrase=kept_as
+            )
         except STORAGE_AWAY:
             turn.session = Session.from_dict(kept)
             return self._again(turn, ev.Notice("web-try-again"))
         language = completed.language
+        if case.passphrase_hash != kept_as[0]:  # a case that was there already keeps its own
+            words = ""
         if completed.partial:  # "Send now": the rest of the questions can still be answered
             assert turn.session is not None
             turn.session.case = case.reference
             await self.door.tell_desk(await services.notices.announce_new_case(case.id))
-            return pages.closing(language, "sent-now", reference=case.reference, link="answer_rest")
+            return pages.closing(
+                language, "sent-now", reference=case.reference, link="answer_rest",
+                passphrase=words,
+            )  # fmt: skip
         turn.discard()
         if case.reference == completed.sent:  # the rest of a request sent with "Send now"
             await self.door.tell_desk(await services.submission.answered_more(case.id))
             return pages.closing(language, "sent-rest-added", reference=case.reference)
         await self.door.tell_desk(await services.notices.announce_new_case(case.id))
-        return pages.closing(language, "submitted", reference=case.reference)
+        return pages.closing(language, "submitted", reference=case.reference, passphrase=words)
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -346,11 +422,183 @@ class _Form(_Base):
         self.render("page.html", page=page)
 
 
+class _Thread(_Base):
+    """Coming back: the passphrase (`/login`), the case's thread and a message to add
+    (`/thread`), and erasing the case (`/forget`). Every answer is a page of its own."""
+
+    def initialize(self, door: _Door) -> None:
+        self.door = door
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Cache-Control", "no-store")
+
+    def compute_etag(self) -> None:
+        """No ETag (see `_Form.compute_etag`)."""
+
+    def _language(self) -> str:
+        header = self.request.headers.get("Accept-Language", "")
+        wanted = header.split(",")[0].split(";")[0].strip().split("-")[0].lower()
+        languages = self.door.services.engine.spec.languages
+        return wanted if wanted in languages else languages[0]
+
+    def _show(self, page: Page) -> None:
+        self.render("page.html", page=page)
+
+    def _login_page(self, *notices: str) -> Page:
+        return self.door.pages.login(self._language(), notices)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The database away: the passphrase page with "try later" (nothing was changed)."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, STORAGE_AWAY):
+            self.set_status(503)
+            self._show(self._login_page("web-try-later"))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if isinstance(value, STORAGE_AWAY):
+            log.warning("web: the database is away (%s)", type(value).__name__)
+            return
+        super().log_exception(typ, value, tb)
+
+    async def _logged_in(self) -> tuple[Case, Person] | None:
+        """The case this browser logged in to, and its person; None if none (any more)."""
+        case_id = self.door.logins.get(self.get_cookie(THREAD_COOKIE))
+        if case_id is None:
+            return None
+        async with self.door.services.lookups() as db:
+            case = await db.get(Case, case_id)
+            person = await db.get(Person, case.person_id) if case is not None else None
+        if case is None or person is None:  # erased meanwhile (by retention, say)
+            self.door.logins.close_case(case_id)
+            return None
+        return case, person
+
+
+class _Login(_Thread):
+    async def get(self) -> None:
+        self._show(self._login_page())
+
+    async def post(self) -> None:
+        typed = self.get_body_argument("passphrase", "", strip=False)
+        found = await self._check(typed)
+        if isinstance(found, str):
+            self._show(self._login_page(found))
+            return
+        token = self.door.logins.open(found.id)
+        self.set_cookie(THREAD_COOKIE, token)
+        self.redirect("/thread", status=303)
+
+    async def _check(self, typed: str) -> Case | str:
+        """The case of this passphrase, or the notice to show (one for wrong and unknown)."""
+        services = self.door.services
+        normal = passphrases.normalize(typed)
+        if not normal or len(normal) > passphrases.MAX_LENGTH:
+            return "web-login-failed"
+        try:
+            if not (await self.door.all_logins.hit("weblogin")).allowed:
+                return "web-login-busy"
+            lookup = await passphrases.lookup_of(services.turns.pseudonyms, normal)
+            if not (await self.door.lookup_logins.hit(f"weblogin-{lookup}")).allowed:
+                return "web-login-busy"
+        except StateUnavailable:  # no limit can be kept: nobody is let in to guess
+            return "web-login-busy"
+        try:
+            async with services.lookups() as db:
+                candidates = await passphrase_store.cases_by_lookup(db, lookup)
+        except STORAGE_AWAY:
+            return "web-try-later"
+        for case in candidates:
+            assert case.passphrase_hash is not None
+            if await passphrases.matches(normal, case.passphrase_hash):
+                return case
+        if not candidates:  # as slow as a wrong one: timing does not tell a lookup exists
+            await passphrases.matches(normal, await asyncio.to_thread(passphrases.decoy))
+        return "web-login-failed"
+
+
+class _ThreadPage(_Thread):
+    async def get(self) -> None:
+        found = await self._logged_in()
+        if found is None:
+            self.redirect("/login", status=303)
+            return
+        self._show(await self._thread(*found))
+
+    async def post(self) -> None:
+        found = await self._logged_in()
+        if found is None:
+            self.redirect("/login", status=303)
+            return
+        case, person = found
+        text = self.get_body_argument("text", "", strip=False).replace("\r\n", "\n").strip()
+        if not text or len(text) > MAX_MESSAGE:
+            self._show(await self._thread(case, person, "web-thread-empty"))
+            return
+        followup = self.door.services.followup
+        added = await followup.add_to_open_case_of(person.pseudonym, text, reference=case.reference)
+        if added is None:  # closed since: the person starts a new request instead
+            self._show(await self._thread(case, person, "web-thread-closed"))
+            return
+        await self.door.tell_desk(added.passed.sends)
+        if added.passed.holder is None:  # as in the bot: its team may hear of it again
+            await self.door.tell_desk(await self.door.services.notices.realert(added.case_id))
+        self.redirect("/thread", status=303)
+
+    async def _thread(self, case: Case, person: Person, *notices: str) -> Page:
+        services = self.door.services
+        entries: list[ThreadEntry] = []
+        readable = services.cipher.can_open
+        if readable:  # sealed mode: only the desk can open the thread (a known gap)
+            async with services.lookups() as db:
+                opened = await entry_store.case_entries(db, services.cipher, case)
+            entries = [
+                ThreadEntry(mine=entry.kind == "person", text=text)
+                for entry, text in opened
+                if entry.kind in ("person", "volunteer")
+            ]
+        return self.door.pages.thread(
+            case.language, case.reference, case.status, entries, notices, readable=readable
+        )
+
+
+class _Forget(_Thread):
+    async def get(self) -> None:
+        found = await self._logged_in()
+        if found is None:
+            self.redirect("/login", status=303)
+            return
+        self._show(self.door.pages.forget(found[0].language, found[0].reference))
+
+    async def post(self) -> None:
+        found = await self._logged_in()
+        if found is None:
+            self.redirect("/login", status=303)
+            return
+        case, person = found
+        erasure = self.door.services.erasure
+        report = await erasure.forget_owner(person.pseudonym)
+        await erasure.forget_short_lived(person.pseudonym)
+        notices = erasure.tell_holders(report, set())
+        await self.door.tell_desk([n.message for n in notices if n.message is not None])
+        self.door.logins.close_case(case.id)
+        self.clear_cookie(THREAD_COOKIE)
+        self._show(self.door.pages.closing(case.language, "forgotten"))
+
+
 def make_app(services: Services, *, announce: Announce | None = None) -> tornado.web.Application:
-    """The routes: the form at `/`, its stylesheet under `/static/`."""
+    """The routes: the form at `/`, coming back at `/login`, `/thread` and `/forget`, the
+    stylesheet under `/static/`."""
     door = _Door(services, announce)
     return tornado.web.Application(
-        [(r"/", _Form, {"door": door})],
+        [
+            (r"/", _Form, {"door": door}),
+            (r"/login", _Login, {"door": door}),
+            (r"/thread", _ThreadPage, {"door": door}),
+            (r"/forget", _Forget, {"door": door}),
+        ],
         door=door,
         template_path=str(HERE / "templates"),
         static_path=str(HERE / "static"),

@@ -35,6 +35,16 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class ThreadEntry:
+    """One message of a web thread: the person's own (`mine`) or the volunteer's."""
+
+    mine: bool
+    text: str
+    who: str = ""
+    """Its words: "You" or "Volunteer", in the person's language."""
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything a template shows: texts already in the person's language."""
 
@@ -56,12 +66,18 @@ class Page:
     text: str = ""
     """What the person typed, shown again when it was refused or flagged (never a codeword)."""
     preview: str = ""
-    """The notice that this web form cannot show replies yet."""
+    """The footer: a link to `/login` for someone who sent a request here before."""
     labels: dict[str, str] = field(default_factory=dict)
     languages: tuple[Choice, ...] = ()
     """The language switch (empty before a questionnaire exists)."""
     link: str = ""
     """A closing page's way on (a link to the form): its words, or "" for none."""
+    passphrase: str = ""
+    """Shown once, on the page after Send (never again, never stored)."""
+    thread: tuple[ThreadEntry, ...] = ()
+    """kind "thread": the case's messages, oldest first."""
+    action: str = "/"
+    """Where the page's form posts: the questionnaire, or `/login`, `/thread`, `/forget`."""
 
 
 class Pages:
@@ -130,10 +146,17 @@ class Pages:
         )
 
     def closing(
-        self, language: str, key: str, *, link: str | None = "again", **args: object
+        self,
+        language: str,
+        key: str,
+        *,
+        link: str | None = "again",
+        passphrase: str = "",
+        **args: object,
     ) -> Page:
         """A page with one text and no question (sent, declined, refused); `link` names the
-        label of its link back to the form ("again", "answer_rest"), None for no link."""
+        label of its link back to the form ("again", "answer_rest"), None for no link;
+        `passphrase`, shown below the text with the way to come back, once."""
         labels = self._labels(language)
         return Page(
             language=language,
@@ -142,6 +165,65 @@ class Pages:
             preview=self.t.text(language, "web-preview"),
             labels=labels,
             link=labels[link] if link is not None else "",
+            passphrase=passphrase,
+        )
+
+    def login(self, language: str, notices: tuple[str, ...] = ()) -> Page:
+        """The passphrase form; `notices` are keys (one for a wrong and an unknown phrase)."""
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            notices=tuple(self.t.text(language, key) for key in notices),
+            body=self.t.text(language, "web-login-question"),
+            kind="login",
+            action="/login",
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
+        )
+
+    def thread(
+        self,
+        language: str,
+        reference: str,
+        status: str,
+        entries: list[ThreadEntry],
+        notices: tuple[str, ...] = (),
+        *,
+        readable: bool = True,
+    ) -> Page:
+        """A case's thread and the form to write more (none once the case is closed)."""
+        you = self.t.text(language, "web-thread-you")
+        them = self.t.text(language, "web-thread-volunteer")
+        shown = tuple(replace(e, who=you if e.mine else them) for e in entries)
+        if not readable:
+            body = self.t.text(language, "web-thread-sealed", reference=reference)
+        elif not shown:
+            body = self.t.text(language, "web-thread-empty-thread", reference=reference)
+        else:
+            body = self.t.text(language, "web-thread-intro", reference=reference)
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            notices=tuple(self.t.text(language, key) for key in notices),
+            body=body,
+            kind="thread" if status != "closed" else "thread-closed",
+            thread=shown,
+            action="/thread",
+            max_length=4000,
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
+        )
+
+    def forget(self, language: str, reference: str) -> Page:
+        """Are you sure? Erasing cannot be undone."""
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            body=self.t.text(language, "web-forget-question", reference=reference),
+            kind="forget",
+            action="/forget",
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
         )
 
     def _labels(self, lang: str) -> dict[str, str]:
@@ -157,6 +239,12 @@ class Pages:
             "answer_rest": "button-answer-rest",
             "keep": "flag-keep",
             "remove": "flag-remove",
+            "passphrase": "web-passphrase",
+            "login": "web-login",
+            "write": "web-thread-send",
+            "forget": "web-forget",
+            "forget_confirm": "web-forget-confirm",
+            "back_to_thread": "web-back-to-thread",
         }
         return {name: self.t.text(lang, key) for name, key in keys.items()}
 

@@ -12,6 +12,7 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import entries as entry_store
 from storage import errors
+from storage import passphrases as passphrase_store
 from storage import persons as person_store
 from storage.models import Case, Volunteer
 
@@ -37,6 +38,9 @@ async def show(work: Work, case: Case) -> None:
             age=work.text("duration", **age(case.created_at)),
         ),
     ]
+    if case.channel != passphrase_store.TELEGRAM:  # Telegram's /case reads as it always did
+        channel = work.text(f"desk-channel-{case.channel}")
+        lines.append(work.text("desk-case-channel", channel=channel))
     if case.team is not None:
         tags = teams.tag_words(work, case_store.case_tags(case))
         lines.append(work.text("desk-case-team", team=teams.team_name(work, case.team), tags=tags))

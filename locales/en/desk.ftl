@@ -327,3 +327,7 @@ desk-urgent-unclaimed = 🚨 Urgent case { $reference } (priority { $priority })
 desk-no-reply-holder = ⏰ Urgent case { $reference } (priority { $priority }): no reply to the person for { $waited } since you took it. /reply { $reference }, or /release { $reference }
 desk-no-reply-team = ⏰ Urgent case { $reference } (priority { $priority }), taken by { $handle }: no reply to the person for { $waited }.
 desk-person-wrote-waiting = 💬 The person of waiting case { $reference } (priority { $priority }) wrote again. /take { $reference }
+desk-reply-web-waiting = Kept in case { $reference }: its person wrote through the web page and has no chat, so your message waits in their web thread until they next log in.
+desk-case-channel = Came through: { $channel }
+desk-channel-telegram = Telegram
+desk-channel-web = the web page (replies wait until the person logs in)

@@ -1,7 +1,7 @@
 # The web form (web/): texts of its own, and its wording of bot texts that speak of Telegram
-# (web-<key> replaces <key> on the web; web/pages.py). It cannot show replies yet: say so.
+# (web-<key> replaces <key> on the web; web/pages.py).
 web-title = Request for help
-web-preview = This web form is a preview: it can take your request, but it cannot show you a reply yet.
+web-preview = Sent a request here before? Read the replies with your passphrase
 web-answer = Next →
 web-language = Language
 web-again = Start a new request
@@ -15,7 +15,7 @@ web-consent-question =
     Before we start:
     • This page works without JavaScript. Open it in Tor Browser if you can: then neither we nor your internet provider learn where you are.
     • Your answers are stored encrypted. The volunteer who takes your request can read them, and so can our group's admins.
-    • This web form is a preview: it cannot show you a volunteer's reply yet. If you can reach us in Telegram, that is where we can answer you.
+    • When you send the request you get a passphrase, shown once: with it you come back to this page to read the volunteer's replies.
     • Use the buttons on the page; “Back” goes one step back. Closing the browser ends this questionnaire.
 
     Shall we continue?
@@ -31,11 +31,32 @@ web-codeword-question =
 web-submitted =
     Your request has been sent. Its reference: { $reference }
 
-    This web form is a preview: it cannot show you a volunteer's reply yet, so nobody can answer you on this page. Note the reference: if you can reach us in Telegram, give it there, and a volunteer can find your request. Urgent requests are read first.
+    A volunteer answers on this page: come back with your passphrase to read the reply. Urgent requests are read first.
 
 web-sent-now =
     Your request has been sent as urgent. Its reference: { $reference }
 
-    This web form is a preview: it cannot show you a volunteer's reply yet. Note the reference. If you can, answer the remaining questions: it helps the volunteers. If you cannot, that is fine, nothing more is needed.
+    A volunteer answers on this page: come back with your passphrase to read the reply. If you can, answer the remaining questions: it helps the volunteers. If you cannot, that is fine, nothing more is needed.
 
-web-sent-rest-added = Thank you. Your answers were added to your request { $reference }. This web form cannot show you a reply yet: note the reference.
+web-sent-rest-added = Thank you. Your answers were added to your request { $reference }. Read the replies with your passphrase.
+
+# Coming back with the passphrase (web/app.py: /login, /thread, /forget).
+web-passphrase = Your passphrase is below. Write it down now or keep it somewhere safe: it is shown only this once, and nobody, not even the volunteers, can tell it to you again. With it you can come back to this page, read the volunteer's replies and write more.
+web-login = Read replies
+web-login-question = Type your passphrase: the words you were shown when you sent your request.
+web-login-failed = This passphrase does not open any request. Check the words and try again.
+web-login-busy = Too many tries right now. Please wait a while and try again.
+web-try-later = This page cannot reach our storage right now, and nothing was changed. Please try again in a few minutes.
+web-thread-intro = Your request { $reference }. Replies from the volunteer appear here; nobody can write to you anywhere else.
+web-thread-empty-thread = Your request { $reference }. No reply yet: a volunteer will answer here. Come back later with your passphrase.
+web-thread-sealed = Your request { $reference }. This page cannot show the messages of your request here; you can still write more below.
+web-thread-you = You
+web-thread-volunteer = Volunteer
+web-thread-send = Send
+web-thread-empty = Write a message first (at most 4,000 characters).
+web-thread-closed = This request is closed, so nothing more can be added to it. If you need help again, start a new request.
+web-forget = Erase my request
+web-forget-question = Erase request { $reference } and everything in it? This cannot be undone: the volunteers will no longer see it, and your passphrase will open nothing.
+web-forget-confirm = Erase it now
+web-back-to-thread = Back to my request
+web-forgotten = Your request and everything in it have been erased.

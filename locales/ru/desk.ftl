@@ -335,3 +335,7 @@ desk-urgent-unclaimed = 🚨 Срочную заявку { $reference } (при�
 desk-no-reply-holder = ⏰ Срочная заявка { $reference } (приоритет { $priority }): человеку нет ответа уже { $waited } с тех пор, как вы её взяли. /reply { $reference } или /release { $reference }
 desk-no-reply-team = ⏰ Срочная заявка { $reference } (приоритет { $priority }), в работе у { $handle }: человеку нет ответа уже { $waited }.
 desk-person-wrote-waiting = 💬 Человек из ожидающей заявки { $reference } (приоритет { $priority }) снова написал. /take { $reference }
+desk-reply-web-waiting = Сохранено в заявке { $reference }: человек писал через веб-страницу, чата у него нет, поэтому сообщение ждёт в его веб-переписке, пока он не войдёт снова.
+desk-case-channel = Откуда: { $channel }
+desk-channel-telegram = Telegram
+desk-channel-web = веб-страница (ответы ждут, пока человек не войдёт)

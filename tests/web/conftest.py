@@ -7,9 +7,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import tornado.web
 
 from bot.services import Services
 from bot.settings import Settings
@@ -38,6 +40,9 @@ class Parsed:
     notices: list[str] = field(default_factory=list)
     body: str = ""
     links: list[str] = field(default_factory=list)
+    passphrase: str = ""
+    thread: list[str] = field(default_factory=list)
+    """The messages of a web thread, as "Who text" with spaces squeezed."""
     html: str = ""
 
     @property
@@ -53,7 +58,7 @@ class _Reader(HTMLParser):
         super().__init__()
         self.page = Parsed()
         self._button: Button | None = None
-        self._text: str | None = None  # "notice", "body", "textarea"
+        self._text: str | None = None  # "notice", "body", "textarea", "passphrase", "entry"
         self._buffer = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -68,8 +73,10 @@ class _Reader(HTMLParser):
             self._button = Button(a.get("name", ""), a.get("value", ""), "")
         elif tag == "textarea":
             self._text, self._buffer = "textarea", ""
-        elif tag == "p" and a.get("class") in ("notice", "text"):
+        elif tag == "p" and a.get("class") in ("notice", "text", "passphrase"):
             self._text, self._buffer = a["class"], ""
+        elif tag == "li" and a.get("class") in ("mine", "theirs"):
+            self._text, self._buffer = "entry", ""
         elif tag == "a":
             self.page.links.append(a.get("href", ""))
 
@@ -77,9 +84,13 @@ class _Reader(HTMLParser):
         if tag == "button" and self._button is not None:
             self.page.buttons.append(self._button)
             self._button = None
-        elif tag in ("textarea", "p") and self._text is not None:
+        elif tag in ("textarea", "p", "li") and self._text is not None:
             if self._text == "textarea":
                 self.page.textarea = self._buffer
+            elif self._text == "passphrase":
+                self.page.passphrase = self._buffer
+            elif self._text == "entry":
+                self.page.thread.append(" ".join(self._buffer.split()))
             elif self._text == "notice":
                 self.page.notices.append(self._buffer)
             else:
@@ -121,6 +132,16 @@ class Visitor:
         }
         return self._read(await self.client.post("/", data=data))
 
+    async def get(self, path: str) -> Parsed:
+        """Another page (`/login`, `/thread`), redirects followed as a browser would."""
+        return self._read(await self.client.get(path, follow_redirects=True))
+
+    async def submit(self, path: str, **fields: str) -> Parsed:
+        """Post the page's form to `path` with `fields` (the XSRF token added), redirects
+        followed (a post that worked answers 303 to the page to read)."""
+        data = {"_xsrf": self.page.hidden["_xsrf"], **fields}
+        return self._read(await self.client.post(path, data=data, follow_redirects=True))
+
     def _read(self, response: httpx.Response) -> Parsed:
         assert response.status_code == 200, response.text
         self.last = response
@@ -136,6 +157,8 @@ class Door:
     services: Services
     announced: list[Message]
     clients: list[httpx.AsyncClient] = field(default_factory=list)
+    inside: Any = None
+    """The application's `web.app._Door` (its login limits and logins)."""
 
     def visitor(self, language: str = "en", **headers: str) -> Visitor:
         client = httpx.AsyncClient(
@@ -164,7 +187,11 @@ def open_door(tmp_path: Path) -> OpenDoor:
             announced.extend(messages)
 
         server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
-        door = Door(f"http://127.0.0.1:{port}", services, announced)
+        application = server.request_callback
+        assert isinstance(application, tornado.web.Application)
+        door = Door(
+            f"http://127.0.0.1:{port}", services, announced, inside=application.settings["door"]
+        )
         try:
             yield door
         finally:

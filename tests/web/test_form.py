@@ -156,7 +156,7 @@ async def test_the_review_screen_shows_the_answers_and_an_edit_goes_back_to_it(
     assert answer_line(T, "en", "health", "yes") in page.html
 
 
-async def test_send_stores_one_encrypted_case_and_says_replies_cannot_be_read_here(
+async def test_send_stores_one_encrypted_web_case_and_shows_a_passphrase_once(
     door: Door,
 ) -> None:
     visitor = door.visitor()
@@ -167,7 +167,11 @@ async def test_send_stores_one_encrypted_case_and_says_replies_cannot_be_read_he
     assert len(stored) == 1
     case = stored[0]
     assert page.body == T.text("en", "web-submitted", reference=case.reference)
-    assert "cannot show you a volunteer's reply yet" in page.body
+    assert case.channel == "web"
+    assert len(page.passphrase.split()) == 5  # 5 EFF words: 64.6 bits
+    assert case.passphrase_hash is not None
+    assert case.passphrase_hash.startswith("argon2id$")
+    assert page.passphrase not in case.passphrase_hash
     answers = case_answers(door.services.cipher, case)
     assert answers["details"] == PATHS[0]["details"]
     assert "codeword" not in answers  # kept apart, as a slow hash
