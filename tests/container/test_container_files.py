@@ -32,6 +32,8 @@ ENV_EXAMPLE = ROOT / ".env.example"
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
+DOCKERFILE_TOR = ROOT / "Dockerfile.tor"
+ONION_SERVICES = {"web", "tor"}
 
 # Variables .env.example holds besides the bot's own settings.
 COMPOSE_ONLY = {"POSTGRES_PASSWORD", "POSTGRES_DESK_PASSWORD", "POSTGRES_PUBLISH_ADDRESS"}
@@ -184,7 +186,11 @@ def named_volume(service: dict[str, Any], target: str, compose: dict[str, Any]) 
 
 
 def test_compose_has_the_four_services(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"redis", "postgres", "migrate", "bot"}
+    """Four by default; the web door and tor only with the `onion` profile."""
+    services = compose["services"]
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"redis", "postgres", "migrate", "bot"}
+    assert set(services) - default == ONION_SERVICES
 
 
 def test_redis_keeps_an_append_only_file_on_a_named_volume(compose: dict[str, Any]) -> None:
@@ -286,11 +292,11 @@ def test_only_the_health_port_is_published_on_loopback(compose: dict[str, Any]) 
 # --- Dockerfile and .dockerignore -----------------------------------------------------------------
 
 
-def instructions() -> list[tuple[str, str]]:
+def instructions(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
     result: list[tuple[str, str]] = []
     pending = ""
-    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         stripped = line.strip()
         if not pending and (not stripped or stripped.startswith("#")):
             continue
@@ -757,3 +763,158 @@ def test_env_desk_example_loads_and_its_defaults_are_true(
         if hasattr(default, "get_secret_value"):
             shown, default = shown.get_secret_value(), default.get_secret_value()
         assert shown == default, f"INTAKE_{field.upper()}: example {shown!r}, default {default!r}"
+
+
+# --- docker-compose.yml's `onion` profile: the web door as an onion service ----------------------
+
+TOR_DATA = "/var/lib/tor"
+
+
+def torrc(compose: dict[str, Any]) -> list[tuple[str, str]]:
+    """(Option, value) of each line of the torrc the tor service is given."""
+    (mounted,) = compose["services"]["tor"]["configs"]
+    assert mounted["target"] == "/etc/tor/torrc"
+    text = compose["configs"][mounted["source"]]["content"]
+    options = []
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            option, _, value = line.strip().partition(" ")
+            options.append((option, value.strip()))
+    return options
+
+
+def web_port(compose: dict[str, Any]) -> str:
+    args = command(compose["services"]["web"])
+    return args[args.index("--listen") + 1].rpartition(":")[2]
+
+
+def test_onion_profile_runs_the_web_door_and_tor(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name in ONION_SERVICES:
+        assert services[name].get("profiles") == ["onion"], name
+        assert services[name]["restart"] == "unless-stopped", name
+    web, tor = services["web"], services["tor"]
+    assert command(web) == ["web", "--listen", "0.0.0.0:8088"]
+    assert condition(web, "migrate") == "service_completed_successfully"
+    assert condition(web, "postgres") == "service_healthy"
+    assert condition(tor, "web") == "service_healthy"
+    assert tor["depends_on"]["web"].get("restart") is True, "tor resolves web only at start"
+    assert env_files(web) == [".env"]
+    assert environment(web) == environment(services["bot"])
+
+
+def test_onion_keys_live_in_a_named_volume_and_the_address_can_be_read(
+    compose: dict[str, Any],
+) -> None:
+    tor = compose["services"]["tor"]
+    assert named_volume(tor, TOR_DATA, compose) == "tor-data"
+    options = torrc(compose)
+    assert ("DataDirectory", TOR_DATA) in options
+    (service_dir,) = [value for option, value in options if option == "HiddenServiceDir"]
+    assert service_dir.startswith(TOR_DATA + "/")
+    header = COMPOSE.read_text(encoding="utf-8").split("\nname:")[0]
+    assert f"docker compose exec tor cat {service_dir}/hostname" in header
+    assert "docker compose --profile onion up -d" in header
+
+
+def test_torrc_publishes_only_the_web_door(compose: dict[str, Any]) -> None:
+    options = torrc(compose)
+    names = {option for option, _ in options}
+    assert ("SocksPort", "0") in options, "no SOCKS proxy for anyone on the network"
+    assert not names & {"ControlPort", "ControlSocket", "ORPort", "DirPort", "ExitRelay"}
+    ports = [value for option, value in options if option == "HiddenServicePort"]
+    assert ports == [f"80 web:{web_port(compose)}"]
+
+
+@pytest.mark.skipif(shutil.which("tor") is None, reason="tor is not installed")
+def test_torrc_is_valid_for_tor(compose: dict[str, Any], tmp_path: Path) -> None:
+    """tor itself checks the file; web's name does not resolve here, so loopback stands in."""
+    data = tmp_path / "tor"
+    data.mkdir(mode=0o700)
+    text = compose["configs"]["torrc"]["content"].replace(TOR_DATA, str(data))
+    config = tmp_path / "torrc"
+    config.write_text(text.replace("web:", "127.0.0.1:"), encoding="utf-8")
+    result = subprocess.run(
+        ["tor", "--verify-config", "-f", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_onion_services_publish_nothing_and_tor_cannot_reach_the_data(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ONION_SERVICES:
+        assert not services[name].get("ports"), f"{name} publishes a port on the host"
+        assert "network_mode" not in services[name], name
+    networks = compose["networks"]
+    assert networks["onion"]["internal"] is True
+    assert set(services["web"]["networks"]) == {"default", "onion"}
+    assert "default" not in services["tor"]["networks"], "tor could reach Redis and PostgreSQL"
+    assert "onion" in services["tor"]["networks"]
+    for name in ("redis", "postgres"):
+        assert "networks" not in services[name], f"{name} must stay on the default network only"
+
+
+def test_onion_services_are_hardened_like_the_bot(compose: dict[str, Any]) -> None:
+    bot = compose["services"]["bot"]
+    for name in ONION_SERVICES:
+        service = compose["services"][name]
+        assert service["read_only"] is True, name
+        assert service["tmpfs"] == bot["tmpfs"], name
+        assert service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges:true" in service["security_opt"], name
+        assert service["logging"] == bot["logging"], name
+    web = compose["services"]["web"]
+    assert web["image"] == bot["image"]
+    assert web["build"] == bot["build"]
+
+
+def test_web_healthcheck_asks_the_door_for_its_stylesheet(compose: dict[str, Any]) -> None:
+    """The image's check asks the bot's /healthz, which `intake-bot web` does not serve."""
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    (url,) = re.findall(r"'(http://[^']+)'", test[3])
+    assert url.startswith(f"http://127.0.0.1:{web_port(compose)}/static/")
+    assert (ROOT / "web" / "static" / url.rpartition("/static/")[2]).is_file()
+
+
+def test_dockerfile_tor_installs_debians_tor_and_runs_it_unprivileged(
+    compose: dict[str, Any],
+) -> None:
+    found = instructions(DOCKERFILE_TOR)
+    froms = [rest for keyword, rest in found if keyword == "FROM"]
+    assert len(froms) == 1
+    assert re.fullmatch(r"debian:[a-z]+-slim(@sha256:[0-9a-f]{64})?", froms[0]), froms[0]
+    run = " ".join(rest for keyword, rest in found if keyword == "RUN")
+    assert "apt-get install -y --no-install-recommends tor " in run
+    assert not re.search(r"curl|wget|gpg|torproject|sources\.list|apt-key", run), (
+        "tor comes from Debian's own archive"
+    )
+    assert not [keyword for keyword, _ in found if keyword in {"ADD", "COPY"}]
+    users = [rest for keyword, rest in found if keyword == "USER"]
+    assert users
+    assert users[-1] not in {"root", "0"}
+    (entrypoint,) = [rest for keyword, rest in found if keyword == "ENTRYPOINT"]
+    (cmd,) = [rest for keyword, rest in found if keyword == "CMD"]
+    assert json.loads(entrypoint) + json.loads(cmd) == ["tor", "-f", "/etc/tor/torrc"]
+    build = compose["services"]["tor"]["build"]
+    assert build["dockerfile"] == DOCKERFILE_TOR.name
+
+
+def test_dockerfile_tor_is_hadolint_clean() -> None:
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+    if not Path(hadolint).is_file():
+        pytest.skip("hadolint is not installed")
+    result = subprocess.run(
+        [hadolint, "--failure-threshold", "warning", str(DOCKERFILE_TOR)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
