@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from bot.handlers.person import webcode as webcode_handler
@@ -21,6 +22,7 @@ from casework.people import Person as Account
 from dialogs.events import Completed
 from locales.translator import Translator
 from storage import cases as case_store
+from storage.crypto import generate_desk_key_pair
 from storage.limits import MemoryFloodLimiter
 from storage.models import AuditEvent, Case, utcnow
 from tests.web.conftest import Door, OpenDoor, Parsed, Visitor
@@ -163,6 +165,7 @@ async def test_a_mistyped_expired_replaced_or_closed_code_opens_nothing(door: Do
     assert failed in page.notices
     kept = await stored(door, case.id)
     assert (kept.channel, kept.passphrase_hash) == ("telegram", None)
+    assert (kept.web_code_hash, kept.web_code_expires_at) == (None, None)  # gone with the close
 
 
 async def test_a_new_code_binds_a_new_passphrase_and_the_old_one_opens_nothing(
@@ -197,6 +200,21 @@ async def test_codes_tried_are_limited_for_everyone_together(door: Door) -> None
     _, page = await continued(door, minted.code)  # even the right one waits
     assert T.text("en", "web-login-busy") in page.notices
     assert not page.passphrase
+
+
+async def test_in_sealed_mode_a_code_continues_the_case_too(open_door: OpenDoor) -> None:
+    """The intake side mints and uses codes (case rows, no case content); the thread's
+    messages stay for the desk to open, as for any web case in sealed mode."""
+    _, public = generate_desk_key_pair()
+    async with open_door(role="intake", desk_public_key=SecretStr(public)) as door:
+        case = await telegram_case(door)
+        minted = await door.services.followup.web_code(PERSON)
+        assert minted is not None
+        _, page = await continued(door, minted.code)
+        assert page.body == T.text("en", "web-continued", reference=case.reference)
+        _, thread = await logged_in(door, page.passphrase)
+        assert thread.body == T.text("en", "web-thread-sealed", reference=case.reference)
+        assert (await stored(door, case.id)).channel == "web"
 
 
 async def test_a_web_case_has_no_telegram_request_to_continue(door: Door) -> None:
