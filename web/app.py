@@ -17,6 +17,10 @@ case's thread (the volunteer's replies and their own messages) and a form to add
 `/forget` erases the case. A web case is stored with `WEB_CHAT_ID` as its chat and the channel
 "web": a reply from the desk waits in the thread. In sealed mode this side cannot open the
 thread (only the desk can): the page says so and only takes new messages.
+
+A Telegram request is continued here with the one-time code `/web` gave in the bot
+(`casework.webcodes`): `/continue` binds a new passphrase to that case, shown once, and
+makes its channel "web".
 """
 
 from __future__ import annotations
