@@ -20,7 +20,7 @@ from bot import flood
 from bot.bounded_request import BoundedHTTPXRequest
 from bot.context import BotContext, attach
 from bot.handlers import desk, desk_bot, errors
-from bot.handlers.person import after_submission, edits, questionnaire
+from bot.handlers.person import after_submission, edits, questionnaire, webcode
 from bot.recording_bot import RecordingBot
 from bot.services import ALL, DESK, INTAKE, Services
 from bot.update_processor import PerPersonUpdateProcessor
@@ -61,6 +61,7 @@ def build_application(services: Services) -> Application:
     else:
         questionnaire.register_commands(app)
         after_submission.register(app)
+        webcode.register(app)
         if services.role == ALL:  # on the intake bot every desk command is unknown
             desk.register(app)
         questionnaire.register_catch_alls(app)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from casework import relay
+from casework import relay, webcodes
 from casework.outgoing import Message
 from casework.people import Person
 from casework.submission import STORAGE_AWAY
@@ -20,11 +20,12 @@ from locales.translator import Translator
 from storage import audit as audit_store
 from storage import cases as case_store
 from storage import entries as entry_store
+from storage import passphrases as passphrase_store
 from storage import persons as person_store
 from storage import signals as signal_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
-from storage.models import Volunteer
+from storage.models import Case, Volunteer, this_minute
 
 
 @dataclass(frozen=True)
@@ -223,3 +224,39 @@ class Followup:
             case_id = case.id
         turn.pending = []
         return Reopened("reopened", language, holder, to_holder, case_id)
+
+    async def web_code(self, person: Person) -> webcodes.WebCode | None:
+        """`/web`: a new one-time code for this person's open case (a code minted before for
+        it stops working), valid for `webcodes.CODE_TTL`; None if they have no open case."""
+        code = webcodes.new_code()
+        code_hash = await webcodes.hash_code(self.turns.pseudonyms, code)
+        async with self.sessions() as db, db.begin():
+            row = await person_store.find_person(db, self.turns.owner(person))
+            case = await case_store.latest_open_case_of_person(db, row.id) if row else None
+            if row is None or case is None:
+                return None
+            expires_at = this_minute() + webcodes.CODE_TTL
+            await passphrase_store.set_web_code(db, case, code_hash, expires_at)
+            return webcodes.WebCode(row.language, case.reference, code)
+
+    async def web_code_case(self, typed: str) -> Case | None:
+        """The open case a typed `/web` code is for, if it is one and still works."""
+        canonical = webcodes.normalize_code(typed)
+        if canonical is None:
+            return None
+        code_hash = await webcodes.hash_code(self.turns.pseudonyms, canonical)
+        async with self.lookups() as db:
+            return await passphrase_store.case_by_web_code(db, code_hash)
+
+    async def continue_on_web(self, typed: str, digest: str, lookup: str) -> Case | None:
+        """Use a `/web` code once: its case becomes a web case with this passphrase (its hash
+        and lookup value, `web.passphrases`); None if the code no longer works."""
+        canonical = webcodes.normalize_code(typed)
+        if canonical is None:
+            return None
+        code_hash = await webcodes.hash_code(self.turns.pseudonyms, canonical)
+        async with self.sessions() as db, db.begin():
+            case = await passphrase_store.redeem_web_code(db, code_hash, digest, lookup)
+            if case is not None:
+                await audit_store.record(db, "web-continued", actor=None, case=case)
+            return case

@@ -424,6 +424,8 @@ async def close(
             close_reason_enc=reason_enc,
             updated_at=now,
             outcome=outcome,
+            web_code_hash=None,  # a `/web` code dies with it (and its minute is not kept)
+            web_code_expires_at=None,
         )
         .execution_options(synchronize_session=False)
     )

@@ -228,6 +228,10 @@ class Case(Base):
     channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     passphrase_hash: Mapped[str | None] = mapped_column(String(160))
     passphrase_lookup: Mapped[str | None] = mapped_column(String(8), index=True)
+    # A Telegram case to be continued on the web (`/web`): a one-time code as a keyed hash
+    # (never the code) and the minute it stops working; both cleared once it is used.
+    web_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    web_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Volunteer(Base):

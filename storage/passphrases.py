@@ -6,10 +6,12 @@ Like the other storage modules they never commit.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case
+from storage.models import Case, utcnow
 
 TELEGRAM = "telegram"
 WEB = "web"
@@ -34,3 +36,54 @@ async def cases_by_lookup(session: AsyncSession, lookup: str) -> list[Case]:
         )
     )
     return list(found)
+
+
+async def set_web_code(
+    session: AsyncSession, case: Case, code_hash: str, expires_at: datetime
+) -> None:
+    """Keep the keyed hash of a new `/web` code for `case` (a code minted before stops working)."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(web_code_hash=code_hash, web_code_expires_at=expires_at)
+    )
+
+
+async def case_by_web_code(session: AsyncSession, code_hash: str) -> Case | None:
+    """The open case whose unexpired `/web` code has this hash."""
+    return await session.scalar(
+        select(Case).where(
+            Case.web_code_hash == code_hash,
+            Case.web_code_expires_at > utcnow(),
+            Case.status != "closed",
+        )
+    )
+
+
+async def redeem_web_code(
+    session: AsyncSession, code_hash: str, digest: str, lookup: str
+) -> Case | None:
+    """Use a `/web` code: its open case becomes a web case with this passphrase (hash and lookup
+    value) and the code is gone. A conditional UPDATE, so of two people using one code at the
+    same moment one wins; None if the code is unknown, used, expired or its case closed."""
+    claimed = await session.execute(
+        update(Case)
+        .where(
+            Case.web_code_hash == code_hash,
+            Case.web_code_expires_at > utcnow(),
+            Case.status != "closed",
+        )
+        .values(
+            web_code_hash=None,
+            web_code_expires_at=None,
+            channel=WEB,
+            passphrase_hash=digest,
+            passphrase_lookup=lookup,
+        )
+        .returning(Case.id)
+        .execution_options(synchronize_session=False)
+    )
+    case_id = claimed.scalar_one_or_none()
+    if case_id is None:
+        return None
+    return await session.get(Case, case_id, populate_existing=True)

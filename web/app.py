@@ -17,6 +17,10 @@ case's thread (the volunteer's replies and their own messages) and a form to add
 `/forget` erases the case. A web case is stored with `WEB_CHAT_ID` as its chat and the channel
 "web": a reply from the desk waits in the thread. In sealed mode this side cannot open the
 thread (only the desk can): the page says so and only takes new messages.
+
+A Telegram request is continued here with the one-time code `/web` gave in the bot
+(`casework.webcodes`): `/continue` binds a new passphrase to that case, shown once, and
+makes its channel "web".
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from storage.models import Case, Person
 from storage.slow_pseudonyms import SlowPseudonymizer
 from storage.unavailable import StateUnavailable
 from web import passphrases
-from web.pages import Page, Pages, ThreadEntry
+from web.pages import MAX_CODE, Page, Pages, ThreadEntry
 
 log = logging.getLogger(__name__)
 
@@ -519,6 +523,48 @@ class _Login(_Thread):
         return "web-login-failed"
 
 
+class _Continue(_Thread):
+    """A Telegram request continued here: the `/web` code binds a new passphrase to it,
+    shown once (`casework.webcodes`). Logins to the case made before (with an older
+    passphrase) end, in this process."""
+
+    async def get(self) -> None:
+        self._show(self.door.pages.continue_form(self._language()))
+
+    async def post(self) -> None:
+        typed = self.get_body_argument("code", "", strip=False)
+        services = self.door.services
+        followup = services.followup
+        busy = self.door.pages.continue_form(self._language(), ("web-login-busy",))
+        failed = self.door.pages.continue_form(self._language(), ("web-continue-failed",))
+        if len(typed) > MAX_CODE:
+            self._show(failed)
+            return
+        try:  # the logins' global limit, under its own name: 60 random bits are not guessed
+            if not (await self.door.all_logins.hit("webcode")).allowed:
+                self._show(busy)
+                return
+        except StateUnavailable:
+            self._show(busy)
+            return
+        case = await followup.web_code_case(typed)
+        if case is None:
+            self._show(failed)
+            return
+        words = passphrases.generate(case.language)
+        digest = await passphrases.digest(words)
+        lookup = await passphrases.lookup_of(services.turns.pseudonyms, words)
+        bound = await followup.continue_on_web(typed, digest, lookup)
+        if bound is None:  # used by someone else meanwhile, or the case closed
+            self._show(failed)
+            return
+        self.door.logins.close_case(bound.id)
+        page = self.door.pages.closing(
+            bound.language, "continued", reference=bound.reference, link=None, passphrase=words
+        )
+        self._show(page)
+
+
 class _ThreadPage(_Thread):
     async def get(self) -> None:
         found = await self._logged_in()
@@ -589,8 +635,8 @@ class _Forget(_Thread):
 
 
 def make_app(services: Services, *, announce: Announce | None = None) -> tornado.web.Application:
-    """The routes: the form at `/`, coming back at `/login`, `/thread` and `/forget`, the
-    stylesheet under `/static/`."""
+    """The routes: the form at `/`, coming back at `/login`, `/thread` and `/forget`, a
+    Telegram request continued at `/continue`, the stylesheet under `/static/`."""
     door = _Door(services, announce)
     return tornado.web.Application(
         [
@@ -598,6 +644,7 @@ def make_app(services: Services, *, announce: Announce | None = None) -> tornado
             (r"/login", _Login, {"door": door}),
             (r"/thread", _ThreadPage, {"door": door}),
             (r"/forget", _Forget, {"door": door}),
+            (r"/continue", _Continue, {"door": door}),
         ],
         door=door,
         template_path=str(HERE / "templates"),

@@ -15,6 +15,8 @@ from dialogs.spec import TYPED_KINDS
 from locales.translator import Translator
 
 WEB_PREFIX = "web-"
+MAX_CODE = 40
+"""Characters of a typed `/web` code (14 with its dashes; spaces around it forgiven)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class Page:
     thread: tuple[ThreadEntry, ...] = ()
     """kind "thread": the case's messages, oldest first."""
     action: str = "/"
-    """Where the page's form posts: the questionnaire, or `/login`, `/thread`, `/forget`."""
+    """Where the page's form posts: the questionnaire, or `/login`, `/thread`, `/forget`,
+    `/continue`."""
 
 
 class Pages:
@@ -226,6 +229,20 @@ class Pages:
             labels=self._labels(language),
         )
 
+    def continue_form(self, language: str, notices: tuple[str, ...] = ()) -> Page:
+        """The `/web` code form (a Telegram request continued here); `notices` are keys."""
+        return Page(
+            language=language,
+            title=self.t.text(language, "web-title"),
+            notices=tuple(self.t.text(language, key) for key in notices),
+            body=self.t.text(language, "web-continue-question"),
+            kind="continue",
+            action="/continue",
+            max_length=MAX_CODE,
+            preview=self.t.text(language, "web-preview"),
+            labels=self._labels(language),
+        )
+
     def _labels(self, lang: str) -> dict[str, str]:
         keys = {
             "back": "button-back",
@@ -245,6 +262,8 @@ class Pages:
             "forget": "web-forget",
             "forget_confirm": "web-forget-confirm",
             "back_to_thread": "web-back-to-thread",
+            "continue": "web-continue",
+            "continue_link": "web-continue-link",
         }
         return {name: self.t.text(lang, key) for name, key in keys.items()}
 

@@ -40,6 +40,7 @@ help =
 
     Commands:
     /status - where your request stands
+    /web - continue your request on the web page
     /forget - erase everything you sent to this bot
     /cancel - stop the questionnaire and delete the answers
     /back - go back to the previous question
@@ -97,6 +98,15 @@ command-language = Change the language
 command-help = What this bot does
 command-forget = Erase everything you sent
 command-status = Where your request stands
+command-web = Continue your request on the web page
+
+# /web (casework/webcodes.py): a one-time code, kept only as a keyed hash; once it is used the
+# volunteer's replies wait in the web thread, and what the person writes here still joins the request.
+continue-web-code =
+    Your one-time code for the web page: { $code }
+
+    Open this bot's web page, choose “Continue a request from Telegram” and type the code there. It works once, within one hour. You will get a passphrase for your request { $reference }: from then on the volunteer's replies are shown on the web page, not here. You can still write here as well.
+continue-web-none = You have no open request to continue on the web. Send /start to make one.
 
 blocked = We cannot accept new requests from this account.
 # The hourly cap (INTAKE_CASES_PER_HOUR_CAP); the draft stays for INTAKE_DRAFT_TTL_HOURS (72 by default).

@@ -60,3 +60,10 @@ web-forget-question = Erase request { $reference } and everything in it? This ca
 web-forget-confirm = Erase it now
 web-back-to-thread = Back to my request
 web-forgotten = Your request and everything in it have been erased.
+
+# Continuing a Telegram request (web/app.py: /continue; the code comes from /web in the bot).
+web-continue-link = Continue a request from Telegram
+web-continue-question = Type the one-time code the bot gave you when you sent /web (it works once, within an hour of being given).
+web-continue = Continue here
+web-continue-failed = This code does not work: it is mistyped, already used or more than an hour old, or the request is closed. Send /web in the bot for a new one.
+web-continued = Your request { $reference } now continues on this page. The volunteer's replies will be shown here, not in Telegram; what you write in the bot still reaches the volunteer.

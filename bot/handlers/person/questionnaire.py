@@ -44,7 +44,7 @@ from dialogs.spec import REVIEW
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "back", "cancel", "language", "status", "help", "forget")
+COMMANDS = ("start", "back", "cancel", "language", "status", "help", "forget", "web")
 
 
 def register_commands(app: Application) -> None:
