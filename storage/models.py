@@ -232,6 +232,13 @@ class Case(Base):
     # (never the code) and the minute it stops working; both cleared once it is used.
     web_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     web_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The web thread: the minute the person last opened it (the holder is told a reply was
+    # read); in sealed mode the person's own X25519 key, its private half wrapped under a key
+    # derived from the passphrase (never stored), so the intake side can show the person their
+    # thread without being able to read it (`case_entries.person_blob`).
+    web_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    person_key_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Volunteer(Base):
@@ -336,6 +343,9 @@ class CaseEntry(Base):
     # Sealed mode: an entry the intake side added has a data key of its own, wrapped to the
     # desk (the intake cannot open the case's). NULL: under the case's key.
     key_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Sealed mode, a web case: the entry's text again, sealed to the person's public key
+    # (`cases.person_public_key`): what the web thread shows after a login.
+    person_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=this_minute)
     delivered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A volunteer's reply not yet sent to its person: they are written to only when they write.
