@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot import logs
-from bot.settings import Settings, SettingsError, check_private_file, load_settings
+from bot.settings import (
+    Settings,
+    SettingsError,
+    check_private_file,
+    host_and_port,
+    load_settings,
+)
 from storage.crypto import generate_desk_key_pair, generate_master_key
 
 if TYPE_CHECKING:
@@ -57,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stats":
             return _stats(settings, args.by)
         if args.command == "web":
-            return _web(settings, args.listen)
+            return _web(settings, args.listen or settings.web_address())
     except SettingsError as error:
         print(f"intake-bot: {error}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
@@ -133,13 +139,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     web = commands.add_parser(
         "web",
-        help="serve the questionnaire as a web page that needs no JavaScript (a preview)",
-        description="Serve the person's questionnaire over HTTP until SIGINT or SIGTERM; it"
-        " ends in a case like the bot's. Replies cannot be read on the web yet.",
+        help="serve the web door: the questionnaire and the person's thread, no JavaScript",
+        description="Serve the person's side over HTTP until SIGINT or SIGTERM: the"
+        " questionnaire (ending in a case like the bot's, with a passphrase to come back), the"
+        " thread with the volunteer's replies, /continue for a request begun in Telegram, and"
+        " /forget. /healthz and /metrics are on INTAKE_HEALTH_PORT as for the bot.",
     )
     web.add_argument(
-        "--listen", type=_listen, default=("127.0.0.1", 8088), metavar="HOST:PORT",
-        help="where to listen (default 127.0.0.1:8088)",
+        "--listen", type=_listen, default=None, metavar="HOST:PORT",
+        help="where to listen (default INTAKE_WEB_LISTEN, or 127.0.0.1:8088)",
     )  # fmt: skip
     keys = commands.add_parser("keys", help="master key tools", description="Master key tools.")
     key_commands = keys.add_subparsers(dest="keys_command", required=True)
@@ -471,11 +479,10 @@ def _groupings(value: str) -> tuple[str, ...]:
 
 def _listen(value: str) -> tuple[str, int]:
     """`--listen HOST:PORT` (an IPv6 host in brackets), or exit status 2 saying what is wrong."""
-    host, _, port = value.rpartition(":")
-    host = host.removeprefix("[").removesuffix("]")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError("give HOST:PORT, for example 127.0.0.1:8088")
-    return host, int(port)
+    try:
+        return host_and_port(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _web(settings: Settings, listen: tuple[str, int]) -> int:
@@ -499,12 +506,17 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     from telegram.error import TelegramError
 
     from bot.delivery import send_quietly
+    from bot.health import HealthServer
     from bot.services import Services
     from casework.outgoing import Message
     from web.app import serve
 
     services = await Services.start(settings)
     bot = Bot(token, base_url=settings.api_url) if token else None
+    health: HealthServer | None = None
+    if settings.health_port:  # Telegram is not asked: the door must be healthy while it is away
+        health = HealthServer(services, None, services.metrics)
+        health.listen(settings.health_port, settings.health_listen)
 
     async def announce(messages: Sequence[Message]) -> None:
         assert bot is not None
@@ -523,6 +535,8 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     try:
         await serve(services, *listen, stop, announce=announce if bot is not None else None)
     finally:
+        if health is not None:
+            await health.stop()
         if bot is not None:
             await bot.shutdown()
         await services.aclose()

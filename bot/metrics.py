@@ -17,6 +17,10 @@ class Metrics:
         self.errors = Counter(
             "intake_update_errors", "Updates whose handling failed", registry=self.registry
         )
+        self.web_requests = Counter(
+            "intake_web_requests", "Web door requests answered, by page and status class",
+            ["page", "status"], registry=self.registry,
+        )  # fmt: skip
         self.cases = Gauge("intake_cases", "Cases by status", ["status"], registry=self.registry)
         self.queue_length = Gauge(
             "intake_queue_length", "Cases waiting for a volunteer", registry=self.registry

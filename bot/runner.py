@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
+from tornado.httpserver import HTTPServer
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.dedupe import make_deduper
+from bot.delivery import send_quietly
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.loops import stop_loops
@@ -24,6 +26,8 @@ from bot.sealed_loops import delivery_loop, inbox_loop
 from bot.services import DESK, INTAKE, Services, check_configuration
 from bot.settings import Settings, SettingsError
 from bot.webhook import WebhookServer
+from casework.outgoing import Message
+from web import app as web_door
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,7 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             if settings.health_port:
                 health = HealthServer(services, app.bot, services.metrics)
                 services.health_port = health.listen(settings.health_port, settings.health_listen)
+            door = _open_web_door(app.bot, services, settings)
             stopping = asyncio.Event()
             background = [
                 asyncio.create_task(
@@ -82,6 +87,10 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
             await stop.wait()
             log.info("stopping: finishing updates in flight")
             await stop_receiving()
+            if door is not None:
+                door.stop()
+                await door.close_all_connections()
+                await web_door.drain(door)
             await stop_loops(background, stopping)
             await app.stop()
     finally:
@@ -90,6 +99,20 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
         if lease is not None:
             await lease.release()
         await services.aclose()
+
+
+def _open_web_door(bot: Bot, services: Services, settings: Settings) -> HTTPServer | None:
+    """With INTAKE_WEB_LISTEN set (and not on the desk's side), the web door in this process:
+    the same services, and the desk told of its cases through this bot."""
+    if settings.web_listen is None or services.role == DESK:
+        return None
+
+    async def announce(messages: Sequence[Message]) -> None:
+        await send_quietly(bot, messages, "desk notice")
+
+    door, _ = web_door.listen(services, *settings.web_address(), announce=announce)
+    log.info("web door listening (INTAKE_WEB_LISTEN)")
+    return door
 
 
 async def check_bot_api(settings: Settings) -> None:

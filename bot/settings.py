@@ -27,6 +27,18 @@ from storage.crypto import (
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 ROLES = ("all", "intake", "desk")
+DEFAULT_WEB_LISTEN = ("127.0.0.1", 8088)
+
+
+def host_and_port(value: str) -> tuple[str, int]:
+    """ "HOST:PORT" (an IPv6 host in brackets) as a pair; a ValueError says what is wrong."""
+    host, _, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("give HOST:PORT, for example 127.0.0.1:8088")
+    return host, int(port)
+
+
 """`all`: one process, as always; sealed mode: `intake` (the public bot), `desk` (volunteers')."""
 
 
@@ -85,6 +97,9 @@ class Settings(BaseSettings):
     bot_api_connections: int = Field(default=16, ge=1, le=256)
     health_port: int = Field(default=8080, ge=0, le=65535)
     health_listen: str = "127.0.0.1"
+    web_listen: str | None = None
+    """INTAKE_WEB_LISTEN=HOST:PORT: where `intake-bot web` listens (default 127.0.0.1:8088),
+    and, when set, `intake-bot run` serves the web door too (not on the desk's side)."""
     log_level: str = "INFO"
     role: str = "all"
     """Sealed mode's side (`run --role` overrides it); see `check_role`."""
@@ -116,6 +131,14 @@ class Settings(BaseSettings):
                 raise ValueError("must be TEAM=CHAT_ID pairs separated by commas")
             chats[team.strip()] = chat.strip()
         return chats
+
+    @field_validator("web_listen")
+    @classmethod
+    def _web_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        host_and_port(value.strip())  # a ValueError names what is wrong
+        return value.strip()
 
     @field_validator("api_url")
     @classmethod
@@ -212,6 +235,10 @@ class Settings(BaseSettings):
         except KeyConfigError as error:
             raise SettingsError(f"INTAKE_DESK_PRIVATE_KEY: {error}") from None
 
+    def web_address(self) -> tuple[str, int]:
+        """Where the web door listens: INTAKE_WEB_LISTEN, or loopback port 8088."""
+        return host_and_port(self.web_listen) if self.web_listen else DEFAULT_WEB_LISTEN
+
     def check_role(self) -> None:
         """A SettingsError (one line) unless the role and the desk keys set fit each other.
 
@@ -245,6 +272,11 @@ class Settings(BaseSettings):
                 )
             self.desk_public()
         else:
+            if self.web_listen is not None:
+                raise SettingsError(
+                    "INTAKE_WEB_LISTEN is set but the role is desk: the web door serves people"
+                    " and runs on the intake side; remove it here"
+                )
             self.desk_private()
 
 

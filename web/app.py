@@ -634,6 +634,13 @@ class _Forget(_Thread):
         self._show(self.door.pages.closing(case.language, "forgotten"))
 
 
+_PAGES: dict[type[tornado.web.RequestHandler], str] = {
+    _Form: "form", _Login: "login", _ThreadPage: "thread", _Forget: "forget",
+    _Continue: "continue", _Static: "static",
+}  # fmt: skip
+"""A handler class to the page name its requests are counted under."""
+
+
 def make_app(services: Services, *, announce: Announce | None = None) -> tornado.web.Application:
     """The routes: the form at `/`, coming back at `/login`, `/thread` and `/forget`, a
     Telegram request continued at `/continue`, the stylesheet under `/static/`."""
@@ -652,13 +659,21 @@ def make_app(services: Services, *, announce: Announce | None = None) -> tornado
         static_handler_class=_Static,
         default_handler_class=_NotFound,
         xsrf_cookies=True,
-        log_function=_no_access_log,
+        log_function=_counted(services),
         compress_response=False,  # compressed secrets beside attacker-chosen text (BREACH)
     )
 
 
-def _no_access_log(handler: tornado.web.RequestHandler) -> None:
-    """No line per request: who asked for what, and when, is what a seized log would show."""
+def _counted(services: Services) -> Callable[[tornado.web.RequestHandler], None]:
+    """Tornado's per-request hook: no log line (who asked for what, and when, is what a seized
+    log would show), only a count by page and status class in the metrics."""
+
+    def count(handler: tornado.web.RequestHandler) -> None:
+        page = _PAGES.get(type(handler), "other")
+        status = f"{handler.get_status() // 100}xx"
+        services.metrics.web_requests.labels(page=page, status=status).inc()
+
+    return count
 
 
 class _DropArguments(logging.Filter):
@@ -707,7 +722,7 @@ async def serve(
 ) -> None:
     """Serve the form until `stop` is set; requests in flight are finished."""
     server, port = listen(services, host, port, announce=announce)
-    log.info("web form listening on %s:%d", host, port)
+    log.info("web door listening on %s:%d", host, port)
     try:
         await stop.wait()
     finally:

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+
 from localapi import LocalBotApi
 from storage.crypto import generate_master_key
 from tests.support.people import command, tap
+from tests.support.servers import free_port
 
 
 def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
@@ -24,6 +27,8 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
         INTAKE_API_URL=api.base_url,
         INTAKE_MASTER_KEYS=generate_master_key(),
         INTAKE_POLL_TIMEOUT="1",
+        INTAKE_WEB_LISTEN=f"127.0.0.1:{free_port()}",
+        INTAKE_HEALTH_PORT=str(free_port()),
     )
     process = subprocess.Popen(
         [executable, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True,
@@ -33,6 +38,9 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
         user = api.user(language_code="en")
         command(user, "/start", expect="Choose your language", timeout=30)
         tap(user, "English", expect="not end-to-end encrypted")
+        # INTAKE_WEB_LISTEN: the same process serves the web door, counted in its metrics.
+        door = httpx.get(f"http://{env['INTAKE_WEB_LISTEN']}/", timeout=10)
+        metrics = httpx.get(f"http://127.0.0.1:{env['INTAKE_HEALTH_PORT']}/metrics", timeout=10)
         data = tmp_path / "data"
         modes = {path.name: stat.S_IMODE(path.stat().st_mode)
                  for path in (data, data / "intake.db", data / "intake.db-wal")}  # fmt: skip
@@ -41,6 +49,9 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "bot started" in stderr
+    assert door.status_code == 200
+    assert 'name="step"' in door.text
+    assert 'intake_web_requests_total{page="form",status="2xx"} 1.0' in metrics.text
     assert "Traceback" not in stderr
     assert api.token not in stderr
     assert (tmp_path / "data" / "intake.db").exists()  # the embedded default database
