@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -496,7 +497,11 @@ def test_the_webhook_listens_on_loopback_unless_the_container_says_otherwise(
 
 SEALED = ROOT / "docker-compose.sealed.yml"
 ENV_DESK_EXAMPLE = ROOT / ".env.desk.example"
-PROFILES = {"intake": {"redis", "postgres", "migrate", "intake"}, "desk": {"desk"}}
+PROFILES = {
+    "intake": {"redis", "postgres", "migrate", "intake"},
+    "desk": {"desk"},
+    "onion": {"web", "tor"},  # on the intake host, with `intake`
+}
 BOT_SERVICES = ("migrate", "intake", "desk")
 # The desk's key settings come with `intake-bot keys generate-desk` (bot/settings.py).
 DESK_KEY_SETTINGS = {"INTAKE_DESK_PRIVATE_KEY", "INTAKE_DESK_PRIVATE_KEY_FILE"}
@@ -698,6 +703,9 @@ def test_sealed_setup_commands_name_real_profiles_and_services(sealed: dict[str,
     for line in commands:
         words = shlex.split(line.split("#")[0])
         assert words[:4] == ["docker", "compose", "-f", SEALED.name], line
+        if words[4] == "exec":  # into a running service (the onion address)
+            assert words[5] in sealed["services"], line
+            continue
         profile = words[words.index("--profile") + 1]
         assert profile in PROFILES, line
         if "run" in words:
@@ -765,9 +773,28 @@ def test_env_desk_example_loads_and_its_defaults_are_true(
         assert shown == default, f"INTAKE_{field.upper()}: example {shown!r}, default {default!r}"
 
 
-# --- docker-compose.yml's `onion` profile: the web door as an onion service ----------------------
+# --- the `onion` profile of both compose files: the web door as an onion service -----------------
 
 TOR_DATA = "/var/lib/tor"
+DOORS = {"plain": COMPOSE, "sealed": SEALED}
+
+
+@dataclass
+class Door:
+    """One compose file's onion profile: the file, its parsed form, and what runs beside the
+    web door there (the single bot, or the intake bot of sealed mode)."""
+
+    path: Path
+    data: dict[str, Any]
+    bot: str
+
+
+@pytest.fixture(scope="module", params=sorted(DOORS))
+def door(request: pytest.FixtureRequest) -> Door:
+    path = DOORS[request.param]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return Door(path, data, "intake" if path == SEALED else "bot")
 
 
 def torrc(compose: dict[str, Any]) -> list[tuple[str, str]]:
@@ -788,8 +815,8 @@ def web_port(compose: dict[str, Any]) -> str:
     return args[args.index("--listen") + 1].rpartition(":")[2]
 
 
-def test_onion_profile_runs_the_web_door_and_tor(compose: dict[str, Any]) -> None:
-    services = compose["services"]
+def test_onion_profile_runs_the_web_door_and_tor(door: Door) -> None:
+    services = door.data["services"]
     for name in ONION_SERVICES:
         assert services[name].get("profiles") == ["onion"], name
         assert services[name]["restart"] == "unless-stopped", name
@@ -800,37 +827,51 @@ def test_onion_profile_runs_the_web_door_and_tor(compose: dict[str, Any]) -> Non
     assert condition(tor, "web") == "service_healthy"
     assert tor["depends_on"]["web"].get("restart") is True, "tor resolves web only at start"
     assert env_files(web) == [".env"]
-    assert environment(web) == environment(services["bot"])
+    listens = {"INTAKE_HEALTH_LISTEN", "INTAKE_WEBHOOK_LISTEN"}
+    beside = {k: v for k, v in environment(services[door.bot]).items() if k not in listens}
+    assert {k: v for k, v in environment(web).items() if k not in listens | {"INTAKE_ROLE"}} == (
+        beside
+    ), "the web door reaches the same database and Redis as the bot beside it"
 
 
-def test_onion_keys_live_in_a_named_volume_and_the_address_can_be_read(
-    compose: dict[str, Any],
-) -> None:
-    tor = compose["services"]["tor"]
-    assert named_volume(tor, TOR_DATA, compose) == "tor-data"
-    options = torrc(compose)
+def test_the_sealed_web_door_is_the_intake_side(door: Door) -> None:
+    """In sealed mode the door seals like the intake bot: its role, and never a private key."""
+    web = door.data["services"]["web"]
+    if door.path == SEALED:
+        assert environment(web)["INTAKE_ROLE"] == "intake"
+        assert "--role" not in command(web)
+    else:
+        assert "INTAKE_ROLE" not in environment(web)
+    assert not [k for k in environment(web) if PRIVATE_KEY_SETTING.search(k)]
+
+
+def test_onion_keys_live_in_a_named_volume_and_the_address_can_be_read(door: Door) -> None:
+    tor = door.data["services"]["tor"]
+    assert named_volume(tor, TOR_DATA, door.data) == "tor-data"
+    options = torrc(door.data)
     assert ("DataDirectory", TOR_DATA) in options
     (service_dir,) = [value for option, value in options if option == "HiddenServiceDir"]
     assert service_dir.startswith(TOR_DATA + "/")
-    header = COMPOSE.read_text(encoding="utf-8").split("\nname:")[0]
-    assert f"docker compose exec tor cat {service_dir}/hostname" in header
-    assert "docker compose --profile onion up -d" in header
+    header = door.path.read_text(encoding="utf-8").split("\nname:")[0]
+    compose_command = "docker compose" + ("" if door.path == COMPOSE else f" -f {door.path.name}")
+    assert f"{compose_command} exec tor cat {service_dir}/hostname" in header
+    assert "--profile onion up -d" in header
 
 
-def test_torrc_publishes_only_the_web_door(compose: dict[str, Any]) -> None:
-    options = torrc(compose)
+def test_torrc_publishes_only_the_web_door(door: Door) -> None:
+    options = torrc(door.data)
     names = {option for option, _ in options}
     assert ("SocksPort", "0") in options, "no SOCKS proxy for anyone on the network"
     assert not names & {"ControlPort", "ControlSocket", "ORPort", "DirPort", "ExitRelay"}
     ports = [value for option, value in options if option == "HiddenServicePort"]
-    assert ports == [f"80 web:{web_port(compose)}"]
+    assert ports == [f"80 web:{web_port(door.data)}"]
 
 
-def test_torrc_is_valid_for_tor(compose: dict[str, Any], tmp_path: Path) -> None:
+def test_torrc_is_valid_for_tor(door: Door, tmp_path: Path) -> None:
     """tor itself checks the file; web's name does not resolve here, so loopback stands in."""
     data = tmp_path / "tor"
     data.mkdir(mode=0o700)
-    text = compose["configs"]["torrc"]["content"].replace(TOR_DATA, str(data))
+    text = door.data["configs"]["torrc"]["content"].replace(TOR_DATA, str(data))
     config = tmp_path / "torrc"
     config.write_text(text.replace("web:", "127.0.0.1:"), encoding="utf-8")
     result = subprocess.run(
@@ -843,14 +884,12 @@ def test_torrc_is_valid_for_tor(compose: dict[str, Any], tmp_path: Path) -> None
     assert result.returncode == 0, result.stdout
 
 
-def test_onion_services_publish_nothing_and_tor_cannot_reach_the_data(
-    compose: dict[str, Any],
-) -> None:
-    services = compose["services"]
+def test_onion_services_publish_nothing_and_tor_cannot_reach_the_data(door: Door) -> None:
+    services = door.data["services"]
     for name in ONION_SERVICES:
         assert not services[name].get("ports"), f"{name} publishes a port on the host"
         assert "network_mode" not in services[name], name
-    networks = compose["networks"]
+    networks = door.data["networks"]
     assert networks["onion"]["internal"] is True
     assert set(services["web"]["networks"]) == {"default", "onion"}
     assert "default" not in services["tor"]["networks"], "tor could reach Redis and PostgreSQL"
@@ -859,27 +898,26 @@ def test_onion_services_publish_nothing_and_tor_cannot_reach_the_data(
         assert "networks" not in services[name], f"{name} must stay on the default network only"
 
 
-def test_onion_services_are_hardened_like_the_bot(compose: dict[str, Any]) -> None:
-    bot = compose["services"]["bot"]
+def test_onion_services_are_hardened_like_the_bot(door: Door) -> None:
+    bot = door.data["services"][door.bot]
     for name in ONION_SERVICES:
-        service = compose["services"][name]
+        service = door.data["services"][name]
         assert service["read_only"] is True, name
         assert service["tmpfs"] == bot["tmpfs"], name
         assert service["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in service["security_opt"], name
         assert service["logging"] == bot["logging"], name
-    web = compose["services"]["web"]
+    web = door.data["services"]["web"]
     assert web["image"] == bot["image"]
     assert web["build"] == bot["build"]
 
 
-def test_web_healthcheck_asks_the_door_for_its_stylesheet(compose: dict[str, Any]) -> None:
-    """The image's check asks the bot's /healthz, which `intake-bot web` does not serve."""
-    test = compose["services"]["web"]["healthcheck"]["test"]
-    assert test[:3] == ["CMD", "python", "-c"]
-    (url,) = re.findall(r"'(http://[^']+)'", test[3])
-    assert url.startswith(f"http://127.0.0.1:{web_port(compose)}/static/")
-    assert (ROOT / "web" / "static" / url.rpartition("/static/")[2]).is_file()
+def test_web_is_checked_by_the_images_healthz(door: Door) -> None:
+    """`intake-bot web` serves /healthz on 8080 like the bot, so the image's own check holds;
+    a compose file that overrode it would only look at something less."""
+    web = door.data["services"]["web"]
+    assert "healthcheck" not in web
+    assert "INTAKE_HEALTH_PORT" not in environment(web)
 
 
 def test_dockerfile_tor_installs_debians_tor_and_runs_it_unprivileged(
