@@ -26,6 +26,7 @@ from storage import signals as signal_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Case, Volunteer, this_minute
+from storage.person_keys import PassphraseKey
 
 
 @dataclass(frozen=True)
@@ -248,15 +249,19 @@ class Followup:
         async with self.lookups() as db:
             return await passphrase_store.case_by_web_code(db, code_hash)
 
-    async def continue_on_web(self, typed: str, digest: str, lookup: str) -> Case | None:
+    async def continue_on_web(
+        self, typed: str, digest: str, lookup: str, person_key: PassphraseKey | None = None
+    ) -> Case | None:
         """Use a `/web` code once: its case becomes a web case with this passphrase (its hash
-        and lookup value, `web.passphrases`); None if the code no longer works."""
+        and lookup value, `web.passphrases`); None if the code no longer works. `person_key`
+        (sealed mode): the key from the passphrase that a new key pair of the case's is
+        wrapped under; only what is written from now on is sealed to it."""
         canonical = webcodes.normalize_code(typed)
         if canonical is None:
             return None
         code_hash = await webcodes.hash_code(self.turns.pseudonyms, canonical)
         async with self.sessions() as db, db.begin():
-            case = await passphrase_store.redeem_web_code(db, code_hash, digest, lookup)
+            case = await passphrase_store.redeem_web_code(db, code_hash, digest, lookup, person_key)
             if case is not None:
                 await audit_store.record(db, "web-continued", actor=None, case=case)
             return case

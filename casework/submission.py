@@ -36,6 +36,7 @@ from storage.crypto import Cipher
 from storage.deferred import DeferredIndex, MemoryDeferredIndex
 from storage.limits import EventCounter
 from storage.models import Case, Volunteer
+from storage.person_keys import PassphraseKey
 from storage.unavailable import StateUnavailable
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -102,12 +103,15 @@ class Submission:
         pending: list[str] | None = None,
         *,
         passphrase: tuple[str, str] | None = None,
+        person_key: PassphraseKey | None = None,
     ) -> Case:
         """`submit` for a door with no Telegram person (the web form): `owner` is the draft's
         pseudonym, `chat_id` what is stored (encrypted) as where to write back. `passphrase`:
         the hash and lookup value a new web case is kept with (`web.passphrases`); a case
-        that already existed (the rest after "Send now", a repeated Send) keeps its own."""
-        return await self._submit(owner, chat_id, completed, pending or [], passphrase)
+        that already existed (the rest after "Send now", a repeated Send) keeps its own.
+        `person_key` (sealed mode): the key from that passphrase that the new case's own key
+        pair is wrapped under (`storage.person_keys`)."""
+        return await self._submit(owner, chat_id, completed, pending or [], passphrase, person_key)
 
     async def submit_or_defer(
         self, turn: Turn, person: Person, completed: ev.Completed
@@ -187,6 +191,7 @@ class Submission:
         completed: ev.Completed,
         pending: list[str],
         passphrase: tuple[str, str] | None = None,
+        person_key: PassphraseKey | None = None,
     ) -> Case:
         async with self.sessions() as db, db.begin():
             stored_person = await person_store.upsert_person(
@@ -218,7 +223,7 @@ class Submission:
                 codeword=codeword,
             )
             if passphrase is not None:
-                await passphrase_store.make_web_case(db, case, *passphrase)
+                await passphrase_store.make_web_case(db, case, *passphrase, person_key)
             for text in pending:
                 await entry_store.add_entry(
                     db, self.cipher, case, kind="person", body=text, author=None

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import entries as entry_store
+from storage import person_keys
 from storage.cases import sealed_case
 from storage.crypto import Cipher
 from storage.drafts import RedisKeys
@@ -134,4 +135,5 @@ async def replace_person_entry(
     else:
         sealed = sealed_case(cipher, case)
     entry.body_enc = entry_store.seal_entry(sealed, entry.id, body)
+    entry.person_blob = person_keys.person_blob(case, entry.kind, entry.id, body)  # sealed web
     return case, entry

@@ -30,6 +30,7 @@ from storage.models import (
     today,
     utcnow,
 )
+from storage.person_keys import person_blob
 
 
 def entry_record(entry_id: str) -> str:
@@ -79,7 +80,8 @@ async def add_entry(
 
     kind "person" (what the person wrote; no author), "volunteer" (a reply relayed to the
     person) or "note" (internal, between volunteers); the last two need an author. The first
-    "volunteer" entry sets the case's first_reply_at.
+    "volunteer" entry sets the case's first_reply_at. A web case in sealed mode has its
+    person's own key: a message of its thread is sealed to it too (`storage.person_keys`).
     """
     if kind not in ENTRY_KINDS:
         raise ValueError(f"kind must be one of {', '.join(ENTRY_KINDS)}")
@@ -99,6 +101,7 @@ async def add_entry(
         author_id=None if author is None else author.id,
         body_enc=seal_entry(sealed, entry_id, body),
         key_blob=key_blob,
+        person_blob=person_blob(case, kind, entry_id, body),
         created_at=now,
         delivered=delivered,
         held=held,

@@ -86,6 +86,7 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
                 func.length(Case.close_reason_enc),
                 func.length(Case.codeword_enc),
                 func.length(Case.answers_key_blob),
+                func.length(Case.person_key_blob),
             )
             .where(Case.id == case.id)
             .with_for_update()
@@ -93,7 +94,9 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
     ).first()
     if lengths is None:
         return
-    key_length, answers_length, reason_length, codeword_length, answers_key_length = lengths
+    key_length, answers_length, reason_length, codeword_length, answers_key_length, person_key = (
+        lengths
+    )
     cases = table_of(Case)
     await session.execute(
         update(cases)
@@ -104,25 +107,39 @@ async def shred_case(session: AsyncSession, case: Case) -> None:
             close_reason_enc=_noise(reason_length),
             codeword_enc=_noise(codeword_length),
             answers_key_blob=_noise(answers_key_length),  # sealed mode's; NULL otherwise
+            person_key_blob=_noise(person_key),  # a sealed web case's; NULL otherwise
         )
     )
     entries = table_of(CaseEntry)
     sizes = (
         await session.execute(
             select(
-                entries.c.id, func.length(entries.c.body_enc), func.length(entries.c.key_blob)
+                entries.c.id,
+                func.length(entries.c.body_enc),
+                func.length(entries.c.key_blob),
+                func.length(entries.c.person_blob),
             ).where(entries.c.case_id == case.id)
         )
     ).all()
     if sizes:
-        # An entry's own key (sealed mode; NULL otherwise) goes with its body.
+        # An entry's own key (sealed mode; NULL otherwise) goes with its body, and so does
+        # its copy sealed to the person (a sealed web case; NULL otherwise).
         await session.execute(
             update(entries)
             .where(entries.c.id == bindparam("entry"))
-            .values(body_enc=bindparam("noise"), key_blob=bindparam("key_noise")),
+            .values(
+                body_enc=bindparam("noise"),
+                key_blob=bindparam("key_noise"),
+                person_blob=bindparam("person_noise"),
+            ),
             [
-                {"entry": entry_id, "noise": _noise(length), "key_noise": _noise(own_key)}
-                for entry_id, length, own_key in sizes
+                {
+                    "entry": entry_id,
+                    "noise": _noise(length),
+                    "key_noise": _noise(own_key),
+                    "person_noise": _noise(person),
+                }
+                for entry_id, length, own_key, person in sizes
             ],
         )
     await session.flush()

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import person_keys
 from storage.models import Case, utcnow
 
 TELEGRAM = "telegram"
@@ -18,14 +19,23 @@ WEB = "web"
 CHANNELS = (TELEGRAM, WEB)
 
 
-async def make_web_case(session: AsyncSession, case: Case, digest: str, lookup: str) -> None:
-    """Mark `case` as come through the web door, with its passphrase's hash and lookup value."""
+async def make_web_case(
+    session: AsyncSession,
+    case: Case,
+    digest: str,
+    lookup: str,
+    person_key: person_keys.PassphraseKey | None = None,
+) -> None:
+    """Mark `case` as come through the web door, with its passphrase's hash and lookup value;
+    `person_key` (sealed mode): the key from the passphrase its own key pair is wrapped under."""
     await session.execute(
         update(Case)
         .where(Case.id == case.id)
         .values(channel=WEB, passphrase_hash=digest, passphrase_lookup=lookup)
     )
     await session.refresh(case)
+    if person_key is not None:
+        await person_keys.bind(session, case, person_key)
 
 
 async def cases_by_lookup(session: AsyncSession, lookup: str) -> list[Case]:
@@ -61,11 +71,17 @@ async def case_by_web_code(session: AsyncSession, code_hash: str) -> Case | None
 
 
 async def redeem_web_code(
-    session: AsyncSession, code_hash: str, digest: str, lookup: str
+    session: AsyncSession,
+    code_hash: str,
+    digest: str,
+    lookup: str,
+    person_key: person_keys.PassphraseKey | None = None,
 ) -> Case | None:
     """Use a `/web` code: its open case becomes a web case with this passphrase (hash and lookup
     value) and the code is gone. A conditional UPDATE, so of two people using one code at the
-    same moment one wins; None if the code is unknown, used, expired or its case closed."""
+    same moment one wins; None if the code is unknown, used, expired or its case closed.
+    `person_key` (sealed mode): a new key pair of the case's is wrapped under it (the entries
+    sealed to an earlier one are dropped with it)."""
     claimed = await session.execute(
         update(Case)
         .where(
@@ -86,4 +102,7 @@ async def redeem_web_code(
     case_id = claimed.scalar_one_or_none()
     if case_id is None:
         return None
-    return await session.get(Case, case_id, populate_existing=True)
+    case = await session.get(Case, case_id, populate_existing=True)
+    if case is not None and person_key is not None:
+        await person_keys.bind(session, case, person_key)
+    return case

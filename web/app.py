@@ -16,7 +16,10 @@ On Send the person is shown a passphrase once (`web.passphrases`); with it, `/lo
 case's thread (the volunteer's replies and their own messages) and a form to add to it, and
 `/forget` erases the case. A web case is stored with `WEB_CHAT_ID` as its chat and the channel
 "web": a reply from the desk waits in the thread. In sealed mode this side cannot open the
-thread (only the desk can): the page says so and only takes new messages.
+case (only the desk can), so a web case has a key pair of the person's own whose private half
+is wrapped under a key from the passphrase (`storage.person_keys`), and every message of its
+thread is sealed to it as well: a login unwraps the key and keeps it in this process's memory,
+for as long as the login lasts, and the thread is read with it.
 
 A Telegram request is continued here with the one-time code `/web` gave in the bot
 (`casework.webcodes`): `/continue` binds a new passphrase to that case, shown once, and
@@ -31,6 +34,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,7 @@ from dialogs import flagging
 from dialogs.session import Session
 from storage import entries as entry_store
 from storage import passphrases as passphrase_store
+from storage import person_keys
 from storage.limits import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
 from storage.models import Case, Person
 from storage.slow_pseudonyms import SlowPseudonymizer
@@ -88,6 +93,16 @@ Announce = Callable[[Sequence[Message]], Coroutine[Any, Any, None]]
 """Sends the desk's notices (a new case, the hourly cap): the bot's `send_quietly`."""
 
 
+@dataclass
+class _LoggedIn:
+    """One login: the case it reads and (sealed mode) the person's private key, unwrapped
+    with the passphrase: only here, never written anywhere, gone when the login ends."""
+
+    case_id: str
+    key: bytes | None = field(repr=False)
+    until: float
+
+
 class _Logins:
     """Logged-in visitors: a random token to the case it reads, in this process's memory
     only, so nothing on disk or in Redis links a browser to a case; a restart logs everyone
@@ -95,31 +110,31 @@ class _Logins:
 
     def __init__(self, ttl: float = LOGIN_TTL) -> None:
         self.ttl = ttl
-        self._open: dict[str, tuple[str, float]] = {}
+        self._open: dict[str, _LoggedIn] = {}
 
-    def open(self, case_id: str) -> str:
+    def open(self, case_id: str, key: bytes | None = None) -> str:
         self._sweep()
         token = secrets.token_urlsafe(32)
-        self._open[token] = (case_id, time.monotonic() + self.ttl)
+        self._open[token] = _LoggedIn(case_id, key, time.monotonic() + self.ttl)
         return token
 
-    def get(self, token: str | None) -> str | None:
-        """The case id of this token, if it is logged in (its time starts again)."""
+    def get(self, token: str | None) -> _LoggedIn | None:
+        """The login of this token, if it is logged in (its time starts again)."""
         self._sweep()
         if token is None or token not in self._open:
             return None
-        case_id, _ = self._open[token]
-        self._open[token] = (case_id, time.monotonic() + self.ttl)
-        return case_id
+        login = self._open[token]
+        login.until = time.monotonic() + self.ttl
+        return login
 
     def close_case(self, case_id: str) -> None:
-        """Every login to this case ends (it was erased)."""
-        for token in [t for t, (c, _) in self._open.items() if c == case_id]:
+        """Every login to this case ends (it was erased, or has a new passphrase)."""
+        for token in [t for t, login in self._open.items() if login.case_id == case_id]:
             del self._open[token]
 
     def _sweep(self) -> None:
         now = time.monotonic()
-        for token in [t for t, (_, until) in self._open.items() if until <= now]:
+        for token in [t for t, login in self._open.items() if login.until <= now]:
             del self._open[token]
 
 
@@ -368,9 +383,11 @@ class _Form(_Base):
             await passphrases.digest(words),
             await passphrases.lookup_of(services.turns.pseudonyms, words),
         )
+        sealed = not services.cipher.can_open  # the thread is sealed to the person's key too
+        person_key = await passphrases.person_key(words) if sealed else None
         try:
             case = await services.submission.submit_as(
-                turn.owner, WEB_CHAT_ID, completed, passphrase=kept_as
+                turn.owner, WEB_CHAT_ID, completed, passphrase=kept_as, person_key=person_key
             )
         except STORAGE_AWAY:
             turn.session = Session.from_dict(kept)
@@ -467,18 +484,19 @@ class _Thread(_Base):
             return
         super().log_exception(typ, value, tb)
 
-    async def _logged_in(self) -> tuple[Case, Person] | None:
-        """The case this browser logged in to, and its person; None if none (any more)."""
-        case_id = self.door.logins.get(self.get_cookie(THREAD_COOKIE))
-        if case_id is None:
+    async def _logged_in(self) -> tuple[Case, Person, bytes | None] | None:
+        """The case this browser logged in to, its person and (sealed mode) the person's
+        private key; None if none (any more)."""
+        login = self.door.logins.get(self.get_cookie(THREAD_COOKIE))
+        if login is None:
             return None
         async with self.door.services.lookups() as db:
-            case = await db.get(Case, case_id)
+            case = await db.get(Case, login.case_id)
             person = await db.get(Person, case.person_id) if case is not None else None
         if case is None or person is None:  # erased meanwhile (by retention, say)
-            self.door.logins.close_case(case_id)
+            self.door.logins.close_case(login.case_id)
             return None
-        return case, person
+        return case, person, login.key
 
 
 class _Login(_Thread):
@@ -491,7 +509,10 @@ class _Login(_Thread):
         if isinstance(found, str):
             self._show(self._login_page(found))
             return
-        token = self.door.logins.open(found.id)
+        key = None
+        if found.person_key_blob is not None:  # sealed mode: the thread opens with this key
+            key = await passphrases.open_person_key(typed, found.id, found.person_key_blob)
+        token = self.door.logins.open(found.id, key)
         self.set_cookie(THREAD_COOKIE, token)
         self.redirect("/thread", status=303)
 
@@ -554,7 +575,9 @@ class _Continue(_Thread):
         words = passphrases.generate(case.language)
         digest = await passphrases.digest(words)
         lookup = await passphrases.lookup_of(services.turns.pseudonyms, words)
-        bound = await followup.continue_on_web(typed, digest, lookup)
+        sealed = not services.cipher.can_open  # from now on its thread is sealed to the person
+        person_key = await passphrases.person_key(words) if sealed else None
+        bound = await followup.continue_on_web(typed, digest, lookup, person_key)
         if bound is None:  # used by someone else meanwhile, or the case closed
             self._show(failed)
             return
@@ -578,32 +601,45 @@ class _ThreadPage(_Thread):
         if found is None:
             self.redirect("/login", status=303)
             return
-        case, person = found
+        case, person, key = found
         text = self.get_body_argument("text", "", strip=False).replace("\r\n", "\n").strip()
         if not text or len(text) > MAX_MESSAGE:
-            self._show(await self._thread(case, person, "web-thread-empty"))
+            self._show(await self._thread(case, person, key, "web-thread-empty"))
             return
         followup = self.door.services.followup
         added = await followup.add_to_open_case_of(person.pseudonym, text, reference=case.reference)
         if added is None:  # closed since: the person starts a new request instead
-            self._show(await self._thread(case, person, "web-thread-closed"))
+            self._show(await self._thread(case, person, key, "web-thread-closed"))
             return
         await self.door.tell_desk(added.passed.sends)
         if added.passed.holder is None:  # as in the bot: its team may hear of it again
             await self.door.tell_desk(await self.door.services.notices.realert(added.case_id))
         self.redirect("/thread", status=303)
 
-    async def _thread(self, case: Case, person: Person, *notices: str) -> Page:
+    async def _thread(self, case: Case, person: Person, key: bytes | None, *notices: str) -> Page:
+        """The thread, opened with the case's key; in sealed mode with the person's own
+        (`key`), where an entry not sealed to it is shown as written before this passphrase.
+        A sealed case with no key of the person's (sent before the web door had them) cannot
+        be shown here at all: the page says so and only takes new messages."""
         services = self.door.services
         entries: list[ThreadEntry] = []
-        readable = services.cipher.can_open
-        if readable:  # sealed mode: only the desk can open the thread (a known gap)
+        readable = True
+        if services.cipher.can_open:
             async with services.lookups() as db:
                 opened = await entry_store.case_entries(db, services.cipher, case)
             entries = [
                 ThreadEntry(mine=entry.kind == "person", text=text)
                 for entry, text in opened
-                if entry.kind in ("person", "volunteer")
+                if entry.kind in person_keys.THREAD_KINDS
+            ]
+        elif key is None or case.person_public_key is None:
+            readable = False
+        else:
+            async with services.lookups() as db:
+                sealed = await person_keys.opened_thread(db, case, key)
+            entries = [
+                ThreadEntry(mine=entry.kind == "person", text=text or "", earlier=text is None)
+                for entry, text in sealed
             ]
         return self.door.pages.thread(
             case.language, case.reference, case.status, entries, notices, readable=readable
@@ -623,7 +659,7 @@ class _Forget(_Thread):
         if found is None:
             self.redirect("/login", status=303)
             return
-        case, person = found
+        case, person, _ = found
         erasure = self.door.services.erasure
         report = await erasure.forget_owner(person.pseudonym)
         await erasure.forget_short_lived(person.pseudonym)

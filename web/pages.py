@@ -44,6 +44,9 @@ class ThreadEntry:
     text: str
     who: str = ""
     """Its words: "You" or "Volunteer", in the person's language."""
+    earlier: bool = False
+    """Sealed mode: not sealed to the person's key (written before this passphrase), so its
+    text cannot be shown here; the page says so instead."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class Page:
     """Shown once, on the page after Send (never again, never stored)."""
     thread: tuple[ThreadEntry, ...] = ()
     """kind "thread": the case's messages, oldest first."""
+    note: str = ""
+    """kind "thread": a line below the intro (sealed mode: why earlier messages are not shown)."""
     action: str = "/"
     """Where the page's form posts: the questionnaire, or `/login`, `/thread`, `/forget`,
     `/continue`."""
@@ -194,10 +199,18 @@ class Pages:
         *,
         readable: bool = True,
     ) -> Page:
-        """A case's thread and the form to write more (none once the case is closed)."""
+        """A case's thread and the form to write more (none once the case is closed);
+        `readable` False: none of it can be shown here (sealed mode, no key of the person's)."""
         you = self.t.text(language, "web-thread-you")
         them = self.t.text(language, "web-thread-volunteer")
-        shown = tuple(replace(e, who=you if e.mine else them) for e in entries)
+        earlier = self.t.text(language, "web-thread-earlier-entry")
+        shown = tuple(
+            replace(e, who=you if e.mine else them, text=earlier if e.earlier else e.text)
+            for e in entries
+        )
+        note = ""
+        if any(e.earlier for e in entries):
+            note = self.t.text(language, "web-thread-earlier")
         if not readable:
             body = self.t.text(language, "web-thread-sealed", reference=reference)
         elif not shown:
@@ -211,6 +224,7 @@ class Pages:
             body=body,
             kind="thread" if status != "closed" else "thread-closed",
             thread=shown,
+            note=note,
             action="/thread",
             max_length=4000,
             preview=self.t.text(language, "web-preview"),

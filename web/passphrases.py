@@ -9,6 +9,10 @@ What is kept is never the words: a slow salted hash (Argon2id, as `casework.code
 short keyed lookup value (16 bits of the bot's keyed pseudonym of the normalised phrase), so a
 login hashes against the few cases that share its lookup value, not against every case, and a
 copy of the database without the pseudonym key does not even give those 16 bits.
+
+In sealed mode the passphrase also gives the key the case's own key pair is wrapped under
+(`storage.person_keys`: Argon2id again, another salt): a login unwraps the private half, and
+only with it can the thread be read on this side.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from pathlib import Path
 
 from casework import codewords
 from casework.turns import PseudonymOf
+from storage import person_keys
+from storage.crypto import DecryptionError
 
 HERE = Path(__file__).resolve().parent
 
@@ -76,6 +82,21 @@ async def digest(passphrase: str) -> str:
 
 async def matches(passphrase: str, kept: str) -> bool:
     return await codewords.matches_off_loop(normalize(passphrase), kept)
+
+
+async def person_key(passphrase: str) -> person_keys.PassphraseKey:
+    """The key a new case's own key pair is wrapped under (sealed mode; on a worker thread)."""
+    return await asyncio.to_thread(person_keys.derive_new, normalize(passphrase))
+
+
+async def open_person_key(passphrase: str, case_id: str, blob: bytes) -> bytes | None:
+    """The case's private key, unwrapped with the key this passphrase gives (derived on a
+    worker thread); None if it does not open."""
+    try:
+        key = await asyncio.to_thread(person_keys.derive_for, normalize(passphrase), bytes(blob))
+        return person_keys.open_private(key, case_id, bytes(blob))
+    except DecryptionError:
+        return None
 
 
 @cache

@@ -281,6 +281,9 @@ def test_every_wrapped_key_column_is_rotated() -> None:
     }
     # Not a wrapped data key: sealed whole to the intake's delivery key, deleted once sent.
     blobs.remove("deliveries.blob")
+    # Not under a master or desk key: under a key from the person's passphrase (sealed mode's
+    # web thread, `storage.person_keys`), which no rotation holds; it is left as it is.
+    blobs.remove("cases.person_key_blob")
     rotated = {f"{spec.table.name}.{spec.blob.name}" for spec in rotation.wrapped_key_columns()}
     assert rotated == blobs
     assert len({spec.name for spec in rotation.wrapped_key_columns()}) == len(blobs)

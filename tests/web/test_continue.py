@@ -203,8 +203,8 @@ async def test_codes_tried_are_limited_for_everyone_together(door: Door) -> None
 
 
 async def test_in_sealed_mode_a_code_continues_the_case_too(open_door: OpenDoor) -> None:
-    """The intake side mints and uses codes (case rows, no case content); the thread's
-    messages stay for the desk to open, as for any web case in sealed mode."""
+    """The intake side mints and uses codes (case rows, no case content); from then on the
+    thread is sealed to the person's own key too, as for any web case in sealed mode."""
     _, public = generate_desk_key_pair()
     async with open_door(role="intake", desk_public_key=SecretStr(public)) as door:
         case = await telegram_case(door)
@@ -213,8 +213,10 @@ async def test_in_sealed_mode_a_code_continues_the_case_too(open_door: OpenDoor)
         _, page = await continued(door, minted.code)
         assert page.body == T.text("en", "web-continued", reference=case.reference)
         _, thread = await logged_in(door, page.passphrase)
-        assert thread.body == T.text("en", "web-thread-sealed", reference=case.reference)
-        assert (await stored(door, case.id)).channel == "web"
+        assert thread.body == T.text("en", "web-thread-empty-thread", reference=case.reference)
+        kept = await stored(door, case.id)
+        assert kept.channel == "web"
+        assert kept.person_public_key is not None
 
 
 async def test_a_web_case_has_no_telegram_request_to_continue(door: Door) -> None:

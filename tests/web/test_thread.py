@@ -223,17 +223,19 @@ async def door(open_door: OpenDoor) -> AsyncIterator[Door]:
         yield opened
 
 
-async def test_in_sealed_mode_the_thread_cannot_be_read_here_but_takes_messages(
+async def test_in_sealed_mode_the_thread_is_the_persons_and_a_message_is_signalled(
     open_door: OpenDoor,
 ) -> None:
-    """The web server is on the intake side: it seals, it cannot open (a known gap)."""
+    """The web server is on the intake side: it seals the case to the desk, and the thread
+    to the person's own key as well (`tests/web/test_sealed_thread.py`)."""
     _, public = generate_desk_key_pair()
     async with open_door(role="intake", desk_public_key=SecretStr(public)) as door:
         case, passphrase = await sent(door)
         visitor, page = await logged_in(door, passphrase)
-        assert page.body == T.text("en", "web-thread-sealed", reference=case.reference)
+        assert page.body == T.text("en", "web-thread-empty-thread", reference=case.reference)
         assert page.thread == []
-        await visitor.submit("/thread", text="Are you there?", write="1")
+        page = await visitor.submit("/thread", text="Are you there?", write="1")
+        assert page.thread == ["You Are you there?"]
         async with door.services.sessions() as db:
             kinds = [s.kind for s in await db.scalars(select(DeskSignal).order_by(DeskSignal.id))]
         assert kinds == ["new-case", "person-wrote"]
