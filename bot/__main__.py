@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot import logs
@@ -498,9 +498,10 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     from telegram import Bot
     from telegram.error import TelegramError
 
-    from bot.delivery import send_quietly
+    from bot.delivery import delete_batches, remove_copies, send_quietly
     from bot.services import Services
     from casework.outgoing import Message
+    from storage.copies import Copy
     from web.app import serve
 
     services = await Services.start(settings)
@@ -516,12 +517,28 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
             return
         await send_quietly(bot, messages, "desk notice")
 
+    async def remove(found: Sequence[Copy], deletions: Mapping[int, Sequence[int]]) -> None:
+        """A web /forget: what the bot's /forget deletes in Telegram (`bot.cleanup`)."""
+        assert bot is not None
+        try:
+            await bot.initialize()
+        except TelegramError as error:
+            log.warning("messages of an erased case not deleted: %s", logs.describe(error))
+            return
+        await remove_copies(bot, services, found)
+        for chat_id, message_ids in deletions.items():
+            await delete_batches(bot, chat_id, message_ids)
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await serve(services, *listen, stop, announce=announce if bot is not None else None)
+        await serve(
+            services, *listen, stop,
+            announce=announce if bot is not None else None,
+            remove=remove if bot is not None else None,
+        )  # fmt: skip
     finally:
         if bot is not None:
             await bot.shutdown()

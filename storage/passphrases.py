@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, utcnow
+from storage.models import Case, CaseEntry, today, utcnow
 
 TELEGRAM = "telegram"
 WEB = "web"
@@ -87,3 +87,30 @@ async def redeem_web_code(
     if case_id is None:
         return None
     return await session.get(Case, case_id, populate_existing=True)
+
+
+async def mark_thread_read(session: AsyncSession, case: Case, *, replies_shown: bool) -> int:
+    """The person opened the web thread of `case`: the day is kept (`cases.web_read_at`, never
+    finer), and if the page showed the volunteer's replies, those not read before are marked
+    read (`case_entries.delivered`, unused for replies otherwise). How many were: a
+    conditional UPDATE, so two pages opened at once count each reply once."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(web_read_at=today())
+        .execution_options(synchronize_session=False)
+    )
+    if not replies_shown:
+        return 0
+    read = await session.execute(
+        update(CaseEntry)
+        .where(
+            CaseEntry.case_id == case.id,
+            CaseEntry.kind == "volunteer",
+            CaseEntry.delivered.is_(False),
+        )
+        .values(delivered=True)
+        .returning(CaseEntry.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(read.all())
