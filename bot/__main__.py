@@ -503,12 +503,10 @@ def _web(settings: Settings, listen: tuple[str, int]) -> int:
 
 async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | None) -> None:
     from telegram import Bot
-    from telegram.error import TelegramError
 
-    from bot.delivery import send_quietly
     from bot.health import HealthServer
     from bot.services import Services
-    from casework.outgoing import Message
+    from bot.web_door import telegram_for_the_door
     from web.app import serve
 
     services = await Services.start(settings)
@@ -517,23 +515,15 @@ async def _serve_web(settings: Settings, listen: tuple[str, int], token: str | N
     if settings.health_port:  # Telegram is not asked: the door must be healthy while it is away
         health = HealthServer(services, None, services.metrics)
         health.listen(settings.health_port, settings.health_listen)
-
-    async def announce(messages: Sequence[Message]) -> None:
-        assert bot is not None
-        try:
-            # On first use, not at start: the web door must come up while Telegram is away.
-            await bot.initialize()
-        except TelegramError as error:
-            log.warning("desk notice not delivered: %s", logs.describe(error))
-            return
-        await send_quietly(bot, messages, "desk notice")
-
+    # Without a token no desk notice goes (in sealed mode the desk hears through the database)
+    # and a web /forget's copies are left to the desk bot's housekeeping.
+    announce, remove = telegram_for_the_door(bot, services) if bot is not None else (None, None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await serve(services, *listen, stop, announce=announce if bot is not None else None)
+        await serve(services, *listen, stop, announce=announce, remove=remove)
     finally:
         if health is not None:
             await health.stop()

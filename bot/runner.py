@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
@@ -15,7 +15,6 @@ from tornado.httpserver import HTTPServer
 
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.dedupe import make_deduper
-from bot.delivery import send_quietly
 from bot.health import HealthServer
 from bot.housekeeping import housekeeping_loop
 from bot.loops import stop_loops
@@ -25,8 +24,8 @@ from bot.redischeck import eviction_policy, eviction_problem
 from bot.sealed_loops import delivery_loop, inbox_loop
 from bot.services import DESK, INTAKE, Services, check_configuration
 from bot.settings import Settings, SettingsError
+from bot.web_door import telegram_for_the_door
 from bot.webhook import WebhookServer
-from casework.outgoing import Message
 from web import app as web_door
 
 log = logging.getLogger(__name__)
@@ -106,11 +105,8 @@ def _open_web_door(bot: Bot, services: Services, settings: Settings) -> HTTPServ
     the same services, and the desk told of its cases through this bot."""
     if settings.web_listen is None or services.role == DESK:
         return None
-
-    async def announce(messages: Sequence[Message]) -> None:
-        await send_quietly(bot, messages, "desk notice")
-
-    door, _ = web_door.listen(services, *settings.web_address(), announce=announce)
+    announce, remove = telegram_for_the_door(bot, services)
+    door, _ = web_door.listen(services, *settings.web_address(), announce=announce, remove=remove)
     log.info("web door listening (INTAKE_WEB_LISTEN)")
     return door
 

@@ -23,6 +23,7 @@ from casework.durations import age
 from casework.outgoing import Message
 from locales.translator import Translator
 from storage import cases as case_store
+from storage import passphrases as passphrase_store
 from storage import volunteers as volunteer_store
 from storage.crypto import Cipher
 from storage.models import Case, Volunteer, utcnow
@@ -188,6 +189,21 @@ class Notices:
             )
             for chat_id, language in recipients
         ]
+
+    async def thread_read(self, case_id: str, *, replies_shown: bool) -> list[Message]:
+        """The person opened their web thread (`replies_shown`: and saw the volunteer's
+        replies): kept as the day, and the case's holder (or last holder) hears once that
+        replies not read before now are (no content)."""
+        async with self.sessions() as db, db.begin():
+            case = await db.get(Case, case_id)
+            if case is None or case.channel != passphrase_store.WEB:
+                return []
+            read = await passphrase_store.mark_thread_read(db, case, replies_shown=replies_shown)
+            holder = await db.get(Volunteer, case.volunteer_id) if case.volunteer_id else None
+            if not read or holder is None or holder.revoked_at is not None:
+                return []
+            text = self.translator.text(holder.language, "desk-web-read", reference=case.reference)
+            return [Message(self._chat(holder), text)]
 
     def _chat(self, volunteer: Volunteer) -> int:
         return volunteer_store.volunteer_chat_id(self.cipher, volunteer)

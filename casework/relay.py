@@ -68,7 +68,14 @@ async def held_for_person(
     db: AsyncSession, cipher: Cipher, t: Translator, case: Case, chat_id: int
 ) -> list[Message]:
     """The replies kept for a person who asked to be written to only when they write: they
-    have just written, so "N messages are waiting", then the messages, quietly."""
+    have just written, so "N messages are waiting", then the messages, quietly.
+
+    Nothing for a web case (one continued on the web may still write in Telegram): its
+    thread shows every reply, held or not, so none waits any more."""
+    if case.channel == passphrase_store.WEB:
+        held_web = await entry_store.held_entries(db, cipher, case)
+        await entry_store.release_held(db, [entry for entry, _ in held_web])
+        return []
     if verification.holds_replies(case):  # a codeword check first
         asked = await verification.ask_if_due(db, t, case, chat_id)
         return [asked] if asked is not None else []

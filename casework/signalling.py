@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from casework.outgoing import Message
+from storage import passphrases as passphrase_store
 from storage import signals as signal_store
+from storage.models import Case
 
 
 class SignalNotices:
@@ -29,6 +31,20 @@ class SignalNotices:
 
     async def announce_new_case(self, case_id: str) -> list[Message]:
         return await self.signal(signal_store.NEW_CASE, case_id=case_id)
+
+    async def thread_read(self, case_id: str, *, replies_shown: bool) -> list[Message]:
+        """`Notices.thread_read` with what the intake can do without a key: the day and the
+        replies marked read here, and the holder's name for the desk to tell (`WEB_READ`)."""
+        async with self.sessions() as db, db.begin():
+            case = await db.get(Case, case_id)
+            if case is None or case.channel != passphrase_store.WEB:
+                return []
+            read = await passphrase_store.mark_thread_read(db, case, replies_shown=replies_shown)
+            if read and case.volunteer_id is not None:
+                await signal_store.add(
+                    db, signal_store.WEB_READ, case_id=case.id, volunteer_id=case.volunteer_id
+                )
+        return []
 
     async def realert(self, case_id: str) -> list[Message]:
         """Nothing: the person's message was signalled with it (`PERSON_WROTE`), and the desk

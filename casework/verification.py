@@ -26,6 +26,7 @@ from storage import audit as audit_store
 from storage import cases as case_store
 from storage import codewords as codeword_store
 from storage import entries as entry_store
+from storage import passphrases as passphrase_store
 from storage import persons as person_store
 from storage import signals as signal_store
 from storage import volunteers as volunteer_store
@@ -51,6 +52,8 @@ async def verify(work: Work, case: Case) -> None:
     if they asked to be written to only then)."""
     if case.status == "closed":
         raise work.refuse("desk-verify-closed", reference=case.reference)
+    if case.channel == passphrase_store.WEB:  # no chat to ask in; the passphrase proves it
+        raise work.refuse("desk-verify-web", reference=case.reference)
     if case.codeword_enc is None:
         raise work.refuse("desk-verify-none", reference=case.reference)
     asked = await _start(work, case, "volunteer")
@@ -63,7 +66,12 @@ async def verify(work: Work, case: Case) -> None:
 
 async def reply_must_wait(work: Work, case: Case, silence_days: int) -> str | None:
     """Why a reply to this case's person must be held for a codeword check (the desk text to
-    tell the volunteer), starting one after a long silence; None when it may go now."""
+    tell the volunteer), starting one after a long silence; None when it may go now.
+
+    Never for a web case: it has no chat to ask in, and its person logged in with the
+    passphrase, which is what proves it is them."""
+    if case.channel == passphrase_store.WEB:
+        return None
     if case.codeword_failed:
         return "desk-reply-held-flagged"
     if case.codeword_check is not None:
@@ -191,6 +199,8 @@ async def answer_at_desk(
     said = t.text(case.language, f"codeword-{answered.outcome}", left=answered.left)
     if quiet:
         said = checked_phone.quiet_text(t, case.language, said)
+    if case.channel == passphrase_store.WEB:  # its person reads the web thread, not a chat
+        return answered.to_desk
     to_person = Message(chat_id, said, to_person=True, reference=case.reference, quiet=quiet)
     return [to_person, *answered.to_desk]
 

@@ -232,7 +232,7 @@ class Case(Base):
     # (never the code) and the minute it stops working; both cleared once it is used.
     web_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     web_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The web thread: the minute the person last opened it (the holder is told a reply was
+    # The web thread: the day the person last opened it (the holder is told a reply was
     # read); in sealed mode the person's own X25519 key, its private half wrapped under a key
     # derived from the passphrase (never stored), so the intake side can show the person their
     # thread without being able to read it (`case_entries.person_blob`).

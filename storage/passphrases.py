@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import person_keys
-from storage.models import Case, utcnow
+from storage.models import Case, CaseEntry, today, utcnow
 
 TELEGRAM = "telegram"
 WEB = "web"
@@ -106,3 +106,30 @@ async def redeem_web_code(
     if case is not None and person_key is not None:
         await person_keys.bind(session, case, person_key)
     return case
+
+
+async def mark_thread_read(session: AsyncSession, case: Case, *, replies_shown: bool) -> int:
+    """The person opened the web thread of `case`: the day is kept (`cases.web_read_at`, never
+    finer), and if the page showed the volunteer's replies, those not read before are marked
+    read (`case_entries.delivered`, unused for replies otherwise). How many were: a
+    conditional UPDATE, so two pages opened at once count each reply once."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(web_read_at=today())
+        .execution_options(synchronize_session=False)
+    )
+    if not replies_shown:
+        return 0
+    read = await session.execute(
+        update(CaseEntry)
+        .where(
+            CaseEntry.case_id == case.id,
+            CaseEntry.kind == "volunteer",
+            CaseEntry.delivered.is_(False),
+        )
+        .values(delivered=True)
+        .returning(CaseEntry.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(read.all())

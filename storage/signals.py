@@ -36,8 +36,11 @@ PERSON_EDITED = "person-edited"
 CODEWORD_ANSWER = "codeword-answer"
 """The person answered a codeword check (`sealed`: the answer, sealed to the desk)."""
 
+WEB_READ = "web-read"
+"""The person read new replies in their web thread: its holder (`volunteer_id`) hears of it."""
+
 KINDS = (NEW_CASE, ANSWERED_MORE, PERSON_WROTE, PERSON_BACK, REOPENED, ERASED, CAP_REACHED,
-         PERSON_EDITED, CODEWORD_ANSWER)  # fmt: skip
+         PERSON_EDITED, CODEWORD_ANSWER, WEB_READ)  # fmt: skip
 
 
 @dataclass(frozen=True)

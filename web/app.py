@@ -33,7 +33,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from tornado.netutil import bind_sockets
 
 from bot import logs
 from bot.services import Services
+from casework import copies
 from casework.outgoing import Message
 from casework.submission import STORAGE_AWAY
 from casework.turns import Turn
@@ -53,6 +54,8 @@ from dialogs.session import Session
 from storage import entries as entry_store
 from storage import passphrases as passphrase_store
 from storage import person_keys
+from storage import persons as person_store
+from storage.copies import Copy
 from storage.limits import FloodLimiter, MemoryFloodLimiter, RedisFloodLimiter
 from storage.models import Case, Person
 from storage.slow_pseudonyms import SlowPseudonymizer
@@ -91,6 +94,10 @@ MAX_BODY_BYTES = 64 * 1024
 
 Announce = Callable[[Sequence[Message]], Coroutine[Any, Any, None]]
 """Sends the desk's notices (a new case, the hourly cap): the bot's `send_quietly`."""
+Remove = Callable[[Sequence[Copy], Mapping[int, Sequence[int]]], Coroutine[Any, Any, None]]
+"""Deletes messages in Telegram after a web `/forget`, as the bot's `/forget` does: the
+recorded copies of the erased cases in volunteers' chats (the bot's `remove_copies`, which
+reports what stays to the admins), then other message ids by chat (`delete_batches`)."""
 
 
 @dataclass
@@ -139,12 +146,16 @@ class _Logins:
 
 
 class _Door:
-    """What every request needs: the bot's services, the pages, the way to tell the desk."""
+    """What every request needs: the bot's services, the pages, the way to tell the desk and
+    to delete what an erasure leaves in Telegram."""
 
-    def __init__(self, services: Services, announce: Announce | None) -> None:
+    def __init__(
+        self, services: Services, announce: Announce | None, remove: Remove | None = None
+    ) -> None:
         self.services = services
         self.pages = Pages(services.translator, services.engine.spec.languages)
         self.announce = announce
+        self.remove = remove
         self.sending: set[asyncio.Task[None]] = set()
         self.logins = _Logins()
         self.all_logins: FloodLimiter
@@ -164,6 +175,34 @@ class _Door:
             log.warning("web: %d desk notices not sent (no bot token)", len(messages))
             return
         task = asyncio.create_task(self.announce(messages))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+
+    async def erased(
+        self,
+        found: Sequence[Copy],
+        deletions: Mapping[int, Sequence[int]],
+        messages: Sequence[Message],
+    ) -> None:
+        """After a `/forget`, in the background: the messages are deleted first, then the
+        holders are told (as the bot's `/forget` does)."""
+        if self.remove is None:
+            if deletions:
+                log.warning("web: messages of %d chats not deleted (no bot token)", len(deletions))
+            await self.tell_desk(messages)
+            return
+        remove = self.remove
+
+        async def run() -> None:
+            try:
+                await remove(found, deletions)
+            finally:
+                if messages and self.announce is not None:
+                    await self.announce(messages)
+                elif messages:
+                    log.warning("web: %d desk notices not sent (no bot token)", len(messages))
+
+        task = asyncio.create_task(run())
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
 
@@ -594,7 +633,15 @@ class _ThreadPage(_Thread):
         if found is None:
             self.redirect("/login", status=303)
             return
-        self._show(await self._thread(*found))
+        case, person, key = found
+        closed = ("web-thread-closed",) if case.status == "closed" else ()
+        page = await self._thread(case, person, key, *closed)
+        # Read: the day is kept, and the holder hears once of replies read now (the page
+        # showed them: a reply from before a /continue passphrase is not shown, only named).
+        shown = any(not entry.mine and not entry.earlier for entry in page.thread)
+        notices = self.door.services.notices
+        await self.door.tell_desk(await notices.thread_read(case.id, replies_shown=shown))
+        self._show(page)
 
     async def post(self) -> None:
         found = await self._logged_in()
@@ -660,11 +707,34 @@ class _Forget(_Thread):
             self.redirect("/login", status=303)
             return
         case, person, _ = found
-        erasure = self.door.services.erasure
-        report = await erasure.forget_owner(person.pseudonym)
-        await erasure.forget_short_lived(person.pseudonym)
-        notices = erasure.tell_holders(report, set())
-        await self.door.tell_desk([n.message for n in notices if n.message is not None])
+        services = self.door.services
+        erasure = services.erasure
+        owner = person.pseudonym
+        # A Telegram case continued here: its person's chat has the conversation too, and the
+        # bot's /forget deletes both sides of it (what Telegram still allows, 48 hours).
+        chat_id = WEB_CHAT_ID
+        own: list[int] = []
+        if self.door.remove is not None and services.cipher.can_open:
+            chat_id = person_store.person_chat_id(services.cipher, person)
+            own = (await erasure.message_ids(owner) or []) if chat_id != WEB_CHAT_ID else []
+        report = await erasure.forget_owner(owner)
+        await erasure.forget_short_lived(owner)
+        # The copies that showed these cases in volunteers' chats. Without a bot to delete
+        # them they stay recorded: the desk bot's housekeeping deletes them on its next round.
+        # In sealed mode the desk deletes them (`casework.desk.inbox`, the ERASED signal).
+        removed: list[Copy] = []
+        if self.door.remove is not None and not erasure.sealed:
+            removed = await copies.of_erased_cases(services.sessions)
+        done = {(copy.volunteer_id, copy.message_id) for copy in removed}
+        notices = erasure.tell_holders(report, done)
+        deletions: dict[int, list[int]] = {}
+        for notice in notices:
+            for chat, message_ids in notice.deletions.items():
+                deletions.setdefault(chat, []).extend(message_ids)
+        if own:
+            deletions.setdefault(chat_id, []).extend(own)
+        told = [n.message for n in notices if n.message is not None]
+        await self.door.erased(removed, deletions, told)
         self.door.logins.close_case(case.id)
         self.clear_cookie(THREAD_COOKIE)
         self._show(self.door.pages.closing(case.language, "forgotten"))
@@ -677,10 +747,12 @@ _PAGES: dict[type[tornado.web.RequestHandler], str] = {
 """A handler class to the page name its requests are counted under."""
 
 
-def make_app(services: Services, *, announce: Announce | None = None) -> tornado.web.Application:
+def make_app(
+    services: Services, *, announce: Announce | None = None, remove: Remove | None = None
+) -> tornado.web.Application:
     """The routes: the form at `/`, coming back at `/login`, `/thread` and `/forget`, a
     Telegram request continued at `/continue`, the stylesheet under `/static/`."""
-    door = _Door(services, announce)
+    door = _Door(services, announce, remove)
     return tornado.web.Application(
         [
             (r"/", _Form, {"door": door}),
@@ -736,12 +808,19 @@ def scrub_tornado_logs() -> None:
 
 
 def listen(
-    services: Services, host: str, port: int, *, announce: Announce | None = None
+    services: Services,
+    host: str,
+    port: int,
+    *,
+    announce: Announce | None = None,
+    remove: Remove | None = None,
 ) -> tuple[HTTPServer, int]:
     """A server for the form on `host:port` (port 0: a free one), and the port it took."""
     scrub_tornado_logs()
     server = HTTPServer(
-        make_app(services, announce=announce), xheaders=True, max_body_size=MAX_BODY_BYTES
+        make_app(services, announce=announce, remove=remove),
+        xheaders=True,
+        max_body_size=MAX_BODY_BYTES,
     )
     sockets = bind_sockets(port, host)
     server.add_sockets(sockets)
@@ -755,9 +834,10 @@ async def serve(
     stop: asyncio.Event,
     *,
     announce: Announce | None = None,
+    remove: Remove | None = None,
 ) -> None:
     """Serve the form until `stop` is set; requests in flight are finished."""
-    server, port = listen(services, host, port, announce=announce)
+    server, port = listen(services, host, port, announce=announce, remove=remove)
     log.info("web door listening on %s:%d", host, port)
     try:
         await stop.wait()

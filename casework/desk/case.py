@@ -41,6 +41,13 @@ async def show(work: Work, case: Case) -> None:
     if case.channel != passphrase_store.TELEGRAM:  # Telegram's /case reads as it always did
         channel = work.text(f"desk-channel-{case.channel}")
         lines.append(work.text("desk-case-channel", channel=channel))
+    if case.channel == passphrase_store.WEB:  # the day only (`storage.passphrases`)
+        read = case.web_read_at
+        lines.append(
+            work.text("desk-case-web-read", day=read.date().isoformat())
+            if read is not None
+            else work.text("desk-case-web-unread")
+        )
     if case.team is not None:
         tags = teams.tag_words(work, case_store.case_tags(case))
         lines.append(work.text("desk-case-team", team=teams.team_name(work, case.team), tags=tags))
@@ -153,6 +160,10 @@ async def close(work: Work, reference: str, reason: str | None, outcome: str | N
     await audit_store.record(work.db, "close", actor=work.me, case=case, detail=outcome)
     if reason:
         await work.keep_command(case)
+    if case.channel == passphrase_store.WEB:  # no chat: the web thread shows it closed
+        work.tell_me(work.text("desk-closed-web", reference=case.reference))
+        _hint_outcomes(work, outcome)
+        return
     answers = case_store.case_answers(work.cipher, case)
     if checked_phone.held(answers) or verification.holds_replies(case):
         # Written to only when they write, or a codeword check stands: nothing goes to that

@@ -84,6 +84,8 @@ class Inbox:
             return await self._person_back(db, signal.case_id)
         if kind == signal_store.REOPENED:
             return Acted(sends=await self._tell(db, signal, "desk-reopened"))
+        if kind == signal_store.WEB_READ:
+            return Acted(sends=await self._tell(db, signal, "desk-web-read"))
         if kind == signal_store.ERASED:
             told = await self._tell(db, signal, "desk-person-erased")
             return Acted(sends=told, remove_erased_copies=True)

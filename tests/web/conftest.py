@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -16,6 +16,7 @@ import tornado.web
 from bot.services import Services
 from bot.settings import Settings
 from casework.outgoing import Message
+from storage.copies import Copy
 from storage.crypto import generate_master_key
 from web import app as web_app
 
@@ -159,6 +160,8 @@ class Door:
     clients: list[httpx.AsyncClient] = field(default_factory=list)
     inside: Any = None
     """The application's `web.app._Door` (its login limits and logins)."""
+    removed: list[tuple[list[Copy], dict[int, list[int]]]] = field(default_factory=list)
+    """What a web /forget asked the bot to delete: copies, and message ids by chat."""
 
     def visitor(self, language: str = "en", **headers: str) -> Visitor:
         client = httpx.AsyncClient(
@@ -186,12 +189,18 @@ def open_door(tmp_path: Path) -> OpenDoor:
         async def announce(messages: Sequence[Message]) -> None:
             announced.extend(messages)
 
-        server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce)
+        removed: list[tuple[list[Copy], dict[int, list[int]]]] = []
+
+        async def remove(found: Sequence[Copy], deletions: Mapping[int, Sequence[int]]) -> None:
+            removed.append((list(found), {chat: list(ids) for chat, ids in deletions.items()}))
+
+        server, port = web_app.listen(services, "127.0.0.1", 0, announce=announce, remove=remove)
         application = server.request_callback
         assert isinstance(application, tornado.web.Application)
         door = Door(
-            f"http://127.0.0.1:{port}", services, announced, inside=application.settings["door"]
-        )
+            f"http://127.0.0.1:{port}", services, announced,
+            inside=application.settings["door"], removed=removed,
+        )  # fmt: skip
         try:
             yield door
         finally:
