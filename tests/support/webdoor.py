@@ -58,6 +58,24 @@ class WebDoor:
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def wait_until_up(self) -> None:
+        """Until its stylesheet answers (its Python imports take seconds on a busy machine)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                status = self.process.returncode
+                raise AssertionError(f"intake-bot web exited ({status}):\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/static/web.css", timeout=2):  # noqa: S310
+                    return
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"intake-bot web did not answer within {START_TIMEOUT:g} s:\n"
+                        + self.log_text()[-2000:]
+                    ) from None
+                time.sleep(0.05)
+
     def stop(self) -> int:
         """SIGTERM, as docker stop sends; the exit status (0: requests finished, notices sent)."""
         if self.process.poll() is None:
@@ -66,9 +84,11 @@ class WebDoor:
 
 
 @contextmanager
-def web_door(settings: Settings, log: Path) -> Iterator[WebDoor]:
-    """`intake-bot web --listen 127.0.0.1:PORT` on `settings`, up when its stylesheet answers;
-    stopped by its pid at the end (a test that wants its exit status calls `stop` itself)."""
+def web_door(settings: Settings, log: Path, *, wait: bool = True) -> Iterator[WebDoor]:
+    """`intake-bot web --listen 127.0.0.1:PORT` on `settings`, up when its stylesheet answers
+    (`wait=False`: started only, for a test that does something else while it starts and
+    calls `wait_until_up` itself); stopped by its pid at the end (a test that wants its exit
+    status calls `stop` itself)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env.update(environment(settings))
@@ -83,23 +103,8 @@ def web_door(settings: Settings, log: Path) -> Iterator[WebDoor]:
         )
     door = WebDoor(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait_until_up(door)
+        if wait:
+            door.wait_until_up()
         yield door
     finally:
         door.stop()
-
-
-def _wait_until_up(door: WebDoor) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        if door.process.poll() is not None:
-            raise AssertionError(f"intake-bot web exited ({door.process.returncode}):\n"
-                                 + door.log_text()[-2000:])  # fmt: skip
-        try:
-            with urllib.request.urlopen(f"{door.url}/static/web.css", timeout=2):  # noqa: S310
-                return
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"intake-bot web did not answer within {START_TIMEOUT:g} s:\n"
-                                     + door.log_text()[-2000:]) from None  # fmt: skip
-            time.sleep(0.05)

@@ -23,6 +23,7 @@ does not skip.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -46,6 +47,7 @@ from bot.settings import Settings
 from casework.answers import answer_line
 from localapi import FakeUser, LocalBotApi
 from locales.translator import Translator
+from storage import schema
 from storage.cases import case_answers
 from storage.crypto import generate_master_key
 from storage.models import Case
@@ -74,8 +76,11 @@ SHOTS_TO = "INTAKE_WEB_SCREENSHOTS"
 
 DETAILS = "Нужен совет юриста: контракт продлили без моего согласия."
 CODEWORD = "синяя цапля"
-REPLY = "Здравствуйте. Контракт без согласия не продлевается сам: вот что можно сделать."
-ANSWER = "Спасибо, понял. Пишу рапорт, как вы советуете."
+REPLY = (
+    "Здравствуйте, мы поможем. С осени 2022 года контракт сам не заканчивается, но вы отметили "
+    "проблемы со здоровьем: это может быть основанием. Есть ли у вас медицинские документы?"
+)
+ANSWER = "Спасибо. Выписка из больницы есть, напишу, что в ней."
 ADMIN = 5550001
 SHOTS = ("web-first-question.png", "web-review.png", "web-thread.png")
 FORM = "form:not(.languages)"
@@ -132,7 +137,10 @@ class Desk:
 
 @pytest.fixture
 def desk(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
-    """The bot on SQLite and Redis with one admin, then `intake-bot web` on the same settings."""
+    """The bot on SQLite and Redis with one admin, and `intake-bot web` on the same settings.
+    The schema is made first, as `intake-bot migrate` does before both start in
+    docker-compose.yml, so the two start at once; the door is only started here (its imports
+    take seconds): the test waits for it after the browser has started too."""
     with LocalBotApi() as api:
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -146,12 +154,15 @@ def desk(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
             poll_timeout=1,
             health_port=0,
         )
-        with BotThread(settings) as bot:
+        asyncio.run(schema.upgrade(settings.database))
+        with (
+            web_door(settings, tmp_path / "web.log", wait=False) as web,
+            BotThread(settings) as bot,
+        ):
             volunteer = api.user(ADMIN, language_code="en")
             command(volunteer, "/queue", expect="The queue is empty")  # known to the desk now
-            with web_door(settings, tmp_path / "web.log") as web:
-                yield Desk(bot, web, volunteer)
-                assert web.stop() == 0, web.log_text()[-2000:]
+            yield Desk(bot, web, volunteer)
+            assert web.stop() == 0, web.log_text()[-2000:]
 
 
 def assert_javascript_is_off(driver: WebDriver) -> None:
@@ -301,6 +312,7 @@ def test_a_person_asks_in_russian_reads_the_reply_and_answers_from_a_browser_wit
     desk: Desk, browser: WebDriver, tmp_path: Path
 ) -> None:
     assert_javascript_is_off(browser)
+    desk.web.wait_until_up()
     shots = tmp_path / "shots"
     shots.mkdir()
     confirmation, passphrase = send(browser, desk.web.url, shots)
