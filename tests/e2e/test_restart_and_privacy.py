@@ -15,6 +15,7 @@ from bot.inprocess import BotThread
 from casework import codewords
 from localapi import FakeUser, LocalBotApi
 from locales.translator import Translator
+from storage import schema
 from storage.db import make_engine
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE
@@ -166,14 +167,13 @@ def test_canary_the_web_path_leaves_no_answer_passphrase_or_address_at_rest_or_i
         settings = make_settings(redis_url=aof.url, log_level="DEBUG", admin_ids=[WEB_ADMIN])
         logs.configure("DEBUG", secrets=[api.token], stream=captured_logs)
         client = aof.client()
-        with BotThread(settings):
+        asyncio.run(schema.upgrade(settings.database))  # as `intake-bot migrate`: both start
+        with web_door(settings, tmp_path / "web.log", wait=False) as web, BotThread(settings):
             volunteer = api.user(WEB_ADMIN, language_code="en")
             command(volunteer, "/queue", expect="The queue is empty")
-            with web_door(settings, tmp_path / "web.log") as web:
-                reference, passphrase, in_redis = asyncio.run(
-                    _web_visits(web.url, volunteer, client)
-                )
-                assert web.stop() == 0, web.log_text()[-2000:]
+            web.wait_until_up()
+            reference, passphrase, in_redis = asyncio.run(_web_visits(web.url, volunteer, client))
+            assert web.stop() == 0, web.log_text()[-2000:]
             in_redis += _redis_dump(client)
         strings = every_string(aof.directory)
         client.close()
