@@ -1,15 +1,24 @@
 """A real browser at the web door: Debian's headless Chromium, driven by Selenium through
 Debian's chromium-driver, with JavaScript off as Tor Browser's "Safest" level has it.
 
-A person answers in Russian, goes Back once, edits an answer from the review screen and sends;
-the page shows the reference of the one case stored. Screenshots of the first question and of
-the review screen are written to the test's tmp folder, and also to the folder named by
-INTAKE_WEB_SCREENSHOTS: `scripts/web-screenshots` points it at docs/ to regenerate the
-committed docs/web-first-question.png and docs/web-review.png.
+The whole scenario of a person cut off from Telegram, in one test: they answer in Russian, go
+Back once, edit an answer from the review screen and send; the page shows the reference and the
+passphrase, read from the page. A volunteer (an admin of the desk, in Telegram through the local
+Bot API server) hears of the case, takes it and replies with `/take` and `/reply`, as in the
+bot. The person logs in again on /login with the passphrase, reads the reply on /thread and
+answers; the volunteer gets the answer in Telegram.
 
-Selenium blocks, and the door runs on the test's event loop, so the person's whole visit runs
-in a thread (`asyncio.to_thread`). The browser never starts in CI without chromium: the test
-fails with one line that says why, it does not skip.
+The bot (`bot.inprocess.BotThread`) and the web door (`intake-bot web`, a process of its own:
+`tests.support.webdoor`) run on the same settings: one SQLite database, one Redis, one Bot API
+server, which the door's notices to the desk go through too.
+
+Screenshots of the first question, the review screen and the thread with the reply are written
+to the test's tmp folder, and also to the folder named by INTAKE_WEB_SCREENSHOTS:
+`scripts/web-screenshots` points it at docs/ to regenerate the committed
+docs/web-first-question.png, docs/web-review.png and docs/web-thread.png.
+
+The browser never starts in CI without chromium: the test fails with one line that says why, it
+does not skip.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -31,11 +41,18 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
+from bot.inprocess import BotThread
+from bot.services import Services
+from bot.settings import Settings
 from casework.answers import answer_line
+from localapi import FakeUser, LocalBotApi
 from locales.translator import Translator
+from storage import schema
 from storage.cases import case_answers
+from storage.crypto import generate_master_key
 from storage.models import Case
-from tests.web.conftest import Door
+from tests.support.people import command
+from tests.support.webdoor import WebDoor, web_door
 
 T = Translator.load()
 
@@ -59,6 +76,13 @@ SHOTS_TO = "INTAKE_WEB_SCREENSHOTS"
 
 DETAILS = "Нужен совет юриста: контракт продлили без моего согласия."
 CODEWORD = "синяя цапля"
+REPLY = (
+    "Здравствуйте, мы поможем. С осени 2022 года контракт сам не заканчивается, но вы отметили "
+    "проблемы со здоровьем: это может быть основанием. Есть ли у вас медицинские документы?"
+)
+ANSWER = "Спасибо. Выписка из больницы есть, напишу, что в ней."
+ADMIN = 5550001
+SHOTS = ("web-first-question.png", "web-review.png", "web-thread.png")
 FORM = "form:not(.languages)"
 
 
@@ -90,6 +114,55 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@dataclass
+class Desk:
+    """The bot and its web door on the same settings, and the volunteer who answers."""
+
+    bot: BotThread
+    web: WebDoor
+    volunteer: FakeUser
+
+    def case(self) -> tuple[Case, dict[str, str]]:
+        """The one case stored, and its answers opened."""
+
+        async def read(services: Services) -> tuple[Case, dict[str, str]]:
+            async with services.sessions() as db:
+                case = (await db.scalars(select(Case))).one()
+            return case, case_answers(services.cipher, case)
+
+        return self.bot.run(read)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def desk(tmp_path: Path, redis_url: str) -> Iterator[Desk]:
+    """The bot on SQLite and Redis with one admin, and `intake-bot web` on the same settings.
+    The schema is made first, as `intake-bot migrate` does before both start in
+    docker-compose.yml, so the two start at once; the door is only started here (its imports
+    take seconds): the test waits for it after the browser has started too."""
+    with LocalBotApi() as api:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            bot_token=api.token,
+            api_url=api.base_url,
+            data_dir=tmp_path / "data",
+            database_url=f"sqlite:///{tmp_path / 'intake.db'}",
+            redis_url=redis_url,
+            master_keys=generate_master_key(),
+            admin_ids=[ADMIN],
+            poll_timeout=1,
+            health_port=0,
+        )
+        asyncio.run(schema.upgrade(settings.database))
+        with (
+            web_door(settings, tmp_path / "web.log", wait=False) as web,
+            BotThread(settings) as bot,
+        ):
+            volunteer = api.user(ADMIN, language_code="en")
+            command(volunteer, "/queue", expect="The queue is empty")  # known to the desk now
+            yield Desk(bot, web, volunteer)
+            assert web.stop() == 0, web.log_text()[-2000:]
 
 
 def assert_javascript_is_off(driver: WebDriver) -> None:
@@ -164,8 +237,9 @@ def screenshot(driver: WebDriver, to: Path) -> None:
     to.write_bytes(base64.b64decode(shot["data"]))
 
 
-def visit(driver: WebDriver, url: str, shots: Path) -> str:
-    """A person's whole visit, in Russian; returns the text of the last page."""
+def send(driver: WebDriver, url: str, shots: Path) -> tuple[str, str]:
+    """A person's first visit, in Russian: the text of the last page, and the passphrase on it
+    (as a person would copy it down)."""
     driver.get(url)
     assert step(driver) == "language"
     assert shown(driver) == words(T.text("ru", "language-question"))
@@ -203,30 +277,75 @@ def visit(driver: WebDriver, url: str, shots: Path) -> str:
     )
 
     assert press(driver, "submit") == ""
-    return shown(driver)
+    assert words(driver.find_element(By.CSS_SELECTOR, "p.passphrase-intro").text) == words(
+        T.text("ru", "web-passphrase")
+    )
+    return shown(driver), driver.find_element(By.CSS_SELECTOR, "p.passphrase").text
 
 
-async def test_a_person_sends_a_request_in_russian_from_a_browser_without_javascript(
-    door: Door, browser: WebDriver, tmp_path: Path
+def thread(driver: WebDriver) -> list[str]:
+    """The thread as shown: "Who text" for each message, oldest first."""
+    return [words(item.text) for item in driver.find_elements(By.CSS_SELECTOR, "ul.thread li")]
+
+
+def come_back(driver: WebDriver, url: str, passphrase: str, shots: Path) -> list[str]:
+    """The person comes back another day: the link on the page to /login, the passphrase typed,
+    the thread read, an answer written; the thread as it then shows."""
+    driver.get(url)
+    driver.find_element(By.CSS_SELECTOR, "p.preview a[href='/login']").click()
+    WebDriverWait(driver, 15).until(lambda d: token(d) is not None and "/login" in d.current_url)
+    assert shown(driver) == words(T.text("ru", "web-login-question"))
+    login = driver.find_element(By.CSS_SELECTOR, f"{FORM} input[name=passphrase]")
+    assert login.get_attribute("type") == "password"
+    login.send_keys(passphrase)
+    press(driver, "login")
+    assert driver.current_url == f"{url}/thread"
+    assert thread(driver) == [f"{T.text('ru', 'web-thread-volunteer')} {words(REPLY)}"]
+    driver.find_element(By.CSS_SELECTOR, f"{FORM} textarea[name=text]").send_keys(ANSWER)
+    press(driver, "write")
+    assert driver.current_url == f"{url}/thread"  # the post answered 303 to the thread
+    screenshot(driver, shots / "web-thread.png")
+    return thread(driver)
+
+
+def test_a_person_asks_in_russian_reads_the_reply_and_answers_from_a_browser_without_javascript(
+    desk: Desk, browser: WebDriver, tmp_path: Path
 ) -> None:
-    await asyncio.to_thread(assert_javascript_is_off, browser)
+    assert_javascript_is_off(browser)
+    desk.web.wait_until_up()
     shots = tmp_path / "shots"
     shots.mkdir()
-    confirmation = await asyncio.to_thread(visit, browser, door.url, shots)
+    confirmation, passphrase = send(browser, desk.web.url, shots)
 
-    async with door.services.sessions() as db:
-        stored = list(await db.scalars(select(Case)))
-    assert len(stored) == 1
-    case = stored[0]
+    case, answers = desk.case()
+    assert case.channel == "web"
     assert case.reference in confirmation
     assert confirmation == words(T.text("ru", "web-submitted", reference=case.reference))
-    answers = case_answers(door.services.cipher, case)
     assert answers["health"] == "yes"
     assert answers["who"] == "self"
     assert answers["details"] == DETAILS
     assert "codeword" not in answers
-    for name in ("web-first-question.png", "web-review.png"):
+    assert len(passphrase.split(" ")) == 6
+    assert case.passphrase_hash is not None
+    assert passphrase not in case.passphrase_hash
+
+    # The desk: the door's notice through the Bot API server, then the bot's own commands.
+    volunteer = desk.volunteer
+    notice = volunteer.wait_for_text(f"New case {case.reference}", timeout=20)
+    assert DETAILS not in notice.visible_text
+    taken = command(volunteer, "/take", args=case.reference, expect=f"Case {case.reference}")
+    assert DETAILS in taken.visible_text
+    command(volunteer, "/reply", args=f"{case.reference} {REPLY}",
+            expect=T.text("en", "desk-reply-web-waiting", reference=case.reference))  # fmt: skip
+
+    shown_thread = come_back(browser, desk.web.url, passphrase, shots)
+    volunteer_word, you = (T.text("ru", k) for k in ("web-thread-volunteer", "web-thread-you"))
+    assert shown_thread == [f"{volunteer_word} {words(REPLY)}", f"{you} {words(ANSWER)}"]
+    relayed = T.text("en", "desk-relayed", reference=case.reference, text=ANSWER)
+    volunteer.wait_for_text(relayed, timeout=20)
+
+    for name in SHOTS:
         assert (shots / name).read_bytes().startswith(b"\x89PNG")
     if folder := os.environ.get(SHOTS_TO):
-        for name in ("web-first-question.png", "web-review.png"):
+        for name in SHOTS:
             shutil.copyfile(shots / name, Path(folder) / name)
