@@ -36,7 +36,7 @@ CAPPED = {
 REDACTED = "<redacted>"
 
 
-OWN_LOGGERS = ("bot", "casework", "dialogs", "storage", "locales", "__main__")
+OWN_LOGGERS = ("bot", "casework", "dialogs", "storage", "locales", "web", "__main__")
 """Our own code logs only counts, kinds, keys and exception types, so its arguments may stay."""
 
 

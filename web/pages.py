@@ -70,8 +70,9 @@ class Page:
     can_send_now: bool = False
     text: str = ""
     """What the person typed, shown again when it was refused or flagged (never a codeword)."""
-    preview: str = ""
-    """The footer: a link to `/login` for someone who sent a request here before."""
+    come_back: str = ""
+    """The footer: a link to `/login` for someone who sent a request here before ("" on the
+    pages of someone logged in already)."""
     labels: dict[str, str] = field(default_factory=dict)
     languages: tuple[Choice, ...] = ()
     """The language switch (empty before a questionnaire exists)."""
@@ -111,7 +112,7 @@ class Pages:
             kind=prompt.kind,
             can_go_back=prompt.can_go_back,
             can_send_now=prompt.can_send_now,
-            preview=self.t.text(lang, "web-preview"),
+            come_back=self.t.text(lang, "web-come-back"),
             labels=self._labels(lang),
             languages=self._languages(lang) if switch else (),
         )
@@ -149,7 +150,7 @@ class Pages:
             step=step,
             kind="flag",
             text=text,
-            preview=self.t.text(language, "web-preview"),
+            come_back=self.t.text(language, "web-come-back"),
             labels=self._labels(language),
         )
 
@@ -170,7 +171,7 @@ class Pages:
             language=language,
             title=self.t.text(language, "web-title"),
             body=self.text(language, key, **args),
-            preview=self.t.text(language, "web-preview"),
+            come_back=self.t.text(language, "web-come-back"),
             labels=labels,
             link=labels[link] if link is not None else "",
             passphrase=passphrase,
@@ -185,7 +186,7 @@ class Pages:
             body=self.t.text(language, "web-login-question"),
             kind="login",
             action="/login",
-            preview=self.t.text(language, "web-preview"),
+            come_back=self.t.text(language, "web-come-back"),
             labels=self._labels(language),
         )
 
@@ -227,7 +228,6 @@ class Pages:
             note=note,
             action="/thread",
             max_length=4000,
-            preview=self.t.text(language, "web-preview"),
             labels=self._labels(language),
         )
 
@@ -239,7 +239,6 @@ class Pages:
             body=self.t.text(language, "web-forget-question", reference=reference),
             kind="forget",
             action="/forget",
-            preview=self.t.text(language, "web-preview"),
             labels=self._labels(language),
         )
 
@@ -253,7 +252,7 @@ class Pages:
             kind="continue",
             action="/continue",
             max_length=MAX_CODE,
-            preview=self.t.text(language, "web-preview"),
+            come_back=self.t.text(language, "web-come-back"),
             labels=self._labels(language),
         )
 

@@ -1,7 +1,7 @@
 # The web form (web/): texts of its own, and its wording of bot texts that speak of Telegram
 # (web-<key> replaces <key> on the web; web/pages.py).
 web-title = Request for help
-web-preview = Sent a request here before? Read the replies with your passphrase
+web-come-back = Sent a request here before? Read the replies with your passphrase
 web-answer = Next →
 web-language = Language
 web-again = Start a new request

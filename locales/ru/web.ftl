@@ -1,7 +1,7 @@
 # The web form (web/): texts of its own, and its wording of bot texts that speak of Telegram
 # (web-<key> replaces <key> on the web; web/pages.py). It cannot show replies yet: say so.
 web-title = Заявка о помощи
-web-preview = Уже отправляли здесь заявку? Прочитать ответы по кодовой фразе
+web-come-back = Уже отправляли здесь заявку? Прочитать ответы по кодовой фразе
 web-answer = Дальше →
 web-language = Язык
 web-again = Новая заявка

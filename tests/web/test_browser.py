@@ -292,7 +292,7 @@ def come_back(driver: WebDriver, url: str, passphrase: str, shots: Path) -> list
     """The person comes back another day: the link on the page to /login, the passphrase typed,
     the thread read, an answer written; the thread as it then shows."""
     driver.get(url)
-    driver.find_element(By.CSS_SELECTOR, "p.preview a[href='/login']").click()
+    driver.find_element(By.CSS_SELECTOR, "p.come-back a[href='/login']").click()
     WebDriverWait(driver, 15).until(lambda d: token(d) is not None and "/login" in d.current_url)
     assert shown(driver) == words(T.text("ru", "web-login-question"))
     login = driver.find_element(By.CSS_SELECTOR, f"{FORM} input[name=passphrase]")

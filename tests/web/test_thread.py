@@ -102,6 +102,9 @@ async def test_login_shows_the_thread_and_a_reply_from_the_desk_waits_in_it(door
     page = await visitor.get("/thread")
     assert page.body == T.text("en", "web-thread-intro", reference=case.reference)
     assert page.thread == ["Volunteer We can help: here is what to do."]
+    # Logged in already: no footer asking whether they sent a request here before.
+    assert "/login" not in page.links
+    assert "/login" in (await visitor.get("/")).links
 
 
 async def test_a_message_from_the_thread_is_stored_and_relayed_to_the_holder(door: Door) -> None:
