@@ -7,13 +7,16 @@ web-language = Language
 web-again = Start a new request
 web-try-again = We could not store your request right now. Your answers are kept on this page: please press “Send the request” again in a few minutes.
 
+# The Tor line: the Tor Project's own description of Tor Browser (tb-manual: "About Tor Browser"):
+# it hides the user's IP address from the sites they visit and hides which sites they visit
+# from whoever watches the connection, who can still see that Tor is used.
 web-consent-question =
     Hello. We are volunteers who help people who do not want to fight, and their families. Our help is free.
 
     We never ask for money, photos of documents, an address or a unit number. Anyone who asks for these in our name is not us.
 
     Before we start:
-    • This page works without JavaScript. Open it in Tor Browser if you can: then neither we nor your internet provider learn where you are.
+    • This page works without JavaScript. Open it in Tor Browser if you can: then we do not learn your IP address, and your internet provider does not see that you opened this page (it can see that you use Tor).
     • Your answers are stored encrypted. The volunteer who takes your request can read them, and so can our group's admins.
     • When you send the request you get a passphrase, shown once: with it you come back to this page to read the volunteer's replies.
     • Use the buttons on the page; “Back” goes one step back. Closing the browser ends this questionnaire.
@@ -47,7 +50,7 @@ web-login-question = Type your passphrase: the words you were shown when you sen
 web-login-failed = This passphrase does not open any request. Check the words and try again.
 web-login-busy = Too many tries right now. Please wait a while and try again.
 web-try-later = This page cannot reach our storage right now, and nothing was changed. Please try again in a few minutes.
-web-thread-intro = Your request { $reference }. Replies from the volunteer appear here; nobody can write to you anywhere else.
+web-thread-intro = Your request { $reference }. The volunteer's replies to it appear here, on this page.
 web-thread-empty-thread = Your request { $reference }. No reply yet: a volunteer will answer here. Come back later with your passphrase.
 web-thread-sealed = Your request { $reference }. This page cannot show the messages of your request here; you can still write more below.
 web-thread-earlier = Messages written before this passphrase was made are not shown here: this page can open only what was written since. For the volunteers they stay in your request.
