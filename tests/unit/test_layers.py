@@ -7,6 +7,7 @@ rewrites: casework/ must never learn of Telegram, handlers must go through casew
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +128,16 @@ def test_no_module_of_the_product_imports_in_a_circle() -> None:
     # A package's own __init__ importing its modules is how a package is made, not a circle.
     real = [c for c in circles if not all(m == c[0] or m.startswith(c[0] + ".") for m in c)]
     assert not real, " | ".join(" -> ".join(c) for c in real)
+
+
+def test_the_readme_diagram_draws_exactly_the_arrows_allowed_here() -> None:
+    """README's "How it is built" shows which package may import which: the same as MAY_IMPORT."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How it is built", 1)[1]
+    chart = section.split("```mermaid", 1)[1].split("```", 1)[0]
+    drawn = {
+        (source, target)
+        for source, target in re.findall(r"^\s*(\w+)\b.*?(?:--|\.-)>\s*(\w+)", chart, re.MULTILINE)
+    }
+    allowed = {(package, target) for package, targets in MAY_IMPORT.items() for target in targets}
+    assert drawn == allowed
