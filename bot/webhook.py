@@ -21,9 +21,6 @@ import asyncio
 import hmac
 import json
 import logging
-import resource
-import time
-from collections.abc import Callable
 from typing import Any
 
 import tornado.httpserver
@@ -34,6 +31,15 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.dedupe import Claim, MemoryUpdateDeduper, UpdateDeduper
+from bot.guarded_server import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_HEADER,
+    GuardedServer,
+    connection_cap,
+    quiet_noisy_loggers,
+    rate_limited,
+)
 from bot.listening import listen
 from bot.logs import describe
 from bot.update_processor import PerPersonUpdateProcessor
@@ -43,11 +49,6 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY = 1 << 20  # 1 MiB: far above any update this bot accepts
-MAX_HEADER = 16 << 10  # 16 KiB: Telegram sends a few hundred bytes of headers
-HEADER_TIMEOUT = 10.0  # seconds to send the request line and headers (and to idle between)
-BODY_TIMEOUT = 10.0  # seconds to send the body once the headers are in
-FILES_RESERVED = 0.5  # at most this share of the process's open-file limit goes to the webhook
-LOG_EVERY = 60.0  # seconds: the same line about hostile traffic at most once a minute
 
 
 class WebhookServer:
@@ -75,7 +76,7 @@ class WebhookServer:
 
     def listen(self, port: int, address: str) -> int:
         web = tornado.web.Application([(self.path, _UpdateHandler, {"server": self})])
-        self._server = _GuardedServer(
+        self._server = GuardedServer(
             web,
             max_body_size=MAX_BODY,
             max_header_size=MAX_HEADER,
@@ -83,8 +84,8 @@ class WebhookServer:
             body_timeout=BODY_TIMEOUT,
             xheaders=True,
         )
-        assert isinstance(self._server, _GuardedServer)
-        self._server.cap = self.open_connections
+        assert isinstance(self._server, GuardedServer)
+        self._server.cap, self._server.what = self.open_connections, "webhook"
         quiet_noisy_loggers()
         return listen(self._server, port, address)
 
@@ -138,111 +139,6 @@ async def _quietly(action: Any) -> None:
         await action
     except StateUnavailable as error:
         rate_limited("update claim not recorded: %s", describe(error))
-
-
-def connection_cap(wanted: int) -> int:
-    """`wanted`, but never more than a share of the open files this process may have."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY or soft <= 0:
-        return wanted
-    return max(1, min(wanted, int(soft * FILES_RESERVED)))
-
-
-class _Tracked(tornado.httputil.HTTPMessageDelegate):
-    """Marks a connection as being served from the moment its headers are complete."""
-
-    def __init__(
-        self, inner: tornado.httputil.HTTPMessageDelegate, on_headers: Callable[[], None]
-    ) -> None:
-        self.inner = inner
-        self.on_headers = on_headers
-
-    def headers_received(self, start_line: Any, headers: Any) -> Any:
-        self.on_headers()
-        return self.inner.headers_received(start_line, headers)
-
-    def data_received(self, chunk: bytes) -> Any:
-        return self.inner.data_received(chunk)
-
-    def finish(self) -> None:
-        self.inner.finish()
-
-    def on_connection_close(self) -> None:
-        self.inner.on_connection_close()
-
-
-class _GuardedServer(tornado.httpserver.HTTPServer):
-    """An HTTPServer with a cap on open connections that sheds the slowest first."""
-
-    def initialize(self, *args: Any, **kwargs: Any) -> None:
-        super().initialize(*args, **kwargs)
-        self.cap = 200
-        self._waiting: dict[object, float] = {}  # connection -> when it began waiting
-
-    def handle_stream(self, stream: tornado.iostream.IOStream, address: tuple[Any, ...]) -> None:
-        if len(self._connections) >= self.cap:
-            oldest = min(self._waiting, key=self._waiting.__getitem__, default=None)
-            if oldest is None:  # every open connection is being served: refuse this one
-                rate_limited("webhook: %d connections open, refusing more", self.cap)
-                stream.close()
-                return
-            rate_limited("webhook: %d connections open, closing the slowest", self.cap)
-            del self._waiting[oldest]
-            oldest.stream.close()  # type: ignore[attr-defined]  # tornado types the connection as object
-        super().handle_stream(stream, address)
-
-    def start_request(
-        self, server_conn: object, request_conn: tornado.httputil.HTTPConnection
-    ) -> tornado.httputil.HTTPMessageDelegate:
-        self._waiting[server_conn] = time.monotonic()
-
-        def served() -> None:
-            self._waiting.pop(server_conn, None)
-
-        return _Tracked(super().start_request(server_conn, request_conn), served)
-
-    def on_close(self, server_conn: object) -> None:
-        self._waiting.pop(server_conn, None)
-        super().on_close(server_conn)
-
-
-class RateLimitedLog(logging.Filter):
-    """Lets each kind of line (logger and message template) through at most once a minute."""
-
-    def __init__(self, every: float = LOG_EVERY) -> None:
-        super().__init__()
-        self.every = every
-        self._last: dict[tuple[str, object], float] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
-        kind = (record.name, record.msg)
-        last = self._last.get(kind)
-        if last is not None and now - last < self.every:
-            return False
-        if len(self._last) > 1000:  # templates are few; a bound all the same
-            self._last.clear()
-        self._last[kind] = now
-        return True
-
-
-_RATE_LIMITED = logging.getLogger(__name__ + ".traffic")
-_RATE_LIMITED.addFilter(RateLimitedLog())
-# Where tornado and asyncio report broken connections and failed accepts: a flood of those
-# must not become a flood of log lines.
-NOISY_LOGGERS = ("tornado.general", "tornado.application", "tornado.access", "asyncio")
-
-
-def quiet_noisy_loggers() -> None:
-    for name in NOISY_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RateLimitedLog) for f in logger.filters):
-            logger.addFilter(RateLimitedLog())
-
-
-def rate_limited(message: str, *args: object) -> None:
-    """A warning about traffic, written at most once a minute per message."""
-    _RATE_LIMITED.warning(message, *args)
 
 
 @tornado.web.stream_request_body

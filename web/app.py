@@ -43,6 +43,14 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from bot import logs
+from bot.guarded_server import (
+    BODY_TIMEOUT,
+    HEADER_TIMEOUT,
+    MAX_HEADER,
+    GuardedServer,
+    connection_cap,
+    quiet_noisy_loggers,
+)
 from bot.services import Services
 from casework import copies
 from casework.outgoing import Message
@@ -89,6 +97,8 @@ CONTENT_SECURITY_POLICY = (
 )
 MAX_MESSAGE = 4000
 """Characters of one message to the thread (Telegram's own limit is 4,096)."""
+OPEN_CONNECTIONS = 200
+"""Connections open at once, from everyone (onion visitors all arrive from 127.0.0.1)."""
 MAX_BODY_BYTES = 64 * 1024
 """A form is a few kilobytes (1,000 Cyrillic characters are 6,000 bytes URL-encoded)."""
 
@@ -815,13 +825,22 @@ def listen(
     announce: Announce | None = None,
     remove: Remove | None = None,
 ) -> tuple[HTTPServer, int]:
-    """A server for the form on `host:port` (port 0: a free one), and the port it took."""
+    """A server for the form on `host:port` (port 0: a free one), and the port it took.
+
+    Guarded like the webhook: slow or idle connections are timed out and, past
+    `OPEN_CONNECTIONS`, the slowest closed, so a flood cannot keep people out."""
     scrub_tornado_logs()
-    server = HTTPServer(
+    quiet_noisy_loggers()
+    server = GuardedServer(
         make_app(services, announce=announce, remove=remove),
         xheaders=True,
         max_body_size=MAX_BODY_BYTES,
+        max_header_size=MAX_HEADER,
+        idle_connection_timeout=HEADER_TIMEOUT,
+        body_timeout=BODY_TIMEOUT,
     )
+    assert isinstance(server, GuardedServer)
+    server.cap, server.what = connection_cap(OPEN_CONNECTIONS), "web door"
     sockets = bind_sockets(port, host)
     server.add_sockets(sockets)
     return server, int(sockets[0].getsockname()[1])

@@ -1,4 +1,5 @@
-"""Hostile traffic at the webhook: re-delivered updates and floods of slow connections.
+"""Hostile traffic at the webhook (re-delivered updates, floods of slow connections) and at
+the web door (floods of slow connections).
 
 The real bot serves its webhook; the local Bot API delivers updates to it the way Telegram does,
 and can deliver an update it already delivered again (`redeliver`), as Telegram does when it
@@ -18,10 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.inprocess import BotThread
 from localapi import FakeUser, LocalBotApi
+from storage.crypto import generate_master_key
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import submit_request
 from tests.e2e.test_desk import ADMIN_ID, admin_of, join_as_volunteer
@@ -97,6 +100,7 @@ def test_a_redelivered_reply_reaches_the_person_once(
 FLOOD = 300  # half-sent requests, more than the bot may open files for (OPEN_FILES)
 OPEN_FILES = 256
 HALF_A_REQUEST = b"POST /telegram HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl"
+HALF_A_PAGE_REQUEST = b"GET / HTTP/1.1\r\nHost: example.onion\r\nAccept-Lang"
 
 
 def _few_open_files() -> None:
@@ -111,14 +115,16 @@ def slow_flood() -> Iterator[list[socket.socket]]:
         sock.close()
 
 
-def start_flood(port: int, sockets: list[socket.socket]) -> None:
+def start_flood(
+    port: int, sockets: list[socket.socket], *, request: bytes = HALF_A_REQUEST
+) -> None:
     """Open FLOOD connections that each send half a request and then nothing."""
     for _ in range(FLOOD):
         sock = socket.socket()
         sock.settimeout(2)
         try:
             sock.connect(("127.0.0.1", port))
-            sock.sendall(HALF_A_REQUEST)
+            sock.sendall(request)
         except OSError:
             pass  # refused or closed: what the flood cannot hold is fine
         sockets.append(sock)
@@ -164,6 +170,41 @@ def test_a_flood_of_slow_connections_neither_stops_the_bot_nor_floods_the_log(
             process.send_signal(signal.SIGTERM)
             process.wait(30)
     log = log_file.read_bytes()[before_flood:].decode(errors="replace")
+    assert process.returncode == 0, log[-3000:]
+    assert repeated_lines(log) == {}, list(repeated_lines(log).items())[:3]
+    assert len(log) < 20_000, log[-3000:]
+
+
+def test_a_flood_of_slow_connections_does_not_keep_people_out_of_the_web_door(
+    tmp_path: Path, slow_flood: list[socket.socket]
+) -> None:
+    """More half-sent requests than the web door may open files for: a person's page still
+    comes, and the log does not fill (onion visitors all arrive from 127.0.0.1, so no limit
+    per address could tell the flood from them)."""
+    web, health = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(
+        INTAKE_MASTER_KEYS=generate_master_key(), INTAKE_WEB_LISTEN=f"127.0.0.1:{web}",
+        INTAKE_HEALTH_PORT=str(health),
+    )  # fmt: skip
+    log_file = tmp_path / "web.log"
+    with log_file.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "intake-bot"), "web"], cwd=tmp_path, env=env,
+            stderr=stderr, stdout=subprocess.DEVNULL, preexec_fn=_few_open_files,
+        )  # fmt: skip
+        try:
+            _wait_healthy(health)
+            stderr.flush()
+            before_flood = log_file.stat().st_size
+            start_flood(web, slow_flood, request=HALF_A_PAGE_REQUEST)
+            page = httpx.get(f"http://127.0.0.1:{web}/", timeout=30)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+    log = log_file.read_bytes()[before_flood:].decode(errors="replace")
+    assert page.status_code == 200, log[-3000:]
+    assert 'name="step"' in page.text
     assert process.returncode == 0, log[-3000:]
     assert repeated_lines(log) == {}, list(repeated_lines(log).items())[:3]
     assert len(log) < 20_000, log[-3000:]
