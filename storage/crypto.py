@@ -313,8 +313,9 @@ class SealedRecord:
     Callers name only the field; the record name is bound once, when the record is opened, so
     a field cannot be sealed under one record name and opened under another by a slip. The
     bytes are exactly those of `Cipher.encrypt` for (record, field), so rows written before
-    this interface existed still open. In sealed mode this is where the intake side, holding
-    only the desk's public key, will get a record it can seal but not open.
+    this interface existed still open. In sealed mode the intake side, holding only the
+    desk's public key, gets records only from `Cipher.new_record`: it seals with the fresh key
+    and forgets it, and `Cipher.record` (opening a stored one) fails there.
     """
 
     __slots__ = ("_cipher", "_data_key", "record")
