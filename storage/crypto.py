@@ -80,30 +80,7 @@ def parse_master_keys(value: str) -> list[MasterKey]:
     Commas, spaces and newlines all separate entries, so the value can come from a one-line
     environment variable or a multi-line secret file.
     """
-    entries = [item for item in re.split(r"[,\s]+", value) if item]
-    if not entries:
-        raise KeyConfigError("no master key given")
-    keys: list[MasterKey] = []
-    seen: set[str] = set()
-    for number, entry in enumerate(entries, start=1):
-        key_id, sep, encoded = entry.partition(":")
-        if not sep:
-            raise KeyConfigError(f"master key entry {number} is not of the form ID:BASE64URL")
-        if not _KEY_ID_RE.fullmatch(key_id):
-            raise KeyConfigError(f"master key entry {number}: id must match [A-Za-z0-9_-]{{1,32}}")
-        if key_id in seen:
-            raise KeyConfigError(f"master key id {key_id!r} appears more than once")
-        try:
-            raw = _b64url_decode(encoded)
-        except (binascii.Error, ValueError):
-            raise KeyConfigError(f"master key {key_id!r} is not valid base64url") from None
-        if len(raw) != KEY_BYTES:
-            raise KeyConfigError(
-                f"master key {key_id!r} decodes to {len(raw)} bytes, expected {KEY_BYTES}"
-            )
-        seen.add(key_id)
-        keys.append(MasterKey(key_id, raw))
-    return keys
+    return [MasterKey(key_id, raw) for key_id, raw in _parse_key_entries(value, "master key")]
 
 
 def generate_master_key() -> str:
@@ -313,8 +290,9 @@ class SealedRecord:
     Callers name only the field; the record name is bound once, when the record is opened, so
     a field cannot be sealed under one record name and opened under another by a slip. The
     bytes are exactly those of `Cipher.encrypt` for (record, field), so rows written before
-    this interface existed still open. In sealed mode this is where the intake side, holding
-    only the desk's public key, will get a record it can seal but not open.
+    this interface existed still open. In sealed mode the intake side, holding only the
+    desk's public key, gets records only from `Cipher.new_record`: it seals with the fresh key
+    and forgets it, and `Cipher.record` (opening a stored one) fails there.
     """
 
     __slots__ = ("_cipher", "_data_key", "record")
@@ -509,7 +487,7 @@ def generate_desk_key_pair() -> tuple[str, str]:
     )
 
 
-def _parse_desk_entries(value: str, what: str) -> list[tuple[str, bytes]]:
+def _parse_key_entries(value: str, what: str) -> list[tuple[str, bytes]]:
     """(id, raw key) of each "ID:BASE64URL" entry; `what` names the kind of key in messages,
     which name entries by number and id, never by their content."""
     entries = [item for item in re.split(r"[,\s]+", value) if item]
@@ -540,7 +518,7 @@ def _parse_desk_entries(value: str, what: str) -> list[tuple[str, bytes]]:
 
 def parse_desk_public_key(value: str) -> DeskPublicKey:
     """Parse the one "ID:BASE64URL" entry of the desk's public key (the intake's setting)."""
-    entries = _parse_desk_entries(value, "desk public key")
+    entries = _parse_key_entries(value, "desk public key")
     if len(entries) != 1:
         raise KeyConfigError(
             f"expected exactly one desk public key entry, found {len(entries)}"
@@ -555,8 +533,7 @@ def parse_desk_private_keys(value: str) -> list[DeskPrivateKey]:
     Older keys stay after the newest one while `keys rotate-desk` moves records off them.
     """
     return [
-        DeskPrivateKey(key_id, raw)
-        for key_id, raw in _parse_desk_entries(value, "desk private key")
+        DeskPrivateKey(key_id, raw) for key_id, raw in _parse_key_entries(value, "desk private key")
     ]
 
 
