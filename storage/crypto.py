@@ -42,7 +42,7 @@ class DecryptionError(Exception):
     """Ciphertext could not be authenticated: tampered, moved, or under an unknown/wrong key."""
 
 
-def _encode_parts(*parts: str | bytes) -> bytes:
+def length_prefixed(*parts: str | bytes) -> bytes:
     """Length-prefix each part so that ("ab", "c") and ("a", "bc") never collide."""
     out = bytearray()
     for part in parts:
@@ -205,10 +205,10 @@ class Cipher:
 
     def wrap_key(self, data_key: bytes, record: str) -> bytes:
         _check_key(data_key)
-        return self._wrapper.wrap(data_key, _encode_parts("data-key", record))
+        return self._wrapper.wrap(data_key, length_prefixed("data-key", record))
 
     def unwrap_key(self, blob: bytes, record: str) -> bytes:
-        data_key = self._wrapper.unwrap(blob, _encode_parts("data-key", record))
+        data_key = self._wrapper.unwrap(blob, length_prefixed("data-key", record))
         if len(data_key) != KEY_BYTES:
             raise DecryptionError("unwrapped data key has the wrong length")
         return data_key
@@ -237,7 +237,7 @@ class Cipher:
     def encrypt(self, data_key: bytes, record: str, field: str, plaintext: bytes) -> bytes:
         _check_key(data_key)
         nonce = secrets.token_bytes(NONCE_BYTES)
-        aad = _encode_parts("field", str(_FIELD_VERSION), record, field)
+        aad = length_prefixed("field", str(_FIELD_VERSION), record, field)
         return bytes([_FIELD_VERSION]) + nonce + AESGCM(data_key).encrypt(nonce, plaintext, aad)
 
     def decrypt(self, data_key: bytes, record: str, field: str, blob: bytes) -> bytes:
@@ -245,7 +245,7 @@ class Cipher:
         if len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != _FIELD_VERSION:
             raise DecryptionError("ciphertext has an unknown format or is truncated")
         nonce, sealed = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-        aad = _encode_parts("field", str(blob[0]), record, field)
+        aad = length_prefixed("field", str(blob[0]), record, field)
         try:
             return AESGCM(data_key).decrypt(nonce, sealed, aad)
         except InvalidTag:
@@ -356,7 +356,7 @@ class Pseudonymizer:
             raise ValueError("kind must not be empty")
         if isinstance(value, bool):
             raise TypeError("value must be an int or a str")
-        message = _encode_parts("pseudonym", kind, str(value))
+        message = length_prefixed("pseudonym", kind, str(value))
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
@@ -411,7 +411,7 @@ def hpke_seal(public_key: bytes, plaintext: bytes, context: bytes) -> bytes:
     encapsulated key followed by the AES-256-GCM ciphertext; it names no key. KeyConfigError
     (a ValueError) for a key of the wrong length or a low-order point.
     """
-    return _hpke_encrypt(_x25519_public(public_key), plaintext, _encode_parts("hpke", context))
+    return _hpke_encrypt(_x25519_public(public_key), plaintext, length_prefixed("hpke", context))
 
 
 def hpke_open(private_key: bytes, blob: bytes, context: bytes) -> bytes:
@@ -421,7 +421,7 @@ def hpke_open(private_key: bytes, blob: bytes, context: bytes) -> bytes:
         private = _x25519_private(private_key)
     except KeyConfigError:
         raise DecryptionError("sealed blob cannot be opened with a malformed key") from None
-    return _hpke_decrypt(private, blob, _encode_parts("hpke", context))
+    return _hpke_decrypt(private, blob, length_prefixed("hpke", context))
 
 
 @dataclass(frozen=True)
@@ -554,7 +554,7 @@ def _split_desk_wrapped(blob: bytes) -> tuple[bytes, str, bytes]:
 
 
 def _desk_info(header: bytes, context: bytes) -> bytes:
-    return _encode_parts("desk-key-wrap", header, context)
+    return length_prefixed("desk-key-wrap", header, context)
 
 
 class DeskKeyWrapper:

@@ -30,7 +30,14 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import KEY_BYTES, NONCE_BYTES, DecryptionError, hpke_open, hpke_seal
+from storage.crypto import (
+    KEY_BYTES,
+    NONCE_BYTES,
+    DecryptionError,
+    hpke_open,
+    hpke_seal,
+    length_prefixed,
+)
 from storage.models import Case, CaseEntry
 
 THREAD_KINDS = ("person", "volunteer")
@@ -58,15 +65,6 @@ class PassphraseKey:
 
     header: bytes
     key: bytes = field(repr=False)
-
-
-def _encode_parts(*parts: str | bytes) -> bytes:
-    """Length-prefixed, so that ("ab", "c") and ("a", "bc") never collide."""
-    out = bytearray()
-    for part in parts:
-        raw = part.encode() if isinstance(part, str) else part
-        out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
 
 
 def _header(memory: int, iterations: int, lanes: int, salt: bytes) -> bytes:
@@ -129,7 +127,7 @@ def derive_for(passphrase: str, blob: bytes) -> PassphraseKey:
 
 
 def _associated(header: bytes, case_id: str) -> bytes:
-    return _encode_parts("person-key", header, case_id, _KEY_FIELD)
+    return length_prefixed("person-key", header, case_id, _KEY_FIELD)
 
 
 def new_key_pair(key: PassphraseKey, case_id: str) -> tuple[bytes, bytes]:
@@ -157,7 +155,7 @@ def open_private(key: PassphraseKey, case_id: str, blob: bytes) -> bytes:
 
 def entry_context(case_id: str, entry_id: str) -> bytes:
     """What an entry's `person_blob` is bound to: this format, its case and the entry."""
-    return _encode_parts("person-entry", case_id, entry_id)
+    return length_prefixed("person-entry", case_id, entry_id)
 
 
 def seal_text(public_key: bytes, case_id: str, entry_id: str, text: str) -> bytes:

@@ -637,13 +637,22 @@ class _Continue(_Thread):
         self._show(page)
 
 
-class _ThreadPage(_Thread):
-    async def get(self) -> None:
+class _LoggedInPage(_Thread):
+    """A page for someone logged in (the thread, erasing): anyone else goes to `/login`."""
+
+    found: tuple[Case, Person, bytes | None]
+
+    async def prepare(self) -> None:
         found = await self._logged_in()
         if found is None:
-            self.redirect("/login", status=303)
+            self.redirect("/login", status=303)  # finishes: no get or post runs
             return
-        case, person, key = found
+        self.found = found
+
+
+class _ThreadPage(_LoggedInPage):
+    async def get(self) -> None:
+        case, person, key = self.found
         closed = ("web-thread-closed",) if case.status == "closed" else ()
         page = await self._thread(case, person, key, *closed)
         # Read: the day is kept, and the holder hears once of replies read now (the page
@@ -654,11 +663,7 @@ class _ThreadPage(_Thread):
         self._show(page)
 
     async def post(self) -> None:
-        found = await self._logged_in()
-        if found is None:
-            self.redirect("/login", status=303)
-            return
-        case, person, key = found
+        case, person, key = self.found
         text = self.get_body_argument("text", "", strip=False).replace("\r\n", "\n").strip()
         if not text or len(text) > MAX_MESSAGE:
             self._show(await self._thread(case, person, key, "web-thread-empty"))
@@ -703,20 +708,13 @@ class _ThreadPage(_Thread):
         )
 
 
-class _Forget(_Thread):
+class _Forget(_LoggedInPage):
     async def get(self) -> None:
-        found = await self._logged_in()
-        if found is None:
-            self.redirect("/login", status=303)
-            return
-        self._show(self.door.pages.forget(found[0].language, found[0].reference))
+        case = self.found[0]
+        self._show(self.door.pages.forget(case.language, case.reference))
 
     async def post(self) -> None:
-        found = await self._logged_in()
-        if found is None:
-            self.redirect("/login", status=303)
-            return
-        case, person, _ = found
+        case, person, _ = self.found
         services = self.door.services
         erasure = services.erasure
         owner = person.pseudonym
