@@ -36,6 +36,12 @@ http and any port (they are local), getUpdates accepts fractional timeouts and d
 repeated short polls, and only the methods in :data:`~localapi.methods.METHODS` exist (others
 answer 404 like an unknown method).
 
+Webhook answers: as on Telegram ("Making requests when getting updates"), a webhook may answer
+an update with one Bot API method as its body (JSON, form or multipart, the method named in a
+``method`` field); the server runs it once the update is accepted, returns its result to no
+one and drops its error. Such methods are not HTTP calls, so :meth:`LocalBotApi.calls` leaves
+them out and :meth:`LocalBotApi.webhook_replies` lists them.
+
 Privacy: the server logs only method names, status codes and timings at DEBUG level, never
 message text, user ids, names or the token.
 """
@@ -54,6 +60,7 @@ from typing import Any, Self
 
 import httpx
 import tornado.httpserver
+import tornado.httputil
 import tornado.ioloop
 import tornado.web
 
@@ -255,6 +262,15 @@ class LocalBotApi:
     def calls(self, method: str | None = None) -> list[ApiCall]:
         """Every request received so far (optionally one method, any letter case), in order."""
         return self.state.calls(method)
+
+    def webhook_replies(self, method: str | None = None) -> list[ApiCall]:
+        """Methods the bot's webhook answers carried, run in order (optionally one method).
+
+        ``status`` is what Telegram would have answered had it been a call (200 or the error's
+        code, with ``error``); nobody receives it. Faults injected with :meth:`inject_fault`
+        apply to HTTP calls only, never to these.
+        """
+        return self.state.webhook_replies(method)
 
     def inject_fault(
         self,
@@ -575,11 +591,68 @@ class LocalBotApi:
                 except httpx.HTTPError as exc:
                     error = f"Connection failed: {type(exc).__name__}"
                 if error is None:
+                    self._run_webhook_reply(response)
                     self.state.webhook_delivered(update_id, url)
                 else:
                     _log.debug("webhook delivery failed, will retry")
                     self.state.webhook_failed(url, error)
                     await asyncio.sleep(self.webhook_retry_delay)
+
+    def _run_webhook_reply(self, response: httpx.Response) -> None:
+        """Run the method an accepted delivery's answer carries, if any, before the update
+        counts as delivered (so a test that saw the delivery sees its effect too)."""
+        raw = _webhook_reply(response)
+        if raw is None:
+            return
+        name = raw.pop("method")
+        canonical = METHODS.get(name.lower())
+        call = ApiCall(method=canonical or name, params=decode_params(raw), at=self.state.now())
+        outcome: tuple[Any, str | None] | ApiError
+        if canonical is None:
+            outcome = ApiError(404, "Not Found")
+        elif canonical == "getUpdates":
+            outcome = ApiError(409, _CONFLICT_WEBHOOK)
+        else:
+            try:
+                outcome = self.state.execute(canonical, Params(raw))
+            except ApiError as exc:
+                outcome = exc
+            except Exception as exc:  # a malformed parameter: Telegram would answer 400
+                outcome = ApiError(400, f"Bad Request: {type(exc).__name__}")
+        if isinstance(outcome, ApiError):
+            call.status, call.error = outcome.code, outcome.description
+            _log.debug("a webhook answer's %s failed (ignored, as Telegram does)", call.method)
+        else:
+            call.status, call.applied = 200, True
+        self.state.record_webhook_reply(call)
+
+
+def _webhook_reply(response: httpx.Response) -> dict[str, Any] | None:
+    """The parameters of the method a webhook answer carries, with its ``method`` field, or
+    None (no body, another content type, malformed, or no method named: nothing to run)."""
+    if not response.content:
+        return None
+    content_type = response.headers.get("Content-Type", "")
+    kind = content_type.split(";")[0].strip().lower()
+    raw: dict[str, Any]
+    if kind == "application/json":
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            return None
+        if not isinstance(body, dict):
+            return None
+        raw = body
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields: dict[str, list[bytes]] = {}
+        try:
+            tornado.httputil.parse_body_arguments(content_type, response.content, fields, {})
+        except tornado.httputil.HTTPInputError:
+            return None
+        raw = {key: values[-1].decode("utf-8", "replace") for key, values in fields.items()}
+    else:
+        return None
+    return raw if isinstance(raw.get("method"), str) else None
 
 
 class _MethodHandler(tornado.web.RequestHandler):

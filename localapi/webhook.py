@@ -1,14 +1,15 @@
-"""The webhook: setWebhook, deleteWebhook, getWebhookInfo, and delivering the queue to it."""
+"""The webhook: setWebhook, deleteWebhook, getWebhookInfo, delivering the queue to it, and the
+methods the bot's webhook answers carried (Telegram runs one given as the answer's body)."""
 
 from __future__ import annotations
 
 import copy
 import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from localapi.models import bad_request
+from localapi.models import ApiCall, bad_request
 from localapi.params import Params
 from localapi.updates import Updates
 
@@ -31,6 +32,8 @@ class Webhook(Updates):
     _webhook: WebhookSettings | None
     # Updates a webhook accepted, newest last, so that a test can have one re-delivered.
     _delivered: deque[tuple[int, str, dict[str, Any]]]
+    # Methods run from webhook answers, oldest first: not HTTP calls, so not in ``calls()``.
+    _webhook_replies: deque[ApiCall]
 
     @property
     def webhook_active(self) -> bool:
@@ -60,6 +63,20 @@ class Webhook(Updates):
         """Updates the webhook accepted, oldest first, as they were posted."""
         with self.cond:
             return [{"update_id": u, kind: copy.deepcopy(p)} for u, kind, p in self._delivered]
+
+    def record_webhook_reply(self, call: ApiCall) -> None:
+        with self.cond:
+            self._webhook_replies.append(call)
+            self._touch()
+
+    def webhook_replies(self, method: str | None = None) -> list[ApiCall]:
+        wanted = method.lower() if method else None
+        with self.cond:
+            return [
+                replace(call, params=copy.deepcopy(call.params))
+                for call in self._webhook_replies
+                if wanted is None or call.method.lower() == wanted
+            ]
 
     def redeliver(self, update_id: int) -> None:
         """Deliver an accepted update again, with the same update_id, as Telegram does when

@@ -7,7 +7,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -518,21 +518,31 @@ def test_injected_timeout_after_apply(api: LocalBotApi, bot: BotClient) -> None:
 # ---------------------------------------------------------------------------- webhooks
 
 
+Reply = tuple[str, bytes]  # a webhook answer's Content-Type and body
+
+
 class _Receiver:
-    """A tiny webhook endpoint on 127.0.0.1 that records what it got."""
+    """A tiny webhook endpoint on 127.0.0.1 that records what it got; `reply` may give an
+    update's answer a body (a method for the server to run)."""
 
     def __init__(self) -> None:
         self.received: queue.Queue[tuple[dict[str, str], dict[str, Any]]] = queue.Queue()
         self.status = 200
+        self.reply: Callable[[dict[str, Any]], Reply | None] = lambda update: None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.put((dict(self.headers), json.loads(body)))
+                update = json.loads(body)
+                receiver.received.put((dict(self.headers), update))
+                content_type, answer = receiver.reply(update) or ("", b"")
                 self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
+                self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep the test output clean."""
@@ -603,6 +613,104 @@ def test_webhook_failure_is_retried_and_reported(
     receiver.status = 200
     again = receiver.received.get(timeout=5)[1]
     assert again["update_id"] == first["update_id"]
+
+
+def _json_reply(**fields: Any) -> Reply:
+    return "application/json", json.dumps(fields).encode()
+
+
+def _settled(api: LocalBotApi) -> None:
+    """Every pending update accepted; a method an answer carried has run by then."""
+    deadline = time.monotonic() + 5
+    while api.pending_updates() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert api.pending_updates() == 0
+
+
+def test_a_webhook_answer_runs_the_method_it_carries(
+    api: LocalBotApi, bot: BotClient, receiver: _Receiver
+) -> None:
+    """As on Telegram: one method as the answer's body (JSON or form), run after the update is
+    accepted; its result goes to no one, it is not an HTTP call of the bot's."""
+    user = started_user(api)
+    sent = bot.ok("sendMessage", chat_id=user.id, text="Continue?", reply_markup=KEYBOARD)
+
+    def reply(update: dict[str, Any]) -> Reply | None:
+        if "callback_query" in update:
+            query = update["callback_query"]["id"]
+            return _json_reply(method="answerCallbackQuery", callback_query_id=query, text="Ok")
+        if update["message"]["text"] == "form, please":
+            form = f"method=sendMessage&chat_id={user.id}&text=Sent+from+the+answer"
+            return "application/x-www-form-urlencoded", form.encode()
+        return None
+
+    receiver.reply = reply
+    bot.ok("setWebhook", url=receiver.url)
+    query_id = user.press("No", message_id=sent["message_id"])
+    _settled(api)
+    assert user.callback_answers() == [
+        {"callback_query_id": query_id, "text": "Ok", "show_alert": False, "url": None,
+         "cache_time": 0}
+    ]  # fmt: skip
+    assert api.calls("answerCallbackQuery") == []
+    (ran,) = api.webhook_replies()
+    assert (ran.method, ran.params["callback_query_id"], ran.status, ran.applied) == (
+        "answerCallbackQuery", query_id, 200, True,
+    )  # fmt: skip
+    user.send_text("form, please")
+    _settled(api)
+    assert user.last_bot_message().text == "Sent from the answer"
+    assert [call.method for call in api.calls()] == ["sendMessage", "setWebhook"]
+    # Only the updates reached the webhook: a method's result is returned to no one.
+    kinds = []
+    while not receiver.received.empty():
+        kinds.append(sorted(receiver.received.get()[1]))
+    assert kinds == [["message", "update_id"], ["callback_query", "update_id"],
+                     ["message", "update_id"]]  # fmt: skip
+
+
+def test_a_failing_or_refused_webhook_answer_is_dropped(
+    api: LocalBotApi, bot: BotClient, receiver: _Receiver
+) -> None:
+    """Errors of the carried method are ignored (the update still counts as delivered); an
+    answer that is not a success runs nothing; a body without a method is no method."""
+    user = started_user(api)
+    sent = bot.ok("sendMessage", chat_id=user.id, text="Continue?", reply_markup=KEYBOARD)
+    bot.ok("setWebhook", url=receiver.url)
+    _settled(api)
+    receiver.received.get(timeout=5)  # /start
+    answers = iter(
+        [
+            _json_reply(method="answerCallbackQuery", callback_query_id="no-such-query"),
+            _json_reply(method="sendTelepathy", chat_id=user.id),
+            _json_reply(ok=True),
+            ("text/plain", b"method=sendMessage"),
+        ]
+    )
+    receiver.reply = lambda update: next(answers)
+    user.press("No", message_id=sent["message_id"])
+    user.send_text("two")
+    user.send_text("three")
+    user.send_text("four")
+    _settled(api)
+    assert [(c.method, c.status, c.applied, c.error) for c in api.webhook_replies()] == [
+        ("answerCallbackQuery", 400, False,
+         "Bad Request: query is too old and response timeout expired or query ID is invalid"),
+        ("sendTelepathy", 404, False, "Not Found"),
+    ]  # fmt: skip
+    assert "last_error_message" not in bot.ok("getWebhookInfo")
+    while not receiver.received.empty():
+        receiver.received.get()
+    receiver.status = 500
+    receiver.reply = lambda update: _json_reply(method="sendMessage", chat_id=user.id, text="x")
+    user.send_text("five")
+    first = receiver.received.get(timeout=5)[1]
+    assert receiver.received.get(timeout=5)[1] == first  # again: the answer was not a success
+    receiver.status = 200
+    receiver.reply = lambda update: None
+    _settled(api)
+    assert [m.text for m in user.bot_messages()] == ["Continue?"]
+    assert len(api.webhook_replies()) == 2
 
 
 def test_delete_webhook_returns_to_polling(api: LocalBotApi, bot: BotClient) -> None:
