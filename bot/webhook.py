@@ -6,6 +6,12 @@ for the handlers, so an update the process dies on is re-delivered by Telegram, 
 processes can serve one bot behind a load balancer: the Redis draft lock keeps each person's
 updates one at a time across them, and `bot.dedupe` runs a re-delivered update only once.
 
+A press is answered in the HTTP answer (`bot.webhook_reply`): its body carries the
+`answerCallbackQuery`, which Telegram runs, so the press costs no call of its own. Every
+answered press update carries one: the handlers' answer, else an empty one (a handler that
+forgot, or a re-delivery of an update handled already, whose first answer may have been lost
+with the HTTP answer; a second answer to an answered press is refused and ignored by Telegram).
+
 Hostile traffic: a request must send its headers within `HEADER_TIMEOUT` and its body within
 `BODY_TIMEOUT` seconds; at most `open_connections` connections are open at once (fewer when the
 process may open few files). A new connection beyond that closes the oldest one still waiting
@@ -30,6 +36,7 @@ import tornado.web
 from telegram import Update
 from telegram.ext import Application
 
+from bot import webhook_reply
 from bot.dedupe import Claim, MemoryUpdateDeduper, UpdateDeduper
 from bot.guarded_server import (
     BODY_TIMEOUT,
@@ -101,13 +108,16 @@ class WebhookServer:
     def secret_matches(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.secret)
 
-    async def handle(self, payload: dict[str, Any]) -> int:
-        """Handle one update unless it was handled already; the HTTP status to answer.
+    async def handle(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+        """Handle one update unless it was handled already: the HTTP status to answer, and the
+        Bot API method the answer carries (None: an empty answer).
 
         503 (Telegram retries later) when the same update is being handled elsewhere right
         now, or when the claims cannot be read: an update is never dropped on a guess.
         """
         update = Update.de_json(payload, self.app.bot)
+        press = update.callback_query
+        fallback = None if press is None else webhook_reply.answer_press(press.id)
         self.in_flight += 1
         self.idle.clear()
         try:
@@ -115,18 +125,20 @@ class WebhookServer:
                 verdict, token = await self.deduper.claim(update.update_id)
             except StateUnavailable as error:
                 rate_limited("update claims unavailable: %s", describe(error))
-                return 503
+                return 503, None
             if verdict is Claim.DONE:
-                return 200
+                return 200, fallback
             if verdict is Claim.BUSY:
-                return 503
-            try:
-                await self.processor.process_update(update, self.app.process_update(update))
-            except BaseException:
-                await _quietly(self.deduper.release(update.update_id, token))
-                raise
+                return 503, None
+            with webhook_reply.collecting() as slot:
+                try:
+                    await self.processor.process_update(update, self.app.process_update(update))
+                except BaseException:
+                    await _quietly(self.deduper.release(update.update_id, token))
+                    raise
             await _quietly(self.deduper.confirm(update.update_id, token))
-            return 200
+            body = slot.answer_body()
+            return 200, body if body is not None or slot.press_answered else fallback
         finally:
             self.in_flight -= 1
             if self.in_flight == 0:
@@ -166,7 +178,11 @@ class _UpdateHandler(tornado.web.RequestHandler):
             payload = json.loads(b"".join(self._chunks))
             if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
                 raise ValueError("not an update")
-            self.set_status(await self.server.handle(payload))
+            status, answer = await self.server.handle(payload)
+            self.set_status(status)
+            if answer is not None:
+                self.set_header("Content-Type", "application/json")
+                self.write(json.dumps(answer, ensure_ascii=False))
         except (
             ValueError, TypeError, KeyError, AttributeError,
             OverflowError, RecursionError, OSError,
