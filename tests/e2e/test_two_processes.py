@@ -56,15 +56,21 @@ class _Forward(BaseHTTPRequestHandler):
             k: v for k, v in self.headers.items() if k.lower().startswith(("x-", "content-t"))
         }
         request = urllib.request.Request(self.server.next_backend(), data=body, headers=headers)  # noqa: S310
+        answer, content_type = b"", ""
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local
-                status = response.status
+                status, answer = response.status, response.read()
+                content_type = response.headers.get("Content-Type", "")
         except urllib.error.HTTPError as error:
             status = error.code
         except OSError:
             status = 502
         self.send_response(status)
+        if content_type:  # the answer may carry a method for Telegram to run (a press's answer)
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args: object) -> None:
         """Quiet: requests carry updates."""
@@ -129,6 +135,11 @@ def test_two_processes_share_the_work_and_lose_nothing(
     assert all(count > PEOPLE for count in server.served.values()), server.served
     assert len(set(references)) == PEOPLE
     assert sorted(asyncio.run(_references(database))) == sorted(references)  # none lost or twice
+    # Every press answered, each in the webhook's answer that came back through the balancer.
+    presses = [u["callback_query"]["id"] for u in api.delivered_updates() if "callback_query" in u]
+    answered = [a["callback_query_id"] for person in people for a in person.callback_answers()]
+    assert sorted(answered) == sorted(presses)
+    assert api.calls("answerCallbackQuery") == []
 
 
 async def _references(url: str) -> list[str]:
