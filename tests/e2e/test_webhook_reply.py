@@ -85,6 +85,11 @@ def test_long_polling_still_answers_a_press_by_a_call(api: LocalBotApi, bot: Bot
     command(person, "/start", expect="Choose your language")
     query_id = person.press("English")
     eventually(lambda: bool(person.callback_answers()), what="the press answered")
+    # The answer comes before the next screen: wait for that screen before pressing on it.
+    eventually(
+        lambda: any("not end-to-end encrypted" in m.visible_text for m in person.bot_messages()),
+        what="the consent screen",
+    )
     assert [c.params["callback_query_id"] for c in api.calls("answerCallbackQuery")] == [query_id]
     assert api.webhook_replies() == []
     tap(person, "I understand, continue", expect="Who needs help?")
