@@ -16,11 +16,10 @@ from casework import codewords
 from localapi import FakeUser, LocalBotApi
 from locales.translator import Translator
 from storage import schema
-from storage.db import make_engine
 from tests.e2e.conftest import SettingsFactory
 from tests.e2e.flows import REFERENCE
 from tests.support.database import dump_rows
-from tests.support.dbfiles import database_files
+from tests.support.dbfiles import database_files_at
 from tests.support.people import command, say, tap
 from tests.support.redisfiles import every_string, start_aof_redis
 from tests.support.servers import PostgresServer
@@ -178,7 +177,7 @@ def test_canary_the_web_path_leaves_no_answer_passphrase_or_address_at_rest_or_i
         strings = every_string(aof.directory)
         client.close()
     rows = dump_rows(settings.database)
-    files = _database_files(settings.database, server)
+    files = database_files_at(settings.database, server)
     log_text = captured_logs.getvalue() + web.log_text()
     assert "DEBUG" in web.log_text(), "the web door should have logged at DEBUG"
     # What is stored in the clear is found where it is: the searches below can see.
@@ -242,20 +241,6 @@ async def _web_visits(url: str, volunteer: FakeUser, client: redis.Redis) -> tup
     finally:
         for opened in door.clients:
             await opened.aclose()
-
-
-def _database_files(url: str, server: PostgresServer | None) -> bytes:
-    """The database's own files: SQLite's file and its -wal; PostgreSQL's, after a CHECKPOINT,
-    this database's directory (its write-ahead log is searched by `_in_wal`)."""
-
-    async def read() -> bytes:
-        engine = make_engine(url)
-        try:
-            return await database_files(engine, server)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
 
 
 def _in_wal(server: PostgresServer, since: float, values: list[str]) -> list[str]:

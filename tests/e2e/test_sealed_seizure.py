@@ -32,10 +32,9 @@ from storage.slow_pseudonyms import MEMORY_KIB, SlowPseudonymizer
 from storage.volunteers import volunteer_record
 from tests.e2e.flows import submit_request
 from tests.e2e.sealed import SealedPair, start_sealed
-from tests.support.dbfiles import database_files, found
+from tests.support.dbfiles import database_files_at, found
 from tests.support.people import command, eventually, say
 from tests.support.redisfiles import AofRedis, every_string, openable_drafts, start_aof_redis
-from tests.support.servers import PostgresServer
 
 # Ids long enough that no other number in the files contains them by chance.
 PEOPLE = (7314403301, 7314403302)
@@ -81,17 +80,6 @@ def _tables(url: str) -> list[tuple[str, list[dict[str, object]]]]:
                     rows = (await connection.execute(select(table))).mappings().all()
                     out.append((table.name, [dict(row) for row in rows]))
                 return out
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
-
-
-def _files(url: str, server: PostgresServer | None) -> bytes:
-    async def read() -> bytes:
-        engine = make_engine(url)
-        try:
-            return await database_files(engine, server)
         finally:
             await engine.dispose()
 
@@ -151,11 +139,11 @@ def test_a_seized_intake_host_opens_nothing_submitted(
                    what="the sent questionnaires gone from Redis's files")  # fmt: skip
         # The sent delivery's bytes (chat id and text, which the intake's key opens) leave the
         # database's files too (PostgreSQL: VACUUM FULL; SQLite: secure_delete, checkpoint).
-        eventually(lambda: found(sent, _files(database_url, server)) == [], timeout=30,
+        eventually(lambda: found(sent, database_files_at(database_url, server)) == [], timeout=30,
                    what="the sent delivery gone from the database files")  # fmt: skip
         # Seized while running: its database and Redis as they are now.
         tables = _tables(database_url)
-        files = _files(database_url, server)
+        files = database_files_at(database_url, server)
         strings = every_string(seized_redis.directory)
 
     desk_key_id = parse_desk_public_key(pair.desk_public).key_id

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import make_engine
 from tests.storage.raw import read_sqlite_files
 from tests.support.servers import PostgresServer
 
@@ -29,6 +32,19 @@ async def database_files(engine: AsyncEngine, server: PostgresServer | None) -> 
         return read_sqlite_files(database)
     assert server is not None
     return await postgres_files(engine, server)
+
+
+def database_files_at(url: str, server: PostgresServer | None) -> bytes:
+    """`database_files` of the database at `url`, from synchronous test code (its own engine)."""
+
+    async def read() -> bytes:
+        engine = make_engine(url)
+        try:
+            return await database_files(engine, server)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
 
 
 def found(secrets: list[bytes], files: bytes) -> list[int]:
