@@ -563,40 +563,62 @@ class LocalBotApi:
     # ---------------------------------------------------------------------- webhooks
 
     async def _webhook_loop(self) -> None:
-        """POST pending updates to the webhook, oldest first, one at a time, until accepted.
+        """POST pending updates to the webhook until each is accepted: several at once, one per
+        chat at a time (see :class:`localapi.webhook.Webhook`).
 
         httpx (always installed: python-telegram-bot depends on it) rather than tornado's
         client, because a delivery cancelled at shutdown must close its socket quietly.
         """
-        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
-            while not self._stopping:
-                item = self.state.webhook_next()
-                if item is None:
-                    await self._wait_change(None, 5.0)
-                    continue
-                update_id, body, url, secret = item
-                headers = {"Content-Type": "application/json"}
-                if secret:
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-                error: str | None = None
-                try:
-                    response = await client.post(
-                        url, content=json.dumps(body, ensure_ascii=False), headers=headers
-                    )
-                    if not response.is_success:
-                        error = (
-                            f"Wrong response from the webhook: {response.status_code} "
-                            f"{response.reason_phrase}"
-                        )
-                except httpx.HTTPError as exc:
-                    error = f"Connection failed: {type(exc).__name__}"
-                if error is None:
-                    self._run_webhook_reply(response)
-                    self.state.webhook_delivered(update_id, url)
-                else:
-                    _log.debug("webhook delivery failed, will retry")
-                    self.state.webhook_failed(url, error)
-                    await asyncio.sleep(self.webhook_retry_delay)
+        deliveries: set[asyncio.Task[None]] = set()
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+        async with httpx.AsyncClient(timeout=10, trust_env=False, limits=limits) as client:
+            try:
+                while not self._stopping:
+                    item = self.state.webhook_next()
+                    if item is None:
+                        await self._wait_change(None, 5.0)
+                        continue
+                    task = asyncio.create_task(self._deliver(client, *item))
+                    deliveries.add(task)
+                    task.add_done_callback(deliveries.discard)
+            finally:
+                for task in deliveries:
+                    task.cancel()
+                await asyncio.gather(*deliveries, return_exceptions=True)
+
+    async def _deliver(
+        self, client: httpx.AsyncClient, update_id: int, body: dict[str, Any], url: str,
+        secret: str | None,
+    ) -> None:  # fmt: skip
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        error: str | None = None
+        try:
+            response = await client.post(
+                url, content=json.dumps(body, ensure_ascii=False), headers=headers
+            )
+            if not response.is_success:
+                error = (
+                    f"Wrong response from the webhook: {response.status_code} "
+                    f"{response.reason_phrase}"
+                )
+        except httpx.HTTPError as exc:
+            error = f"Connection failed: {type(exc).__name__}"
+        except asyncio.CancelledError:
+            self.state.webhook_release(update_id)
+            raise
+        if error is None:
+            self._run_webhook_reply(response)
+            self.state.webhook_delivered(update_id, url)
+        else:
+            _log.debug("webhook delivery failed, will retry")
+            self.state.webhook_failed(url, error)
+            # The chat stays held through the pause, so its next update cannot overtake it.
+            try:
+                await asyncio.sleep(self.webhook_retry_delay)
+            finally:
+                self.state.webhook_release(update_id)
 
     def _run_webhook_reply(self, response: httpx.Response) -> None:
         """Run the method an accepted delivery's answer carries, if any, before the update

@@ -64,6 +64,7 @@ class BotState(CallsAndFaults, Webhook, MessageMethods, ProfileMethods, UserSide
         self._updates = deque()
         self._delivered = deque(maxlen=1000)
         self._webhook_replies = deque(maxlen=20_000)
+        self._in_flight = {}
         self._next_update_id = 1
         self._allowed_updates = None
         self._next_user_id = 100_000_001

@@ -26,14 +26,34 @@ class WebhookSettings:
     last_error_message: str | None = None
 
 
+def chat_of(kind: str, payload: dict[str, Any]) -> int | None:
+    """The chat an update belongs to, for the one-at-a-time-per-chat rule (None: no chat)."""
+    if kind == "callback_query":
+        message = payload.get("message") or {}
+        chat = message.get("chat") or payload.get("from") or {}
+    else:
+        chat = payload.get("chat") or payload.get("from") or {}
+    value = chat.get("id")
+    return value if isinstance(value, int) else None
+
+
 class Webhook(Updates):
-    """While a webhook is set the server POSTs the oldest update to it instead of getUpdates."""
+    """While a webhook is set the server POSTs updates to it instead of getUpdates.
+
+    As Telegram does, up to the webhook's ``max_connections`` deliveries are in flight at once,
+    but only one per chat: the next update of a chat is posted once the previous one was
+    answered, so a chat's updates arrive in order while other chats' go in parallel (the Bot
+    API's ``max_connections``; grammY's documentation, "Deployment types: ending webhook
+    requests in time", describes the per-chat order).
+    """
 
     _webhook: WebhookSettings | None
     # Updates a webhook accepted, newest last, so that a test can have one re-delivered.
     _delivered: deque[tuple[int, str, dict[str, Any]]]
     # Methods run from webhook answers, oldest first: not HTTP calls, so not in ``calls()``.
     _webhook_replies: deque[ApiCall]
+    # Updates posted and not yet answered, and the chats they belong to.
+    _in_flight: dict[int, int | None]
 
     @property
     def webhook_active(self) -> bool:
@@ -41,23 +61,46 @@ class Webhook(Updates):
             return self._webhook is not None
 
     def webhook_next(self) -> tuple[int, dict[str, Any], str, str | None] | None:
-        """The oldest pending update and where to POST it, or None when there is nothing to do."""
+        """The oldest pending update that may be posted now and where to POST it, or None:
+        nothing pending, ``max_connections`` deliveries in flight, or every pending update's
+        chat waiting for the answer to an earlier one. The update counts as in flight until
+        :meth:`webhook_delivered` or :meth:`webhook_release`."""
         with self.cond:
-            if self._webhook is None or not self._updates:
+            hook = self._webhook
+            if hook is None or len(self._in_flight) >= hook.max_connections:
                 return None
-            update_id, kind, payload = self._updates[0]
-            body = {"update_id": update_id, kind: copy.deepcopy(payload)}
-            return update_id, body, self._webhook.url, self._webhook.secret_token
+            busy = {chat for chat in self._in_flight.values() if chat is not None}
+            for update_id, kind, payload in self._updates:
+                if update_id in self._in_flight:
+                    continue
+                chat = chat_of(kind, payload)
+                if chat is not None and chat in busy:
+                    continue
+                self._in_flight[update_id] = chat
+                body = {"update_id": update_id, kind: copy.deepcopy(payload)}
+                return update_id, body, hook.url, hook.secret_token
+            return None
 
     def webhook_delivered(self, update_id: int, url: str) -> None:
         with self.cond:
+            self._in_flight.pop(update_id, None)
+            self._notify()
             if self._webhook is None or self._webhook.url != url:
                 return
-            if self._updates and self._updates[0][0] == update_id:
-                self._delivered.append(self._updates.popleft())
-                self._webhook.last_error_date = None
-                self._webhook.last_error_message = None
-                self._touch()
+            for entry in self._updates:
+                if entry[0] == update_id:
+                    self._updates.remove(entry)
+                    self._delivered.append(entry)
+                    break
+            self._webhook.last_error_date = None
+            self._webhook.last_error_message = None
+            self._touch()
+
+    def webhook_release(self, update_id: int) -> None:
+        """A delivery that was not accepted is no longer in flight: its chat may be tried again."""
+        with self.cond:
+            self._in_flight.pop(update_id, None)
+            self._notify()
 
     def delivered_updates(self) -> list[dict[str, Any]]:
         """Updates the webhook accepted, oldest first, as they were posted."""

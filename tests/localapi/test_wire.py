@@ -529,6 +529,8 @@ class _Receiver:
         self.received: queue.Queue[tuple[dict[str, str], dict[str, Any]]] = queue.Queue()
         self.status = 200
         self.reply: Callable[[dict[str, Any]], Reply | None] = lambda update: None
+        # Called before answering, on the request's own thread: a test may hold an answer back.
+        self.gate: Callable[[dict[str, Any]], None] = lambda update: None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -536,6 +538,7 @@ class _Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 update = json.loads(body)
                 receiver.received.put((dict(self.headers), update))
+                receiver.gate(update)
                 content_type, answer = receiver.reply(update) or ("", b"")
                 self.send_response(receiver.status)
                 if content_type:
@@ -613,6 +616,59 @@ def test_webhook_failure_is_retried_and_reported(
     receiver.status = 200
     again = receiver.received.get(timeout=5)[1]
     assert again["update_id"] == first["update_id"]
+
+
+def _texts_received(receiver: _Receiver, count: int) -> list[str]:
+    return [receiver.received.get(timeout=5)[1]["message"]["text"] for _ in range(count)]
+
+
+def _nothing_more(receiver: _Receiver) -> bool:
+    """No further delivery within half a second (while an answer is held back)."""
+    try:
+        receiver.received.get(timeout=0.5)
+    except queue.Empty:
+        return True
+    return False
+
+
+def test_webhook_deliveries_run_in_parallel_but_one_at_a_time_per_chat(
+    api: LocalBotApi, bot: BotClient, receiver: _Receiver
+) -> None:
+    """As on Telegram: other chats' updates are posted while one chat's answer is pending,
+    and that chat's next update waits for the answer, so each chat's updates stay in order."""
+    release = threading.Event()
+    receiver.gate = lambda update: release.wait(10) if update["message"]["text"] == "a1" else None
+    slow, other = api.user(), api.user()
+    slow.send_text("a1")
+    slow.send_text("a2")
+    other.send_text("b1")
+    other.send_text("b2")
+    bot.ok("setWebhook", url=receiver.url)
+    # a1 is held: b1 and b2 arrive meanwhile (a1 and b1 are posted at once, either may come
+    # first), a2 does not overtake a1.
+    received = _texts_received(receiver, 3)
+    assert sorted(received) == ["a1", "b1", "b2"]
+    assert received.index("b1") < received.index("b2")
+    assert _nothing_more(receiver)
+    release.set()
+    assert _texts_received(receiver, 1) == ["a2"]
+    _settled(api)
+
+
+def test_webhook_max_connections_bounds_the_deliveries_in_flight(
+    api: LocalBotApi, bot: BotClient, receiver: _Receiver
+) -> None:
+    release = threading.Event()
+    receiver.gate = lambda update: release.wait(10)
+    first, second = api.user(), api.user()
+    first.send_text("one")
+    second.send_text("two")
+    bot.ok("setWebhook", url=receiver.url, max_connections=1)
+    assert _texts_received(receiver, 1) == ["one"]
+    assert _nothing_more(receiver)  # the only connection is busy with the first chat
+    release.set()
+    assert _texts_received(receiver, 1) == ["two"]
+    _settled(api)
 
 
 def _json_reply(**fields: Any) -> Reply:
