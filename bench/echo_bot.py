@@ -6,7 +6,7 @@ It processes up to 256 updates at once, like the intake bot's update processor, 
 comparison measures the work per update rather than python-telegram-bot's default of handling
 updates one at a time.
 
-Configuration from the environment (set by surge.py): ECHO_BOT_TOKEN, ECHO_API_URL (the
+Configuration from the environment (set by surge.py): PEER_BOT_TOKEN, PEER_API_URL (the
 ``base_url``, e.g. ``http://127.0.0.1:PORT/bot``). Stops on SIGINT or SIGTERM.
 """
 
@@ -41,8 +41,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     builder = (
         ApplicationBuilder()
-        .token(os.environ["ECHO_BOT_TOKEN"])
-        .base_url(os.environ["ECHO_API_URL"])
+        .token(os.environ["PEER_BOT_TOKEN"])
+        .base_url(os.environ["PEER_API_URL"])
         .request(HTTPXRequest(connection_pool_size=64))
         .get_updates_request(HTTPXRequest())
         .concurrent_updates(256)

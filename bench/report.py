@@ -15,8 +15,10 @@ from typing import Any
 
 from bench.metered import CHAT_SCOPED, Phase
 from bench.observe import DraftSample, Sample
-from bench.people import INTAKE_STEPS, DeskWork, Outcome
+from bench.people import INTAKE_STEPS, PEER_CALLS, DeskWork, Outcome
 from bench.processes import ROOT
+
+PEER_NAMES = tuple(PEER_CALLS)
 
 
 @dataclass
@@ -179,6 +181,17 @@ def check_cases(result: PhaseResult) -> dict[str, Any]:
     return checked
 
 
+def check_calls(result: PhaseResult, per_person: dict[str, int]) -> dict[str, Any]:
+    """A peer's calls against what its people's streams ask for: none lost, none doubled."""
+    people = len(result.outcomes)
+    calls = result.phase.calls
+    return {
+        "bot_calls_expected": {method: n * people for method, n in per_person.items()},
+        "bot_calls_missing": sum(max(0, n * people - calls[m]) for m, n in per_person.items()),
+        "bot_calls_extra": sum(max(0, calls[m] - per_person.get(m, 0) * people) for m in calls),
+    }
+
+
 def draft_summary(samples: list[DraftSample]) -> dict[str, Any]:
     useful = [s for s in samples if s.sampled]
     if not useful:
@@ -227,71 +240,78 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+COLOURS = {
+    "intake": "tab:red",
+    "sealed": "tab:green",
+    "echo": "tab:blue",
+    "same_calls": "tab:purple",
+    "aiogram": "tab:olive",
+}
+LABELS = {"intake": "intake bot", "sealed": "sealed intake bot", "echo": "echo bot",
+          "same_calls": "same-calls bot (PTB)", "aiogram": "same-calls bot (aiogram)"}  # fmt: skip
+
+
 def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
+    """Over time, each bot from its own surge's start: updates delivered per second and the
+    next screen's latency; below, every bot side by side: its rate and its next screen p50."""
     import matplotlib  # the optional `bench` extra, only needed here
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
-    colours = {"intake": "tab:red", "echo": "tab:blue", "sealed": "tab:green"}
-    names = {"intake": "intake bot", "echo": "echo bot", "sealed": "sealed intake bot"}
+    figure, (top, middle, bars) = plt.subplots(
+        3, 1, figsize=(11, 11), gridspec_kw={"height_ratios": [3, 3, 2]}
+    )
+    width = 2.0
+    shown: list[tuple[str, float, float]] = []
     for key, result in results.items():
         phase = result.phase
         if phase.started_at is None:
             continue
-        start = phase.started_at
+        start, colour, name = phase.started_at, COLOURS.get(key, "tab:gray"), LABELS.get(key, key)
         series = bins(phase.delivered, start, 1.0)
         if series:
-            top.plot(
-                [x for x, _ in series],
-                [y for _, y in series],
-                color=colours[key],
-                label=f"{names[key]}: updates delivered/s",
-            )
-        scoped = bins((at for at, m in phase.call_times if m in CHAT_SCOPED), start, 1.0)
-        if scoped and key == "intake":
-            top.plot(
-                [x for x, _ in scoped],
-                [y for _, y in scoped],
-                color=colours[key],
-                linestyle=":",
-                label=f"{names[key]}: its calls with a chat_id /s",
-            )
-        xs = [at - start for at, _ in phase.reply_latencies]
-        ys = [max(latency * 1000, 0.1) for _, latency in phase.reply_latencies]
-        bottom.scatter(xs, ys, s=2, alpha=0.15, color=colours[key])
-        width = 2.0
-        binned = latency_bins(phase.reply_latencies, start, width)
-        bottom.plot(
+            top.plot([x for x, _ in series], [y for _, y in series], color=colour, label=name)
+        binned = latency_bins(phase.screen_latencies, start, width)
+        middle.plot(
             [b[0] + width / 2 for b in binned],
             [b[1] for b in binned],
-            color=colours[key],
-            label=f"{names[key]}: reply latency p50",
+            color=colour,
+            label=f"{name}: p50",
         )
-        bottom.plot(
+        middle.plot(
             [b[0] + width / 2 for b in binned],
             [b[2] for b in binned],
-            color=colours[key],
+            color=colour,
             linestyle="--",
-            label=f"{names[key]}: reply latency p95",
+            label=f"{name}: p95",
         )
-        if key == "intake":
-            screens = latency_bins(phase.screen_latencies, start, width)
-            bottom.plot(
-                [b[0] + width / 2 for b in screens],
-                [b[1] for b in screens],
-                color="tab:orange",
-                label="intake bot: next question shown, p50",
-            )
-    top.set_ylabel("updates / s")
-    top.legend(loc="upper right")
+        summary = summarize(result)
+        shown.append(
+            (key, summary["updates_per_second"] or 0.0, summary["screen_latency_ms"]["p50"] or 0.0)
+        )
+    top.set_ylabel("updates delivered / s")
+    top.legend(loc="upper right", fontsize="small")
     top.grid(alpha=0.3)
-    bottom.set_yscale("log")
-    bottom.set_ylabel("latency (ms, log)")
-    bottom.set_xlabel("seconds since the surge began (update enqueued)")
-    bottom.legend(loc="upper right", fontsize="small")
-    bottom.grid(alpha=0.3, which="both")
+    middle.set_yscale("log")
+    middle.set_ylabel("next screen (ms, log)")
+    middle.set_xlabel("seconds since each bot's surge began (update enqueued)")
+    middle.legend(loc="upper right", fontsize="x-small", ncol=2)
+    middle.grid(alpha=0.3, which="both")
+    xs = range(len(shown))
+    rate = bars.bar(
+        [x - 0.2 for x in xs], [r for _, r, _ in shown], 0.4,
+        color=[COLOURS.get(k, "tab:gray") for k, _, _ in shown],
+    )  # fmt: skip
+    bars.bar_label(rate, fmt="%.0f /s", fontsize="small")
+    latency = bars.twinx()
+    screen = latency.bar(
+        [x + 0.2 for x in xs], [p for _, _, p in shown], 0.4, color="lightgray", hatch="//"
+    )
+    latency.bar_label(screen, fmt="%.0f ms", fontsize="small")
+    bars.set_xticks(list(xs), [LABELS.get(k, k) for k, _, _ in shown], fontsize="small")
+    bars.set_ylabel("updates handled / s (coloured)")
+    latency.set_ylabel("next screen p50, ms (grey)")
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -299,7 +319,8 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
 
 
 def table(report: dict[str, Any]) -> str:
-    intake, echo = report.get("intake") or {}, report.get("echo") or {}
+    intake = report.get("intake") or {}
+    peers = [name for name in PEER_NAMES if report.get(name)]
 
     def cell(data: dict[str, Any], *path: str) -> str:
         value: Any = data
@@ -307,7 +328,7 @@ def table(report: dict[str, Any]) -> str:
             value = value.get(key) if isinstance(value, dict) else None
         return "-" if value is None else str(value)
 
-    both = [
+    every = [
         ("wall time of the surge (s)", ("wall_seconds",)),
         ("updates delivered", ("updates_delivered",)),
         ("updates handled per s", ("updates_per_second",)),
@@ -322,6 +343,9 @@ def table(report: dict[str, Any]) -> str:
         ("Bot API calls per update", ("bot_calls_per_update",)),
         ("bot CPU ms per Bot API call", ("bot_cpu_ms_per_call",)),
     ]
+    peers_only = [
+        ("answers missing / extra", ("bot_calls_missing",), ("bot_calls_extra",)),
+    ]
     ours_only = [
         ("left without an answer", ("people_left_without_an_answer",)),
         ("told 'something went wrong'", ("people_told_something_went_wrong",)),
@@ -333,22 +357,22 @@ def table(report: dict[str, Any]) -> str:
         ("Redis bytes per active draft", ("redis_bytes_per_draft",)),
         ("database bytes per case", ("database_bytes_per_case",)),
     ]
-    rows = [
-        (
-            "people / completed",
-            f"{cell(intake, 'people')} / {cell(intake, 'completed')}",
-            f"{cell(echo, 'people')} / {cell(echo, 'completed')}",
+    columns = [intake, *(report[name] for name in peers)]
+    rows: list[list[str]] = [
+        ["people / completed", *(f"{cell(c, 'people')} / {cell(c, 'completed')}" for c in columns)],
+        *([name, *(cell(c, *path) for c in columns)] for name, path in every),
+        *(
+            [name, "", *(f"{cell(c, *lost)} / {cell(c, *extra)}" for c in columns[1:])]
+            for name, lost, extra in peers_only
         ),
-        *((name, cell(intake, *path), cell(echo, *path)) for name, path in both),
-        *((name, cell(intake, *path), "") for name, path in ours_only),
+        *([name, cell(intake, *path), *("" for _ in peers)] for name, path in ours_only),
     ]
-    width = max(len(name) for name, _, _ in rows)
-    lines = [f"{'':{width}}  {'intake bot':>14}  {'echo bot':>14}"]
-    lines += [f"{name:{width}}  {ours:>14}  {theirs:>14}" for name, ours, theirs in rows]
-    ratio = report.get("ratio", {}).get("throughput")
-    lines.append(
-        f"{'throughput ratio (intake/echo)':{width}}  {'-' if ratio is None else ratio:>14}"
-    )
+    ratios = report.get("ratio") or {}
+    rows += [[f"intake throughput / {name}'s", cell(ratios, name, "throughput")] for name in peers]
+    width = max(len(row[0]) for row in rows)
+    heads = ["intake bot", *(f"{name} bot" for name in peers)]
+    lines = [f"{'':{width}}" + "".join(f"  {head:>14}" for head in heads)]
+    lines += [f"{row[0]:{width}}" + "".join(f"  {c:>14}" for c in row[1:]) for row in rows]
     sealed = report.get("sealed") or {}
     for name, key in (
         ("sealed: pseudonym ms per id", "pseudonym_ms_per_id"),
@@ -412,6 +436,8 @@ def build_report(
         if key in ("intake", "sealed"):
             summary.update(check_cases(result))
             summary.update(draft_summary(result.drafts))
+        elif key in PEER_CALLS:
+            summary.update(check_calls(result, PEER_CALLS[key]))
         if result.profile is not None:
             summary["profile"] = result.profile
         if result.first_messages is not None:
@@ -445,20 +471,26 @@ def build_report(
                     1.0,
                 ),
             }
-    intake, echo = report.get("intake"), report.get("echo")
-    if intake and echo:
+    intake = report.get("intake")
 
-        def ratio(a: float | None, b: float | None) -> float | None:
-            return round(a / b, 3) if a and b else None
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a and b else None
 
+    if intake:
         report["ratio"] = {
-            "throughput": ratio(intake["updates_per_second"], echo["updates_per_second"]),
-            "reply_latency_p50": ratio(
-                intake["reply_latency_ms"]["p50"], echo["reply_latency_ms"]["p50"]
-            ),
-            "reply_latency_p95": ratio(
-                intake["reply_latency_ms"]["p95"], echo["reply_latency_ms"]["p95"]
-            ),
+            name: {
+                "throughput": ratio(intake["updates_per_second"], peer["updates_per_second"]),
+                **{
+                    f"{figure}_{p}": ratio(intake[key][p], peer[key][p])
+                    for figure, key in (
+                        ("reply_latency", "reply_latency_ms"),
+                        ("next_screen", "screen_latency_ms"),
+                    )
+                    for p in ("p50", "p95")
+                },
+            }
+            for name in PEER_NAMES
+            if (peer := report.get(name))
         }
     sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
     report["partial"] = (

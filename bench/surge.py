@@ -48,7 +48,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,10 +69,12 @@ try:
         desk_command,
         echo_person,
         intake_person,
+        peer_person,
         volunteer,
     )
     from bench.processes import ROOT, START_TIMEOUT, BotProcess
     from bench.report import PhaseResult, build_report, plot, table
+    from localapi import FakeUser
     from storage.crypto import generate_desk_key_pair, generate_master_key
     from storage.slow_pseudonyms import cost_per_id_seconds, years_to_try_every_id
     from tests.support.servers import (
@@ -86,7 +88,6 @@ try:
 except ImportError as missing:  # pragma: no cover - a hint for the wrong interpreter
     sys.exit(f"surge.py: {missing}; run it with the project's venv: .venv/bin/python {__file__}")
 
-ECHO_PEOPLE_BASE = 7_100_000
 INTAKE_PEOPLE_BASE = 7_200_000
 VOLUNTEER_BASE = 7_000_000
 SEALED_PEOPLE_BASE = 7_300_000
@@ -160,22 +161,40 @@ async def run_people(
     return outcomes
 
 
-async def echo_phase(
-    api: MeteredApi, args: argparse.Namespace, workdir: Path, deadline: float
+@dataclass(frozen=True)
+class Peer:
+    """A bot the intake bot is compared with: its script in bench/, the person who uses it and
+    where its people's ids begin."""
+
+    script: str
+    person: Callable[[Surge, FakeUser], Awaitable[Outcome]]
+    people_base: int
+
+
+PEERS = {
+    "echo": Peer("echo_bot.py", echo_person, 7_100_000),
+    "same_calls": Peer("same_calls_bot.py", peer_person, 7_130_000),
+    "aiogram": Peer("aiogram_bot.py", peer_person, 7_160_000),
+}
+
+
+async def peer_phase(
+    api: MeteredApi, args: argparse.Namespace, workdir: Path, deadline: float, name: str
 ) -> PhaseResult:
+    peer = PEERS[name]
     hub = Hub(asyncio.get_running_loop())
     users = [
-        api.user(ECHO_PEOPLE_BASE + n, language_code="en", first_name="Echo")
+        api.user(peer.people_base + n, language_code="en", first_name="Peer")
         for n in range(args.people)
     ]
     for user in users:
         hub.feeds[user.id] = Feed()
-    phase = Phase("echo", {user.id for user in users})
+    phase = Phase(name, {user.id for user in users})
     env = clean_env()
-    env.update(ECHO_BOT_TOKEN=api.token, ECHO_API_URL=api.base_url)
+    env.update(PEER_BOT_TOKEN=api.token, PEER_API_URL=api.base_url)
     api.meter.polled.clear()
     process = BotProcess(
-        "echo-bot", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, workdir
+        f"{name}-bot", [sys.executable, str(ROOT / "bench" / peer.script)], env, workdir
     )
     notes: list[str] = []
     series: list[Sample] = []
@@ -188,10 +207,10 @@ async def echo_phase(
         memory = asyncio.create_task(watch_memory(process, stop, series))
         surge = Surge(api, hub, phase, deadline, args)
         profiler = (
-            Profiler(process.pid, args.out / "latest-profile-echo.txt") if args.profile else None
+            Profiler(process.pid, args.out / f"latest-profile-{name}.txt") if args.profile else None
         )
         outcomes = await run_people(
-            surge, process, [lambda u=u: echo_person(surge, u) for u in users], notes
+            surge, process, [lambda u=u: peer.person(surge, u) for u in users], notes
         )
         profile = profiler.stop() if profiler else None
         stop.set()
@@ -440,14 +459,14 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("echo-bot", "intake-bot", "sealed-intake-bot", "desk-bot"):
+    for name in (*(f"{p}-bot" for p in PEERS), "intake-bot", "sealed-intake-bot", "desk-bot"):
         log = workdir / f"{name}.log"
         if log.exists():
             shutil.copyfile(log, out / f"latest-{name}.log")
 
 
 def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "ECHO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PEER_"))}
     env["PTB_TIMEDELTA"] = "1"
     return env
 
@@ -487,13 +506,13 @@ async def run(
     results: dict[str, PhaseResult],
     notes: list[str],
 ) -> None:
-    if not args.no_echo:
-        # The echo bot gets at most a quarter of the time, so the intake bot always runs.
-        echo_deadline = min(deadline, time.monotonic() + (deadline - time.monotonic()) / 4)
-        results["echo"] = await echo_phase(api, args, workdir, echo_deadline)
+    for name in args.peers:
+        # Each peer gets at most a sixth of the time left, so the intake bot always runs.
+        peer_deadline = min(deadline, time.monotonic() + (deadline - time.monotonic()) / 6)
+        results[name] = await peer_phase(api, args, workdir, peer_deadline, name)
         leftover = api.pending_updates()
         if leftover:
-            notes.append(f"{leftover} echo updates were left unconfirmed for the intake bot")
+            notes.append(f"{leftover} {name} updates were left unconfirmed for the next bot")
     # With --sealed the single process gets at most half of what is left, so sealed mode runs.
     intake_deadline = (
         min(deadline, time.monotonic() + (deadline - time.monotonic()) / 2)
@@ -553,7 +572,12 @@ def main(argv: list[str] | None = None) -> int:
         help="when people are left without an answer, write where the bot's tasks wait to its"
         " log (runs bench/bot_with_task_dump.py instead of intake-bot run)",
     )
-    parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help=f"the peers to run before the intake bot, comma-separated (default {','.join(PEERS)})",
+    )
+    parser.add_argument("--no-echo", action="store_true", help="run no peer (as --peers '')")
     parser.add_argument(
         "--sealed",
         action="store_true",
@@ -561,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
         " database of its own, and each mode's first-message cost",
     )
     args = parser.parse_args(argv)
+    args.peers = [] if args.no_echo else [p for p in args.peers.split(",") if p]
+    if set(args.peers) - set(PEERS):
+        parser.error(f"--peers: choose from {', '.join(PEERS)}")
     if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
         parser.error("--people must be 1..20000 and --volunteers 1..50")
     args.out.mkdir(parents=True, exist_ok=True)
