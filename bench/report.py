@@ -277,6 +277,7 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
             [b[0] + width / 2 for b in binned],
             [b[1] for b in binned],
             color=colour,
+            marker=".",
             label=f"{name}: p50",
         )
         middle.plot(
