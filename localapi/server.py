@@ -55,6 +55,7 @@ import logging
 import secrets
 import socket
 import threading
+from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
@@ -101,6 +102,7 @@ class LocalBotApi:
         timeout_hold: float = 15.0,
         callback_query_ttl: float = 60.0,
         webhook_retry_delay: float = 0.5,
+        webhook_connections: int = 1,
     ) -> None:
         """Configure the server; nothing listens until :meth:`start`.
 
@@ -108,7 +110,10 @@ class LocalBotApi:
         should exceed the client's read timeout). ``callback_query_ttl`` is how long, on the
         server clock, a callback query can still be answered; Telegram documents no exact
         figure, so this is an approximation. ``webhook_retry_delay`` is the pause before
-        re-delivering an update the webhook did not accept.
+        re-delivering an update the webhook did not accept. ``webhook_connections`` is how many
+        updates are posted to a webhook at once (at most its ``max_connections``, as Telegram
+        does): 1, the default, posts them one at a time, oldest first, each after the one before
+        was accepted; more posts the oldest ones not yet being posted, so their order is lost.
         """
         # Each server has its own token, as each real bot has: state a bot keeps per token in a
         # shared Redis (its polling lease, its handled update ids) never crosses between servers.
@@ -118,6 +123,7 @@ class LocalBotApi:
         self._port: int | None = None
         self.timeout_hold = timeout_hold
         self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_connections = max(1, webhook_connections)
         self.state = BotState(
             bot_id=bot_id,
             bot_username=bot_username,
@@ -563,40 +569,61 @@ class LocalBotApi:
     # ---------------------------------------------------------------------- webhooks
 
     async def _webhook_loop(self) -> None:
-        """POST pending updates to the webhook, oldest first, one at a time, until accepted.
+        """POST pending updates to the webhook, oldest first, until each is accepted, as many at
+        once as ``webhook_connections`` and the webhook's ``max_connections`` allow.
 
         httpx (always installed: python-telegram-bot depends on it) rather than tornado's
         client, because a delivery cancelled at shutdown must close its socket quietly.
         """
+        posting: dict[int, asyncio.Task[None]] = {}
         async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
-            while not self._stopping:
-                item = self.state.webhook_next()
-                if item is None:
-                    await self._wait_change(None, 5.0)
-                    continue
-                update_id, body, url, secret = item
-                headers = {"Content-Type": "application/json"}
-                if secret:
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-                error: str | None = None
-                try:
-                    response = await client.post(
-                        url, content=json.dumps(body, ensure_ascii=False), headers=headers
-                    )
-                    if not response.is_success:
-                        error = (
-                            f"Wrong response from the webhook: {response.status_code} "
-                            f"{response.reason_phrase}"
-                        )
-                except httpx.HTTPError as exc:
-                    error = f"Connection failed: {type(exc).__name__}"
-                if error is None:
-                    self._run_webhook_reply(response)
-                    self.state.webhook_delivered(update_id, url)
-                else:
-                    _log.debug("webhook delivery failed, will retry")
-                    self.state.webhook_failed(url, error)
-                    await asyncio.sleep(self.webhook_retry_delay)
+            try:
+                while not self._stopping:
+                    item = self.state.webhook_next(posting)
+                    if item is None or len(posting) >= min(self.webhook_connections, item[4]):
+                        await self._wait_change(None, 5.0)
+                        continue
+                    task = asyncio.create_task(self._post_update(client, item))
+                    posting[item[0]] = task
+                    task.add_done_callback(partial(self._posted, posting, item[0]))
+            finally:
+                for task in list(posting.values()):
+                    task.cancel()
+                await asyncio.gather(*posting.values(), return_exceptions=True)
+
+    def _posted(self, posting: dict[int, asyncio.Task[None]], update_id: int, _: object) -> None:
+        posting.pop(update_id, None)
+        self._wake()
+
+    async def _post_update(
+        self, client: httpx.AsyncClient, item: tuple[int, dict[str, Any], str, str | None, int]
+    ) -> None:
+        update_id, body, url, secret, _ = item
+        headers = {"Content-Type": "application/json"}
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        observer = self.state.observer
+        if observer is not None:
+            observer.updates_fetched([body], self.state.now())
+        error: str | None = None
+        try:
+            response = await client.post(
+                url, content=json.dumps(body, ensure_ascii=False), headers=headers
+            )
+            if not response.is_success:
+                error = (
+                    f"Wrong response from the webhook: {response.status_code} "
+                    f"{response.reason_phrase}"
+                )
+        except httpx.HTTPError as exc:
+            error = f"Connection failed: {type(exc).__name__}"
+        if error is None:
+            self._run_webhook_reply(response)
+            self.state.webhook_delivered(update_id, url)
+        else:
+            _log.debug("webhook delivery failed, will retry")
+            self.state.webhook_failed(url, error)
+            await asyncio.sleep(self.webhook_retry_delay)
 
     def _run_webhook_reply(self, response: httpx.Response) -> None:
         """Run the method an accepted delivery's answer carries, if any, before the update

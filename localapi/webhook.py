@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,24 +41,34 @@ class Webhook(Updates):
         with self.cond:
             return self._webhook is not None
 
-    def webhook_next(self) -> tuple[int, dict[str, Any], str, str | None] | None:
-        """The oldest pending update and where to POST it, or None when there is nothing to do."""
+    def webhook_next(
+        self, busy: Collection[int] = ()
+    ) -> tuple[int, dict[str, Any], str, str | None, int] | None:
+        """The oldest pending update not `busy` (being posted already), where to POST it and the
+        webhook's max_connections, or None when there is nothing to do."""
         with self.cond:
-            if self._webhook is None or not self._updates:
+            if self._webhook is None:
                 return None
-            update_id, kind, payload = self._updates[0]
-            body = {"update_id": update_id, kind: copy.deepcopy(payload)}
-            return update_id, body, self._webhook.url, self._webhook.secret_token
+            for update_id, kind, payload in self._updates:
+                if update_id in busy:
+                    continue
+                body = {"update_id": update_id, kind: copy.deepcopy(payload)}
+                hook = self._webhook
+                return update_id, body, hook.url, hook.secret_token, hook.max_connections
+            return None
 
     def webhook_delivered(self, update_id: int, url: str) -> None:
         with self.cond:
             if self._webhook is None or self._webhook.url != url:
                 return
-            if self._updates and self._updates[0][0] == update_id:
-                self._delivered.append(self._updates.popleft())
-                self._webhook.last_error_date = None
-                self._webhook.last_error_message = None
-                self._touch()
+            for entry in self._updates:
+                if entry[0] == update_id:
+                    self._updates.remove(entry)
+                    self._delivered.append(entry)
+                    self._webhook.last_error_date = None
+                    self._webhook.last_error_message = None
+                    self._touch()
+                    return
 
     def delivered_updates(self) -> list[dict[str, Any]]:
         """Updates the webhook accepted, oldest first, as they were posted."""

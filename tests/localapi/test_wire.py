@@ -615,6 +615,45 @@ def test_webhook_failure_is_retried_and_reported(
     assert again["update_id"] == first["update_id"]
 
 
+def test_a_webhook_is_posted_as_many_updates_at_once_as_its_max_connections(
+    receiver: _Receiver,
+) -> None:
+    """With ``webhook_connections`` above 1 (the surge benchmark's webhook mode), updates are
+    posted side by side as Telegram does, never more at once than setWebhook's max_connections;
+    each is accepted once."""
+    server = LocalBotApi(webhook_retry_delay=0.05, webhook_connections=10)
+    server.start()
+    lock, full = threading.Lock(), threading.Event()
+    inside = most = 0
+
+    def hold(update: dict[str, Any]) -> None:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+            if inside == 3:
+                full.set()
+        full.wait(10)  # the first three wait for each other: they are posted at once
+        with lock:
+            inside -= 1
+
+    receiver.reply = hold
+    try:
+        with httpx.Client(timeout=10) as http:
+            BotClient(server, http).ok("setWebhook", url=receiver.url, max_connections=3)
+        user = server.user()
+        for n in range(7):
+            user.send_text(f"update {n}")
+        texts = sorted(receiver.received.get(timeout=10)[1]["message"]["text"] for _ in range(7))
+        assert texts == [f"update {n}" for n in range(7)]
+        _settled(server)
+        assert full.is_set()
+        assert most == 3
+        assert len(server.delivered_updates()) == 7
+    finally:
+        server.stop()
+
+
 def _json_reply(**fields: Any) -> Reply:
     return "application/json", json.dumps(fields).encode()
 
