@@ -264,11 +264,14 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
     )
     width = 2.0
     shown: list[tuple[str, float, float]] = []
+    colours: list[str] = []
     for key, result in results.items():
         phase = result.phase
         if phase.started_at is None:
             continue
-        start, colour, name = phase.started_at, COLOURS.get(key, "tab:gray"), LABELS.get(key, key)
+        mode, _, bot = key.rpartition("/")
+        start, colour = phase.started_at, COLOURS.get(bot, "tab:gray")
+        name = LABELS.get(bot, bot) + (f" · {mode}" if mode else "")
         series = bins(phase.delivered, start, 1.0)
         if series:
             top.plot([x for x, _ in series], [y for _, y in series], color=colour, label=name)
@@ -289,8 +292,9 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
         )
         summary = summarize(result)
         shown.append(
-            (key, summary["updates_per_second"] or 0.0, summary["screen_latency_ms"]["p50"] or 0.0)
+            (name, summary["updates_per_second"] or 0.0, summary["screen_latency_ms"]["p50"] or 0.0)
         )
+        colours.append(colour)
     top.set_ylabel("updates delivered / s")
     top.legend(loc="upper right", fontsize="small")
     top.grid(alpha=0.3)
@@ -302,7 +306,7 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
     xs = range(len(shown))
     rate = bars.bar(
         [x - 0.2 for x in xs], [r for _, r, _ in shown], 0.4,
-        color=[COLOURS.get(k, "tab:gray") for k, _, _ in shown],
+        color=colours,
     )  # fmt: skip
     bars.bar_label(rate, fmt="%.0f /s", fontsize="small")
     latency = bars.twinx()
@@ -310,7 +314,8 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
         [x + 0.2 for x in xs], [p for _, _, p in shown], 0.4, color="lightgray", hatch="//"
     )
     latency.bar_label(screen, fmt="%.0f ms", fontsize="small")
-    bars.set_xticks(list(xs), [LABELS.get(k, k) for k, _, _ in shown], fontsize="small")
+    ticks = [n.replace(" (", "\n(").replace(" · ", "\n") for n, _, _ in shown]
+    bars.set_xticks(list(xs), ticks, fontsize="x-small")
     bars.set_ylabel("updates handled / s (coloured)")
     latency.set_ylabel("next screen p50, ms (grey)")
     figure.suptitle(title)
@@ -320,6 +325,15 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
 
 
 def table(report: dict[str, Any]) -> str:
+    lines = [] if not report.get("intake") else bots_table(report)
+    if report.get("webhook"):
+        lines += ["", "webhook mode:", *bots_table(report["webhook"])]
+    lines += sealed_lines(report)
+    return "\n".join(lines)
+
+
+def bots_table(report: dict[str, Any]) -> list[str]:
+    """One mode's bots side by side, the intake bot first."""
     intake = report.get("intake") or {}
     peers = [name for name in PEER_NAMES if report.get(name)]
 
@@ -374,6 +388,12 @@ def table(report: dict[str, Any]) -> str:
     heads = ["intake bot", *(f"{name} bot" for name in peers)]
     lines = [f"{'':{width}}" + "".join(f"  {head:>14}" for head in heads)]
     lines += [f"{row[0]:{width}}" + "".join(f"  {c:>14}" for c in row[1:]) for row in rows]
+    return lines
+
+
+def sealed_lines(report: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    width = 36
     sealed = report.get("sealed") or {}
     for name, key in (
         ("sealed: pseudonym ms per id", "pseudonym_ms_per_id"),
@@ -393,7 +413,7 @@ def table(report: dict[str, Any]) -> str:
         elif key == "cases_lost":
             value = f"{value} / {sealed.get('cases_duplicated')}"
         lines.append(f"{name:{width}}  {'-' if value is None else value:>14}")
-    return "\n".join(lines)
+    return lines
 
 
 def build_report(
@@ -433,19 +453,20 @@ def build_report(
         report["notes"].append(f"failed: {failure}")
     series: dict[str, Any] = {}
     for key, result in results.items():
+        mode, _, bot = key.rpartition("/")  # "webhook/echo": webhook mode's echo bot
         summary = summarize(result)
-        if key in ("intake", "sealed"):
+        if bot in ("intake", "sealed"):
             summary.update(check_cases(result))
             summary.update(draft_summary(result.drafts))
-        elif key in PEER_CALLS:
-            summary.update(check_calls(result, PEER_CALLS[key]))
+        elif bot in PEER_CALLS:
+            summary.update(check_calls(result, PEER_CALLS[bot]))
         if result.profile is not None:
             summary["profile"] = result.profile
         if result.first_messages is not None:
             summary["first_messages"] = result.first_messages
         if result.desk_process is not None:
             summary["desk_process"] = result.desk_process
-        report[key] = summary
+        (report.setdefault(mode, {}) if mode else report)[bot] = summary
         report["notes"].extend(f"{key}: {note}" for note in result.notes)
         start = result.phase.started_at
         if start is not None:
@@ -472,38 +493,45 @@ def build_report(
                     1.0,
                 ),
             }
-    intake = report.get("intake")
-
-    def ratio(a: float | None, b: float | None) -> float | None:
-        return round(a / b, 3) if a and b else None
-
-    if intake:
-        report["ratio"] = {
-            name: {
-                "throughput": ratio(intake["updates_per_second"], peer["updates_per_second"]),
-                **{
-                    f"{figure}_{p}": ratio(intake[key][p], peer[key][p])
-                    for figure, key in (
-                        ("reply_latency", "reply_latency_ms"),
-                        ("next_screen", "screen_latency_ms"),
-                    )
-                    for p in ("p50", "p95")
-                },
-            }
-            for name in PEER_NAMES
-            if (peer := report.get(name))
-        }
+    for block in (report, report.get("webhook")):
+        if block and block.get("intake"):
+            block["ratio"] = ratios(block["intake"], block)
+    intake = report.get("intake") or (report.get("webhook") or {}).get("intake")
     sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
     report["partial"] = (
         bool(failure)
         or not intake
         or bool(sealed and sealed["failed"])
         or bool(intake["failed"])
+        or bool(((report.get("webhook") or {}).get("intake") or {}).get("failed"))
         or any("timeout" in note or "exited" in note for note in report["notes"])
     )
     report["series"] = series
     report["sealed"] = sealed_summary(intake, sealed, pseudonyms or {})
     return report
+
+
+def ratios(intake: dict[str, Any], peers: dict[str, Any]) -> dict[str, Any]:
+    """The intake bot's figures over each peer's (`ratio.<peer>`): throughput, and latencies."""
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a and b else None
+
+    return {
+        name: {
+            "throughput": ratio(intake["updates_per_second"], peer["updates_per_second"]),
+            **{
+                f"{figure}_{p}": ratio(intake[key][p], peer[key][p])
+                for figure, key in (
+                    ("reply_latency", "reply_latency_ms"),
+                    ("next_screen", "screen_latency_ms"),
+                )
+                for p in ("p50", "p95")
+            },
+        }
+        for name in PEER_NAMES
+        if (peer := peers.get(name))
+    }
 
 
 def sealed_summary(

@@ -81,6 +81,7 @@ try:
         PostgresServer,
         RedisServer,
         ServerError,
+        free_port,
         postgres_bindir,
         redis_binary,
         tail,
@@ -91,6 +92,7 @@ except ImportError as missing:  # pragma: no cover - a hint for the wrong interp
 INTAKE_PEOPLE_BASE = 7_200_000
 VOLUNTEER_BASE = 7_000_000
 SEALED_PEOPLE_BASE = 7_300_000
+WEBHOOK_OFFSET = 500_000  # webhook mode's people, apart from long polling's
 PROBE_BASE = 7_400_000  # the first-message probe's people, apart from the surge's
 PROBE_PEOPLE = 10
 PSEUDONYM_ROUNDS = 5
@@ -115,13 +117,34 @@ class DeskSide:
     public_key: str
 
 
-async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) -> None:
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: where a bot listens (127.0.0.1) and the secret Telegram sends back."""
+
+    port: int
+    secret: str = "surge-webhook-secret-0123456789"  # noqa: S105 - a throwaway local bot's
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/telegram"
+
+    @classmethod
+    def new(cls) -> Webhook:
+        return cls(free_port())
+
+
+async def wait_ready(
+    api: MeteredApi, process: BotProcess, deadline: float, webhook: Webhook | None = None
+) -> None:
+    """Until the bot polls, or with `webhook` until it has set that webhook."""
     end = min(deadline, time.monotonic() + START_TIMEOUT)
-    while not api.meter.polled.is_set():
+    while not (
+        api.webhook_info().get("url") == webhook.url if webhook else api.meter.polled.is_set()
+    ):
         if not process.running():
             raise ServerError(f"{process.name} exited at start:\n{tail(process.log)}")
         if time.monotonic() > end:
-            raise ServerError(f"{process.name} did not poll within {START_TIMEOUT:g} s")
+            raise ServerError(f"{process.name} was not ready within {START_TIMEOUT:g} s")
         await asyncio.sleep(0.1)
 
 
@@ -179,22 +202,31 @@ PEERS = {
 
 
 async def peer_phase(
-    api: MeteredApi, args: argparse.Namespace, workdir: Path, deadline: float, name: str
+    api: MeteredApi,
+    args: argparse.Namespace,
+    workdir: Path,
+    deadline: float,
+    name: str,
+    webhook: Webhook | None = None,
 ) -> PhaseResult:
     peer = PEERS[name]
     hub = Hub(asyncio.get_running_loop())
-    users = [
-        api.user(peer.people_base + n, language_code="en", first_name="Peer")
-        for n in range(args.people)
-    ]
+    base = peer.people_base + (WEBHOOK_OFFSET if webhook else 0)
+    users = [api.user(base + n, language_code="en", first_name="Peer") for n in range(args.people)]
     for user in users:
         hub.feeds[user.id] = Feed()
     phase = Phase(name, {user.id for user in users})
     env = clean_env()
     env.update(PEER_BOT_TOKEN=api.token, PEER_API_URL=api.base_url)
+    if webhook is not None:
+        env.update(PEER_WEBHOOK_URL=webhook.url, PEER_WEBHOOK_PORT=str(webhook.port),
+                   PEER_WEBHOOK_SECRET=webhook.secret)  # fmt: skip
     api.meter.polled.clear()
     process = BotProcess(
-        f"{name}-bot", [sys.executable, str(ROOT / "bench" / peer.script)], env, workdir
+        f"{name}-bot{'-webhook' if webhook else ''}",
+        [sys.executable, str(ROOT / "bench" / peer.script)],
+        env,
+        workdir,
     )
     notes: list[str] = []
     series: list[Sample] = []
@@ -202,7 +234,7 @@ async def peer_phase(
     profiler: Profiler | None = None
     profile: dict[str, Any] | None = None
     try:
-        await wait_polling(api, process, deadline)
+        await wait_ready(api, process, deadline, webhook)
         api.meter.sink, api.meter.phase = hub.sink, phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
         surge = Surge(api, hub, phase, deadline, args)
@@ -278,6 +310,7 @@ async def intake_phase(
     deadline: float,
     target: Target,
     desk_side: DeskSide | None = None,
+    webhook: Webhook | None = None,
 ) -> PhaseResult:
     """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
     mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
@@ -291,6 +324,7 @@ async def intake_phase(
         for n in range(args.volunteers)
     ]
     base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
+    base += WEBHOOK_OFFSET if webhook else 0
     users = [
         api.user(base + n, language_code="en", first_name="Person") for n in range(args.people)
     ]
@@ -313,6 +347,10 @@ async def intake_phase(
         INTAKE_CASES_PER_HOUR_CAP="1000000000",
         INTAKE_LOG_LEVEL="INFO",
     )
+    if webhook is not None:  # as tests/e2e/test_webhook_reply.py starts it
+        env.update(INTAKE_WEBHOOK_URL=webhook.url, INTAKE_WEBHOOK_SECRET=webhook.secret,
+                   INTAKE_WEBHOOK_PORT=str(webhook.port),
+                   INTAKE_WEBHOOK_LISTEN="127.0.0.1")  # fmt: skip
     desk_env: dict[str, str] | None = None
     if desk_side is not None:
         desk_env = dict(env)
@@ -333,8 +371,8 @@ async def intake_phase(
     if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
-    process = BotProcess("intake-bot" if desk_side is None else "sealed-intake-bot", command,
-                         env, workdir)  # fmt: skip
+    label = "intake-bot" if desk_side is None else "sealed-intake-bot"
+    process = BotProcess(label + ("-webhook" if webhook else ""), command, env, workdir)
     desk_process: BotProcess | None = None
     notes: list[str] = []
     series: list[Sample] = []
@@ -349,12 +387,12 @@ async def intake_phase(
     probe: dict[str, Any] | None = None
     try:
         # The intake first: it makes the schema (and in sealed mode publishes its delivery key).
-        await wait_polling(api, process, deadline)
+        await wait_ready(api, process, deadline, webhook)
         api.meter.sink = hub.sink
         if desk_side is not None and desk_env is not None:
             desk_side.api.meter.polled.clear()
             desk_process = BotProcess("desk-bot", [str(executable), "run"], desk_env, workdir)
-            await wait_polling(desk_side.api, desk_process, deadline)
+            await wait_ready(desk_side.api, desk_process, deadline)
             desk_side.api.meter.sink = desk_hub.sink
         surge = Surge(api, hub, phase, deadline, args)
         desk_surge = (
@@ -409,7 +447,7 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
-        if args.sealed and process.running() and time.monotonic() < deadline:
+        if args.sealed and not webhook and process.running() and time.monotonic() < deadline:
             probe_base = PROBE_BASE if desk_side is None else PROBE_BASE + PROBE_PEOPLE
             probe = await first_messages(api, hub, process, deadline, probe_base)
     finally:
@@ -459,7 +497,8 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in (*(f"{p}-bot" for p in PEERS), "intake-bot", "sealed-intake-bot", "desk-bot"):
+    bots = [*(f"{p}-bot" for p in PEERS), "intake-bot"]
+    for name in (*bots, *(f"{b}-webhook" for b in bots), "sealed-intake-bot", "desk-bot"):
         log = workdir / f"{name}.log"
         if log.exists():
             shutil.copyfile(log, out / f"latest-{name}.log")
@@ -506,20 +545,31 @@ async def run(
     results: dict[str, PhaseResult],
     notes: list[str],
 ) -> None:
-    for name in args.peers:
-        # Each peer gets at most a sixth of the time left, so the intake bot always runs.
-        peer_deadline = min(deadline, time.monotonic() + (deadline - time.monotonic()) / 6)
-        results[name] = await peer_phase(api, args, workdir, peer_deadline, name)
-        leftover = api.pending_updates()
-        if leftover:
-            notes.append(f"{leftover} {name} updates were left unconfirmed for the next bot")
-    # With --sealed the single process gets at most half of what is left, so sealed mode runs.
-    intake_deadline = (
-        min(deadline, time.monotonic() + (deadline - time.monotonic()) / 2)
-        if args.sealed
-        else deadline
-    )
-    results["intake"] = await intake_phase(api, args, workdir, intake_deadline, targets["intake"])
+    for n, mode in enumerate(args.modes):
+        # Each mode gets its share of the time left, each peer at most a sixth of its mode's,
+        # so the intake bot always runs; with --sealed the last single process gets at most half.
+        mode_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(args.modes) - n)
+        prefix = "" if mode == "polling" else f"{mode}/"
+        for name in args.peers:
+            remaining = mode_deadline - time.monotonic()
+            peer_deadline = min(mode_deadline, time.monotonic() + remaining / 6)
+            webhook = Webhook.new() if mode == "webhook" else None
+            results[prefix + name] = await peer_phase(
+                api, args, workdir, peer_deadline, name, webhook
+            )
+            leftover = api.pending_updates()
+            if leftover:
+                notes.append(f"{leftover} {prefix}{name} updates were left for the next bot")
+        last = n == len(args.modes) - 1
+        intake_deadline = (
+            min(mode_deadline, time.monotonic() + (mode_deadline - time.monotonic()) / 2)
+            if args.sealed and last
+            else mode_deadline
+        )
+        webhook = Webhook.new() if mode == "webhook" else None
+        results[prefix + "intake"] = await intake_phase(
+            api, args, workdir, intake_deadline, targets[prefix + "intake"], None, webhook
+        )
     if args.sealed:
         leftover = api.pending_updates()
         if leftover:
@@ -579,6 +629,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-echo", action="store_true", help="run no peer (as --peers '')")
     parser.add_argument(
+        "--mode",
+        choices=["polling", "webhook", "both"],
+        default="both",
+        help="how every bot takes its updates: long polling, a webhook, or both one after the"
+        " other (default both)",
+    )
+    parser.add_argument(
         "--sealed",
         action="store_true",
         help="then the same surge in sealed mode (an intake and a desk process, two bots) on a"
@@ -586,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.peers = [] if args.no_echo else [p for p in args.peers.split(",") if p]
+    args.modes = ["polling", "webhook"] if args.mode == "both" else [args.mode]
     if set(args.peers) - set(PEERS):
         parser.error(f"--peers: choose from {', '.join(PEERS)}")
     if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
@@ -611,8 +669,10 @@ def main(argv: list[str] | None = None) -> int:
             redis_urls = {
                 "intake": redis_server.url,
                 "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
+                "webhook/intake": redis_server.url.rsplit("/", 1)[0] + "/2",
             }
-            names = ["intake", "sealed"] if args.sealed else ["intake"]
+            names = [("" if mode == "polling" else f"{mode}/") + "intake" for mode in args.modes]
+            names += ["sealed"] if args.sealed else []
             targets: dict[str, Target] = {}
             if args.database == "postgresql":
                 bindir = postgres_bindir()
@@ -626,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                 cleanup.callback(postgres.stop)
                 postgres.start()
                 for name in names:
-                    database = "surge" if name == "intake" else f"surge_{name}"
+                    database = "surge" if name == "intake" else f"surge_{name.split('/')[0]}"
                     postgres.psql(f'CREATE DATABASE "{database}"')
                     targets[name] = Target(
                         postgres.url_for(database),
@@ -635,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
             else:
                 for name in names:
-                    path = workdir / ("intake.db" if name == "intake" else f"{name}.db")
+                    path = workdir / (
+                        "intake.db" if name == "intake" else f"{name.split('/')[0]}.db"
+                    )
                     targets[name] = Target(
                         f"sqlite:///{path}",
                         redis_urls[name],
