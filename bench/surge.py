@@ -256,7 +256,9 @@ async def peer_phase(
         stop.set()
         process.sample()
         code = process.stop()
-    return PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
+    result = PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
+    result.webhook_answers = [call.at for call in api.webhook_replies()]
+    return result
 
 
 async def first_messages(
@@ -465,6 +467,7 @@ async def intake_phase(
         phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
     )
     result.first_messages = probe
+    result.webhook_answers = [call.at for call in api.webhook_replies()]
     if desk_process is not None:
         result.desk_process = {
             "cpu_seconds_in_surge": None if desk_cpu is None else round(desk_cpu, 2),
