@@ -2,26 +2,33 @@
 
     .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
-                                    [--sealed]
+                                    [--peers echo,same_calls,aiogram]
+                                    [--mode polling|webhook|both] [--sealed]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
-Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
+Bot API server (``localapi``, in this process, on 127.0.0.1), and the bots as separate
 processes, one after the other, against that same server:
 
-1. ``bench/echo_bot.py``, a bare python-telegram-bot echo bot (the baseline): N people send it the
-   same stream of updates an intake produces (2 text messages and 12 button presses each, in the
-   same order), each waiting for the answer before the next;
+1. the peers (``--peers``): ``bench/echo_bot.py``, a bare python-telegram-bot echo bot, and the
+   same-calls bots ``bench/same_calls_bot.py`` (python-telegram-bot) and ``bench/aiogram_bot.py``
+   (aiogram 3), which answer every press and edit its message into the next screen as the intake
+   bot does: N people send each the same stream of updates an intake produces (2 text messages
+   and 16 button presses each, in the same order), each waiting for the answer (the echo) or
+   the next screen (the same-calls bots) before the next;
 2. the real bot, ``intake-bot run``, with Redis and the chosen database: N people complete the
    whole questionnaire concurrently while a few volunteers (``INTAKE_ADMIN_IDS``) loop
-   ``/take`` and ``/close REF`` until every case is closed;
-3. with ``--sealed``, the same again in sealed mode on a database of its own: ``intake-bot run
-   --role intake`` for the people (holding only the desk's public key) and ``--role desk`` on a
-   second local server for the volunteers (holding the private key). Each mode is then also
-   given ten new people's first and second /start one at a time (what a first message costs:
-   one Argon2id pseudonym in sealed mode).
+   ``/take`` and ``/close REF`` until every case is closed; with ``--mode both`` (the default)
+   1 and 2 run with long polling, then again with a webhook (each bot on a port of its own, the
+   intake bot on a database and Redis database of its own; the server posts up to the webhook's
+   max_connections updates at once, as Telegram does);
+3. with ``--sealed``, the same again in sealed mode (long polling) on a database of its own:
+   ``intake-bot run --role intake`` for the people (holding only the desk's public key) and
+   ``--role desk`` on a second local server for the volunteers (holding the private key).
+   Each mode is then also given ten new people's first and second /start one at a time (what a
+   first message costs: one Argon2id pseudonym in sealed mode).
 
-Measured at the local server: updates delivered by getUpdates per second of the surge, reply
-latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
+Measured at the local server: updates delivered (by getUpdates or to the webhook) per second,
+reply latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
 for that chat), the latency until the next question is on screen, intakes completed, cases lost
 or duplicated (references people received against the cases table), the bot's peak memory
 (VmHWM), Redis bytes per active draft and database bytes per case; always, the cost of one
@@ -29,7 +36,8 @@ memory-hard pseudonym (sealed mode's) and of trying every Telegram id at it. Wri
 ``<out>/latest.json`` and ``<out>/latest.png`` and prints a table. Everything is bounded by
 ``--timeout``: when it passes, the run stops and reports what it has (``"partial": true``).
 
-Not part of the test suite; see bench/README.md for the figures and where the time goes.
+Not part of the test suite (tests/integration/test_surge_peers.py runs it short); see
+bench/README.md for the figures and where the time goes.
 """
 
 from __future__ import annotations
