@@ -260,8 +260,9 @@ LABELS = {"intake": "intake bot", "sealed": "sealed intake bot", "echo": "echo b
 
 
 def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
-    """Over time, each bot from its own surge's start: updates delivered per second and the
-    next screen's latency; below, every bot side by side: its rate and its next screen p50."""
+    """Over time, each bot from its own surge's start (webhook mode dotted): updates delivered
+    per second and the next screen's median latency; below, every bot side by side: its rate
+    and its next screen p50."""
     import matplotlib  # the optional `bench` extra, only needed here
 
     matplotlib.use("Agg")
@@ -280,23 +281,24 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
         mode, _, bot = key.rpartition("/")
         start, colour = phase.started_at, COLOURS.get(bot, "tab:gray")
         name = LABELS.get(bot, bot) + (f" · {mode}" if mode else "")
+        style = ":" if mode else "-"  # webhook mode dotted
         series = bins(phase.delivered, start, 1.0)
         if series:
-            top.plot([x for x, _ in series], [y for _, y in series], color=colour, label=name)
+            top.plot(
+                [x for x, _ in series],
+                [y for _, y in series],
+                color=colour,
+                linestyle=style,
+                label=name,
+            )
         binned = latency_bins(phase.screen_latencies, start, width)
         middle.plot(
             [b[0] + width / 2 for b in binned],
             [b[1] for b in binned],
             color=colour,
+            linestyle=style,
             marker=".",
-            label=f"{name}: p50",
-        )
-        middle.plot(
-            [b[0] + width / 2 for b in binned],
-            [b[2] for b in binned],
-            color=colour,
-            linestyle="--",
-            label=f"{name}: p95",
+            label=name,
         )
         summary = summarize(result)
         shown.append(
@@ -307,9 +309,9 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
     top.legend(loc="upper right", fontsize="small")
     top.grid(alpha=0.3)
     middle.set_yscale("log")
-    middle.set_ylabel("next screen (ms, log)")
+    middle.set_ylabel("next screen p50 (ms, log)")
     middle.set_xlabel("seconds since each bot's surge began (update enqueued)")
-    middle.legend(loc="upper right", fontsize="x-small", ncol=2)
+    middle.legend(loc="upper right", fontsize="x-small", ncol=2)  # p95 and p99: latest.json
     middle.grid(alpha=0.3, which="both")
     xs = range(len(shown))
     rate = bars.bar(
