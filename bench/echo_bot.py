@@ -6,14 +6,17 @@ It processes up to 256 updates at once, like the intake bot's update processor, 
 comparison measures the work per update rather than python-telegram-bot's default of handling
 updates one at a time.
 
-Configuration from the environment (set by surge.py): ECHO_BOT_TOKEN, ECHO_API_URL (the
-``base_url``, e.g. ``http://127.0.0.1:PORT/bot``). Stops on SIGINT or SIGTERM.
+Configuration from the environment (set by surge.py): PEER_BOT_TOKEN, PEER_API_URL (the
+``base_url``, e.g. ``http://127.0.0.1:PORT/bot``); with PEER_WEBHOOK_URL (and PEER_WEBHOOK_PORT,
+PEER_WEBHOOK_SECRET) it takes updates on a webhook instead of long polling. Stops on SIGINT or
+SIGTERM.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import (
@@ -41,8 +44,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     builder = (
         ApplicationBuilder()
-        .token(os.environ["ECHO_BOT_TOKEN"])
-        .base_url(os.environ["ECHO_API_URL"])
+        .token(os.environ["PEER_BOT_TOKEN"])
+        .base_url(os.environ["PEER_API_URL"])
         .request(HTTPXRequest(connection_pool_size=64))
         .get_updates_request(HTTPXRequest())
         .concurrent_updates(256)
@@ -50,9 +53,20 @@ def main() -> None:
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
-    app.run_polling(
-        allowed_updates=["message", "callback_query"], poll_interval=0, timeout=30, close_loop=True
-    )
+    allowed = ["message", "callback_query"]
+    webhook = os.environ.get("PEER_WEBHOOK_URL")
+    if webhook:
+        app.run_webhook(
+            listen="127.0.0.1",
+            port=int(os.environ["PEER_WEBHOOK_PORT"]),
+            url_path=urlsplit(webhook).path.lstrip("/"),
+            webhook_url=webhook,
+            secret_token=os.environ.get("PEER_WEBHOOK_SECRET"),
+            allowed_updates=allowed,
+            close_loop=True,
+        )
+    else:
+        app.run_polling(allowed_updates=allowed, poll_interval=0, timeout=30, close_loop=True)
 
 
 if __name__ == "__main__":

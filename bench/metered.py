@@ -1,5 +1,5 @@
-"""The local Bot API server, metered: when people's updates are enqueued, when getUpdates
-delivers them, and every call the bot makes, as it happens on the server."""
+"""The local Bot API server, metered: when people's updates are enqueued, when getUpdates (or
+the webhook) delivers them, and every call the bot makes, as it happens on the server."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class Meter:
         self.last_enqueued: dict[int, float] = {}
         self.last_delivered: dict[int, float] = {}
         self._query_chat: dict[str, int] = {}
-        self._last_update_id = 0
+        self._seen: set[int] = set()  # update ids handed out (a webhook's out of order)
 
     def person_acted(self, chat_id: int, at: float, callback_query_id: str | None) -> None:
         with self.lock:
@@ -107,9 +107,9 @@ class Meter:
         if not updates:
             return
         with self.lock:
-            fresh = [u for u in updates if u["update_id"] > self._last_update_id]
+            fresh = [u for u in updates if u["update_id"] not in self._seen]
             if fresh:
-                self._last_update_id = max(u["update_id"] for u in fresh)
+                self._seen.update(u["update_id"] for u in fresh)
                 for update in fresh:
                     chat_id = _chat_of(update)
                     if chat_id is not None:
@@ -161,6 +161,7 @@ class MeteredApi(LocalBotApi):
     """The local Bot API server with a :class:`Meter` on its observer hook."""
 
     def __init__(self, **kwargs: Any) -> None:
+        # A webhook is posted as many updates at once as its max_connections, as on Telegram.
         super().__init__(**kwargs)
         self.meter = Meter(self.now)
         self.observe(self.meter)

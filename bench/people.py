@@ -48,6 +48,16 @@ INTAKE_STEPS: list[tuple[str, str, str]] = [
     ("tap", "Send the request", "Your request has been sent"),
 ]
 
+_TAPS = sum(1 for kind, _, _ in INTAKE_STEPS if kind == "tap")
+_TEXTS = len(INTAKE_STEPS) - _TAPS
+# What each peer answers one person's stream with, call by call: more is an update answered
+# twice, fewer one lost (bench/echo_bot.py, bench/same_calls_bot.py, bench/aiogram_bot.py).
+PEER_CALLS: dict[str, dict[str, int]] = {
+    "echo": {"sendMessage": _TEXTS, "answerCallbackQuery": _TAPS},
+    "same_calls": {"sendMessage": _TEXTS, "answerCallbackQuery": _TAPS, "editMessageText": _TAPS},
+    "aiogram": {"sendMessage": _TEXTS, "answerCallbackQuery": _TAPS, "editMessageText": _TAPS},
+}
+
 
 @dataclass
 class Screen:
@@ -283,6 +293,50 @@ async def echo_person(surge: Surge, user: FakeUser) -> Outcome:
         if event.message is not None and target is None:
             target = int(event.message["message_id"])
         surge.record_screen(user.id, event.at)
+    outcome.done = True
+    outcome.finished_at = surge.meter.now()
+    return outcome
+
+
+async def peer_person(surge: Surge, user: FakeUser) -> Outcome:
+    """The intake's stream of updates against a same-calls peer (bench/same_calls_bot.py,
+    bench/aiogram_bot.py): a text or command waits for a new screen, a press on the newest
+    screen waits until that screen shows the next step, as a person waits for the next question.
+    """
+    feed = surge.hub.feeds[user.id]
+    outcome = Outcome()
+    latest: Screen | None = None
+    for kind, value, _ in INTAKE_STEPS:
+        before = {mid: s.text for mid, s in feed.screens.items()}
+
+        def shown(before: dict[int, str] = before, pressed: int | None = None) -> Screen | None:
+            for message_id, screen in reversed(feed.screens.items()):
+                if pressed is None and message_id not in before:
+                    return screen
+                if message_id == pressed and screen.text != before.get(message_id):
+                    return screen
+            return None
+
+        try:
+            if kind == "tap":
+                assert latest is not None
+                assert latest.buttons
+                user.press_data(latest.message_id, latest.buttons[0][1] or "")
+                check = partial(shown, pressed=latest.message_id)
+            elif kind == "command":
+                user.send_command(value)
+                check = shown
+            else:
+                user.send_text(value)
+                check = shown
+            latest = await feed.wait(check, surge.timeout())
+        except StepTimeout:
+            outcome.failed_at = f"{kind} {value!r}"
+            sent = surge.meter.last_enqueued.get(user.id, 0.0)
+            outcome.unanswered = not any(e.at >= sent for e in feed.events)
+            outcome.finished_at = surge.meter.now()
+            return outcome
+        surge.record_screen(user.id, latest.at, f"{kind} {value}")
     outcome.done = True
     outcome.finished_at = surge.meter.now()
     return outcome

@@ -15,8 +15,10 @@ from typing import Any
 
 from bench.metered import CHAT_SCOPED, Phase
 from bench.observe import DraftSample, Sample
-from bench.people import INTAKE_STEPS, DeskWork, Outcome
+from bench.people import INTAKE_STEPS, PEER_CALLS, DeskWork, Outcome
 from bench.processes import ROOT
+
+PEER_NAMES = tuple(PEER_CALLS)
 
 
 @dataclass
@@ -33,6 +35,8 @@ class PhaseResult:
     profile: dict[str, Any] | None = None
     first_messages: dict[str, Any] | None = None  # `--sealed`: the first-message probe
     desk_process: dict[str, Any] | None = None  # sealed mode: the desk bot's own process
+    # When the server ran methods webhook answers carried (bot.webhook_reply): not HTTP calls.
+    webhook_answers: list[float] = field(default_factory=list)
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -96,12 +100,17 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
             share = round(cpu / span, 2)
             harness = round((last.harness_cpu_seconds - first.harness_cpu_seconds) / span, 2)
     scoped = sum(count for method, count in phase.calls.items() if method in CHAT_SCOPED)
+
     # Bot API calls other than getUpdates made in the same window as the updates counted.
-    calls = sum(
-        1
-        for at, _ in phase.call_times
-        if start is not None and end is not None and start <= at <= end
-    )
+    def window(times: Iterable[float]) -> int:
+        if start is None or end is None:
+            return 0
+        return sum(1 for at in times if start <= at <= end)
+
+    # The server tells the bench of a method a webhook answer carried like of a call: count it
+    # apart, as one outgoing call fewer.
+    answers = window(result.webhook_answers)
+    calls = window(at for at, _ in phase.call_times) - answers
     summary: dict[str, Any] = {
         "people": len(result.outcomes),
         "completed": len(done),
@@ -137,6 +146,7 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         else None,
         "bot_calls": dict(phase.calls.most_common()),
         "bot_calls_per_update": _round(calls / len(in_window), 2) if in_window else None,
+        "bot_calls_in_webhook_answers": answers,
         "bot_cpu_ms_per_call": _round(cpu * 1000 / calls, 2)
         if (cpu is not None and calls)
         else None,
@@ -177,6 +187,17 @@ def check_cases(result: PhaseResult) -> dict[str, Any]:
         checked["volunteer_closes"] = len(result.desk.closed)
         checked["volunteer_problems"] = dict(result.desk.problems)
     return checked
+
+
+def check_calls(result: PhaseResult, per_person: dict[str, int]) -> dict[str, Any]:
+    """A peer's calls against what its people's streams ask for: none lost, none doubled."""
+    people = len(result.outcomes)
+    calls = result.phase.calls
+    return {
+        "bot_calls_expected": {method: n * people for method, n in per_person.items()},
+        "bot_calls_missing": sum(max(0, n * people - calls[m]) for m, n in per_person.items()),
+        "bot_calls_extra": sum(max(0, calls[m] - per_person.get(m, 0) * people) for m in calls),
+    }
 
 
 def draft_summary(samples: list[DraftSample]) -> dict[str, Any]:
@@ -227,71 +248,86 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+COLOURS = {
+    "intake": "tab:red",
+    "sealed": "tab:green",
+    "echo": "tab:blue",
+    "same_calls": "tab:purple",
+    "aiogram": "tab:olive",
+}
+LABELS = {"intake": "intake bot", "sealed": "sealed intake bot", "echo": "echo bot",
+          "same_calls": "same-calls bot (PTB)", "aiogram": "same-calls bot (aiogram)"}  # fmt: skip
+
+
 def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
+    """Over time, each bot from its own surge's start (webhook mode dotted): updates delivered
+    per second and the next screen's median latency; below, every bot side by side: its rate
+    and its next screen p50."""
     import matplotlib  # the optional `bench` extra, only needed here
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
-    colours = {"intake": "tab:red", "echo": "tab:blue", "sealed": "tab:green"}
-    names = {"intake": "intake bot", "echo": "echo bot", "sealed": "sealed intake bot"}
+    figure, (top, middle, bars) = plt.subplots(
+        3, 1, figsize=(11, 11), gridspec_kw={"height_ratios": [3, 3, 2]}
+    )
+    width = 2.0
+    shown: list[tuple[str, float, float]] = []
+    colours: list[str] = []
     for key, result in results.items():
         phase = result.phase
         if phase.started_at is None:
             continue
-        start = phase.started_at
+        mode, _, bot = key.rpartition("/")
+        start, colour = phase.started_at, COLOURS.get(bot, "tab:gray")
+        name = LABELS.get(bot, bot) + (f" · {mode}" if mode else "")
+        style = ":" if mode else "-"  # webhook mode dotted
         series = bins(phase.delivered, start, 1.0)
         if series:
             top.plot(
                 [x for x, _ in series],
                 [y for _, y in series],
-                color=colours[key],
-                label=f"{names[key]}: updates delivered/s",
+                color=colour,
+                linestyle=style,
+                label=name,
             )
-        scoped = bins((at for at, m in phase.call_times if m in CHAT_SCOPED), start, 1.0)
-        if scoped and key == "intake":
-            top.plot(
-                [x for x, _ in scoped],
-                [y for _, y in scoped],
-                color=colours[key],
-                linestyle=":",
-                label=f"{names[key]}: its calls with a chat_id /s",
-            )
-        xs = [at - start for at, _ in phase.reply_latencies]
-        ys = [max(latency * 1000, 0.1) for _, latency in phase.reply_latencies]
-        bottom.scatter(xs, ys, s=2, alpha=0.15, color=colours[key])
-        width = 2.0
-        binned = latency_bins(phase.reply_latencies, start, width)
-        bottom.plot(
+        binned = latency_bins(phase.screen_latencies, start, width)
+        middle.plot(
             [b[0] + width / 2 for b in binned],
             [b[1] for b in binned],
-            color=colours[key],
-            label=f"{names[key]}: reply latency p50",
+            color=colour,
+            linestyle=style,
+            marker=".",
+            label=name,
         )
-        bottom.plot(
-            [b[0] + width / 2 for b in binned],
-            [b[2] for b in binned],
-            color=colours[key],
-            linestyle="--",
-            label=f"{names[key]}: reply latency p95",
+        summary = summarize(result)
+        shown.append(
+            (name, summary["updates_per_second"] or 0.0, summary["screen_latency_ms"]["p50"] or 0.0)
         )
-        if key == "intake":
-            screens = latency_bins(phase.screen_latencies, start, width)
-            bottom.plot(
-                [b[0] + width / 2 for b in screens],
-                [b[1] for b in screens],
-                color="tab:orange",
-                label="intake bot: next question shown, p50",
-            )
-    top.set_ylabel("updates / s")
-    top.legend(loc="upper right")
+        colours.append(colour)
+    top.set_ylabel("updates delivered / s")
+    top.legend(loc="upper right", fontsize="small")
     top.grid(alpha=0.3)
-    bottom.set_yscale("log")
-    bottom.set_ylabel("latency (ms, log)")
-    bottom.set_xlabel("seconds since the surge began (update enqueued)")
-    bottom.legend(loc="upper right", fontsize="small")
-    bottom.grid(alpha=0.3, which="both")
+    middle.set_yscale("log")
+    middle.set_ylabel("next screen p50 (ms, log)")
+    middle.set_xlabel("seconds since each bot's surge began (update enqueued)")
+    middle.legend(loc="upper right", fontsize="x-small", ncol=2)  # p95 and p99: latest.json
+    middle.grid(alpha=0.3, which="both")
+    xs = range(len(shown))
+    rate = bars.bar(
+        [x - 0.2 for x in xs], [r for _, r, _ in shown], 0.4,
+        color=colours,
+    )  # fmt: skip
+    bars.bar_label(rate, fmt="%.0f /s", fontsize="small")
+    latency = bars.twinx()
+    screen = latency.bar(
+        [x + 0.2 for x in xs], [p for _, _, p in shown], 0.4, color="lightgray", hatch="//"
+    )
+    latency.bar_label(screen, fmt="%.0f ms", fontsize="small")
+    ticks = [n.replace(" (", "\n(").replace(" · ", "\n") for n, _, _ in shown]
+    bars.set_xticks(list(xs), ticks, fontsize="x-small")
+    bars.set_ylabel("updates handled / s (coloured)")
+    latency.set_ylabel("next screen p50, ms (grey)")
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
@@ -299,7 +335,17 @@ def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
 
 
 def table(report: dict[str, Any]) -> str:
-    intake, echo = report.get("intake") or {}, report.get("echo") or {}
+    lines = [] if not report.get("intake") else bots_table(report)
+    if report.get("webhook"):
+        lines += ["", "webhook mode:", *bots_table(report["webhook"])]
+    lines += sealed_lines(report)
+    return "\n".join(lines)
+
+
+def bots_table(report: dict[str, Any]) -> list[str]:
+    """One mode's bots side by side, the intake bot first."""
+    intake = report.get("intake") or {}
+    peers = [name for name in PEER_NAMES if report.get(name)]
 
     def cell(data: dict[str, Any], *path: str) -> str:
         value: Any = data
@@ -307,7 +353,7 @@ def table(report: dict[str, Any]) -> str:
             value = value.get(key) if isinstance(value, dict) else None
         return "-" if value is None else str(value)
 
-    both = [
+    every = [
         ("wall time of the surge (s)", ("wall_seconds",)),
         ("updates delivered", ("updates_delivered",)),
         ("updates handled per s", ("updates_per_second",)),
@@ -320,7 +366,11 @@ def table(report: dict[str, Any]) -> str:
         ("bot CPU, share of one core", ("bot_cpu_share_of_one_core",)),
         ("bot CPU ms per update", ("bot_cpu_ms_per_update",)),
         ("Bot API calls per update", ("bot_calls_per_update",)),
+        ("... and methods in webhook answers", ("bot_calls_in_webhook_answers",)),
         ("bot CPU ms per Bot API call", ("bot_cpu_ms_per_call",)),
+    ]
+    peers_only = [
+        ("answers missing / extra", ("bot_calls_missing",), ("bot_calls_extra",)),
     ]
     ours_only = [
         ("left without an answer", ("people_left_without_an_answer",)),
@@ -333,22 +383,28 @@ def table(report: dict[str, Any]) -> str:
         ("Redis bytes per active draft", ("redis_bytes_per_draft",)),
         ("database bytes per case", ("database_bytes_per_case",)),
     ]
-    rows = [
-        (
-            "people / completed",
-            f"{cell(intake, 'people')} / {cell(intake, 'completed')}",
-            f"{cell(echo, 'people')} / {cell(echo, 'completed')}",
+    columns = [intake, *(report[name] for name in peers)]
+    rows: list[list[str]] = [
+        ["people / completed", *(f"{cell(c, 'people')} / {cell(c, 'completed')}" for c in columns)],
+        *([name, *(cell(c, *path) for c in columns)] for name, path in every),
+        *(
+            [name, "", *(f"{cell(c, *lost)} / {cell(c, *extra)}" for c in columns[1:])]
+            for name, lost, extra in peers_only
         ),
-        *((name, cell(intake, *path), cell(echo, *path)) for name, path in both),
-        *((name, cell(intake, *path), "") for name, path in ours_only),
+        *([name, cell(intake, *path), *("" for _ in peers)] for name, path in ours_only),
     ]
-    width = max(len(name) for name, _, _ in rows)
-    lines = [f"{'':{width}}  {'intake bot':>14}  {'echo bot':>14}"]
-    lines += [f"{name:{width}}  {ours:>14}  {theirs:>14}" for name, ours, theirs in rows]
-    ratio = report.get("ratio", {}).get("throughput")
-    lines.append(
-        f"{'throughput ratio (intake/echo)':{width}}  {'-' if ratio is None else ratio:>14}"
-    )
+    ratios = report.get("ratio") or {}
+    rows += [[f"intake throughput / {name}'s", cell(ratios, name, "throughput")] for name in peers]
+    width = max(len(row[0]) for row in rows)
+    heads = ["intake bot", *(f"{name} bot" for name in peers)]
+    lines = [f"{'':{width}}" + "".join(f"  {head:>14}" for head in heads)]
+    lines += [f"{row[0]:{width}}" + "".join(f"  {c:>14}" for c in row[1:]) for row in rows]
+    return lines
+
+
+def sealed_lines(report: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    width = 36
     sealed = report.get("sealed") or {}
     for name, key in (
         ("sealed: pseudonym ms per id", "pseudonym_ms_per_id"),
@@ -368,7 +424,7 @@ def table(report: dict[str, Any]) -> str:
         elif key == "cases_lost":
             value = f"{value} / {sealed.get('cases_duplicated')}"
         lines.append(f"{name:{width}}  {'-' if value is None else value:>14}")
-    return "\n".join(lines)
+    return lines
 
 
 def build_report(
@@ -408,17 +464,20 @@ def build_report(
         report["notes"].append(f"failed: {failure}")
     series: dict[str, Any] = {}
     for key, result in results.items():
+        mode, _, bot = key.rpartition("/")  # "webhook/echo": webhook mode's echo bot
         summary = summarize(result)
-        if key in ("intake", "sealed"):
+        if bot in ("intake", "sealed"):
             summary.update(check_cases(result))
             summary.update(draft_summary(result.drafts))
+        elif bot in PEER_CALLS:
+            summary.update(check_calls(result, PEER_CALLS[bot]))
         if result.profile is not None:
             summary["profile"] = result.profile
         if result.first_messages is not None:
             summary["first_messages"] = result.first_messages
         if result.desk_process is not None:
             summary["desk_process"] = result.desk_process
-        report[key] = summary
+        (report.setdefault(mode, {}) if mode else report)[bot] = summary
         report["notes"].extend(f"{key}: {note}" for note in result.notes)
         start = result.phase.started_at
         if start is not None:
@@ -445,32 +504,45 @@ def build_report(
                     1.0,
                 ),
             }
-    intake, echo = report.get("intake"), report.get("echo")
-    if intake and echo:
-
-        def ratio(a: float | None, b: float | None) -> float | None:
-            return round(a / b, 3) if a and b else None
-
-        report["ratio"] = {
-            "throughput": ratio(intake["updates_per_second"], echo["updates_per_second"]),
-            "reply_latency_p50": ratio(
-                intake["reply_latency_ms"]["p50"], echo["reply_latency_ms"]["p50"]
-            ),
-            "reply_latency_p95": ratio(
-                intake["reply_latency_ms"]["p95"], echo["reply_latency_ms"]["p95"]
-            ),
-        }
+    for block in (report, report.get("webhook")):
+        if block and block.get("intake"):
+            block["ratio"] = ratios(block["intake"], block)
+    intake = report.get("intake") or (report.get("webhook") or {}).get("intake")
     sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
     report["partial"] = (
         bool(failure)
         or not intake
         or bool(sealed and sealed["failed"])
         or bool(intake["failed"])
+        or bool(((report.get("webhook") or {}).get("intake") or {}).get("failed"))
         or any("timeout" in note or "exited" in note for note in report["notes"])
     )
     report["series"] = series
     report["sealed"] = sealed_summary(intake, sealed, pseudonyms or {})
     return report
+
+
+def ratios(intake: dict[str, Any], peers: dict[str, Any]) -> dict[str, Any]:
+    """The intake bot's figures over each peer's (`ratio.<peer>`): throughput, and latencies."""
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a and b else None
+
+    return {
+        name: {
+            "throughput": ratio(intake["updates_per_second"], peer["updates_per_second"]),
+            **{
+                f"{figure}_{p}": ratio(intake[key][p], peer[key][p])
+                for figure, key in (
+                    ("reply_latency", "reply_latency_ms"),
+                    ("next_screen", "screen_latency_ms"),
+                )
+                for p in ("p50", "p95")
+            },
+        }
+        for name in PEER_NAMES
+        if (peer := peers.get(name))
+    }
 
 
 def sealed_summary(

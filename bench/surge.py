@@ -2,26 +2,33 @@
 
     .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
-                                    [--sealed]
+                                    [--peers echo,same_calls,aiogram]
+                                    [--mode polling|webhook|both] [--sealed]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
-Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
+Bot API server (``localapi``, in this process, on 127.0.0.1), and the bots as separate
 processes, one after the other, against that same server:
 
-1. ``bench/echo_bot.py``, a bare python-telegram-bot echo bot (the baseline): N people send it the
-   same stream of updates an intake produces (2 text messages and 12 button presses each, in the
-   same order), each waiting for the answer before the next;
+1. the peers (``--peers``): ``bench/echo_bot.py``, a bare python-telegram-bot echo bot, and the
+   same-calls bots ``bench/same_calls_bot.py`` (python-telegram-bot) and ``bench/aiogram_bot.py``
+   (aiogram 3), which answer every press and edit its message into the next screen as the intake
+   bot does: N people send each the same stream of updates an intake produces (2 text messages
+   and 16 button presses each, in the same order), each waiting for the answer (the echo) or
+   the next screen (the same-calls bots) before the next;
 2. the real bot, ``intake-bot run``, with Redis and the chosen database: N people complete the
    whole questionnaire concurrently while a few volunteers (``INTAKE_ADMIN_IDS``) loop
-   ``/take`` and ``/close REF`` until every case is closed;
-3. with ``--sealed``, the same again in sealed mode on a database of its own: ``intake-bot run
-   --role intake`` for the people (holding only the desk's public key) and ``--role desk`` on a
-   second local server for the volunteers (holding the private key). Each mode is then also
-   given ten new people's first and second /start one at a time (what a first message costs:
-   one Argon2id pseudonym in sealed mode).
+   ``/take`` and ``/close REF`` until every case is closed; with ``--mode both`` (the default)
+   1 and 2 run with long polling, then again with a webhook (each bot on a port of its own, the
+   intake bot on a database and Redis database of its own; the server posts up to the webhook's
+   max_connections updates at once, as Telegram does);
+3. with ``--sealed``, the same again in sealed mode (long polling) on a database of its own:
+   ``intake-bot run --role intake`` for the people (holding only the desk's public key) and
+   ``--role desk`` on a second local server for the volunteers (holding the private key).
+   Each mode is then also given ten new people's first and second /start one at a time (what a
+   first message costs: one Argon2id pseudonym in sealed mode).
 
-Measured at the local server: updates delivered by getUpdates per second of the surge, reply
-latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
+Measured at the local server: updates delivered (by getUpdates or to the webhook) per second,
+reply latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
 for that chat), the latency until the next question is on screen, intakes completed, cases lost
 or duplicated (references people received against the cases table), the bot's peak memory
 (VmHWM), Redis bytes per active draft and database bytes per case; always, the cost of one
@@ -29,7 +36,8 @@ memory-hard pseudonym (sealed mode's) and of trying every Telegram id at it. Wri
 ``<out>/latest.json`` and ``<out>/latest.png`` and prints a table. Everything is bounded by
 ``--timeout``: when it passes, the run stops and reports what it has (``"partial": true``).
 
-Not part of the test suite; see bench/README.md for the figures and where the time goes.
+Not part of the test suite (tests/integration/test_surge_peers.py runs it short); see
+bench/README.md for the figures and where the time goes.
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,16 +77,19 @@ try:
         desk_command,
         echo_person,
         intake_person,
+        peer_person,
         volunteer,
     )
     from bench.processes import ROOT, START_TIMEOUT, BotProcess
     from bench.report import PhaseResult, build_report, plot, table
+    from localapi import FakeUser
     from storage.crypto import generate_desk_key_pair, generate_master_key
     from storage.slow_pseudonyms import cost_per_id_seconds, years_to_try_every_id
     from tests.support.servers import (
         PostgresServer,
         RedisServer,
         ServerError,
+        free_port,
         postgres_bindir,
         redis_binary,
         tail,
@@ -86,10 +97,10 @@ try:
 except ImportError as missing:  # pragma: no cover - a hint for the wrong interpreter
     sys.exit(f"surge.py: {missing}; run it with the project's venv: .venv/bin/python {__file__}")
 
-ECHO_PEOPLE_BASE = 7_100_000
 INTAKE_PEOPLE_BASE = 7_200_000
 VOLUNTEER_BASE = 7_000_000
 SEALED_PEOPLE_BASE = 7_300_000
+WEBHOOK_OFFSET = 500_000  # webhook mode's people, apart from long polling's
 PROBE_BASE = 7_400_000  # the first-message probe's people, apart from the surge's
 PROBE_PEOPLE = 10
 PSEUDONYM_ROUNDS = 5
@@ -114,13 +125,34 @@ class DeskSide:
     public_key: str
 
 
-async def wait_polling(api: MeteredApi, process: BotProcess, deadline: float) -> None:
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode: where a bot listens (127.0.0.1) and the secret Telegram sends back."""
+
+    port: int
+    secret: str = "surge-webhook-secret-0123456789"  # noqa: S105 - a throwaway local bot's
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/telegram"
+
+    @classmethod
+    def new(cls) -> Webhook:
+        return cls(free_port())
+
+
+async def wait_ready(
+    api: MeteredApi, process: BotProcess, deadline: float, webhook: Webhook | None = None
+) -> None:
+    """Until the bot polls, or with `webhook` until it has set that webhook."""
     end = min(deadline, time.monotonic() + START_TIMEOUT)
-    while not api.meter.polled.is_set():
+    while not (
+        api.webhook_info().get("url") == webhook.url if webhook else api.meter.polled.is_set()
+    ):
         if not process.running():
             raise ServerError(f"{process.name} exited at start:\n{tail(process.log)}")
         if time.monotonic() > end:
-            raise ServerError(f"{process.name} did not poll within {START_TIMEOUT:g} s")
+            raise ServerError(f"{process.name} was not ready within {START_TIMEOUT:g} s")
         await asyncio.sleep(0.1)
 
 
@@ -160,22 +192,49 @@ async def run_people(
     return outcomes
 
 
-async def echo_phase(
-    api: MeteredApi, args: argparse.Namespace, workdir: Path, deadline: float
+@dataclass(frozen=True)
+class Peer:
+    """A bot the intake bot is compared with: its script in bench/, the person who uses it and
+    where its people's ids begin."""
+
+    script: str
+    person: Callable[[Surge, FakeUser], Awaitable[Outcome]]
+    people_base: int
+
+
+PEERS = {
+    "echo": Peer("echo_bot.py", echo_person, 7_100_000),
+    "same_calls": Peer("same_calls_bot.py", peer_person, 7_130_000),
+    "aiogram": Peer("aiogram_bot.py", peer_person, 7_160_000),
+}
+
+
+async def peer_phase(
+    api: MeteredApi,
+    args: argparse.Namespace,
+    workdir: Path,
+    deadline: float,
+    name: str,
+    webhook: Webhook | None = None,
 ) -> PhaseResult:
+    peer = PEERS[name]
     hub = Hub(asyncio.get_running_loop())
-    users = [
-        api.user(ECHO_PEOPLE_BASE + n, language_code="en", first_name="Echo")
-        for n in range(args.people)
-    ]
+    base = peer.people_base + (WEBHOOK_OFFSET if webhook else 0)
+    users = [api.user(base + n, language_code="en", first_name="Peer") for n in range(args.people)]
     for user in users:
         hub.feeds[user.id] = Feed()
-    phase = Phase("echo", {user.id for user in users})
+    phase = Phase(name, {user.id for user in users})
     env = clean_env()
-    env.update(ECHO_BOT_TOKEN=api.token, ECHO_API_URL=api.base_url)
+    env.update(PEER_BOT_TOKEN=api.token, PEER_API_URL=api.base_url)
+    if webhook is not None:
+        env.update(PEER_WEBHOOK_URL=webhook.url, PEER_WEBHOOK_PORT=str(webhook.port),
+                   PEER_WEBHOOK_SECRET=webhook.secret)  # fmt: skip
     api.meter.polled.clear()
     process = BotProcess(
-        "echo-bot", [sys.executable, str(ROOT / "bench" / "echo_bot.py")], env, workdir
+        f"{name}-bot{'-webhook' if webhook else ''}",
+        [sys.executable, str(ROOT / "bench" / peer.script)],
+        env,
+        workdir,
     )
     notes: list[str] = []
     series: list[Sample] = []
@@ -183,15 +242,15 @@ async def echo_phase(
     profiler: Profiler | None = None
     profile: dict[str, Any] | None = None
     try:
-        await wait_polling(api, process, deadline)
+        await wait_ready(api, process, deadline, webhook)
         api.meter.sink, api.meter.phase = hub.sink, phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
         surge = Surge(api, hub, phase, deadline, args)
         profiler = (
-            Profiler(process.pid, args.out / "latest-profile-echo.txt") if args.profile else None
+            Profiler(process.pid, args.out / f"latest-profile-{name}.txt") if args.profile else None
         )
         outcomes = await run_people(
-            surge, process, [lambda u=u: echo_person(surge, u) for u in users], notes
+            surge, process, [lambda u=u: peer.person(surge, u) for u in users], notes
         )
         profile = profiler.stop() if profiler else None
         stop.set()
@@ -205,7 +264,9 @@ async def echo_phase(
         stop.set()
         process.sample()
         code = process.stop()
-    return PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
+    result = PhaseResult(phase, outcomes, process.peak_kib, series, code, notes, profile=profile)
+    result.webhook_answers = [call.at for call in api.webhook_replies()]
+    return result
 
 
 async def first_messages(
@@ -259,6 +320,7 @@ async def intake_phase(
     deadline: float,
     target: Target,
     desk_side: DeskSide | None = None,
+    webhook: Webhook | None = None,
 ) -> PhaseResult:
     """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
     mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
@@ -272,6 +334,7 @@ async def intake_phase(
         for n in range(args.volunteers)
     ]
     base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
+    base += WEBHOOK_OFFSET if webhook else 0
     users = [
         api.user(base + n, language_code="en", first_name="Person") for n in range(args.people)
     ]
@@ -294,6 +357,10 @@ async def intake_phase(
         INTAKE_CASES_PER_HOUR_CAP="1000000000",
         INTAKE_LOG_LEVEL="INFO",
     )
+    if webhook is not None:  # as tests/e2e/test_webhook_reply.py starts it
+        env.update(INTAKE_WEBHOOK_URL=webhook.url, INTAKE_WEBHOOK_SECRET=webhook.secret,
+                   INTAKE_WEBHOOK_PORT=str(webhook.port),
+                   INTAKE_WEBHOOK_LISTEN="127.0.0.1")  # fmt: skip
     desk_env: dict[str, str] | None = None
     if desk_side is not None:
         desk_env = dict(env)
@@ -314,8 +381,8 @@ async def intake_phase(
     if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
-    process = BotProcess("intake-bot" if desk_side is None else "sealed-intake-bot", command,
-                         env, workdir)  # fmt: skip
+    label = "intake-bot" if desk_side is None else "sealed-intake-bot"
+    process = BotProcess(label + ("-webhook" if webhook else ""), command, env, workdir)
     desk_process: BotProcess | None = None
     notes: list[str] = []
     series: list[Sample] = []
@@ -330,12 +397,12 @@ async def intake_phase(
     probe: dict[str, Any] | None = None
     try:
         # The intake first: it makes the schema (and in sealed mode publishes its delivery key).
-        await wait_polling(api, process, deadline)
+        await wait_ready(api, process, deadline, webhook)
         api.meter.sink = hub.sink
         if desk_side is not None and desk_env is not None:
             desk_side.api.meter.polled.clear()
             desk_process = BotProcess("desk-bot", [str(executable), "run"], desk_env, workdir)
-            await wait_polling(desk_side.api, desk_process, deadline)
+            await wait_ready(desk_side.api, desk_process, deadline)
             desk_side.api.meter.sink = desk_hub.sink
         surge = Surge(api, hub, phase, deadline, args)
         desk_surge = (
@@ -390,7 +457,7 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
-        if args.sealed and process.running() and time.monotonic() < deadline:
+        if args.sealed and not webhook and process.running() and time.monotonic() < deadline:
             probe_base = PROBE_BASE if desk_side is None else PROBE_BASE + PROBE_PEOPLE
             probe = await first_messages(api, hub, process, deadline, probe_base)
     finally:
@@ -408,6 +475,7 @@ async def intake_phase(
         phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
     )
     result.first_messages = probe
+    result.webhook_answers = [call.at for call in api.webhook_replies()]
     if desk_process is not None:
         result.desk_process = {
             "cpu_seconds_in_surge": None if desk_cpu is None else round(desk_cpu, 2),
@@ -440,14 +508,15 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("echo-bot", "intake-bot", "sealed-intake-bot", "desk-bot"):
+    bots = [*(f"{p}-bot" for p in PEERS), "intake-bot"]
+    for name in (*bots, *(f"{b}-webhook" for b in bots), "sealed-intake-bot", "desk-bot"):
         log = workdir / f"{name}.log"
         if log.exists():
             shutil.copyfile(log, out / f"latest-{name}.log")
 
 
 def clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "ECHO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("INTAKE_", "PEER_"))}
     env["PTB_TIMEDELTA"] = "1"
     return env
 
@@ -487,20 +556,31 @@ async def run(
     results: dict[str, PhaseResult],
     notes: list[str],
 ) -> None:
-    if not args.no_echo:
-        # The echo bot gets at most a quarter of the time, so the intake bot always runs.
-        echo_deadline = min(deadline, time.monotonic() + (deadline - time.monotonic()) / 4)
-        results["echo"] = await echo_phase(api, args, workdir, echo_deadline)
-        leftover = api.pending_updates()
-        if leftover:
-            notes.append(f"{leftover} echo updates were left unconfirmed for the intake bot")
-    # With --sealed the single process gets at most half of what is left, so sealed mode runs.
-    intake_deadline = (
-        min(deadline, time.monotonic() + (deadline - time.monotonic()) / 2)
-        if args.sealed
-        else deadline
-    )
-    results["intake"] = await intake_phase(api, args, workdir, intake_deadline, targets["intake"])
+    for n, mode in enumerate(args.modes):
+        # Each mode gets its share of the time left, each peer at most a sixth of its mode's,
+        # so the intake bot always runs; with --sealed the last single process gets at most half.
+        mode_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(args.modes) - n)
+        prefix = "" if mode == "polling" else f"{mode}/"
+        for name in args.peers:
+            remaining = mode_deadline - time.monotonic()
+            peer_deadline = min(mode_deadline, time.monotonic() + remaining / 6)
+            webhook = Webhook.new() if mode == "webhook" else None
+            results[prefix + name] = await peer_phase(
+                api, args, workdir, peer_deadline, name, webhook
+            )
+            leftover = api.pending_updates()
+            if leftover:
+                notes.append(f"{leftover} {prefix}{name} updates were left for the next bot")
+        last = n == len(args.modes) - 1
+        intake_deadline = (
+            min(mode_deadline, time.monotonic() + (mode_deadline - time.monotonic()) / 2)
+            if args.sealed and last
+            else mode_deadline
+        )
+        webhook = Webhook.new() if mode == "webhook" else None
+        results[prefix + "intake"] = await intake_phase(
+            api, args, workdir, intake_deadline, targets[prefix + "intake"], None, webhook
+        )
     if args.sealed:
         leftover = api.pending_updates()
         if leftover:
@@ -553,7 +633,19 @@ def main(argv: list[str] | None = None) -> int:
         help="when people are left without an answer, write where the bot's tasks wait to its"
         " log (runs bench/bot_with_task_dump.py instead of intake-bot run)",
     )
-    parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help=f"the peers to run before the intake bot, comma-separated (default {','.join(PEERS)})",
+    )
+    parser.add_argument("--no-echo", action="store_true", help="run no peer (as --peers '')")
+    parser.add_argument(
+        "--mode",
+        choices=["polling", "webhook", "both"],
+        default="both",
+        help="how every bot takes its updates: long polling, a webhook, or both one after the"
+        " other (default both)",
+    )
     parser.add_argument(
         "--sealed",
         action="store_true",
@@ -561,6 +653,10 @@ def main(argv: list[str] | None = None) -> int:
         " database of its own, and each mode's first-message cost",
     )
     args = parser.parse_args(argv)
+    args.peers = [] if args.no_echo else [p for p in args.peers.split(",") if p]
+    args.modes = ["polling", "webhook"] if args.mode == "both" else [args.mode]
+    if set(args.peers) - set(PEERS):
+        parser.error(f"--peers: choose from {', '.join(PEERS)}")
     if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
         parser.error("--people must be 1..20000 and --volunteers 1..50")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -584,8 +680,10 @@ def main(argv: list[str] | None = None) -> int:
             redis_urls = {
                 "intake": redis_server.url,
                 "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
+                "webhook/intake": redis_server.url.rsplit("/", 1)[0] + "/2",
             }
-            names = ["intake", "sealed"] if args.sealed else ["intake"]
+            names = [("" if mode == "polling" else f"{mode}/") + "intake" for mode in args.modes]
+            names += ["sealed"] if args.sealed else []
             targets: dict[str, Target] = {}
             if args.database == "postgresql":
                 bindir = postgres_bindir()
@@ -599,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
                 cleanup.callback(postgres.stop)
                 postgres.start()
                 for name in names:
-                    database = "surge" if name == "intake" else f"surge_{name}"
+                    database = "surge" if name == "intake" else f"surge_{name.split('/')[0]}"
                     postgres.psql(f'CREATE DATABASE "{database}"')
                     targets[name] = Target(
                         postgres.url_for(database),
@@ -608,7 +706,9 @@ def main(argv: list[str] | None = None) -> int:
                     )
             else:
                 for name in names:
-                    path = workdir / ("intake.db" if name == "intake" else f"{name}.db")
+                    path = workdir / (
+                        "intake.db" if name == "intake" else f"{name.split('/')[0]}.db"
+                    )
                     targets[name] = Target(
                         f"sqlite:///{path}",
                         redis_urls[name],

@@ -19,7 +19,8 @@ class Observer(Protocol):
         """A person sent a message (``callback_query_id`` None) or pressed a button."""
 
     def updates_fetched(self, updates: list[dict[str, Any]], at: float) -> None:
-        """getUpdates (one poll of it) returned these updates, possibly none."""
+        """getUpdates (one poll of it) returned these updates, possibly none, or an update is
+        being posted to the webhook (one at a time, again when it is posted again)."""
 
     def bot_called(
         self, method: str, params: Params, at: float, result: Any, error: str | None

@@ -593,6 +593,9 @@ class LocalBotApi:
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        observer = self.state.observer
+        if observer is not None:
+            observer.updates_fetched([body], self.state.now())
         error: str | None = None
         try:
             response = await client.post(

@@ -1,0 +1,40 @@
+"""The surge benchmark with every peer, run short: the echo bot, the same-calls bots in
+python-telegram-bot and in aiogram, then the intake bot, one after the other on one local
+server, with long polling and then with a webhook. Only completeness is asserted (every person
+finished, no answer lost or doubled, no case lost or doubled), never a timing: the figures are
+for bench/README.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import surge
+
+PEOPLE = 20
+
+
+def test_every_peer_and_the_intake_bot_in_both_modes_finish_everyone_and_lose_or_double_nothing(
+    tmp_path: Path,
+) -> None:
+    argv = ["--people", str(PEOPLE), "--volunteers", "1", "--out", str(tmp_path),
+            "--timeout", "300", "--step-timeout", "60", "--retries", "0"]  # fmt: skip
+    status = surge.main(argv)
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert report["notes"] == [], report["notes"]
+    assert status == 0
+    for mode, block in (("polling", report), ("webhook", report["webhook"])):
+        for name in surge.PEERS:
+            peer = block[name]
+            assert peer["people"] == peer["completed"] == PEOPLE, (mode, name, peer["failures"])
+            assert (peer["bot_calls_missing"], peer["bot_calls_extra"]) == (0, 0), (mode, name)
+            assert peer["exit_status"] == 0, (mode, name)
+        intake = block["intake"]
+        assert intake["people"] == intake["completed"] == PEOPLE, (mode, intake["failures"])
+        assert intake["people_left_without_an_answer"] == 0, mode
+        assert intake["references_received"] == intake["cases_in_database"] == PEOPLE, mode
+        assert intake["cases_lost"] == intake["cases_duplicated"] == 0, mode
+        assert intake["exit_status"] == 0, mode
+        assert set(block["ratio"]) == set(surge.PEERS), mode
+    # In webhook mode the intake bot answers presses inside the webhook's answers.
+    assert report["webhook"]["intake"]["bot_calls_in_webhook_answers"] > 0
