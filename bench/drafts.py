@@ -17,8 +17,9 @@ Measured: the bot's VmRSS and VmHWM (peak) from /proc while idle and after every
 of every ``*:draft:*`` key (averaged) and the other keys the people left, and the time from the
 first /start to the last person's paused screen. Writes ``<out>/drafts-<N>.json``
 (``drafts-<N>-postgresql.json`` on PostgreSQL). With ``--tracemalloc`` the bot runs through
-``bench/bot_with_tracemalloc.py`` and, once every draft is open, writes where its Python
-memory was allocated (code locations only) to ``<out>/drafts-<N>-tracemalloc.txt``.
+``bench/bot_with_tracemalloc.py`` and writes where its live Python memory was allocated (code
+locations only) when a quarter of the drafts are open (``<out>/drafts-<N>-tracemalloc-early.txt``)
+and after all are (``<out>/drafts-<N>-tracemalloc.txt``).
 
 Not part of the test suite (a 50-person run is, tests/integration/test_drafts_bench.py); see
 "Open drafts and memory" in bench/README.md for the figures.
@@ -39,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +155,11 @@ async def open_drafts(
     if args.tracemalloc:
         command = [sys.executable, str(ROOT / "bench" / "bot_with_tracemalloc.py")]
     process = BotProcess("intake-bot", command, env, workdir)
-    figures: dict[str, Any] = {"people": args.drafts, "steps": [v for _, v, _ in args.step_list]}
+    figures: dict[str, Any] = {
+        "people": args.drafts,
+        "at_once": args.at_once or args.drafts,
+        "steps": [v for _, v, _ in args.step_list],
+    }
     notes: list[str] = figures.setdefault("notes", [])
     series: list[Sample] = []
     stop = asyncio.Event()
@@ -166,13 +172,25 @@ async def open_drafts(
         memory = asyncio.create_task(watch_memory(process, stop, series))
         surge = Surge(api, hub, phase, deadline, args)
         began = time.monotonic()
+        progress = Progress(
+            max(1, args.drafts // 4), asyncio.Semaphore(args.at_once or args.drafts)
+        )
+        early: asyncio.Task[dict[str, Any]] | None = None
+        if args.tracemalloc:  # the pending updates are most when the fewest drafts are open
+            early = asyncio.create_task(
+                dump_when(progress, process, args.out / trace_name(args, "-early"))
+            )
         outcomes = await run_people(
             surge,
             process,
-            [lambda u=u: pause_after_steps(surge, u, args.step_list) for u in users],
+            [lambda u=u: pause_after_steps(surge, u, args.step_list, progress) for u in users],
             notes,
         )
         opened_in = time.monotonic() - began
+        if early is not None and progress.reached.is_set():
+            figures["tracemalloc_early"] = await early
+        elif early is not None:
+            early.cancel()
         figures["all_open"] = memory_mib(process)
         await asyncio.sleep(args.settle)  # nothing is sent now: what the paused drafts hold
         figures["settled"] = memory_mib(process)
@@ -181,7 +199,9 @@ async def open_drafts(
         await memory
         after = await asyncio.to_thread(redis_figures, redis_url)
         if args.tracemalloc and process.running():
-            figures["tracemalloc"] = await dump_tracemalloc(process, args.out / trace_name(args))
+            figures["tracemalloc"] = await dump_tracemalloc(
+                process, args.out / trace_name(args, "")
+            )
     finally:
         api.meter.sink = api.meter.phase = None
         stop.set()
@@ -216,22 +236,44 @@ async def open_drafts(
     return figures
 
 
-async def pause_after_steps(surge: Surge, user: Any, steps: list[tuple[str, str, str]]) -> Outcome:
+@dataclass
+class Progress:
+    quarter: int
+    at_once: asyncio.Semaphore
+    opened: int = 0
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def pause_after_steps(
+    surge: Surge, user: Any, steps: list[tuple[str, str, str]], progress: Progress
+) -> Outcome:
     """The first `steps` of an intake, then nothing: the draft stays open."""
     outcome = Outcome()
-    screen = await take_steps(surge, user, steps, False, outcome)
+    async with progress.at_once:
+        screen = await take_steps(surge, user, steps, False, outcome)
     if screen is not None:
         outcome.done = True
         outcome.finished_at = surge.meter.now()
+        progress.opened += 1
+        if progress.opened >= progress.quarter:
+            progress.reached.set()
     return outcome
 
 
-def trace_name(args: argparse.Namespace) -> str:
-    return f"{result_name(args)}-tracemalloc.txt"
+async def dump_when(progress: Progress, process: BotProcess, out: Path) -> dict[str, Any]:
+    """The tracemalloc report once a quarter of the drafts are open (mid-surge)."""
+    await progress.reached.wait()
+    return await dump_tracemalloc(process, out)
+
+
+def trace_name(args: argparse.Namespace, when: str) -> str:
+    return f"{result_name(args)}-tracemalloc{when}.txt"
 
 
 def result_name(args: argparse.Namespace) -> str:
     suffix = "" if args.database == "sqlite" else f"-{args.database}"
+    if args.at_once and args.at_once < args.drafts:
+        suffix += f"-at-once-{args.at_once}"
     return f"drafts-{args.drafts}{suffix}"
 
 
@@ -297,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long one person waits for one screen (s)")  # fmt: skip
     parser.add_argument("--callback-ttl", type=float, default=900.0,
                         help="how long a button press may wait for its answer (s)")  # fmt: skip
+    parser.add_argument(
+        "--at-once",
+        type=int,
+        default=0,
+        help="at most this many people taking their steps at the same time (default: all)",
+    )
     parser.add_argument("--retries", type=int, default=2)
     parser.add_argument("--retry-pause", type=float, default=3.0)
     parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before the people")
