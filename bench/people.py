@@ -196,15 +196,36 @@ class Surge:
 
 
 async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
-    """The whole questionnaire, step by step, each step waiting for the next question.
+    """The whole questionnaire, step by step, each step waiting for the next question."""
+    outcome = Outcome()
+    screen = await take_steps(surge, user, INTAKE_STEPS, urgent, outcome)
+    if screen is None:
+        return outcome
+    found = REFERENCE.search(screen.text)
+    outcome.reference = found.group(0) if found else None
+    outcome.done = outcome.reference is not None
+    if not outcome.done:
+        outcome.failed_at = "no reference in the confirmation"
+    outcome.finished_at = surge.meter.now()
+    return outcome
+
+
+async def take_steps(
+    surge: Surge,
+    user: FakeUser,
+    steps: list[tuple[str, str, str]],
+    urgent: bool,
+    outcome: Outcome,
+) -> Screen | None:
+    """`steps` one after the other, each waiting for its screen; the last screen shown, or None
+    when the person gave up (then `outcome` says where and why).
 
     Told "something went wrong, please try again", the person does what a person would: waits
     a moment and sends the same message or presses the same button again (``--retries``).
     """
     feed = surge.hub.feeds[user.id]
-    outcome = Outcome()
     screen: Screen | None = None
-    for kind, value, expect in INTAKE_STEPS:
+    for kind, value, expect in steps:
         label = URGENT if (urgent and value == "No deadline") else value
         attempt = 0
         while True:
@@ -244,7 +265,7 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 outcome.finished_at = surge.meter.now()
                 newest = max(feed.screens.values(), key=lambda s: s.at, default=None)
                 outcome.last_screen = newest.text[:100] if newest else None
-                return outcome
+                return None
             if expect in shown.shown or (outcome.kept_for_later and SENT_LATER in shown.text):
                 screen = shown
                 break
@@ -254,16 +275,10 @@ async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
                 outcome.failed_at = f"{kind} {label!r}: still failing after {surge.retries} retries"
                 outcome.last_screen = shown.text[:100]
                 outcome.finished_at = surge.meter.now()
-                return outcome
+                return None
             await asyncio.sleep(surge.retry_pause)
         surge.record_screen(user.id, screen.at, f"{kind} {value}")
-    found = REFERENCE.search(screen.text if screen else "")
-    outcome.reference = found.group(0) if found else None
-    outcome.done = outcome.reference is not None
-    if not outcome.done:
-        outcome.failed_at = "no reference in the confirmation"
-    outcome.finished_at = surge.meter.now()
-    return outcome
+    return screen
 
 
 async def echo_person(surge: Surge, user: FakeUser) -> Outcome:
