@@ -8,7 +8,7 @@ import contextlib
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -185,16 +185,25 @@ class Surge:
                 self.phase.step_latencies.setdefault(step, []).append(at - enqueued)
 
 
-async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
+async def intake_person(
+    surge: Surge,
+    user: FakeUser,
+    urgent: bool,
+    pause: Callable[[], Awaitable[None]] | None = None,
+) -> Outcome:
     """The whole questionnaire, step by step, each step waiting for the next question.
 
     Told "something went wrong, please try again", the person does what a person would: waits
     a moment and sends the same message or presses the same button again (``--retries``).
+    With `pause`, the person awaits it before every step, the first included (the open loop:
+    people who read and think; see bench/open_loop.py).
     """
     feed = surge.hub.feeds[user.id]
     outcome = Outcome()
     screen: Screen | None = None
     for kind, value, expect in INTAKE_STEPS:
+        if pause is not None:
+            await pause()
         label = URGENT if (urgent and value == "No deadline") else value
         attempt = 0
         while True:

@@ -57,6 +57,7 @@ if __package__ in (None, ""):  # run as `python bench/surge.py`: import from the
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 try:
+    from bench import open_loop
     from bench.metered import REPLY_METHODS, Event, MeteredApi, Phase
     from bench.observe import DraftSample, Profiler, Sample, snapshot, watch_drafts, watch_memory
     from bench.people import (
@@ -259,11 +260,15 @@ async def intake_phase(
     deadline: float,
     target: Target,
     desk_side: DeskSide | None = None,
+    *,
+    crowd: open_loop.Crowd | None = None,
 ) -> PhaseResult:
     """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
     mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
-    volunteers' bot, on `desk_side.api`) sharing one database."""
+    volunteers' bot, on `desk_side.api`) sharing one database. With `crowd`, the open loop's
+    people instead, who pause before every step; the volunteers then only receive the notices."""
     name = "intake" if desk_side is None else "sealed"
+    name = crowd.name if crowd is not None else name
     hub = Hub(asyncio.get_running_loop())
     desk_hub = hub if desk_side is None else Hub(asyncio.get_running_loop())
     desk_api = api if desk_side is None else desk_side.api
@@ -272,9 +277,8 @@ async def intake_phase(
         for n in range(args.volunteers)
     ]
     base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
-    users = [
-        api.user(base + n, language_code="en", first_name="Person") for n in range(args.people)
-    ]
+    base, count = (crowd.base, crowd.people) if crowd is not None else (base, args.people)
+    users = [api.user(base + n, language_code="en", first_name="Person") for n in range(count)]
     for user in volunteers:
         desk_hub.feeds[user.id] = Feed()
     for user in users:
@@ -314,8 +318,9 @@ async def intake_phase(
     if args.dump_stuck:  # the same bot, plus a dump of its pending tasks on SIGUSR1
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
-    process = BotProcess("intake-bot" if desk_side is None else "sealed-intake-bot", command,
-                         env, workdir)  # fmt: skip
+    process_name = "intake-bot" if desk_side is None else "sealed-intake-bot"
+    process_name = f"{name.replace('_', '-')}-bot" if crowd is not None else process_name
+    process = BotProcess(process_name, command, env, workdir)
     desk_process: BotProcess | None = None
     notes: list[str] = []
     series: list[Sample] = []
@@ -350,7 +355,8 @@ async def intake_phase(
         memory = asyncio.create_task(watch_memory(process, stop, series))
         sampler = asyncio.create_task(watch_drafts(target.redis_url, people_done, drafts))
         desk = [
-            asyncio.create_task(volunteer(desk_surge, v, people_done, work)) for v in volunteers
+            asyncio.create_task(volunteer(desk_surge, v, people_done, work))
+            for v in (volunteers if crowd is None else [])
         ]
         profiler = (
             Profiler(process.pid, args.out / f"latest-profile-{name}.txt") if args.profile else None
@@ -364,7 +370,9 @@ async def intake_phase(
             surge,
             process,
             [
-                lambda u=u, urgent=urgent: intake_person(surge, u, urgent)
+                lambda u=u, urgent=urgent: intake_person(
+                    surge, u, urgent, crowd.pause_for(u) if crowd is not None else None
+                )
                 for u, urgent in zip(users, urgent_flags, strict=True)
             ],
             notes,
@@ -390,7 +398,7 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
-        if args.sealed and process.running() and time.monotonic() < deadline:
+        if args.sealed and crowd is None and process.running() and time.monotonic() < deadline:
             probe_base = PROBE_BASE if desk_side is None else PROBE_BASE + PROBE_PEOPLE
             probe = await first_messages(api, hub, process, deadline, probe_base)
     finally:
@@ -405,8 +413,9 @@ async def intake_phase(
         code = process.stop()
         desk_code = desk_process.stop() if desk_process is not None else None
     result = PhaseResult(
-        phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
-    )
+        phase, outcomes, process.peak_kib, series, code, notes,
+        work if crowd is None else None, drafts, profile=profile,
+    )  # fmt: skip
     result.first_messages = probe
     if desk_process is not None:
         result.desk_process = {
@@ -440,10 +449,8 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("echo-bot", "intake-bot", "sealed-intake-bot", "desk-bot"):
-        log = workdir / f"{name}.log"
-        if log.exists():
-            shutil.copyfile(log, out / f"latest-{name}.log")
+    for log in workdir.glob("*-bot.log"):  # echo-, intake-, sealed-intake-, desk-, open-loop-N-
+        shutil.copyfile(log, out / f"latest-{log.name}")
 
 
 def clean_env() -> dict[str, str]:
@@ -486,6 +493,7 @@ async def run(
     targets: dict[str, Target],
     results: dict[str, PhaseResult],
     notes: list[str],
+    open_results: dict[int, PhaseResult],
 ) -> None:
     if not args.no_echo:
         # The echo bot gets at most a quarter of the time, so the intake bot always runs.
@@ -514,6 +522,9 @@ async def run(
             )
         finally:
             desk_api.stop()
+    await open_loop.run_all(
+        intake_phase, api, args, workdir, deadline, targets, open_results, notes
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -555,6 +566,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo-bot baseline")
     parser.add_argument(
+        "--open-loop",
+        type=open_loop.sizes,
+        default=open_loop.DEFAULT_SIZES,
+        help="then for each N, N people who pause before every step (default 100,300,1000;"
+        ' "" or 0: none)',
+    )
+    parser.add_argument(
+        "--pause",
+        type=open_loop.pause_range,
+        default=open_loop.DEFAULT_PAUSE,
+        help="the open loop's pause before each step, MIN,MAX seconds (default 2,8)",
+    )
+    parser.add_argument(
         "--sealed",
         action="store_true",
         help="then the same surge in sealed mode (an intake and a desk process, two bots) on a"
@@ -568,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = began + args.timeout
     date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results: dict[str, PhaseResult] = {}
+    open_results: dict[int, PhaseResult] = {}
     notes: list[str] = []
     failure: str | None = None
     workdir = Path(tempfile.mkdtemp(prefix="intake-surge-"))
@@ -584,8 +609,10 @@ def main(argv: list[str] | None = None) -> int:
             redis_urls = {
                 "intake": redis_server.url,
                 "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
+                **open_loop.redis_urls(redis_server.url, args.open_loop),
             }
             names = ["intake", "sealed"] if args.sealed else ["intake"]
+            names += [open_loop.target_name(n) for n in args.open_loop]
             targets: dict[str, Target] = {}
             if args.database == "postgresql":
                 bindir = postgres_bindir()
@@ -627,6 +654,7 @@ def main(argv: list[str] | None = None) -> int:
                     targets,
                     results,
                     notes,
+                    open_results,
                 )
             )
         except ServerError as error:
@@ -640,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     report = build_report(
         args, results, notes, date, time.monotonic() - began, failure, pseudonym_cost()
     )
+    open_loop.add_to(report, open_results, args)
     (args.out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     try:
         plot(args.out / "latest.png", results, title)
@@ -647,6 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         figure = " (no figure: matplotlib is missing; pip install -e '.[bench]')"
     print(table(report))  # noqa: T201
+    print(open_loop.table(report["open_loop"]))  # noqa: T201
     for note in report["notes"]:
         print(f"note: {note}")  # noqa: T201
     print(f"wrote {args.out / 'latest.json'}{figure}")  # noqa: T201
