@@ -180,6 +180,7 @@ def add_to(
             "bot_cpu_ms_per_call": summary["bot_cpu_ms_per_call"],
             "bot_calls_per_update": summary["bot_calls_per_update"],
             "bot_cpu_share_of_one_core": summary["bot_cpu_share_of_one_core"],
+            "harness_cpu_share_of_one_core": summary["harness_cpu_share_of_one_core"],
             "peak_memory_mib": summary["peak_memory_mib"],
             **draft_summary(result.drafts),
             "next_screen_ms_by_step": {
