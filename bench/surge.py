@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
-                                    [--sealed]
+                                    [--sealed] [--open-loop 100,300,1000] [--pause 2,8]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
 Bot API server (``localapi``, in this process, on 127.0.0.1), and two bots as separate
@@ -19,6 +19,9 @@ processes, one after the other, against that same server:
    second local server for the volunteers (holding the private key). Each mode is then also
    given ten new people's first and second /start one at a time (what a first message costs:
    one Argon2id pseudonym in sealed mode).
+4. the open loop (bench/open_loop.py), for each N of ``--open-loop`` (100,300,1000): a fresh bot
+   and N people who pause ``--pause`` 2-8 s before every step; their next-screen latency goes
+   into ``open_loop.<N>`` of latest.json.
 
 Measured at the local server: updates delivered by getUpdates per second of the surge, reply
 latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
