@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -103,6 +104,16 @@ class Crowd:
         return pause
 
 
+@dataclass
+class Run:
+    """One N's result, with the machine's load average (1 min) before and after it: this
+    benchmark shares its cores, and a busy machine shows in every figure."""
+
+    result: PhaseResult
+    load_before: float
+    load_after: float
+
+
 class PhaseRunner(Protocol):
     """bench/surge.py's ``intake_phase`` (passed in: that module imports this one)."""
 
@@ -125,7 +136,7 @@ async def run_all(
     workdir: Any,
     deadline: float,
     targets: dict[str, Any],
-    results: dict[int, PhaseResult],
+    results: dict[int, Run],
     notes: list[str],
 ) -> None:
     """Every N of ``--open-loop`` one after the other, each against a fresh bot."""
@@ -134,21 +145,20 @@ async def run_all(
             notes.append(f"open loop {people}: not run, the global timeout was reached")
             continue
         crowd = Crowd(people, BASE + index * 1_000_000, args.pause)
-        results[people] = await intake_phase(
-            api, args, workdir, deadline, targets[crowd.name], crowd=crowd
-        )
+        load_before = os.getloadavg()[0]
+        result = await intake_phase(api, args, workdir, deadline, targets[crowd.name], crowd=crowd)
+        results[people] = Run(result, load_before, os.getloadavg()[0])
         leftover = api.pending_updates()
         if leftover:
             notes.append(f"open loop {people}: {leftover} updates were left unconfirmed")
 
 
-def add_to(
-    report: dict[str, Any], results: dict[int, PhaseResult], args: argparse.Namespace
-) -> None:
+def add_to(report: dict[str, Any], results: dict[int, Run], args: argparse.Namespace) -> None:
     """``open_loop`` in latest.json: per N, what people waited for and whether all finished;
     their notes join the report's, and an unfinished person or a lost case makes it partial."""
     out: dict[str, Any] = {"pause_seconds": list(args.pause), "sizes": list(args.open_loop)}
-    for people, result in results.items():
+    for people, run in results.items():
+        result = run.result
         summary = summarize(result)
         summary.update(check_cases(result))
         screen = summary["screen_latency_ms"]
@@ -188,6 +198,7 @@ def add_to(
                 for step, figures in summary["screen_latency_ms_by_step"].items()
             },
             "exit_status": summary["exit_status"],
+            "load_average_1min_before_after": [run.load_before, run.load_after],
         }
         report["notes"].extend(f"{result.phase.name}: {note}" for note in result.notes)
         entry = out[str(people)]
@@ -215,6 +226,7 @@ def table(section: dict[str, Any]) -> str:
             f"(n {screen['count']}); completed {entry['completed']} of {entry['people']}; "
             f"cases lost/duplicated {entry['cases_lost']} / {entry['cases_duplicated']}; "
             f"bot CPU {entry['bot_cpu_ms_per_update']} ms per update, "
-            f"{entry['bot_cpu_share_of_one_core']} of a core"
+            f"{entry['bot_cpu_share_of_one_core']} of a core; machine load "
+            f"{' to '.join(str(x) for x in entry['load_average_1min_before_after'])}"
         )
     return "\n".join(lines)

@@ -496,7 +496,7 @@ async def run(
     targets: dict[str, Target],
     results: dict[str, PhaseResult],
     notes: list[str],
-    open_results: dict[int, PhaseResult],
+    open_results: dict[int, open_loop.Run],
 ) -> None:
     if not args.no_echo:
         # The echo bot gets at most a quarter of the time, so the intake bot always runs.
@@ -595,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = began + args.timeout
     date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results: dict[str, PhaseResult] = {}
-    open_results: dict[int, PhaseResult] = {}
+    open_results: dict[int, open_loop.Run] = {}
     notes: list[str] = []
     failure: str | None = None
     workdir = Path(tempfile.mkdtemp(prefix="intake-surge-"))
