@@ -8,7 +8,7 @@ import contextlib
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -195,10 +195,15 @@ class Surge:
                 self.phase.step_latencies.setdefault(step, []).append(at - enqueued)
 
 
-async def intake_person(surge: Surge, user: FakeUser, urgent: bool) -> Outcome:
+async def intake_person(
+    surge: Surge,
+    user: FakeUser,
+    urgent: bool,
+    pause: Callable[[], Awaitable[None]] | None = None,
+) -> Outcome:
     """The whole questionnaire, step by step, each step waiting for the next question."""
     outcome = Outcome()
-    screen = await take_steps(surge, user, INTAKE_STEPS, urgent, outcome)
+    screen = await take_steps(surge, user, INTAKE_STEPS, urgent, outcome, pause)
     if screen is None:
         return outcome
     found = REFERENCE.search(screen.text)
@@ -216,16 +221,21 @@ async def take_steps(
     steps: list[tuple[str, str, str]],
     urgent: bool,
     outcome: Outcome,
+    pause: Callable[[], Awaitable[None]] | None = None,
 ) -> Screen | None:
     """`steps` one after the other, each waiting for its screen; the last screen shown, or None
     when the person gave up (then `outcome` says where and why).
 
     Told "something went wrong, please try again", the person does what a person would: waits
     a moment and sends the same message or presses the same button again (``--retries``).
+    With `pause`, the person awaits it before every step, the first included (the open loop:
+    people who read and think; see bench/open_loop.py).
     """
     feed = surge.hub.feeds[user.id]
     screen: Screen | None = None
     for kind, value, expect in steps:
+        if pause is not None:
+            await pause()
         label = URGENT if (urgent and value == "No deadline") else value
         attempt = 0
         while True:

@@ -4,6 +4,7 @@
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
                                     [--peers echo,same_calls,aiogram]
                                     [--mode polling|webhook|both] [--sealed]
+                                    [--open-loop 100,300,1000] [--pause 2,8]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
 Bot API server (``localapi``, in this process, on 127.0.0.1), and the bots as separate
@@ -26,6 +27,9 @@ processes, one after the other, against that same server:
    ``--role desk`` on a second local server for the volunteers (holding the private key).
    Each mode is then also given ten new people's first and second /start one at a time (what a
    first message costs: one Argon2id pseudonym in sealed mode).
+4. the open loop (bench/open_loop.py, long polling), for each N of ``--open-loop``
+   (100,300,1000): a fresh bot and N people who pause ``--pause`` 2-8 s before every step;
+   their next-screen latency goes into ``open_loop.<N>`` of latest.json.
 
 Measured at the local server: updates delivered (by getUpdates or to the webhook) per second,
 reply latency (an update enqueued -> the bot's first sendMessage/editMessageText/answerCallbackQuery
@@ -65,6 +69,7 @@ if __package__ in (None, ""):  # run as `python bench/surge.py`: import from the
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 try:
+    from bench import open_loop
     from bench.metered import REPLY_METHODS, Event, MeteredApi, Phase
     from bench.observe import DraftSample, Profiler, Sample, snapshot, watch_drafts, watch_memory
     from bench.people import (
@@ -321,11 +326,15 @@ async def intake_phase(
     target: Target,
     desk_side: DeskSide | None = None,
     webhook: Webhook | None = None,
+    *,
+    crowd: open_loop.Crowd | None = None,
 ) -> PhaseResult:
     """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
     mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
-    volunteers' bot, on `desk_side.api`) sharing one database."""
+    volunteers' bot, on `desk_side.api`) sharing one database. With `crowd`, the open loop's
+    people instead, who pause before every step; the volunteers then only receive the notices."""
     name = "intake" if desk_side is None else "sealed"
+    name = crowd.name if crowd is not None else name
     hub = Hub(asyncio.get_running_loop())
     desk_hub = hub if desk_side is None else Hub(asyncio.get_running_loop())
     desk_api = api if desk_side is None else desk_side.api
@@ -335,9 +344,8 @@ async def intake_phase(
     ]
     base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
     base += WEBHOOK_OFFSET if webhook else 0
-    users = [
-        api.user(base + n, language_code="en", first_name="Person") for n in range(args.people)
-    ]
+    base, count = (crowd.base, crowd.people) if crowd is not None else (base, args.people)
+    users = [api.user(base + n, language_code="en", first_name="Person") for n in range(count)]
     for user in volunteers:
         desk_hub.feeds[user.id] = Feed()
     for user in users:
@@ -382,6 +390,7 @@ async def intake_phase(
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
     label = "intake-bot" if desk_side is None else "sealed-intake-bot"
+    label = f"{name.replace('_', '-')}-bot" if crowd is not None else label
     process = BotProcess(label + ("-webhook" if webhook else ""), command, env, workdir)
     desk_process: BotProcess | None = None
     notes: list[str] = []
@@ -417,7 +426,8 @@ async def intake_phase(
         memory = asyncio.create_task(watch_memory(process, stop, series))
         sampler = asyncio.create_task(watch_drafts(target.redis_url, people_done, drafts))
         desk = [
-            asyncio.create_task(volunteer(desk_surge, v, people_done, work)) for v in volunteers
+            asyncio.create_task(volunteer(desk_surge, v, people_done, work))
+            for v in (volunteers if crowd is None else [])
         ]
         profiler = (
             Profiler(process.pid, args.out / f"latest-profile-{name}.txt") if args.profile else None
@@ -431,7 +441,9 @@ async def intake_phase(
             surge,
             process,
             [
-                lambda u=u, urgent=urgent: intake_person(surge, u, urgent)
+                lambda u=u, urgent=urgent: intake_person(
+                    surge, u, urgent, crowd.pause_for(u) if crowd is not None else None
+                )
                 for u, urgent in zip(users, urgent_flags, strict=True)
             ],
             notes,
@@ -457,7 +469,13 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
-        if args.sealed and not webhook and process.running() and time.monotonic() < deadline:
+        if (
+            args.sealed
+            and not webhook
+            and crowd is None
+            and process.running()
+            and time.monotonic() < deadline
+        ):
             probe_base = PROBE_BASE if desk_side is None else PROBE_BASE + PROBE_PEOPLE
             probe = await first_messages(api, hub, process, deadline, probe_base)
     finally:
@@ -472,8 +490,9 @@ async def intake_phase(
         code = process.stop()
         desk_code = desk_process.stop() if desk_process is not None else None
     result = PhaseResult(
-        phase, outcomes, process.peak_kib, series, code, notes, work, drafts, profile=profile
-    )
+        phase, outcomes, process.peak_kib, series, code, notes,
+        work if crowd is None else None, drafts, profile=profile,
+    )  # fmt: skip
     result.first_messages = probe
     result.webhook_answers = [call.at for call in api.webhook_replies()]
     if desk_process is not None:
@@ -508,11 +527,8 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    bots = [*(f"{p}-bot" for p in PEERS), "intake-bot"]
-    for name in (*bots, *(f"{b}-webhook" for b in bots), "sealed-intake-bot", "desk-bot"):
-        log = workdir / f"{name}.log"
-        if log.exists():
-            shutil.copyfile(log, out / f"latest-{name}.log")
+    for log in workdir.glob("*-bot*.log"):  # every bot's, in each mode and the open loop's
+        shutil.copyfile(log, out / f"latest-{log.name}")
 
 
 def clean_env() -> dict[str, str]:
@@ -555,6 +571,7 @@ async def run(
     targets: dict[str, Target],
     results: dict[str, PhaseResult],
     notes: list[str],
+    open_results: dict[int, open_loop.Run],
 ) -> None:
     for n, mode in enumerate(args.modes):
         # Each mode gets its share of the time left, each peer at most a sixth of its mode's,
@@ -594,6 +611,9 @@ async def run(
             )
         finally:
             desk_api.stop()
+    await open_loop.run_all(
+        intake_phase, api, args, workdir, deadline, targets, open_results, notes
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -647,6 +667,19 @@ def main(argv: list[str] | None = None) -> int:
         " other (default both)",
     )
     parser.add_argument(
+        "--open-loop",
+        type=open_loop.sizes,
+        default=open_loop.DEFAULT_SIZES,
+        help="then for each N, N people who pause before every step (default 100,300,1000;"
+        ' "" or 0: none)',
+    )
+    parser.add_argument(
+        "--pause",
+        type=open_loop.pause_range,
+        default=open_loop.DEFAULT_PAUSE,
+        help="the open loop's pause before each step, MIN,MAX seconds (default 2,8)",
+    )
+    parser.add_argument(
         "--sealed",
         action="store_true",
         help="then the same surge in sealed mode (an intake and a desk process, two bots) on a"
@@ -664,6 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = began + args.timeout
     date = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     results: dict[str, PhaseResult] = {}
+    open_results: dict[int, open_loop.Run] = {}
     notes: list[str] = []
     failure: str | None = None
     workdir = Path(tempfile.mkdtemp(prefix="intake-surge-"))
@@ -681,9 +715,11 @@ def main(argv: list[str] | None = None) -> int:
                 "intake": redis_server.url,
                 "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
                 "webhook/intake": redis_server.url.rsplit("/", 1)[0] + "/2",
+                **open_loop.redis_urls(redis_server.url, args.open_loop),
             }
             names = [("" if mode == "polling" else f"{mode}/") + "intake" for mode in args.modes]
             names += ["sealed"] if args.sealed else []
+            names += [open_loop.target_name(n) for n in args.open_loop]
             targets: dict[str, Target] = {}
             if args.database == "postgresql":
                 bindir = postgres_bindir()
@@ -727,6 +763,7 @@ def main(argv: list[str] | None = None) -> int:
                     targets,
                     results,
                     notes,
+                    open_results,
                 )
             )
         except ServerError as error:
@@ -740,6 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     report = build_report(
         args, results, notes, date, time.monotonic() - began, failure, pseudonym_cost()
     )
+    open_loop.add_to(report, open_results, args)
     (args.out / "latest.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     try:
         plot(args.out / "latest.png", results, title)
@@ -747,6 +785,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         figure = " (no figure: matplotlib is missing; pip install -e '.[bench]')"
     print(table(report))  # noqa: T201
+    print(open_loop.table(report["open_loop"]))  # noqa: T201
     for note in report["notes"]:
         print(f"note: {note}")  # noqa: T201
     print(f"wrote {args.out / 'latest.json'}{figure}")  # noqa: T201

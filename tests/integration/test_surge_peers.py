@@ -21,7 +21,8 @@ def test_every_peer_and_the_intake_bot_in_both_modes_finish_everyone_and_lose_or
     # `nice -n 19` on a busy machine a bot can be starved for many seconds; a run that goes
     # well takes about a minute whatever they are.
     argv = ["--people", str(PEOPLE), "--volunteers", "1", "--out", str(tmp_path),
-            "--timeout", "1200", "--step-timeout", "120", "--retries", "0"]  # fmt: skip
+            "--timeout", "1200", "--step-timeout", "120", "--retries", "0",
+            "--open-loop", "0"]  # fmt: skip
     status = surge.main(argv)
     report = json.loads((tmp_path / "latest.json").read_text())
     assert report["notes"] == [], report["notes"]

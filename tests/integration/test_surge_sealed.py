@@ -27,8 +27,7 @@ def test_sealed_surge_finishes_every_person_and_loses_or_doubles_no_case(
 ) -> None:
     argv = ["--people", str(PEOPLE), "--volunteers", "2", "--database", database, "--sealed",
             "--no-echo", "--mode", "polling", "--out", str(tmp_path), "--timeout", "300",
-            "--step-timeout", "60",
-            "--retries", "0"]  # fmt: skip
+            "--step-timeout", "60", "--retries", "0", "--open-loop", "0"]  # fmt: skip
     status = surge.main(argv)
     report = json.loads((tmp_path / "latest.json").read_text())
     assert report["notes"] == [], report["notes"]
