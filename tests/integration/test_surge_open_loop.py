@@ -15,7 +15,8 @@ PEOPLE = 5
 
 
 def test_open_loop_finishes_every_person_and_loses_or_doubles_no_case(tmp_path: Path) -> None:
-    argv = ["--people", str(PEOPLE), "--volunteers", "2", "--no-echo", "--open-loop", str(PEOPLE),
+    argv = ["--people", str(PEOPLE), "--volunteers", "2", "--no-echo", "--mode", "polling",
+            "--open-loop", str(PEOPLE),
             "--pause", "0.1,0.3", "--out", str(tmp_path), "--timeout", "300",
             "--step-timeout", "60", "--retries", "0"]  # fmt: skip
     status = surge.main(argv)
