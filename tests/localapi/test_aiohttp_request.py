@@ -19,7 +19,8 @@ from tests.support.servers import free_port
 CLIENTS: dict[str, Callable[..., BaseRequest]] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
 USER_ID = 5550001
 KEYBOARD = InlineKeyboardMarkup(
-    [[InlineKeyboardButton("Yes", callback_data="a:yes"), InlineKeyboardButton("No", callback_data="a:no")]]
+    [[InlineKeyboardButton("Yes", callback_data="a:yes"),
+      InlineKeyboardButton("No", callback_data="a:no")]]
 )  # fmt: skip
 
 
