@@ -1,4 +1,4 @@
-"""The Bot API client on aiohttp instead of httpx (INTAKE_HTTP_CLIENT=aiohttp).
+"""The Bot API client on aiohttp instead of httpx (INTAKE_HTTP_CLIENT=aiohttp, the default).
 
 python-telegram-bot takes any `BaseRequest`; this one behaves as its `HTTPXRequest` does, so the
 bot sees the same results and the same exceptions whichever client carries its calls:
@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 try:
     import aiohttp
-except ImportError:  # an optional extra; bot.settings says how to install it
+except ImportError:  # a dependency; bot.clients.check says what to do if it is missing
     aiohttp = None  # type: ignore[assignment]
 
 from telegram._utils.defaultvalue import DefaultValue

@@ -1,8 +1,9 @@
 """The HTTP client and the event loop the bot runs on, as INTAKE_HTTP_CLIENT and
-INTAKE_EVENT_LOOP choose: python-telegram-bot's httpx client or `bot.aiohttp_request`, the
-standard asyncio loop or uvloop. aiohttp and uvloop come with the `fast` extra
-(`pip install 'intake-bot[fast]'`); choosing one that is not installed stops the start with one
-line naming the setting."""
+INTAKE_EVENT_LOOP choose: `bot.aiohttp_request` (the default: less than half the CPU per call,
+bench/README.md) or python-telegram-bot's httpx client, the standard asyncio loop (the default)
+or uvloop. aiohttp is a dependency; uvloop comes with the `uvloop` extra
+(`pip install 'intake-bot[uvloop]'`). Choosing one that is not installed stops the start with
+one line naming the setting."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from bot.bounded_request import BoundedHTTPXRequest
 from bot.settings import Settings, SettingsError
 
 PACKAGES = {("http_client", "aiohttp"): "aiohttp", ("event_loop", "uvloop"): "uvloop"}
+HOW = {
+    "aiohttp": "reinstall intake-bot (aiohttp is one of its dependencies)",
+    "uvloop": "install intake-bot with its `uvloop` extra (pip install 'intake-bot[uvloop]')",
+}
+OTHER = {"http_client": "httpx", "event_loop": "asyncio"}
 
 
 def check(settings: Settings) -> None:
@@ -24,9 +30,7 @@ def check(settings: Settings) -> None:
         if getattr(settings, name) == value and importlib.util.find_spec(package) is None:
             raise SettingsError(
                 f"INTAKE_{name.upper()}={value} needs the {package} package, which is not"
-                " installed: install intake-bot with its `fast` extra"
-                f" (pip install 'intake-bot[fast]'), or set INTAKE_{name.upper()} back to"
-                f" {'httpx' if name == 'http_client' else 'asyncio'}"
+                f" installed: {HOW[package]}, or set INTAKE_{name.upper()}={OTHER[name]}"
             )
 
 

@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     webhook_open_connections: int = Field(default=200, ge=1, le=10_000)
     poll_lease_seconds: float = Field(default=30, ge=2, le=600)
     bot_api_connections: int = Field(default=16, ge=1, le=256)
-    http_client: Literal["httpx", "aiohttp"] = "httpx"
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     """The HTTP client of the bot's Bot API calls and of getUpdates (see bot.clients)."""
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     """The event loop `intake-bot run` serves in (see bot.clients)."""
