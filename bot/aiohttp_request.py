@@ -7,6 +7,8 @@ bot sees the same results and the same exceptions whichever client carries its c
   multipart when the call uploads a file;
 - the same default timeouts (read, write, connect 5 s; pool 1 s; 20 s to write an upload), a
   value passed to a call overriding its default;
+- the same certificate authorities (httpx's own SSL context: certifi's, or SSL_CERT_FILE or
+  SSL_CERT_DIR), the same proxy variables, and no redirect followed;
 - a timeout is `telegram.error.TimedOut` (a full pool with the same "Pool timeout" message), any
   other transport failure `telegram.error.NetworkError` naming the aiohttp exception's class.
 
@@ -27,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 from urllib.parse import urlencode
+
+import httpx
 
 try:
     import aiohttp
@@ -90,7 +94,9 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._slots = asyncio.Semaphore(self._pool_size)  # of this event loop
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
+                connector=aiohttp.TCPConnector(
+                    limit=self._pool_size, limit_per_host=0, ssl=httpx.create_ssl_context()
+                ),
                 # Telegram sets no cookies; a jar would parse every answer's headers for them.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=True,  # HTTP(S)_PROXY and NO_PROXY, as httpx reads them
@@ -143,7 +149,7 @@ class AiohttpRequest(BaseRequest):
         await self._take_slot(pool_timeout)
         try:
             async with session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too

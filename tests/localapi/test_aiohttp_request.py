@@ -4,7 +4,9 @@ python-telegram-bot's HTTPXRequest sends and the bot gets the same results and e
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.aiohttp_request import AiohttpRequest
 from localapi import LocalBotApi
+from tests.support.certificates import LOCAL_NAMES, make_authority, make_server_certificate
 from tests.support.servers import free_port
 
 CLIENTS: dict[str, Callable[..., BaseRequest]] = {"httpx": HTTPXRequest, "aiohttp": AiohttpRequest}
@@ -181,3 +184,54 @@ async def test_it_must_be_initialized_and_can_be_again_after_shutdown(api: Local
         assert status == 200
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request(url, "POST")
+
+
+class RedirectingTlsServer:
+    """An HTTPS server that answers every request with a redirect, counting the requests."""
+
+    def __init__(self, directory: Path) -> None:
+        authority = make_authority(directory, "throwaway-ca")
+        self.ca_file = authority.file
+        cert, key = make_server_certificate(directory, authority, LOCAL_NAMES, "server")
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(cert, key)
+        self.requests = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+            await reader.readexactly(length)
+            self.requests += 1
+            writer.write(b"HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+async def test_tls_is_verified_with_httpx_authorities_and_no_redirect_is_followed(
+    client: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown certificate authority is refused; trusted through SSL_CERT_FILE (which
+    httpx reads), a redirect comes back as an error, not followed."""
+    server = RedirectingTlsServer(tmp_path)
+    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=server.context)
+    url = f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}/bot"
+    outcomes = []
+    try:
+        for trusted in (False, True):
+            if trusted:
+                monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
+            with pytest.raises(NetworkError) as raised:
+                async with Bot("1:abc", base_url=url, request=CLIENTS[client]()):  # asks getMe
+                    pass
+            outcomes.append((type(raised.value), server.requests))
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert outcomes == [(NetworkError, 0), (NetworkError, 1)]
+    assert "302" in str(raised.value)
