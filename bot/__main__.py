@@ -214,7 +214,13 @@ def _keys(args: argparse.Namespace) -> int:
 
 def _run(settings: Settings) -> int:
     # Every missing or malformed required setting at once, in one line, before anything starts.
-    probes: list[Callable[[], object]] = [settings.token, settings.check_role]
+    from bot import clients
+
+    probes: list[Callable[[], object]] = [
+        settings.token,
+        settings.check_role,
+        lambda: clients.check(settings),
+    ]
     if settings.role != "desk":  # the desk host holds no master key (sealed mode)
         probes.append(settings.keys)
     if settings.webhook_url:
@@ -229,7 +235,8 @@ def _run(settings: Settings) -> int:
         raise SettingsError("; ".join(problems))
     token = settings.token()
     logs.configure(settings.log_level, secrets=[token])
-    asyncio.run(_serve(settings))
+    with asyncio.Runner(loop_factory=clients.loop_factory(settings)) as runner:
+        runner.run(_serve(settings))
     return 0
 
 

@@ -14,10 +14,8 @@ from telegram.ext import (
     Defaults,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 
-from bot import flood
-from bot.bounded_request import BoundedHTTPXRequest
+from bot import clients, flood
 from bot.context import BotContext, attach
 from bot.handlers import desk, desk_bot, errors
 from bot.handlers.person import after_submission, edits, questionnaire, webcode
@@ -39,8 +37,8 @@ def build_application(services: Services) -> Application:
         # No proactive global cap: Telegram's 30/s is for bulk notices, and a 429 from it is
         # waited out (retry_after); group chats keep their 20-a-minute limit.
         rate_limiter=AIORateLimiter(overall_max_rate=0, max_retries=3),
-        request=BoundedHTTPXRequest(settings.bot_api_connections),
-        get_updates_request=HTTPXRequest(),
+        request=clients.bot_request(settings),
+        get_updates_request=clients.plain_request(settings),
     )
     bot.set_recorder(_remember_sent(services))
     app = (

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 from tornado.httpserver import HTTPServer
 
+from bot import clients
 from bot.app import ALLOWED_UPDATES, build_application, on_startup
 from bot.dedupe import make_deduper
 from bot.health import HealthServer
@@ -78,7 +78,12 @@ async def serve(settings: Settings, stop: asyncio.Event, *, started: Started | N
                 loops.append(delivery_loop(app.bot, services, settings.sealed_poll_seconds,
                                            stopping))  # fmt: skip
             background += [asyncio.create_task(loop) for loop in loops]
-            log.info("bot started (%s)", "webhook" if settings.webhook_url else "long polling")
+            log.info(
+                "bot started (%s; Bot API client %s, event loop %s)",
+                "webhook" if settings.webhook_url else "long polling",
+                settings.http_client,
+                type(asyncio.get_running_loop()).__module__.split(".")[0],  # asyncio or uvloop
+            )
             if started is not None:
                 result = started(services)
                 if result is not None:
@@ -115,7 +120,7 @@ async def check_bot_api(settings: Settings) -> None:
     """Ask the Bot API who we are, before any storage is opened: a rejected token or an
     unreachable Bot API stops the start with one line (a SettingsError) that shows neither the
     token nor the exception (python-telegram-bot puts the token in InvalidToken's message)."""
-    request = HTTPXRequest()
+    request = clients.plain_request(settings)
     await request.initialize()
     try:
         bot = Bot(settings.token(), base_url=settings.api_url, request=request)

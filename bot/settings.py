@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import stat
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     webhook_open_connections: int = Field(default=200, ge=1, le=10_000)
     poll_lease_seconds: float = Field(default=30, ge=2, le=600)
     bot_api_connections: int = Field(default=16, ge=1, le=256)
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
+    """The HTTP client of the bot's Bot API calls and of getUpdates (see bot.clients)."""
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
+    """The event loop `intake-bot run` serves in (see bot.clients)."""
     health_port: int = Field(default=8080, ge=0, le=65535)
     health_listen: str = "127.0.0.1"
     web_listen: str | None = None
@@ -150,6 +154,11 @@ class Settings(BaseSettings):
     @field_validator("role", mode="before")
     @classmethod
     def _role(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("http_client", "event_loop", mode="before")
+    @classmethod
+    def _choice(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")

@@ -465,3 +465,55 @@ def test_run_on_the_intake_host_refuses_the_desks_private_key(tmp_path: Path) ->
     assert "INTAKE_DESK_PRIVATE_KEY" in lines[0]
     assert private.split(":")[1] not in result.stderr
     assert not (tmp_path / "x.db").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "choices"),
+    [("INTAKE_HTTP_CLIENT", "curl", "'aiohttp' or 'httpx'"),
+     ("INTAKE_EVENT_LOOP", "trio", "'asyncio' or 'uvloop'")],
+)  # fmt: skip
+def test_an_unknown_http_client_or_event_loop_is_one_line(
+    tmp_path: Path, name: str, value: str, choices: str
+) -> None:
+    env = {"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(), name: value}
+    result = run("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"intake-bot: {name}: ")
+    assert choices in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "package"),
+    [("INTAKE_HTTP_CLIENT", "aiohttp", "aiohttp"), ("INTAKE_EVENT_LOOP", "uvloop", "uvloop")],
+)
+def test_a_client_or_loop_whose_package_is_missing_is_one_line_before_anything_starts(
+    tmp_path: Path, name: str, value: str, package: str
+) -> None:
+    """aiohttp or uvloop chosen but not installed (uvloop is an optional extra; here the package
+    is hidden): one line that names the setting and what to install, before anything starts."""
+    plant = (
+        "import sys, bot.__main__ as cli\n"
+        f"sys.modules[{package!r}] = None\n"
+        "sys.exit(cli.main(['run']))\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    clean.update({"INTAKE_BOT_TOKEN": "1:abc", "INTAKE_MASTER_KEYS": generate_master_key(),
+                  name: value.upper()})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", plant], capture_output=True, text=True, env=clean, cwd=tmp_path,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    how = {
+        "aiohttp": "reinstall intake-bot (aiohttp is one of its dependencies), or set"
+        " INTAKE_HTTP_CLIENT=httpx",
+        "uvloop": "install intake-bot with its `uvloop` extra (pip install 'intake-bot[uvloop]'),"
+        " or set INTAKE_EVENT_LOOP=asyncio",
+    }
+    assert result.stderr.strip().splitlines() == [
+        f"intake-bot: {name}={value} needs the {package} package, which is not installed:"
+        f" {how[package]}"
+    ]
+    assert not (tmp_path / "data").exists()  # nothing started

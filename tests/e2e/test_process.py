@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from localapi import LocalBotApi
 from storage.crypto import generate_master_key
+from tests.e2e.flows import submit_request
 from tests.support.people import command, tap
 from tests.support.servers import free_port
 
@@ -62,3 +64,49 @@ def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
     assert "[arguments withheld]" not in stderr
     assert "alembic" not in stderr
     assert "created the database schema at revision" in stderr
+
+
+@pytest.mark.parametrize(
+    ("client", "loop"), [("httpx", "asyncio"), ("aiohttp", "uvloop")], ids=["httpx", "aiohttp"]
+)
+def test_a_whole_questionnaire_on_each_http_client_and_event_loop_despite_telegram_errors(
+    api: LocalBotApi, tmp_path: Path, client: str, loop: str
+) -> None:
+    """INTAKE_HTTP_CLIENT and INTAKE_EVENT_LOOP: a person goes from /start to a sent request
+    through the console script, with Telegram refusing, failing and not answering a call on
+    the way (429, 500, a held press answer); nothing lost, nothing shown twice."""
+    executable = str(Path(sys.executable).parent / "intake-bot")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env.update(
+        INTAKE_BOT_TOKEN=api.token,
+        INTAKE_API_URL=api.base_url,
+        INTAKE_MASTER_KEYS=generate_master_key(),
+        INTAKE_POLL_TIMEOUT="1",
+        INTAKE_HEALTH_PORT="0",
+        INTAKE_HTTP_CLIENT=client,
+        INTAKE_EVENT_LOOP=loop,
+    )
+    process = subprocess.Popen(
+        [executable, "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        person = api.user(7120101, language_code="en")
+        api.inject_fault("sendMessage", "429", retry_after=1)
+        api.inject_fault("editMessageText", "500")
+        api.inject_fault("answerCallbackQuery", "timeout", hold=30)  # past the 5 s read timeout
+        reference = submit_request(person)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert f"Bot API client {client}, event loop {loop})" in stderr
+    assert reference in person.bot_messages()[-1].visible_text
+    faults = [(call.method, call.fault) for call in api.calls() if call.fault]
+    assert sorted(faults) == [
+        ("answerCallbackQuery", "timeout"), ("editMessageText", "500"), ("sendMessage", "429")
+    ]  # fmt: skip
+    texts = [message.visible_text for message in person.bot_messages()]
+    assert sum("Who needs help?" in text for text in texts) <= 1
+    assert sum("Your request has been sent" in text for text in texts) == 1
+    assert "Traceback" not in stderr
+    assert api.token not in stderr
