@@ -146,9 +146,9 @@ async def run_all(
             notes.append(f"open loop {people}: not run, the global timeout was reached")
             continue
         crowd = Crowd(people, BASE + index * 1_000_000, args.pause)
-        load_before = os.getloadavg()[0]
+        load_before = round(os.getloadavg()[0], 2)
         result = await intake_phase(api, args, workdir, deadline, targets[crowd.name], crowd=crowd)
-        results[people] = Run(result, load_before, os.getloadavg()[0])
+        results[people] = Run(result, load_before, round(os.getloadavg()[0], 2))
         leftover = api.pending_updates()
         if leftover:
             notes.append(f"open loop {people}: {leftover} updates were left unconfirmed")
