@@ -55,7 +55,7 @@ try:
     from bench.people import INTAKE_STEPS, Feed, Hub, Outcome, Surge, take_steps
     from bench.processes import ROOT, START_TIMEOUT, BotProcess
     from bench.report import latency_summary, machine_info
-    from bench.surge import clean_env, run_people, wait_polling
+    from bench.surge import clean_env, run_people, wait_ready
     from storage.crypto import generate_master_key
     from tests.support.servers import (
         PostgresServer,
@@ -164,7 +164,7 @@ async def open_drafts(
     series: list[Sample] = []
     stop = asyncio.Event()
     try:
-        await wait_polling(api, process, deadline)
+        await wait_ready(api, process, deadline)
         await asyncio.sleep(args.idle)  # the idle bot: started, polling, nobody has written
         figures["idle"] = memory_mib(process)
         before = await asyncio.to_thread(redis_figures, redis_url)
