@@ -28,9 +28,9 @@ KEYBOARD = InlineKeyboardMarkup(
 
 
 def _plain(value: Any) -> Any:
-    """A result without what differs between two servers by design (dates)."""
+    """A result without what differs between two servers by design (the clock's dates)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "date"}
+        return {k: _plain(v) for k, v in value.items() if k not in ("date", "edit_date")}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
