@@ -622,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--volunteers", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    parser.add_argument("--timeout", type=float, default=1200, help="global limit in seconds")
+    parser.add_argument("--timeout", type=float, default=2400, help="global limit in seconds")
     parser.add_argument(
         "--step-timeout",
         type=float,
