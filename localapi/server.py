@@ -590,38 +590,42 @@ class LocalBotApi:
         self, client: httpx.AsyncClient, update_id: int, body: dict[str, Any], url: str,
         secret: str | None,
     ) -> None:  # fmt: skip
+        """One POST of one update; whatever happens, the update leaves the in-flight set (so
+        its chat is never held for good), accepted or to be tried again."""
+        try:
+            outcome = await self._post(client, body, url, secret)
+            if isinstance(outcome, httpx.Response):
+                self._run_webhook_reply(outcome)
+                self.state.webhook_delivered(update_id, url)
+                return
+            _log.debug("webhook delivery failed, will retry")
+            self.state.webhook_failed(url, outcome)
+            # The chat stays held through the pause, so its next update cannot overtake it.
+            await asyncio.sleep(self.webhook_retry_delay)
+        finally:
+            self.state.webhook_release(update_id)
+
+    async def _post(
+        self, client: httpx.AsyncClient, body: dict[str, Any], url: str, secret: str | None
+    ) -> httpx.Response | str:
+        """The webhook's accepting answer, or why the delivery failed (getWebhookInfo's words)."""
         headers = {"Content-Type": "application/json"}
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
         observer = self.state.observer
         if observer is not None:
             observer.updates_fetched([body], self.state.now())
-        error: str | None = None
         try:
             response = await client.post(
                 url, content=json.dumps(body, ensure_ascii=False), headers=headers
             )
-            if not response.is_success:
-                error = (
-                    f"Wrong response from the webhook: {response.status_code} "
-                    f"{response.reason_phrase}"
-                )
         except httpx.HTTPError as exc:
-            error = f"Connection failed: {type(exc).__name__}"
-        except asyncio.CancelledError:
-            self.state.webhook_release(update_id)
-            raise
-        if error is None:
-            self._run_webhook_reply(response)
-            self.state.webhook_delivered(update_id, url)
-        else:
-            _log.debug("webhook delivery failed, will retry")
-            self.state.webhook_failed(url, error)
-            # The chat stays held through the pause, so its next update cannot overtake it.
-            try:
-                await asyncio.sleep(self.webhook_retry_delay)
-            finally:
-                self.state.webhook_release(update_id)
+            return f"Connection failed: {type(exc).__name__}"
+        if not response.is_success:
+            return (
+                f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"
+            )
+        return response
 
     def _run_webhook_reply(self, response: httpx.Response) -> None:
         """Run the method an accepted delivery's answer carries, if any, before the update
