@@ -14,19 +14,21 @@ SIGTERM.
 
 from __future__ import annotations
 
-import logging
-import os
-from urllib.parse import urlsplit
+import sys
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import (
-    ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+
+if __package__ in (None, ""):  # run as `python bench/echo_bot.py`
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from bench import ptb_peer
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,32 +43,10 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING)
-    builder = (
-        ApplicationBuilder()
-        .token(os.environ["PEER_BOT_TOKEN"])
-        .base_url(os.environ["PEER_API_URL"])
-        .request(HTTPXRequest(connection_pool_size=64))
-        .get_updates_request(HTTPXRequest())
-        .concurrent_updates(256)
-    )
-    app = builder.build()
+    app = ptb_peer.application()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
-    allowed = ["message", "callback_query"]
-    webhook = os.environ.get("PEER_WEBHOOK_URL")
-    if webhook:
-        app.run_webhook(
-            listen="127.0.0.1",
-            port=int(os.environ["PEER_WEBHOOK_PORT"]),
-            url_path=urlsplit(webhook).path.lstrip("/"),
-            webhook_url=webhook,
-            secret_token=os.environ.get("PEER_WEBHOOK_SECRET"),
-            allowed_updates=allowed,
-            close_loop=True,
-        )
-    else:
-        app.run_polling(allowed_updates=allowed, poll_interval=0, timeout=30, close_loop=True)
+    ptb_peer.serve(app)
 
 
 if __name__ == "__main__":

@@ -15,26 +15,22 @@ SIGTERM.
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 if __package__ in (None, ""):  # run as `python bench/same_calls_bot.py`
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench import ptb_peer
 from bench.peer_screens import next_step, screen
 
 
@@ -60,33 +56,11 @@ async def show_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING)
-    app = (
-        ApplicationBuilder()
-        .token(os.environ["PEER_BOT_TOKEN"])
-        .base_url(os.environ["PEER_API_URL"])
-        .request(HTTPXRequest(connection_pool_size=64))
-        .get_updates_request(HTTPXRequest())
-        .concurrent_updates(256)
-        .build()
-    )
+    app = ptb_peer.application()
     app.add_handler(CommandHandler("start", show_first))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, show_first))
     app.add_handler(CallbackQueryHandler(show_next))
-    allowed = ["message", "callback_query"]
-    webhook = os.environ.get("PEER_WEBHOOK_URL")
-    if webhook:
-        app.run_webhook(
-            listen="127.0.0.1",
-            port=int(os.environ["PEER_WEBHOOK_PORT"]),
-            url_path=urlsplit(webhook).path.lstrip("/"),
-            webhook_url=webhook,
-            secret_token=os.environ.get("PEER_WEBHOOK_SECRET"),
-            allowed_updates=allowed,
-            close_loop=True,
-        )
-    else:
-        app.run_polling(allowed_updates=allowed, poll_interval=0, timeout=30, close_loop=True)
+    ptb_peer.serve(app)
 
 
 if __name__ == "__main__":
