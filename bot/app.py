@@ -45,7 +45,7 @@ def build_application(services: Services) -> Application:
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerPersonUpdateProcessor())
+        .concurrent_updates(PerPersonUpdateProcessor(services.metrics.in_flight))
         .build()
     )
     attach(app, services)

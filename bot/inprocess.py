@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -79,6 +80,17 @@ class BotThread:
         assert self.services is not None
         future = asyncio.run_coroutine_threadsafe(coroutine_factory(self.services), self._loop)
         return future.result(30)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Block until no update is being handled, handlers of every group included (a reply
+        a person saw may come from an early group while a later one still runs)."""
+        assert self.services is not None
+        metrics = self.services.metrics
+        deadline = time.monotonic() + timeout
+        while metrics.updates_in_flight() > 0:
+            if time.monotonic() > deadline:
+                raise BotThreadError(f"the bot was still handling updates after {timeout:g} s")
+            time.sleep(0.02)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -21,6 +21,10 @@ class Metrics:
             "intake_web_requests", "Web door requests answered, by page and status class",
             ["page", "status"], registry=self.registry,
         )  # fmt: skip
+        self.in_flight = Gauge(
+            "intake_updates_in_flight", "Updates being handled now (a backlog shows here first)",
+            registry=self.registry,
+        )  # fmt: skip
         self.cases = Gauge("intake_cases", "Cases by status", ["status"], registry=self.registry)
         self.queue_length = Gauge(
             "intake_queue_length", "Cases waiting for a volunteer", registry=self.registry
@@ -33,6 +37,9 @@ class Metrics:
             "intake_first_reply_median_seconds", "Median time to a volunteer's first reply",
             registry=self.registry,
         )  # fmt: skip
+
+    def updates_in_flight(self) -> float:
+        return self.registry.get_sample_value("intake_updates_in_flight") or 0.0
 
     async def refresh(self, lookups: async_sessionmaker[AsyncSession]) -> None:
         async with lookups() as db:  # a scrape never waits for a submission

@@ -184,6 +184,7 @@ async def _start_receiving(
         secret,
         deduper=make_deduper(services.redis, settings.token()),
         open_connections=settings.webhook_open_connections,
+        in_flight=services.metrics.in_flight,
     )
     port = server.listen(settings.webhook_port, settings.webhook_listen)
     await app.bot.set_webhook(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
+from prometheus_client import Gauge
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
@@ -17,17 +18,20 @@ from storage.drafts import OwnerLocks
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, in_flight: Gauge | None = None, max_concurrent_updates: int = 256) -> None:
+        """`in_flight` counts updates from their start to their last handler's end."""
         super().__init__(max_concurrent_updates)
         self._locks = OwnerLocks()
+        self._in_flight = in_flight or Gauge("in_flight", "Updates being handled", registry=None)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _key_of(update)
-        if key is None:
-            await coroutine
-            return
-        async with self._locks.hold(key):
-            await coroutine
+        with self._in_flight.track_inprogress():
+            key = _key_of(update)
+            if key is None:
+                await coroutine
+                return
+            async with self._locks.hold(key):
+                await coroutine
 
     async def initialize(self) -> None:
         """Nothing to prepare: locks are created on demand."""

@@ -33,6 +33,7 @@ import tornado.httpserver
 import tornado.httputil
 import tornado.iostream
 import tornado.web
+from prometheus_client import Gauge
 from telegram import Update
 from telegram.ext import Application
 
@@ -69,11 +70,12 @@ class WebhookServer:
         *,
         deduper: UpdateDeduper | None = None,
         open_connections: int = 200,
+        in_flight: Gauge | None = None,
     ) -> None:
         self.app = app
         self.secret = secret.encode()
         self.path = path
-        self.processor = PerPersonUpdateProcessor()
+        self.processor = PerPersonUpdateProcessor(in_flight)
         self.deduper = deduper or MemoryUpdateDeduper()
         self.open_connections = connection_cap(open_connections)
         self.in_flight = 0

@@ -101,6 +101,7 @@ def test_health_and_metrics_carry_no_personal_data(
         assert 'intake_cases{status="waiting"} 1.0' in metrics
         assert "intake_queue_length 1.0" in metrics
         assert "intake_updates_handled_total" in metrics
+        assert "intake_updates_in_flight " in metrics
         for private in (reference, "metrics-canary-text", str(admin_id), "6880202"):
             assert private not in metrics
         command(admin, "/take", expect=f"You took case {reference}")
