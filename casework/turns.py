@@ -21,7 +21,7 @@ from dialogs import events as ev
 from dialogs.engine import Engine
 from dialogs.session import Session
 from storage.crypto import DecryptionError
-from storage.drafts import DraftStore
+from storage.drafts import DraftStore, Held
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +154,8 @@ class Turns:
     @asynccontextmanager
     async def turn_of(self, owner: str, client_language: str | None) -> AsyncIterator[Turn]:
         """A turn on the draft of `owner`, a pseudonym (of a Telegram id, or of a web session)."""
-        async with self.drafts.lock(owner):
-            stored = await self.load(owner)
+        async with self.drafts.locked(owner) as held:
+            stored = await self._open(owner, held)
             turn = Turn(
                 engine=self.engine,
                 owner=owner,
@@ -177,7 +177,9 @@ class Turns:
             if stored is not None and turn._stored is None:
                 turn._discard = True  # an unusable draft is deleted when the turn ends
             yield turn
-            await self.save(turn)
+            deleted = self._leave(turn, held)
+        if deleted and self.forgotten is not None:
+            self.forgotten()
 
     async def load(self, owner: str) -> dict[str, Any] | None:
         """The owner's stored draft (the caller holds their lock); an unreadable one is gone."""
@@ -189,9 +191,29 @@ class Turns:
             await self.drafts.delete(owner)
             return None
 
+    async def _open(self, owner: str, held: Held) -> dict[str, Any] | None:
+        """The draft read as the lock was taken; an unreadable one is gone (as in `load`)."""
+        try:
+            return held.read()
+        except DecryptionError:
+            log.warning("an unreadable draft was discarded")
+            await self.drafts.delete(owner)
+            return None
+
     def lock(self, owner: str) -> AbstractAsyncContextManager[None]:
         """The owner's lock, for work on their draft outside a turn (a deferred submission)."""
         return self.drafts.lock(owner)
+
+    @staticmethod
+    def _leave(turn: Turn, held: Held) -> bool:
+        """What `save` would write now, written as the lock is released; True if deleted."""
+        draft = turn.to_draft()
+        if draft is None and (turn._stored is not None or turn._discard):
+            held.leave(None)
+            return True
+        if draft is not None and draft != turn._stored:
+            held.leave(draft)
+        return False
 
     async def save(self, turn: Turn) -> None:
         """Write the turn's draft through now, if it changed since it was loaded or saved.

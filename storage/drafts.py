@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock as RedisLock
+from redis.commands.core import AsyncScript
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 from storage.crypto import Cipher, DecryptionError
@@ -45,9 +46,32 @@ class DraftStore(Protocol):
 
     def lock(self, owner: str) -> AbstractAsyncContextManager[None]: ...
 
+    def locked(self, owner: str) -> AbstractAsyncContextManager[Held]:
+        """`lock`, with the draft fetched as the lock is taken and what `Held.leave` was given
+        written as it is released: one Redis round trip each."""
+        ...
+
     async def ping(self) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+class Held:
+    """An owner's lock, held: the draft as it was when the lock was taken, and what to leave
+    in its place when the lock is released (written in the same round trip as the release)."""
+
+    def __init__(self, opener: Callable[[], dict[str, Any] | None]) -> None:
+        self._opener = opener
+        self.leaving: tuple[dict[str, Any] | None] | None = None
+
+    def read(self) -> dict[str, Any] | None:
+        """The draft fetched with the lock (DecryptionError, as `DraftStore.load`)."""
+        return self._opener()
+
+    def leave(self, draft: dict[str, Any] | None) -> None:
+        """Save `draft` (None: delete it) as the lock is released, if the holder's work ends
+        without an error."""
+        self.leaving = (draft,)
 
 
 def draft_record(owner: str) -> str:
@@ -162,6 +186,20 @@ class MemoryDraftStore:
         _check_owner(owner)
         return self._locks.hold(owner)
 
+    @asynccontextmanager
+    async def locked(self, owner: str) -> AsyncIterator[Held]:
+        async with self.lock(owner):
+            item = self._items.get(owner)
+            if item is not None and self._clock() >= item[0]:
+                del self._items[owner]
+                item = None
+            blob = None if item is None else item[1]
+            held = Held(lambda: None if blob is None else open_draft(self._cipher, owner, blob))
+            yield held
+            if held.leaving is not None:
+                draft = held.leaving[0]
+                await (self.delete(owner) if draft is None else self.save(owner, draft))
+
     async def ping(self) -> None:
         return None
 
@@ -193,6 +231,66 @@ class RedisKeys:
 
     def lock(self, owner: str) -> str:
         return self.build("lock", owner)
+
+
+_TAKE_AND_GET = """
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  local draft = redis.call('get', KEYS[2])
+  if draft then return {1, draft} end
+  return {1}
+end
+return {0}
+"""
+"""Take the lock (as redis-py's Lock does: SET NX PX with its token) and read the draft in
+the same round trip; nothing is read when the lock is held by someone else."""
+
+
+_LEAVE_AND_RELEASE = """
+if ARGV[2] == '' then
+  redis.call('del', KEYS[2])
+else
+  redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3])
+end
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('del', KEYS[1])
+  return 1
+end
+return 0
+"""
+"""Write (or, given '', delete) the draft, then release the lock if it is still ours: the
+write happens either way, as a save before a release would."""
+
+
+class _FetchingLock(RedisLock):
+    """redis-py's lock, whose every attempt to take it also reads the owner's draft, and whose
+    release can write the draft left in its place."""
+
+    fetched: bytes | str | None = None
+    leaving: bytes | None = None
+
+    def fetch(self, draft_key: str, take: AsyncScript, leave: AsyncScript, ttl: int) -> None:
+        self._draft_key, self._take, self._leave, self._ttl = draft_key, take, leave, ttl
+
+    async def do_acquire(self, token: str | bytes) -> bool:
+        assert self.timeout is not None
+        reply = await self._take(
+            keys=[self.name, self._draft_key], args=[token, int(self.timeout * 1000)]
+        )
+        if not reply[0]:
+            return False
+        self.fetched = reply[1] if len(reply) > 1 else None
+        return True
+
+    async def leave_and_release(self) -> bool:
+        """Write what is leaving and release; False when the lock had expired meanwhile."""
+        token = self.local.token
+        assert token is not None
+        assert self.leaving is not None
+        released = await self._leave(
+            keys=[self.name, self._draft_key], args=[token, self.leaving, self._ttl]
+        )
+        self.local.token = None
+        return bool(released)
 
 
 class RedisDraftStore:
@@ -230,6 +328,8 @@ class RedisDraftStore:
         self._lock_timeout = lock_timeout
         self._lock_wait = lock_timeout + 5.0 if lock_wait is None else lock_wait
         self._local = OwnerLocks()
+        self._take_and_get = self._redis.register_script(_TAKE_AND_GET)
+        self._leave_and_release = self._redis.register_script(_LEAVE_AND_RELEASE)
 
     async def load(self, owner: str) -> dict[str, Any] | None:
         with redis_errors("draft store", "load"):
@@ -248,12 +348,30 @@ class RedisDraftStore:
         with redis_errors("draft store", "delete"):
             await self._redis.delete(self.keys.draft(owner))
 
-    def lock(self, owner: str) -> AbstractAsyncContextManager[None]:
+    @asynccontextmanager
+    async def lock(self, owner: str) -> AsyncIterator[None]:
         _check_owner(owner)
-        return self._hold(owner)
+        async with self._hold(owner, RedisLock):
+            yield
 
     @asynccontextmanager
-    async def _hold(self, owner: str) -> AsyncIterator[None]:
+    async def locked(self, owner: str) -> AsyncIterator[Held]:
+        _check_owner(owner)
+        async with self._hold(owner, _FetchingLock) as redis_lock:
+            assert isinstance(redis_lock, _FetchingLock)
+            blob = redis_lock.fetched
+            if isinstance(blob, str):  # an injected client may decode responses
+                blob = blob.encode()
+            held = Held(lambda: None if blob is None else open_draft(self._cipher, owner, blob))
+            yield held
+            if held.leaving is not None:
+                draft = held.leaving[0]
+                redis_lock.leaving = (
+                    b"" if draft is None else seal_draft(self._cipher, owner, draft)
+                )
+
+    @asynccontextmanager
+    async def _hold(self, owner: str, lock_class: type[RedisLock]) -> AsyncIterator[RedisLock]:
         # The in-process lock first: tasks of this process queue here instead of polling Redis.
         async with self._local.hold(owner):
             redis_lock = self._redis.lock(
@@ -262,7 +380,11 @@ class RedisDraftStore:
                 blocking=True,
                 blocking_timeout=self._lock_wait,
                 thread_local=False,
+                lock_class=lock_class,
             )
+            if isinstance(redis_lock, _FetchingLock):
+                scripts = self._take_and_get, self._leave_and_release
+                redis_lock.fetch(self.keys.draft(owner), *scripts, self._ttl)
             with redis_errors("draft store", "lock"):
                 acquired = await redis_lock.acquire()
             if not acquired:
@@ -274,7 +396,7 @@ class RedisDraftStore:
             done = asyncio.Event()
             keeper = asyncio.create_task(self._keep_alive(redis_lock, done))
             try:
-                yield
+                yield redis_lock
             finally:
                 done.set()
                 try:
@@ -298,6 +420,15 @@ class RedisDraftStore:
 
     @staticmethod
     async def _release(redis_lock: RedisLock) -> None:
+        if isinstance(redis_lock, _FetchingLock) and redis_lock.leaving is not None:
+            # The draft must be written: its failure is the caller's error, not a warning.
+            with redis_errors("draft store", "save"):
+                released = await redis_lock.leave_and_release()
+            if not released:
+                logger.warning(
+                    "draft lock expired before release; its holder ran past lock_timeout"
+                )
+            return
         # Failing to release must not hide the caller's own exception; the lock expires anyway.
         try:
             await redis_lock.release()

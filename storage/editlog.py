@@ -61,22 +61,29 @@ class MemoryEditLog:
         return found[0]
 
 
+_REMEMBER = """
+if redis.call('hlen', KEYS[1]) >= tonumber(ARGV[3]) then
+  redis.call('del', KEYS[1])
+end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('expire', KEYS[1], ARGV[4])
+"""
+"""One round trip: a full hash is dropped (a bound, not a queue: the oldest edits stop
+applying), the message's target is added, and the hash lives 48 hours from now."""
+
+
 class RedisEditLog:
     """One hash per owner that expires 48 hours after its last entry."""
 
     def __init__(self, redis: Redis, prefix: str = "intake") -> None:
         self._redis = redis
         self._keys = RedisKeys(prefix)
+        self._remember = redis.register_script(_REMEMBER)
 
     async def remember(self, owner: str, message_id: int, target: str) -> None:
         key = self._keys.build("edits", owner)
         with redis_errors("edit log", "remember"):
-            async with self._redis.pipeline(transaction=True) as pipe:
-                if await self._redis.hlen(key) >= MAX_PER_OWNER:
-                    pipe.delete(key)  # a bound, not a queue: the oldest edits stop applying
-                pipe.hset(key, str(message_id), target)
-                pipe.expire(key, MAX_AGE)
-                await pipe.execute()
+            await self._remember(keys=[key], args=[str(message_id), target, MAX_PER_OWNER, MAX_AGE])
 
     async def forget(self, owner: str) -> None:
         with redis_errors("edit log", "forget"):

@@ -26,7 +26,7 @@ def person_of(update: Update) -> Person:
 
 async def on_help(update: Update, context: BotContext) -> None:
     person = person_of(update)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         await reply(update, context, turn.language, "help")
     language = await context.services.desk.language_of(person)
     if language is not None:  # only volunteers learn that the desk exists
@@ -37,7 +37,7 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     if context.services.role == "desk":  # sealed mode's desk bot: a stranger
         await on_stranger(update, context)
         return
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         await reply(update, context, turn.language, "unknown-command")
 
 

@@ -49,14 +49,17 @@ async def remember_answer(update: Update, context: BotContext) -> None:
     person = person_of(update)
     if not text:
         return
-    async with context.turns.turn(person) as turn:
-        session = turn.session
-        steps = context.engine.spec.steps
-        answered = [
-            step_id
-            for step_id, answer in (session.answers.items() if session is not None else ())
-            if step_id in steps and steps[step_id].kind == "text" and answer == text
-        ]
+    turn = context.last_turn  # what the handler of group 0 left, if it took a turn
+    if turn is None or turn.owner != context.turns.owner(person):
+        async with context.turn(person) as turn:
+            pass
+    session = turn.session
+    steps = context.engine.spec.steps
+    answered = [
+        step_id
+        for step_id, answer in (session.answers.items() if session is not None else ())
+        if step_id in steps and steps[step_id].kind == "text" and answer == text
+    ]
     edits = context.services.edits
     target = ANSWER + answered[0] if answered else None
     if session is None:
@@ -85,14 +88,14 @@ async def on_edit(update: Update, context: BotContext) -> None:
     target = await context.services.edits.target(owner, message.message_id)
     text = (message.text or "").strip()
     if target is not None and target.startswith(ENTRY) and text:
-        async with context.turns.turn(person) as turn:
+        async with context.turn(person) as turn:
             language = turn.language
         applied = await _edit_entry(context, target.removeprefix(ENTRY), text)
         await reply(
             update, context, language, "edit-entry-applied" if applied else "edit-not-applied"
         )
         raise ApplicationHandlerStop
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         language = turn.language
         key = "edit-not-applied"
         if target is not None and target.startswith(ANSWER) and turn.session is not None:

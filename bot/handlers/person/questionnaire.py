@@ -75,7 +75,7 @@ def register_catch_alls(app: Application) -> None:
 
 
 async def on_start(update: Update, context: BotContext) -> None:
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         if turn.deferred is not None:
             await reply(update, context, turn.deferred["language"], "outbox-waiting")
             return
@@ -115,7 +115,7 @@ async def on_back(update: Update, context: BotContext) -> None:
 
 async def on_cancel(update: Update, context: BotContext) -> None:
     person = person_of(update)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         if turn.session is None:
             await reply(update, context, turn.language, "cancel-nothing")
             return
@@ -130,13 +130,13 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 
 async def on_language(update: Update, context: BotContext) -> None:
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         screen = context.renderer.language_choice(turn.language, context.engine.spec.languages)
         await send(update, context, screen)
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         language = turn.language
     screen = context.renderer.choice(
         language,
@@ -152,7 +152,7 @@ async def on_auto_delete_changed(update: Update, context: BotContext) -> None:
     timer = message.message_auto_delete_timer_changed if message else None
     if timer is None:
         return
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         language = turn.language
     if timer.message_auto_delete_time:  # a timedelta (PTB_TIMEDELTA is set in main)
         await reply(update, context, language, "autodelete-on")
@@ -194,7 +194,7 @@ async def _flag_offered(update: Update, context: BotContext, text: str) -> bool:
     if kind is None or message is None:
         return False
     person = person_of(update)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         if turn.deferred is not None:
             return False
         if turn.session is not None:
@@ -234,7 +234,7 @@ async def _flag_pressed(
     assert query.message is not None  # on_button returns early for a press without its message
     chat_id = query.message.chat.id
     pending = _flagged(context).pop(person.user_id, None)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         language = turn.language
     if pending is None:
         await edit(context, query, Screen(context.renderer.text(language, "flag-gone")))
@@ -245,7 +245,7 @@ async def _flag_pressed(
         await edit(context, query, Screen(context.renderer.text(language, "flag-write-again")))
         return
     await strip_keyboard(context, chat_id, query.message.message_id)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         if turn.session is not None and turn.deferred is None:
             await show(context, turn, update, turn.apply(ev.Text(text)))
             return
@@ -276,7 +276,7 @@ async def _delete_media(update: Update, context: BotContext) -> None:
         await context.bot.delete_message(message.chat.id, message.message_id)
     except TelegramError as error:
         log.warning("a file a person sent was not deleted: %s", describe(error))
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         if turn.session is not None and turn.deferred is None:
             await show(context, turn, update, turn.apply(ev.Repeat()), ev.Notice("media-deleted"))
             return
@@ -290,7 +290,7 @@ async def _delete_media(update: Update, context: BotContext) -> None:
 async def _apply_or_begin(update: Update, context: BotContext, event: ev.Event) -> None:
     """Apply an event to the draft. With no draft, a message goes to the person's open request
     if they have one; otherwise anything a person writes starts a questionnaire."""
-    async with context.turns.turn(person_of(update)) as turn:
+    async with context.turn(person_of(update)) as turn:
         if turn.deferred is not None:
             await reply(update, context, turn.deferred["language"], "outbox-waiting")
             return
@@ -364,7 +364,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if action is not None and action.kind == cb.FLAGGED:
         await _flag_pressed(update, context, query, keep=action.args[0] == "k")
         return
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         if action is not None and action.kind == cb.REOPEN and turn.session is None:
             await after_submission.reopen_pressed(update, context, turn, query, action.args[0])
             return
@@ -546,7 +546,7 @@ async def _forget_pressed(
 ) -> None:
     await query.answer()
     person = person_of(update)
-    async with context.turns.turn(person) as turn:
+    async with context.turn(person) as turn:
         language = turn.language
     if not confirmed:
         await edit(context, query, Screen(context.renderer.text(language, "forget-kept")))
