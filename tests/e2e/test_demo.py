@@ -243,7 +243,7 @@ def test_a_request_from_the_person_to_the_volunteer_and_back(
     assert re.search(r"Your volunteer:\s+hello", back), back
 
     term.type("/quit")
-    assert term.wait_exit(10) == 0, term.screen
+    assert term.wait_exit(30) == 0, term.screen
     assert "Demo ended" in term.screen
     assert "Traceback" not in term.screen
     assert not practice_data.exists()
@@ -260,7 +260,7 @@ def test_ctrl_c_ctrl_d_and_sigterm_end_the_demo_cleanly(terminal: Terminal, how:
         term.process.send_signal(signal.SIGTERM)
     else:
         term.key(b"\x03" if how == "Ctrl-C" else b"\x04")
-    assert term.wait_exit(10) == 0, f"{how}:\n{term.screen}"
+    assert term.wait_exit(30) == 0, f"{how}:\n{term.screen}"  # a hang, not a time limit
     assert "Demo ended" in term.screen
     assert "Traceback" not in term.screen
     assert not practice_data.exists()

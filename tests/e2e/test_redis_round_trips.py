@@ -25,7 +25,7 @@ from tests.support.servers import RedisServer
 
 PERSON = 5580100
 PRESS_ROUND_TRIPS = 4  # flood; lock + draft; save; unlock
-TEXT_ROUND_TRIPS = 7  # message id; flood; lock + draft; save; the screen's id; save + unlock; edit log
+TEXT_ROUND_TRIPS = 7  # message id; flood; lock + draft; save; screen id; save + unlock; edit log
 
 
 class Monitor:
