@@ -37,6 +37,13 @@ class BotProcess:
     def running(self) -> bool:
         return self.process.poll() is None
 
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
+
+    def send_signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
     def sample(self) -> None:
         """VmHWM (peak resident set), VmRSS and CPU time from /proc (no psutil needed)."""
         try:
@@ -65,3 +72,59 @@ class BotProcess:
                     self.process.wait(10)
         self._log_file.close()
         return self.process.returncode
+
+
+class BotProcesses:
+    """Several processes of one bot (webhook mode, behind a balancer), seen as one bot: it runs
+    while all of them run; its CPU time, resident set and peak (each process's VmHWM) are the
+    sums of theirs. The first is its name, log and pid (what ``--profile`` records)."""
+
+    def __init__(self, members: list[BotProcess]) -> None:
+        self.members = members
+
+    @property
+    def name(self) -> str:
+        return f"{self.members[0].name} (and {len(self.members) - 1} more)"
+
+    @property
+    def log(self) -> Path:
+        return self.members[0].log
+
+    @property
+    def pid(self) -> int:
+        return self.members[0].pid
+
+    @property
+    def peak_kib(self) -> int:
+        return sum(member.peak_kib for member in self.members)
+
+    @property
+    def rss_kib(self) -> int:
+        return sum(member.rss_kib for member in self.members)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(member.cpu_seconds for member in self.members)
+
+    @property
+    def returncode(self) -> int | None:
+        codes = [member.returncode for member in self.members]
+        return next((code for code in codes if code not in (0, None)), codes[0])
+
+    def running(self) -> bool:
+        return all(member.running() for member in self.members)
+
+    def send_signal(self, signum: int) -> None:
+        for member in self.members:
+            if member.running():
+                member.send_signal(signum)
+
+    def sample(self) -> None:
+        for member in self.members:
+            member.sample()
+
+    def stop(self) -> int | None:
+        """Stops every process; the first exit status that is not 0, else the first's."""
+        for member in self.members:
+            member.stop()
+        return self.returncode

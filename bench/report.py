@@ -37,6 +37,8 @@ class PhaseResult:
     desk_process: dict[str, Any] | None = None  # sealed mode: the desk bot's own process
     # When the server ran methods webhook answers carried (bot.webhook_reply): not HTTP calls.
     webhook_answers: list[float] = field(default_factory=list)
+    # The two-process phase: each process's figures and the balancer's (bench/surge.py).
+    processes: dict[str, Any] | None = None
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -79,6 +81,16 @@ def latency_bins(points: list[tuple[float, float]], start: float, width: float) 
     ]
 
 
+def bracket(series: list[Sample], start: float, end: float) -> tuple[Sample, Sample] | None:
+    """The samples that bracket the surge (taken at least every 0.5 s), or None."""
+    if not series:
+        return None
+    before = [row for row in series if row[0] <= start] or series[:1]
+    after = [row for row in series if row[0] >= end] or series[-1:]
+    first, last = before[-1], after[0]
+    return (first, last) if last.at > first.at else None
+
+
 def summarize(result: PhaseResult) -> dict[str, Any]:
     phase = result.phase
     start = phase.started_at
@@ -88,17 +100,18 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         t for t in phase.delivered if start is not None and end is not None and start <= t <= end
     ]
     done = [o for o in result.outcomes if o.done]
-    cpu = share = harness = None
-    if start is not None and end is not None and result.rss_series:
-        # CPU time between the samples that bracket the surge (taken at least every 0.5 s).
-        before = [row for row in result.rss_series if row[0] <= start] or result.rss_series[:1]
-        after = [row for row in result.rss_series if row[0] >= end] or result.rss_series[-1:]
-        first, last = before[-1], after[0]
-        if last.at > first.at:
-            span = last.at - first.at
-            cpu = round(last.cpu_seconds - first.cpu_seconds, 2)
-            share = round(cpu / span, 2)
-            harness = round((last.harness_cpu_seconds - first.harness_cpu_seconds) / span, 2)
+    cpu = share = harness = harness_cpu = None
+    bracketed = (
+        bracket(result.rss_series, start, end) if start is not None and end is not None else None
+    )
+    if bracketed is not None:
+        # CPU time between the samples that bracket the surge.
+        first, last = bracketed
+        span = last.at - first.at
+        cpu = round(last.cpu_seconds - first.cpu_seconds, 2)
+        share = round(cpu / span, 2)
+        harness_cpu = round(last.harness_cpu_seconds - first.harness_cpu_seconds, 2)
+        harness = round(harness_cpu / span, 2)
     scoped = sum(count for method, count in phase.calls.items() if method in CHAT_SCOPED)
 
     # Bot API calls other than getUpdates made in the same window as the updates counted.
@@ -140,6 +153,10 @@ def summarize(result: PhaseResult) -> dict[str, Any]:
         if (cpu is not None and in_window)
         else None,
         "harness_cpu_share_of_one_core": harness,
+        "harness_cpu_seconds_in_surge": harness_cpu,
+        "harness_cpu_ms_per_update": _round(harness_cpu * 1000 / len(in_window), 2)
+        if (harness_cpu is not None and in_window)
+        else None,
         "bot_calls_with_a_chat_id": scoped,
         "bot_calls_with_a_chat_id_per_completed_person": _round(scoped / len(done), 1)
         if done
@@ -254,9 +271,11 @@ COLOURS = {
     "echo": "tab:blue",
     "same_calls": "tab:purple",
     "aiogram": "tab:olive",
+    "two_processes": "tab:orange",
 }
 LABELS = {"intake": "intake bot", "sealed": "sealed intake bot", "echo": "echo bot",
-          "same_calls": "same-calls bot (PTB)", "aiogram": "same-calls bot (aiogram)"}  # fmt: skip
+          "same_calls": "same-calls bot (PTB)", "aiogram": "same-calls bot (aiogram)",
+          "two_processes": "intake bot, 2 processes · webhook"}  # fmt: skip
 
 
 def plot(path: Path, results: dict[str, PhaseResult], title: str) -> None:
@@ -338,8 +357,52 @@ def table(report: dict[str, Any]) -> str:
     lines = [] if not report.get("intake") else bots_table(report)
     if report.get("webhook"):
         lines += ["", "webhook mode:", *bots_table(report["webhook"])]
+    lines += two_processes_lines(report)
     lines += sealed_lines(report)
     return "\n".join(lines)
+
+
+def two_processes_lines(report: dict[str, Any]) -> list[str]:
+    """Two webhook processes beside one: the same figures, and what the harness used."""
+    two = report.get("two_processes")
+    if not two:
+        return []
+    one = (report.get("webhook") or {}).get("intake") or {}
+
+    def cell(data: dict[str, Any], *path: str) -> str:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        return "-" if value is None else str(value)
+
+    rows = [
+        ("people / completed", ("people",), ("completed",)),
+        ("cases lost / duplicated", ("cases_lost",), ("cases_duplicated",)),
+        ("updates handled per s", ("updates_per_second",), None),
+        ("reply latency p50 (ms)", ("reply_latency_ms", "p50"), None),
+        ("reply latency p95 (ms)", ("reply_latency_ms", "p95"), None),
+        ("reply latency p99 (ms)", ("reply_latency_ms", "p99"), None),
+        ("next screen p50 (ms)", ("screen_latency_ms", "p50"), None),
+        ("next screen p99 (ms)", ("screen_latency_ms", "p99"), None),
+        ("bot CPU ms per update (summed)", ("bot_cpu_ms_per_update",), None),
+        ("harness CPU ms per update", ("harness_cpu_ms_per_update",), None),
+        ("balancer CPU ms per update", ("balancer_cpu_ms_per_update",), None),
+        ("peak memory, summed (MiB)", ("peak_memory_mib",), None),
+    ]
+    width = 34
+    lines = ["", "webhook mode, one process against two behind a balancer:",
+             f"{'':{width}}  {'one process':>14}  {'two processes':>14}"]  # fmt: skip
+    for name, path, second in rows:
+        cells = [
+            cell(block, *path) + (f" / {cell(block, *second)}" if second else "")
+            for block in (one, two)
+        ]
+        lines.append(f"{name:{width}}  {cells[0]:>14}  {cells[1]:>14}")
+    lines.append(f"{'updates to each process':{width}}  {'':>14}  "
+                 f"{cell(two, 'updates_to_each_process'):>14}")  # fmt: skip
+    lines.append(f"{'two / one: throughput':{width}}  {'':>14}  "
+                 f"{cell(two, 'ratio', 'throughput'):>14}")  # fmt: skip
+    return lines
 
 
 def bots_table(report: dict[str, Any]) -> list[str]:
@@ -466,7 +529,7 @@ def build_report(
     for key, result in results.items():
         mode, _, bot = key.rpartition("/")  # "webhook/echo": webhook mode's echo bot
         summary = summarize(result)
-        if bot in ("intake", "sealed"):
+        if bot in ("intake", "sealed", "two_processes"):
             summary.update(check_cases(result))
             summary.update(draft_summary(result.drafts))
         elif bot in PEER_CALLS:
@@ -509,10 +572,16 @@ def build_report(
             block["ratio"] = ratios(block["intake"], block)
     intake = report.get("intake") or (report.get("webhook") or {}).get("intake")
     sealed = report.pop("sealed", None)  # moved to the end, beside the pseudonym's cost
+    two = report.pop("two_processes", None)
+    if two is not None:
+        report["two_processes"] = two_processes_summary(
+            two, results["two_processes"], (report.get("webhook") or {}).get("intake")
+        )
     report["partial"] = (
         bool(failure)
         or not intake
         or bool(sealed and sealed["failed"])
+        or bool(two and (two["failed"] or two["cases_lost"] or two["cases_duplicated"]))
         or bool(intake["failed"])
         or bool(((report.get("webhook") or {}).get("intake") or {}).get("failed"))
         or any("timeout" in note or "exited" in note for note in report["notes"])
@@ -543,6 +612,60 @@ def ratios(intake: dict[str, Any], peers: dict[str, Any]) -> dict[str, Any]:
         for name in PEER_NAMES
         if (peer := peers.get(name))
     }
+
+
+def two_processes_summary(
+    two: dict[str, Any], result: PhaseResult, one: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The two-process webhook phase (`--two-processes`): the intake bot's usual figures with
+    CPU and memory summed over its processes, then each process's share, the balancer's CPU
+    (a process of its own) and the harness's (this process: the local server and the people),
+    and `ratio`, two processes over the one-process webhook run of the same invocation."""
+    extra = dict(result.processes or {})
+    series = extra.pop("balancer_series", [])
+    start, end = result.phase.started_at, result.phase.ended_at
+    bracketed = bracket(series, start, end) if start is not None and end is not None else None
+    balancer_cpu = (
+        round(bracketed[1].cpu_seconds - bracketed[0].cpu_seconds, 2) if bracketed else None
+    )
+    updates = two.get("updates_delivered")
+    out = {
+        "what": "intake-bot run x2 (webhook, one port each; the same database, Redis and"
+        " secret) behind bench/balancer.py (round robin, a process of its own)",
+        **two,
+        **extra,
+        "bot_cpu_ms_per_update_measured_as": "both processes' CPU summed, over the updates",
+        "balancer_cpu_seconds_in_surge": balancer_cpu,
+        "balancer_cpu_ms_per_update": _round(balancer_cpu * 1000 / updates, 2)
+        if (balancer_cpu is not None and updates)
+        else None,
+        "harness_measured_as": "this process: the local Bot API server's thread, the simulated"
+        " people and the meter (not the balancer, counted apart)",
+    }
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return round(a / b, 3) if a and b else None
+
+    if one:
+        out["ratio"] = {
+            "against": "webhook.intake (one process, no balancer)",
+            "throughput": ratio(two["updates_per_second"], one["updates_per_second"]),
+            **{
+                f"{figure}_{p}": ratio(two[key][p], one[key][p])
+                for figure, key in (
+                    ("reply_latency", "reply_latency_ms"),
+                    ("next_screen", "screen_latency_ms"),
+                )
+                for p in ("p50", "p95", "p99")
+            },
+            "bot_cpu_ms_per_update": ratio(
+                two["bot_cpu_ms_per_update"], one["bot_cpu_ms_per_update"]
+            ),
+            "harness_cpu_ms_per_update": ratio(
+                two["harness_cpu_ms_per_update"], one["harness_cpu_ms_per_update"]
+            ),
+        }
+    return out
 
 
 def sealed_summary(

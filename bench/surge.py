@@ -3,7 +3,7 @@
     .venv/bin/python bench/surge.py [--people 1000] [--database sqlite|postgresql]
                                     [--volunteers 3] [--out bench/results] [--timeout 1200]
                                     [--peers echo,same_calls,aiogram]
-                                    [--mode polling|webhook|both] [--sealed]
+                                    [--mode polling|webhook|both] [--two-processes] [--sealed]
                                     [--open-loop 100,300,1000] [--pause 2,8]
 
 What it starts (and always stops again): a throwaway redis-server, PostgreSQL when asked, a local
@@ -21,7 +21,10 @@ processes, one after the other, against that same server:
    ``/take`` and ``/close REF`` until every case is closed; with ``--mode both`` (the default)
    1 and 2 run with long polling, then again with a webhook (each bot on a port of its own, the
    intake bot on a database and Redis database of its own; the server posts up to the webhook's
-   max_connections updates at once, as Telegram does);
+   max_connections updates at once, as Telegram does); with ``--two-processes``, webhook mode's
+   intake bot is then run again as two ``intake-bot run`` processes (one port each, the same
+   database, Redis and secret) behind a round-robin balancer (bench/balancer.py, a process of
+   its own) on the same webhook, with new people, into ``two_processes`` of latest.json;
 3. with ``--sealed``, the same again in sealed mode (long polling) on a database of its own:
    ``intake-bot run --role intake`` for the people (holding only the desk's public key) and
    ``--role desk`` on a second local server for the volunteers (holding the private key).
@@ -85,7 +88,7 @@ try:
         peer_person,
         volunteer,
     )
-    from bench.processes import ROOT, START_TIMEOUT, BotProcess
+    from bench.processes import ROOT, START_TIMEOUT, BotProcess, BotProcesses
     from bench.report import PhaseResult, build_report, plot, table
     from localapi import FakeUser
     from storage.crypto import generate_desk_key_pair, generate_master_key
@@ -109,6 +112,8 @@ WEBHOOK_OFFSET = 500_000  # webhook mode's people, apart from long polling's
 PROBE_BASE = 7_400_000  # the first-message probe's people, apart from the surge's
 PROBE_PEOPLE = 10
 PSEUDONYM_ROUNDS = 5
+# Redis databases: the surge's 0, sealed mode's 1, webhook mode's 2, the open loop's 3 to 12.
+TWO_PROCESSES_REDIS_DB = 13
 
 
 @dataclass
@@ -132,18 +137,29 @@ class DeskSide:
 
 @dataclass(frozen=True)
 class Webhook:
-    """Webhook mode: where a bot listens (127.0.0.1) and the secret Telegram sends back."""
+    """Webhook mode: where a bot listens (127.0.0.1) and the secret Telegram sends back; with
+    `backends`, `port` is the balancer's (bench/balancer.py) and each bot process listens on
+    one of them."""
 
     port: int
     secret: str = "surge-webhook-secret-0123456789"  # noqa: S105 - a throwaway local bot's
+    backends: tuple[int, ...] = ()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/telegram"
+        return self.url_of(self.port)
+
+    @staticmethod
+    def url_of(port: int) -> str:
+        return f"http://127.0.0.1:{port}/telegram"
 
     @classmethod
     def new(cls) -> Webhook:
         return cls(free_port())
+
+    @classmethod
+    def balanced(cls, processes: int) -> Webhook:
+        return cls(free_port(), backends=tuple(free_port() for _ in range(processes)))
 
 
 async def wait_ready(
@@ -161,6 +177,44 @@ async def wait_ready(
         await asyncio.sleep(0.1)
 
 
+async def wait_listening(process: BotProcess, port: int, deadline: float) -> None:
+    """Until something accepts connections on 127.0.0.1:`port` (a bot's webhook, once its
+    application has started; the balancer)."""
+    end = min(deadline, time.monotonic() + START_TIMEOUT)
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            pass
+        else:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+            return
+        if not process.running():
+            raise ServerError(f"{process.name} exited at start:\n{tail(process.log)}")
+        if time.monotonic() > end:
+            raise ServerError(f"{process.name} did not listen within {START_TIMEOUT:g} s")
+        await asyncio.sleep(0.1)
+
+
+def start_balancer(webhook: Webhook, workdir: Path, name: str) -> BotProcess:
+    """bench/balancer.py in front of the webhook's backends (stopped like a bot)."""
+    command = [sys.executable, str(ROOT / "bench" / "balancer.py"), "--port", str(webhook.port),
+               "--counts", str(workdir / f"{name}-balancer-counts.json")]  # fmt: skip
+    for port in webhook.backends:
+        command += ["--backend", Webhook.url_of(port)]
+    return BotProcess(f"{name}-balancer", command, clean_env(), workdir)
+
+
+def balancer_counts(workdir: Path, name: str) -> list[int] | None:
+    """The requests each backend got, written by the balancer when it stopped."""
+    try:
+        return json.loads((workdir / f"{name}-balancer-counts.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
 async def run_people(
     surge: Surge,
     process: BotProcess,
@@ -176,7 +230,7 @@ async def run_people(
             notes.append("global timeout reached while people were still answering")
             break
         if not process.running():
-            notes.append(f"{process.name} exited with {process.process.returncode} mid-surge")
+            notes.append(f"{process.name} exited with {process.returncode} mid-surge")
             break
         _, pending = await asyncio.wait(pending, timeout=min(1.0, remaining))
     for task in pending:
@@ -332,8 +386,12 @@ async def intake_phase(
     """The real bot under the surge: one process (`--role all`), or with `desk_side` sealed
     mode's two, the intake (`--role intake`, people's bot, on `api`) and the desk (`--role desk`,
     volunteers' bot, on `desk_side.api`) sharing one database. With `crowd`, the open loop's
-    people instead, who pause before every step; the volunteers then only receive the notices."""
+    people instead, who pause before every step; the volunteers then only receive the notices.
+    With a `webhook` that has backends (`Webhook.balanced`), one process per backend, sharing the
+    database, Redis and the webhook's secret, behind bench/balancer.py on the webhook's port."""
+    balanced = webhook is not None and bool(webhook.backends)
     name = "intake" if desk_side is None else "sealed"
+    name = "two_processes" if balanced else name
     name = crowd.name if crowd is not None else name
     hub = Hub(asyncio.get_running_loop())
     desk_hub = hub if desk_side is None else Hub(asyncio.get_running_loop())
@@ -343,7 +401,7 @@ async def intake_phase(
         for n in range(args.volunteers)
     ]
     base = INTAKE_PEOPLE_BASE if desk_side is None else SEALED_PEOPLE_BASE
-    base += WEBHOOK_OFFSET if webhook else 0
+    base += WEBHOOK_OFFSET * (2 if balanced else 1) if webhook else 0
     base, count = (crowd.base, crowd.people) if crowd is not None else (base, args.people)
     users = [api.user(base + n, language_code="en", first_name="Person") for n in range(count)]
     for user in volunteers:
@@ -390,9 +448,17 @@ async def intake_phase(
         command = [sys.executable, str(ROOT / "bench" / "bot_with_task_dump.py")]
     api.meter.polled.clear()
     label = "intake-bot" if desk_side is None else "sealed-intake-bot"
-    label = f"{name.replace('_', '-')}-bot" if crowd is not None else label
-    process = BotProcess(label + ("-webhook" if webhook else ""), command, env, workdir)
+    label = f"{name.replace('_', '-')}-bot" if crowd is not None or balanced else label
+    balancer: BotProcess | None = None
+    balancer_series: list[Sample] = []
+    if webhook is not None and balanced:
+        balancer = start_balancer(webhook, workdir, name.replace("_", "-"))
+        env["INTAKE_WEBHOOK_PORT"] = str(webhook.backends[0])
+    process: BotProcess | BotProcesses = BotProcess(
+        label + ("-webhook" if webhook else ""), command, env, workdir
+    )
     desk_process: BotProcess | None = None
+    each_cpu: list[float] = []
     notes: list[str] = []
     series: list[Sample] = []
     drafts: list[DraftSample] = []
@@ -407,6 +473,16 @@ async def intake_phase(
     try:
         # The intake first: it makes the schema (and in sealed mode publishes its delivery key).
         await wait_ready(api, process, deadline, webhook)
+        if webhook is not None and balancer is not None:
+            # The others once it has (each sets the same webhook again), then the balancer.
+            group = BotProcesses([process])
+            process = group
+            for n, port in enumerate(webhook.backends[1:], start=2):
+                member = BotProcess(f"{label}-{n}-webhook", command,
+                                    {**env, "INTAKE_WEBHOOK_PORT": str(port)}, workdir)  # fmt: skip
+                group.members.append(member)
+                await wait_listening(member, port, deadline)
+            await wait_listening(balancer, webhook.port, deadline)
         api.meter.sink = hub.sink
         if desk_side is not None and desk_env is not None:
             desk_side.api.meter.polled.clear()
@@ -424,6 +500,11 @@ async def intake_phase(
             )
         api.meter.phase = phase
         memory = asyncio.create_task(watch_memory(process, stop, series))
+        balancer_memory = (
+            asyncio.create_task(watch_memory(balancer, stop, balancer_series))
+            if balancer is not None
+            else None
+        )
         sampler = asyncio.create_task(watch_drafts(target.redis_url, people_done, drafts))
         desk = [
             asyncio.create_task(volunteer(desk_surge, v, people_done, work))
@@ -435,6 +516,10 @@ async def intake_phase(
         if desk_process is not None:
             desk_process.sample()
             desk_cpu = desk_process.cpu_seconds
+        members = process.members if isinstance(process, BotProcesses) else []
+        for member in members:
+            member.sample()
+        each_cpu = [member.cpu_seconds for member in members]
         rng = random.Random(20)  # which people say "urgent", reproducibly
         urgent_flags = [rng.random() < 0.1 for _ in users]
         outcomes = await run_people(
@@ -450,12 +535,15 @@ async def intake_phase(
         )
         process.sample()
         series.append(snapshot(process))
+        if balancer is not None:
+            balancer_series.append(snapshot(balancer))
         if desk_process is not None and desk_cpu is not None:
             desk_process.sample()
             desk_cpu = desk_process.cpu_seconds - desk_cpu
+        each_cpu = [member.cpu_seconds - cpu for member, cpu in zip(members, each_cpu, strict=True)]
         profile = profiler.stop() if profiler else None
         if args.dump_stuck and process.running() and not all(o.done for o in outcomes):
-            process.process.send_signal(signal.SIGUSR1)  # where its tasks wait, into its log
+            process.send_signal(signal.SIGUSR1)  # where its tasks wait, into its log
         people_done.set()
         await sampler
         while desk and time.monotonic() < deadline and process.running():
@@ -469,6 +557,8 @@ async def intake_phase(
             notes.append("global timeout reached while volunteers were closing cases")
         stop.set()
         await memory
+        if balancer_memory is not None:
+            await balancer_memory
         if (
             args.sealed
             and not webhook
@@ -489,6 +579,7 @@ async def intake_phase(
         process.sample()
         code = process.stop()
         desk_code = desk_process.stop() if desk_process is not None else None
+        balancer_code = balancer.stop() if balancer is not None else None
     result = PhaseResult(
         phase, outcomes, process.peak_kib, series, code, notes,
         work if crowd is None else None, drafts, profile=profile,
@@ -503,11 +594,29 @@ async def intake_phase(
         }
         if desk_code not in (0, None):
             notes.append(f"desk-bot exit status {desk_code}; log tail:\n{tail(desk_process.log)}")
+    if balancer is not None:
+        members = process.members if isinstance(process, BotProcesses) else [process]
+        result.processes = {
+            "processes": len(members),
+            "exit_status_each": [member.returncode for member in members],
+            "peak_memory_mib_each": [round(m.peak_kib / 1024, 1) for m in members],
+            "bot_cpu_seconds_each_in_surge": [round(cpu, 2) for cpu in each_cpu] or None,
+            "updates_to_each_process": balancer_counts(workdir, name.replace("_", "-")),
+            "balancer_series": balancer_series,
+            "balancer_peak_memory_mib": round(balancer.peak_kib / 1024, 1),
+            "balancer_exit_status": balancer_code,
+        }
+        if balancer_code not in (0, None):
+            notes.append(f"balancer exit status {balancer_code}; log tail:\n{tail(balancer.log)}")
+        for member in members:
+            if member.returncode not in (0, None):
+                notes.append(f"{member.name} exit status {member.returncode}; log tail:\n"
+                             f"{tail(member.log)}")  # fmt: skip
     try:
         result.database = await asyncio.to_thread(target.inspect)
     except (ServerError, sqlite3.Error) as error:
         notes.append(f"could not read the database: {error}")
-    if code not in (0, None):
+    if code not in (0, None) and not isinstance(process, BotProcesses):
         notes.append(f"{process.name} exit status {code}; log tail:\n{tail(process.log)}")
     return result
 
@@ -527,7 +636,8 @@ def pseudonym_cost() -> dict[str, Any]:
 def keep_logs(workdir: Path, out: Path) -> None:
     """The bots' logs (no personal data by design) next to the results, for a failed run."""
     out.mkdir(parents=True, exist_ok=True)
-    for log in workdir.glob("*-bot*.log"):  # every bot's, in each mode and the open loop's
+    # Every bot's, in each mode and the open loop's, and the balancer's.
+    for log in [*workdir.glob("*-bot*.log"), *workdir.glob("*-balancer.log")]:
         shutil.copyfile(log, out / f"latest-{log.name}")
 
 
@@ -594,10 +704,22 @@ async def run(
             if args.sealed and last
             else mode_deadline
         )
+        two = mode == "webhook" and args.two_processes  # then half of it each
+        one_deadline = (
+            time.monotonic() + (intake_deadline - time.monotonic()) / 2 if two else intake_deadline
+        )
         webhook = Webhook.new() if mode == "webhook" else None
         results[prefix + "intake"] = await intake_phase(
-            api, args, workdir, intake_deadline, targets[prefix + "intake"], None, webhook
+            api, args, workdir, one_deadline, targets[prefix + "intake"], None, webhook
         )
+        if two:
+            leftover = api.pending_updates()
+            if leftover:
+                notes.append(f"{leftover} webhook/intake updates were left for two processes")
+            results["two_processes"] = await intake_phase(
+                api, args, workdir, intake_deadline, targets["two_processes"], None,
+                Webhook.balanced(2),
+            )  # fmt: skip
     if args.sealed:
         leftover = api.pending_updates()
         if leftover:
@@ -680,6 +802,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the open loop's pause before each step, MIN,MAX seconds (default 2,8)",
     )
     parser.add_argument(
+        "--two-processes",
+        action="store_true",
+        help="in webhook mode, after the intake bot, the same surge against two intake-bot"
+        " processes behind a round-robin balancer (bench/balancer.py), into two_processes",
+    )
+    parser.add_argument(
         "--sealed",
         action="store_true",
         help="then the same surge in sealed mode (an intake and a desk process, two bots) on a"
@@ -688,6 +816,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.peers = [] if args.no_echo else [p for p in args.peers.split(",") if p]
     args.modes = ["polling", "webhook"] if args.mode == "both" else [args.mode]
+    if args.two_processes and "webhook" not in args.modes:
+        parser.error("--two-processes needs --mode webhook or both (only one process may poll)")
     if set(args.peers) - set(PEERS):
         parser.error(f"--peers: choose from {', '.join(PEERS)}")
     if not 1 <= args.people <= 20_000 or not 1 <= args.volunteers <= 50:
@@ -715,9 +845,11 @@ def main(argv: list[str] | None = None) -> int:
                 "intake": redis_server.url,
                 "sealed": redis_server.url.rsplit("/", 1)[0] + "/1",
                 "webhook/intake": redis_server.url.rsplit("/", 1)[0] + "/2",
+                "two_processes": redis_server.url.rsplit("/", 1)[0] + f"/{TWO_PROCESSES_REDIS_DB}",
                 **open_loop.redis_urls(redis_server.url, args.open_loop),
             }
             names = [("" if mode == "polling" else f"{mode}/") + "intake" for mode in args.modes]
+            names += ["two_processes"] if args.two_processes else []
             names += ["sealed"] if args.sealed else []
             names += [open_loop.target_name(n) for n in args.open_loop]
             targets: dict[str, Target] = {}

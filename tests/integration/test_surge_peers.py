@@ -2,7 +2,8 @@
 python-telegram-bot and in aiogram, then the intake bot, one after the other on one local
 server, with long polling and then with a webhook. Only completeness is asserted (every person
 finished, no answer lost or doubled, no case lost or doubled), never a timing: the figures are
-for bench/README.md."""
+for bench/README.md. And `--two-processes` (webhook mode only): the intake bot as two processes
+behind a balancer, checked the same way."""
 
 from __future__ import annotations
 
@@ -42,3 +43,27 @@ def test_every_peer_and_the_intake_bot_in_both_modes_finish_everyone_and_lose_or
         assert set(block["ratio"]) == set(surge.PEERS), mode
     # In webhook mode the intake bot answers presses inside the webhook's answers.
     assert report["webhook"]["intake"]["bot_calls_in_webhook_answers"] > 0
+
+
+def test_two_webhook_processes_behind_a_balancer_finish_everyone_and_lose_or_double_nothing(
+    tmp_path: Path,
+) -> None:
+    """`--two-processes`: webhook mode's intake bot, then two of its processes behind the
+    round-robin balancer (bench/balancer.py), each with its own people; no peer, no open loop."""
+    argv = ["--people", str(PEOPLE), "--volunteers", "1", "--out", str(tmp_path),
+            "--timeout", "600", "--step-timeout", "120", "--retries", "0", "--open-loop", "0",
+            "--mode", "webhook", "--peers", "", "--two-processes"]  # fmt: skip
+    status = surge.main(argv)
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert report["notes"] == [], report["notes"]
+    assert status == 0
+    for name, block in (("one", report["webhook"]["intake"]), ("two", report["two_processes"])):
+        assert block["people"] == block["completed"] == PEOPLE, (name, block["failures"])
+        assert block["people_left_without_an_answer"] == 0, name
+        assert block["references_received"] == block["cases_in_database"] == PEOPLE, name
+        assert block["cases_lost"] == block["cases_duplicated"] == 0, name
+        assert block["exit_status"] == 0, name
+    two = report["two_processes"]
+    assert two["exit_status_each"] == [0, 0]
+    assert all(count > 0 for count in two["updates_to_each_process"]), two
+    assert "throughput" in two["ratio"]
