@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import clients, flood
+from bot.backlog import BacklogQueue
 from bot.context import BotContext, attach
 from bot.handlers import desk, desk_bot, errors
 from bot.handlers.person import after_submission, edits, questionnaire, webcode
@@ -41,9 +42,12 @@ def build_application(services: Services) -> Application:
         get_updates_request=clients.plain_request(settings),
     )
     bot.set_recorder(_remember_sent(services))
+    backlog = BacklogQueue(settings.updates_backlog)
+    bot.set_backlog(backlog.room)
     app = (
         ApplicationBuilder()
         .bot(bot)
+        .update_queue(backlog)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerPersonUpdateProcessor(services.metrics.in_flight))
         .build()

@@ -7,6 +7,7 @@
 - Bots may delete messages in private chats for 48 hours; keeping the ids (for that long only)
   lets `/forget` and the clean-up after submission delete the bot's side of a chat.
   Recording failures never fail the send.
+- Long polling fetches no more while `INTAKE_UPDATES_BACKLOG` updates wait (bot.backlog).
 - In webhook mode a press's answer rides in the webhook's HTTP answer (bot.webhook_reply).
 """
 
@@ -38,12 +39,19 @@ class RecordingBot(ExtBot[None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._recorder: Recorder | None = None
+        self._room: Callable[[], Awaitable[None]] | None = None
 
     def set_recorder(self, recorder: Recorder) -> None:
         self._recorder = recorder
 
+    def set_backlog(self, room: Callable[[], Awaitable[None]]) -> None:
+        """Wait for `room` before each getUpdates call (see bot.backlog)."""
+        self._room = room
+
     async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         if endpoint == "getUpdates":  # the updater has its own retry loop
+            if self._room is not None:
+                await self._room()
             return await super()._do_post(endpoint, data, **kwargs)
         slot = webhook_reply.current()
         if slot is not None and slot.take(endpoint, lambda: _wire_params(self, data)):

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     webhook_open_connections: int = Field(default=200, ge=1, le=10_000)
     poll_lease_seconds: float = Field(default=30, ge=2, le=600)
     bot_api_connections: int = Field(default=16, ge=1, le=256)
+    updates_backlog: int = Field(default=256, ge=1, le=100_000)
+    """Long polling fetches no more while this many updates wait or are handled (bot.backlog)."""
     http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     """The HTTP client of the bot's Bot API calls and of getUpdates (see bot.clients)."""
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
