@@ -28,6 +28,7 @@ a slow link would need a longer `media_write_timeout`, as with httpx.
 from __future__ import annotations
 
 import asyncio
+import re
 from urllib.parse import urlencode
 
 import httpx
@@ -47,6 +48,10 @@ POOL_TIMEOUT_MESSAGE = (
     "Pool timeout: All connections in the connection pool are occupied. Request was *not* sent"
     " to Telegram. Consider adjusting the connection pool size or the pool timeout."
 )
+
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+")
+"""The token in a Bot API or file URL (".../bot<token>/getMe", ".../file/bot<token>/...")."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -155,7 +160,8 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            said = _TOKEN_IN_URL.sub("/bot<token>", str(error))  # an invalid URL is quoted whole
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
         finally:
             self._slots.release()
 

@@ -142,6 +142,19 @@ async def test_no_server_is_a_network_error_naming_a_connect_failure(client: str
     assert "Connect" in type(raised.value.__cause__).__name__
 
 
+@pytest.mark.parametrize("base_url", ["http://[::1/bot", "ftp://127.0.0.1/bot"])
+async def test_an_invalid_url_is_a_network_error_that_does_not_quote_the_token(
+    base_url: str,
+) -> None:
+    """aiohttp quotes a URL it cannot use whole, and a Bot API URL holds the token."""
+    token = "123456:AAH-secret-part-of-the-token_0"
+    with pytest.raises(NetworkError) as raised:
+        async with Bot(token, base_url=base_url, request=AiohttpRequest()):  # asks getMe
+            pass
+    assert "secret-part" not in str(raised.value)
+    assert "/bot<token>/getMe" in str(raised.value)  # what failed stays readable
+
+
 @pytest.mark.parametrize("client", CLIENTS)
 async def test_a_full_pool_past_the_pool_timeout_is_the_same_timed_out(
     api: LocalBotApi, client: str
