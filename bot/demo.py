@@ -439,7 +439,10 @@ def _isatty(stream: TextIO) -> bool:
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C, so that the temporary directory is removed either way."""
+    """Treat SIGTERM like Ctrl-C, so that the temporary directory is removed either way; and
+    make Ctrl-C work even when the demo was started with SIGINT ignored (a process inherits an
+    ignored signal, and Python then leaves it ignored: a script's background job, a test
+    runner's worker), since the banner promises that Ctrl-C ends it."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -448,10 +451,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _parser() -> argparse.ArgumentParser:

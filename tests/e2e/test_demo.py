@@ -37,8 +37,11 @@ ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
 
 # Makes the pseudo-terminal the controlling terminal of the (new) session, so that Ctrl-C
 # typed into it interrupts the demo as it would in a real terminal; then becomes the demo.
+# With IGNORE_SIGINT set it ignores SIGINT first, as a parent may leave it (an ignored signal
+# stays ignored across exec).
 CONTROLLING_TTY = (
-    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "import fcntl, os, signal, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.environ.pop('IGNORE_SIGINT', '') and signal.signal(signal.SIGINT, signal.SIG_IGN); "
     "os.execv(sys.executable, [sys.executable, '-m', 'bot.demo', *sys.argv[1:]])"
 )
 
@@ -50,9 +53,11 @@ def _regex(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
 class Terminal:
     """The demo in a pseudo-terminal: type lines, wait (with a deadline) for the screen."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
+    def __init__(self, tmp_path: Path, *args: str, ignore_sigint: bool = False) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
         env.update(TERM="dumb", LANG="C.UTF-8", LC_ALL="C.UTF-8", TMPDIR=str(tmp_path))
+        if ignore_sigint:
+            env["IGNORE_SIGINT"] = "1"
         env.pop("PYTHONIOENCODING", None)
         master, slave = os.openpty()
         try:
@@ -264,6 +269,21 @@ def test_ctrl_c_ctrl_d_and_sigterm_end_the_demo_cleanly(terminal: Terminal, how:
     assert "Demo ended" in term.screen
     assert "Traceback" not in term.screen
     assert not practice_data.exists()
+
+
+def test_ctrl_c_ends_the_demo_even_when_it_was_started_with_sigint_ignored(
+    tmp_path: Path,
+) -> None:
+    term = Terminal(tmp_path, "--wait", "20", "--quiet", "0.5", ignore_sigint=True)
+    try:
+        term.expect("nothing leaves the machine", timeout=30)
+        term.expect(PROMPT)
+        term.enter("/start", shows="Choose your language")
+        term.key(b"\x03")
+        assert term.wait_exit(30) == 0, term.screen  # a hang, not a time limit
+        assert "Demo ended" in term.screen
+    finally:
+        term.kill()
 
 
 def test_it_reads_lines_from_any_stream(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
