@@ -684,13 +684,15 @@ async def run(
     open_results: dict[int, open_loop.Run],
 ) -> None:
     for n, mode in enumerate(args.modes):
-        # Each mode gets its share of the time left, each peer at most a sixth of its mode's,
-        # so the intake bot always runs; with --sealed the last single process gets at most half.
+        # Each mode gets its share of the time left; each peer an equal share of its mode's
+        # with two shares kept for the intake bot (a sixth each starved the slowest peer of a
+        # 1000-person run); with --sealed the last single process gets at most half.
         mode_deadline = time.monotonic() + (deadline - time.monotonic()) / (len(args.modes) - n)
         prefix = "" if mode == "polling" else f"{mode}/"
-        for name in args.peers:
+        for i, name in enumerate(args.peers):
             remaining = mode_deadline - time.monotonic()
-            peer_deadline = min(mode_deadline, time.monotonic() + remaining / 6)
+            shares = len(args.peers) - i + 2
+            peer_deadline = min(mode_deadline, time.monotonic() + remaining / shares)
             webhook = Webhook.new() if mode == "webhook" else None
             results[prefix + name] = await peer_phase(
                 api, args, workdir, peer_deadline, name, webhook
