@@ -362,18 +362,20 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def cell(data: dict[str, Any], *path: str) -> str:
+    """The figure at `path` in a block of the report, or "-" where there is none."""
+    value: Any = data
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return "-" if value is None else str(value)
+
+
 def two_processes_lines(report: dict[str, Any]) -> list[str]:
     """Two webhook processes beside one: the same figures, and what the harness used."""
     two = report.get("two_processes")
     if not two:
         return []
     one = (report.get("webhook") or {}).get("intake") or {}
-
-    def cell(data: dict[str, Any], *path: str) -> str:
-        value: Any = data
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        return "-" if value is None else str(value)
 
     rows = [
         ("people / completed", ("people",), ("completed",)),
@@ -409,12 +411,6 @@ def bots_table(report: dict[str, Any]) -> list[str]:
     """One mode's bots side by side, the intake bot first."""
     intake = report.get("intake") or {}
     peers = [name for name in PEER_NAMES if report.get(name)]
-
-    def cell(data: dict[str, Any], *path: str) -> str:
-        value: Any = data
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else None
-        return "-" if value is None else str(value)
 
     every = [
         ("wall time of the surge (s)", ("wall_seconds",)),
