@@ -186,9 +186,7 @@ class Turns:
         try:
             return await self.drafts.load(owner)
         except DecryptionError:
-            # Written under a master key that has since been removed: unreadable for good.
-            log.warning("an unreadable draft was discarded")
-            await self.drafts.delete(owner)
+            await self._discard_unreadable(owner)
             return None
 
     async def _open(self, owner: str, held: Held) -> dict[str, Any] | None:
@@ -196,24 +194,34 @@ class Turns:
         try:
             return held.read()
         except DecryptionError:
-            log.warning("an unreadable draft was discarded")
-            await self.drafts.delete(owner)
+            await self._discard_unreadable(owner)
             return None
+
+    async def _discard_unreadable(self, owner: str) -> None:
+        # Written under a master key that has since been removed: unreadable for good.
+        log.warning("an unreadable draft was discarded")
+        await self.drafts.delete(owner)
 
     def lock(self, owner: str) -> AbstractAsyncContextManager[None]:
         """The owner's lock, for work on their draft outside a turn (a deferred submission)."""
         return self.drafts.lock(owner)
 
     @staticmethod
-    def _leave(turn: Turn, held: Held) -> bool:
-        """What `save` would write now, written as the lock is released; True if deleted."""
-        draft = turn.to_draft()
+    def _change(turn: Turn, draft: dict[str, Any] | None) -> tuple[dict[str, Any] | None] | None:
+        """What the store must be told of the turn's `draft`: (draft,) to save it, (None,) to
+        delete it, None when it holds that already."""
         if draft is None and (turn._stored is not None or turn._discard):
-            held.leave(None)
-            return True
+            return (None,)
         if draft is not None and draft != turn._stored:
-            held.leave(draft)
-        return False
+            return (draft,)
+        return None
+
+    def _leave(self, turn: Turn, held: Held) -> bool:
+        """What `save` would write now, written as the lock is released; True if deleted."""
+        change = self._change(turn, turn.to_draft())
+        if change is not None:
+            held.leave(change[0])
+        return change == (None,)
 
     async def save(self, turn: Turn) -> None:
         """Write the turn's draft through now, if it changed since it was loaded or saved.
@@ -223,11 +231,12 @@ class Turns:
         changed would otherwise lose that answer while the person believes it was taken).
         """
         draft = turn.to_draft()
-        if draft is None and (turn._stored is not None or turn._discard):
+        change = self._change(turn, draft)
+        if change == (None,):
             await self.drafts.delete(turn.owner)
             turn._discard = False
             if self.forgotten is not None:
                 self.forgotten()
-        elif draft is not None and draft != turn._stored:
+        elif draft is not None and change is not None:
             await self.drafts.save(turn.owner, draft)
         turn._stored = draft

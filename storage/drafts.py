@@ -60,13 +60,13 @@ class Held:
     """An owner's lock, held: the draft as it was when the lock was taken, and what to leave
     in its place when the lock is released (written in the same round trip as the release)."""
 
-    def __init__(self, opener: Callable[[], dict[str, Any] | None]) -> None:
-        self._opener = opener
+    def __init__(self, cipher: Cipher, owner: str, blob: bytes | None) -> None:
+        self._cipher, self._owner, self._blob = cipher, owner, blob
         self.leaving: tuple[dict[str, Any] | None] | None = None
 
     def read(self) -> dict[str, Any] | None:
         """The draft fetched with the lock (DecryptionError, as `DraftStore.load`)."""
-        return self._opener()
+        return None if self._blob is None else open_draft(self._cipher, self._owner, self._blob)
 
     def leave(self, draft: dict[str, Any] | None) -> None:
         """Save `draft` (None: delete it) as the lock is released, if the holder's work ends
@@ -194,7 +194,7 @@ class MemoryDraftStore:
                 del self._items[owner]
                 item = None
             blob = None if item is None else item[1]
-            held = Held(lambda: None if blob is None else open_draft(self._cipher, owner, blob))
+            held = Held(self._cipher, owner, blob)
             yield held
             if held.leaving is not None:
                 draft = held.leaving[0]
@@ -362,7 +362,7 @@ class RedisDraftStore:
             blob = redis_lock.fetched
             if isinstance(blob, str):  # an injected client may decode responses
                 blob = blob.encode()
-            held = Held(lambda: None if blob is None else open_draft(self._cipher, owner, blob))
+            held = Held(self._cipher, owner, blob)
             yield held
             if held.leaving is not None:
                 draft = held.leaving[0]
