@@ -19,16 +19,24 @@ from tests.support.people import command, tap
 from tests.support.servers import free_port
 
 
-def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
-    api: LocalBotApi, tmp_path: Path
-) -> None:
-    executable = str(Path(sys.executable).parent / "intake-bot")
+def bot_env(api: LocalBotApi) -> dict[str, str]:
+    """This environment without any INTAKE_ setting, then what every bot here needs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env.update(
         INTAKE_BOT_TOKEN=api.token,
         INTAKE_API_URL=api.base_url,
         INTAKE_MASTER_KEYS=generate_master_key(),
         INTAKE_POLL_TIMEOUT="1",
+    )
+    return env
+
+
+def test_intake_bot_run_serves_a_person_and_stops_cleanly_on_sigterm(
+    api: LocalBotApi, tmp_path: Path
+) -> None:
+    executable = str(Path(sys.executable).parent / "intake-bot")
+    env = bot_env(api)
+    env.update(
         INTAKE_WEB_LISTEN=f"127.0.0.1:{free_port()}",
         INTAKE_HEALTH_PORT=str(free_port()),
     )
@@ -76,12 +84,8 @@ def test_a_whole_questionnaire_on_each_http_client_and_event_loop_despite_telegr
     through the console script, with Telegram refusing, failing and not answering a call on
     the way (429, 500, a held press answer); nothing lost, nothing shown twice."""
     executable = str(Path(sys.executable).parent / "intake-bot")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    env = bot_env(api)
     env.update(
-        INTAKE_BOT_TOKEN=api.token,
-        INTAKE_API_URL=api.base_url,
-        INTAKE_MASTER_KEYS=generate_master_key(),
-        INTAKE_POLL_TIMEOUT="1",
         INTAKE_HEALTH_PORT="0",
         INTAKE_HTTP_CLIENT=client,
         INTAKE_EVENT_LOOP=loop,
